@@ -92,7 +92,7 @@ export class ValidationError extends HexpubError {
   }
 }
 
-/** Why a tarball could not be made. */
+/** Why a tarball could not be made or read. */
 export type TarballReason =
   | "too_big"
   | "too_big_uncompressed"
@@ -103,7 +103,9 @@ export type TarballReason =
   | "reserved_file"
   | "missing_index_html"
   | "empty"
-  | "invalid_docs";
+  | "invalid_docs"
+  | "invalid_metadata"
+  | "invalid_tarball";
 
 /** A package or docs tarball that cannot be made as asked (exit 1). */
 export class TarballError extends HexpubError {

@@ -1,0 +1,25 @@
+/**
+ * Runs hexpub on an argument list with the given ports and returns the exit
+ * code; `main.ts` supplies the real ports and exits.
+ *
+ * @module
+ */
+import type { Deps } from "./ports.ts";
+import { rootCommand } from "./commands/root.ts";
+import { formatError } from "./ui/format_error.ts";
+
+/**
+ * Parses `argv` (without the program name), runs the command, and reports errors.
+ *
+ * @returns The process exit code.
+ */
+export async function runCli(argv: string[], deps: Deps): Promise<number> {
+  try {
+    await rootCommand(deps).parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (err) {
+    const { text, code } = formatError(err, { debug: !!deps.env.HEXPUB_DEBUG });
+    if (text) deps.out.warn(text);
+    return code;
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The `hexpub` command tree.
+ *
+ * @module
+ */
+import { Command } from "@commander-js/extra-typings";
+import type { Deps } from "../ports.ts";
+import { buildCommand } from "./build.ts";
+
+/** hexpub's version, kept equal to deno.json's by a test. */
+export const VERSION = "0.1.0";
+
+/** Builds the root command with every subcommand, writing through `deps.out`. */
+export function rootCommand(deps: Deps) {
+  const root = new Command("hexpub")
+    .description("Build and publish Hex packages from rebar3 projects, without Erlang")
+    .version(VERSION, "-v, --version", "print the hexpub version")
+    .helpOption("-h, --help", "show help")
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      "after",
+      `
+Exit codes: 0 ok, 1 failure (invalid project, package or I/O), 2 bad usage, 4 auth, 130 cancelled.
+Run \`hexpub COMMAND --help\` for a command's flags.`,
+    );
+  root.addCommand(buildCommand(deps));
+  const configure = (cmd: Command<unknown[], Record<string, unknown>>) => {
+    cmd.exitOverride().configureOutput({
+      writeOut: (s) => deps.out.print(s.replace(/\n$/, "")),
+      writeErr: (s) => deps.out.warn(s.replace(/\n$/, "")),
+    });
+    for (const sub of cmd.commands) configure(sub as Command<unknown[], Record<string, unknown>>);
+  };
+  configure(root as unknown as Command<unknown[], Record<string, unknown>>);
+  return root;
+}

@@ -1,0 +1,155 @@
+/**
+ * The real ports: the one module that touches `Deno.*` for files, processes,
+ * the environment and the terminal.
+ *
+ * @module
+ */
+import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
+import type { Deps, FileInfo, Fs, Output, RunResult } from "./ports.ts";
+
+function info(st: Deno.FileInfo): FileInfo {
+  const kind = st.isSymlink ? "symlink" : st.isFile ? "file" : st.isDirectory ? "dir" : "other";
+  return { kind, size: kind === "file" ? st.size : 0, mode: st.mode ?? undefined };
+}
+
+async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+/** The real file system, resolving relative paths against `cwd`. */
+export function denoFs(cwd: string): Fs {
+  const p = (path: string) => resolve(cwd, path);
+  return {
+    readFile: (path) => Deno.readFile(p(path)),
+    readTextFile: (path) => Deno.readTextFile(p(path)),
+    lstat: async (path) => {
+      const st = await orUndefined(Deno.lstat(p(path)));
+      return st && info(st);
+    },
+    stat: async (path) => {
+      const st = await orUndefined(Deno.stat(p(path)));
+      return st && info(st);
+    },
+    readDir: async (path) => {
+      const names: string[] = [];
+      for await (const e of Deno.readDir(p(path))) names.push(e.name);
+      return names.sort();
+    },
+    readLink: (path) => Deno.readLink(p(path)),
+    realPath: (path) => Deno.realPath(p(path)),
+    openRead: async (path) => (await Deno.open(p(path))).readable,
+    mkdir: (path) => Deno.mkdir(p(path), { recursive: true }),
+    writeFileAtomic: async (path, data, options) => {
+      const target = p(path);
+      const tmp = join(
+        dirname(target),
+        `.${crypto.randomUUID().slice(0, 8)}.hexpub-tmp`,
+      );
+      try {
+        await Deno.writeFile(tmp, data, { mode: options?.mode ?? 0o644 });
+        if (options?.mode !== undefined) await Deno.chmod(tmp, options.mode);
+        await Deno.rename(tmp, target);
+      } catch (e) {
+        await Deno.remove(tmp).catch(() => {});
+        throw e;
+      }
+    },
+    writeFile: async (path, data, options) => {
+      await Deno.writeFile(p(path), data, { mode: options?.mode ?? 0o644 });
+      if (options?.mode !== undefined) await Deno.chmod(p(path), options.mode);
+    },
+    symlink: (target, path) => Deno.symlink(target, p(path)),
+    rename: (from, to) => Deno.rename(p(from), p(to)),
+    remove: (path) => Deno.remove(p(path), { recursive: true }),
+    makeTempDir: (options) =>
+      Deno.makeTempDir({
+        dir: options?.dir === undefined ? undefined : p(options.dir),
+        prefix: options?.prefix,
+      }),
+  };
+}
+
+/** Runs a program and collects its output as text. */
+export async function denoRun(
+  cmd: string,
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<RunResult> {
+  try {
+    const out = await new Deno.Command(cmd, {
+      args,
+      cwd: options.cwd,
+      env: options.env,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dec = new TextDecoder();
+    return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      return { code: 127, stdout: "", stderr: `${cmd}: command not found` };
+    }
+    throw e;
+  }
+}
+
+/** Finds a program on PATH. */
+export async function denoWhich(
+  cmd: string,
+  env: Readonly<Record<string, string>>,
+): Promise<string | undefined> {
+  if (isAbsolute(cmd)) return (await orUndefined(Deno.stat(cmd))) ? cmd : undefined;
+  const exts = Deno.build.os === "windows"
+    ? (env.PATHEXT ?? ".EXE;.CMD;.BAT").split(";").concat("")
+    : [""];
+  for (const dir of (env.PATH ?? env.Path ?? "").split(delimiter)) {
+    if (!dir) continue;
+    for (const ext of exts) {
+      const st = await orUndefined(Deno.stat(join(dir, cmd + ext)));
+      if (st?.isFile && (Deno.build.os === "windows" || ((st.mode ?? 0o111) & 0o111))) {
+        return join(dir, cmd + ext);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Writes lines to stdout and stderr. */
+export function denoOutput(): Output {
+  const enc = new TextEncoder();
+  const write = (f: typeof Deno.stdout, s: string) => f.writeSync(enc.encode(s + "\n"));
+  return {
+    print: (line) => write(Deno.stdout, line),
+    warn: (line) => write(Deno.stderr, line),
+    info: (line) => write(Deno.stderr, line),
+  };
+}
+
+/** The real ports for this process. */
+export function denoDeps(): Deps {
+  const cwd = Deno.cwd();
+  const env = Deno.env.toObject();
+  return {
+    cwd,
+    env,
+    fs: denoFs(cwd),
+    run: denoRun,
+    which: (cmd) => denoWhich(cmd, env),
+    out: denoOutput(),
+    isTerminal: Deno.stdin.isTerminal() && Deno.stdout.isTerminal(),
+    prompt: {
+      select: async (message, choices) => {
+        const { default: select } = await import("@inquirer/select");
+        return await select({ message, choices: choices.map((c) => ({ value: c, name: c })) });
+      },
+    },
+  };
+}

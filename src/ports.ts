@@ -1,0 +1,87 @@
+/**
+ * The ports every task receives: all I/O hexpub does goes through these, so
+ * tasks stay testable and `src/deno_deps.ts` is the one module that touches
+ * `Deno.*`.
+ *
+ * @module
+ */
+
+/** What a path is, as `lstat` sees it (symlinks are not followed). */
+export interface FileInfo {
+  kind: "file" | "dir" | "symlink" | "other";
+  /** Size in bytes (0 for directories). */
+  size: number;
+  /** Permission bits (`0o644`), or `undefined` where the platform has none. */
+  mode: number | undefined;
+}
+
+/** The file system operations hexpub uses. Paths are absolute or relative to `Deps.cwd`. */
+export interface Fs {
+  readFile(path: string): Promise<Uint8Array>;
+  readTextFile(path: string): Promise<string>;
+  /** Info about `path` itself; `undefined` when it does not exist. */
+  lstat(path: string): Promise<FileInfo | undefined>;
+  /** Info about what `path` points to; `undefined` when it (or its target) does not exist. */
+  stat(path: string): Promise<FileInfo | undefined>;
+  /** Names of the entries of a directory, sorted. */
+  readDir(path: string): Promise<string[]>;
+  readLink(path: string): Promise<string>;
+  /** The real path with every symlink resolved. */
+  realPath(path: string): Promise<string>;
+  /** A stream of the file's bytes, read lazily. */
+  openRead(path: string): Promise<ReadableStream<Uint8Array>>;
+  mkdir(path: string): Promise<void>;
+  /** Writes `data` to a temporary file beside `path`, then renames it over `path`. */
+  writeFileAtomic(path: string, data: Uint8Array, options?: { mode?: number }): Promise<void>;
+  writeFile(path: string, data: Uint8Array, options?: { mode?: number }): Promise<void>;
+  symlink(target: string, path: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  remove(path: string): Promise<void>;
+  /** Creates a fresh directory inside `dir` (or the system temp dir). */
+  makeTempDir(options?: { dir?: string; prefix?: string }): Promise<string>;
+}
+
+/** What a finished child process gave back. */
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program (never through a shell unless the program is one). */
+export type Run = (
+  cmd: string,
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+) => Promise<RunResult>;
+
+/** Where a command writes for the user. */
+export interface Output {
+  /** A line of normal output (stdout). */
+  print(line: string): void;
+  /** A warning line (stderr). */
+  warn(line: string): void;
+  /** A progress or info line that is not part of the result (stderr). */
+  info(line: string): void;
+}
+
+/** Asks the user; only called when `Deps.isTerminal` is true. */
+export interface Prompter {
+  select(message: string, choices: string[]): Promise<string>;
+}
+
+/** Everything a task may use from the outside world. */
+export interface Deps {
+  /** The working directory (absolute). */
+  cwd: string;
+  /** A snapshot of the environment, taken once at start-up. */
+  env: Readonly<Record<string, string>>;
+  fs: Fs;
+  run: Run;
+  /** Full path of a program on PATH, or `undefined`. */
+  which(cmd: string): Promise<string | undefined>;
+  out: Output;
+  /** Whether stdin and stdout are a terminal (a person can answer prompts). */
+  isTerminal: boolean;
+  prompt: Prompter;
+}

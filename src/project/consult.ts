@@ -1,0 +1,103 @@
+/**
+ * Reading Erlang term files the way rebar3 does, including the dynamic
+ * `*.script` variants, which need Erlang: they are evaluated with `escript`
+ * when it is on PATH.
+ *
+ * @module
+ */
+import { basename, join, relative } from "node:path";
+import { ProjectError } from "../errors.ts";
+import type { Term } from "../erlang/term.ts";
+import { readTerms } from "../erlang/read_terms.ts";
+import type { Deps } from "../ports.ts";
+
+/** A consulted file: its terms and text. */
+export interface Consulted {
+  /** The path shown to users (relative to the working directory when inside it). */
+  file: string;
+  /** The text the terms were read from (for a script: what the script returned, printed). */
+  text: string;
+  terms: Term[];
+  /** Whether the terms came from evaluating a `.script` file. */
+  fromScript: boolean;
+}
+
+/** How errors name a file: relative to the working directory when inside it. */
+export function displayPath(deps: Pick<Deps, "cwd">, abs: string): string {
+  const rel = relative(deps.cwd, abs);
+  return rel && !rel.startsWith("..") ? rel : abs;
+}
+
+// Evaluates SCRIPT with CONFIG bound to the consulted BASE file (or [] when it is
+// absent), as rebar3 does, and prints the resulting list of terms one per line.
+const EVAL_ESCRIPT = `%%! -noshell
+main([Script, Base]) ->
+    Config = case file:consult(Base) of {ok, T} -> T; _ -> [] end,
+    B0 = erl_eval:new_bindings(),
+    B1 = erl_eval:add_binding('CONFIG', Config, B0),
+    B2 = erl_eval:add_binding('SCRIPT', Script, B1),
+    case file:script(Script, B2) of
+        {ok, Result} when is_list(Result) ->
+            io:setopts([{encoding, unicode}]),
+            [io:format("~tp.~n", [T]) || T <- Result],
+            ok;
+        {ok, Other} ->
+            io:format(standard_error, "the script returned ~tp, not a list of terms~n", [Other]),
+            halt(3);
+        {error, Reason} ->
+            io:format(standard_error, "~ts~n", [file:format_error(Reason)]),
+            halt(2)
+    end.
+`;
+
+/**
+ * Reads a term file. When `path + ".script"` exists it is evaluated instead
+ * (with `CONFIG` bound to the plain file's terms), as rebar3 does.
+ *
+ * @param deps Ports.
+ * @param path Absolute path of the plain file (`rebar.config`, `src/x.app.src`).
+ * @returns The terms, or `undefined` when neither the file nor its script exists.
+ * @throws {TermSyntaxError} When the text does not parse.
+ * @throws {ProjectError} When a script cannot be evaluated.
+ */
+export async function consultFile(deps: Deps, path: string): Promise<Consulted | undefined> {
+  const script = path + ".script";
+  if (await deps.fs.lstat(script)) return await evalScript(deps, script, path);
+  if (!(await deps.fs.lstat(path))) return undefined;
+  const file = displayPath(deps, path);
+  const text = await deps.fs.readTextFile(path);
+  return { file, text, terms: readTerms(text, file), fromScript: false };
+}
+
+async function evalScript(deps: Deps, script: string, base: string): Promise<Consulted> {
+  const file = displayPath(deps, script);
+  const escript = await deps.which("escript");
+  if (!escript) {
+    throw new ProjectError(`${file} needs Erlang to evaluate: escript is not on PATH`, {
+      where: { file },
+      hint: `Install Erlang (escript), or replace ${basename(script)} with a static ${
+        basename(base)
+      }`,
+    });
+  }
+  const tmp = await deps.fs.makeTempDir({ prefix: "hexpub-script-" });
+  try {
+    const runner = join(tmp, "eval.escript");
+    await deps.fs.writeFile(runner, new TextEncoder().encode(EVAL_ESCRIPT));
+    const res = await deps.run(escript, [runner, script, base], { cwd: join(script, "..") });
+    if (res.code !== 0) {
+      throw new ProjectError(
+        `evaluating ${file} failed: ${res.stderr.trim() || `escript exited with ${res.code}`}`,
+        { where: { file } },
+      );
+    }
+    return {
+      file,
+      text: res.stdout,
+      terms: readTerms(res.stdout, `${file} (evaluated)`),
+      fromScript: true,
+    };
+  } finally {
+    await deps.fs.remove(tmp).catch(() => {});
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Which files go into a package, by rebar3_hex's rules (behaviour doc §5.3):
+ * the `files` list (or the default list), each entry globbed and walked, minus
+ * `exclude_paths` and the exclusion regexes, plus `include_paths`, sorted.
+ *
+ * @module
+ */
+import { join, normalize } from "node:path";
+import { ProjectError, type Where } from "../errors.ts";
+import type { FileInfo, Fs } from "../ports.ts";
+import { expandGlob } from "./glob.ts";
+
+/** rebar3_hex's default `files` list. */
+export const DEFAULT_FILES: readonly string[] = [
+  "src",
+  "c_src",
+  "include",
+  "rebar.config.script",
+  "priv",
+  "rebar.config",
+  "rebar.lock",
+  "CHANGELOG*",
+  "changelog*",
+  "README*",
+  "readme*",
+  "LICENSE*",
+  "license*",
+  "NOTICE",
+];
+
+/** Files rebar3_hex never packs unless included explicitly: editor backups, C objects, NIFs, vim swap files. */
+export const BUILT_IN_EXCLUDES: readonly string[] = ["~$", "\\.o$", "\\.so$", "\\.swp$"];
+
+/** A path list or pattern list from the `.app.src`, with where it was written. */
+export interface PathList {
+  values: string[];
+  where?: Where;
+}
+
+/** The selection rules of one app. */
+export interface SelectionRules {
+  /** `files`: replaces the default list when given. */
+  files?: PathList;
+  /** `include_paths` (and the deprecated `include_files`). */
+  includePaths: PathList[];
+  /** `exclude_paths` (and the deprecated `exclude_files`). */
+  excludePaths: PathList[];
+  /** `exclude_patterns` (and the deprecated `exclude_regexps`): regular expressions. */
+  excludePatterns: PathList[];
+}
+
+/** One selected path. */
+export interface SelectedFile {
+  /** Path relative to the app directory, `/`-separated. */
+  path: string;
+  /** Absolute path on disk. */
+  abs: string;
+  info: FileInfo;
+}
+
+async function expandAll(fs: Fs, appDir: string, lists: PathList[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const list of lists) {
+    for (const pattern of list.values) {
+      const norm = normalize(pattern).replaceAll("\\", "/");
+      if (pattern.startsWith("/") || norm === ".." || norm.startsWith("../")) {
+        throw new ProjectError(
+          `files entry "${pattern}" points outside the app directory`,
+          {
+            where: list.where,
+            hint: "Package paths are relative to the app directory; copy the file into it",
+          },
+        );
+      }
+      for (const rel of await expandGlob(fs, appDir, pattern)) {
+        await walkInto(fs, appDir, rel, out);
+      }
+    }
+  }
+  return out;
+}
+
+async function walkInto(fs: Fs, appDir: string, rel: string, out: Set<string>): Promise<void> {
+  out.add(rel);
+  const info = await fs.lstat(join(appDir, rel));
+  if (info?.kind !== "dir") return;
+  for (const name of await fs.readDir(join(appDir, rel))) {
+    await walkInto(fs, appDir, `${rel}/${name}`, out);
+  }
+}
+
+function compilePatterns(lists: PathList[]): RegExp[] {
+  const out: RegExp[] = BUILT_IN_EXCLUDES.map((p) => new RegExp(p));
+  for (const list of lists) {
+    for (const p of list.values) {
+      try {
+        out.push(new RegExp(p));
+      } catch (e) {
+        throw new ProjectError(`invalid exclude pattern "${p}": ${(e as Error).message}`, {
+          where: list.where,
+          hint: "exclude_patterns holds regular expressions such as \"\\\\.bak$\"",
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Selects an app's package files.
+ *
+ * Exclusion regexes are matched against the absolute path, as rebar3_hex does,
+ * and also against the path relative to the app directory, so that `^priv/`
+ * works as users expect (rebar3_hex bug 11: fixed by matching both).
+ *
+ * @param fs The file system.
+ * @param appDir Absolute app directory.
+ * @param rules The app's selection rules.
+ * @returns The selected paths, sorted, each with its `lstat` info.
+ * @throws {ProjectError} On a path outside the app or an invalid regex.
+ */
+export async function selectFiles(
+  fs: Fs,
+  appDir: string,
+  rules: SelectionRules,
+): Promise<SelectedFile[]> {
+  const base = rules.files ?? { values: [...DEFAULT_FILES] };
+  const all = await expandAll(fs, appDir, [base]);
+  const excluded = await expandAll(fs, appDir, rules.excludePaths);
+  const included = await expandAll(fs, appDir, rules.includePaths);
+  const patterns = compilePatterns(rules.excludePatterns);
+
+  const keep = new Set<string>();
+  for (const rel of all) {
+    if (excluded.has(rel)) continue;
+    const abs = join(appDir, rel);
+    if (patterns.some((re) => re.test(abs) || re.test(rel))) continue;
+    keep.add(rel);
+  }
+  for (const rel of included) keep.add(rel);
+
+  const out: SelectedFile[] = [];
+  for (const rel of [...keep].sort()) {
+    const abs = join(appDir, rel);
+    const info = await fs.lstat(abs);
+    if (info) out.push({ path: rel, abs, info });
+  }
+  return out;
+}

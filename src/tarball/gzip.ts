@@ -1,0 +1,130 @@
+/**
+ * gzip as hex_core writes it: raw deflate wrapped in a fixed 10-byte header
+ * (no name, MTIME 0, XFL 0, OS 0) and the usual CRC-32 + ISIZE trailer, so the
+ * same input always gives the same bytes (for one zlib build).
+ *
+ * @module
+ */
+
+import { crc32, createDeflateRaw, deflateRawSync, gunzipSync } from "node:zlib";
+
+/** The header hex_core writes: ID1 ID2 CM=8 FLG=0 MTIME=0 XFL=0 OS=0. */
+export const GZIP_HEADER: Uint8Array = Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0);
+
+/**
+ * Deflate output depends on how the input is split into calls, so the stream
+ * re-blocks its input into slices of this size before compressing. The same
+ * bytes then compress the same way whatever chunks the caller produced.
+ */
+const BLOCK = 64 * 1024;
+
+function deflateOptions(level: number) {
+  return { level, windowBits: 15, memLevel: 8 };
+}
+
+function trailer(crc: number, size: number): Uint8Array {
+  const out = new Uint8Array(8);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, crc >>> 0, true);
+  view.setUint32(4, size % 0x1_0000_0000, true);
+  return out;
+}
+
+/**
+ * A stream that gzips what is written to it, hex_core style.
+ *
+ * @param level zlib compression level, 0–9 (6 is zlib's default, as hex_core uses).
+ * @returns A transform from raw bytes to gzip bytes.
+ */
+export function gzipStream(level = 6): TransformStream<Uint8Array, Uint8Array> {
+  const deflate = createDeflateRaw(deflateOptions(level));
+  let crc = 0;
+  let size = 0;
+  const pending = new Uint8Array(BLOCK);
+  let filled = 0;
+  let out: TransformStreamDefaultController<Uint8Array> | undefined;
+  let failure: unknown;
+  deflate.on("data", (chunk: Uint8Array) => out?.enqueue(new Uint8Array(chunk)));
+  deflate.on("error", (err: unknown) => failure ??= err);
+  const ended = new Promise<void>((resolve, reject) => {
+    deflate.once("end", resolve);
+    deflate.once("error", reject);
+  });
+  // Keep an early error from surfacing as an unhandled rejection; it is rethrown below.
+  ended.catch(() => {});
+
+  const push = (block: Uint8Array) =>
+    new Promise<void>((resolve, reject) => {
+      deflate.write(block, (err?: Error | null) => (err ? reject(err) : resolve()));
+    });
+
+  return new TransformStream<Uint8Array, Uint8Array>({
+    start(controller) {
+      out = controller;
+      controller.enqueue(GZIP_HEADER.slice());
+    },
+    async transform(chunk) {
+      if (failure) throw failure;
+      crc = crc32(chunk, crc);
+      size += chunk.length;
+      let offset = 0;
+      while (offset < chunk.length) {
+        const take = Math.min(BLOCK - filled, chunk.length - offset);
+        pending.set(chunk.subarray(offset, offset + take), filled);
+        filled += take;
+        offset += take;
+        if (filled === BLOCK) {
+          await push(pending.slice());
+          filled = 0;
+        }
+      }
+    },
+    async flush(controller) {
+      if (filled > 0) await push(pending.slice(0, filled));
+      deflate.end();
+      await ended;
+      controller.enqueue(trailer(crc, size));
+    },
+    cancel() {
+      deflate.destroy();
+    },
+  });
+}
+
+/**
+ * Gzips bytes in memory, hex_core style.
+ *
+ * @param bytes The data.
+ * @param level zlib compression level, 0–9.
+ * @returns The gzip member: fixed header, raw deflate, CRC-32 and ISIZE.
+ */
+export function gzipBytes(bytes: Uint8Array, level = 6): Uint8Array {
+  const body = deflateRawSync(bytes, deflateOptions(level));
+  const result = new Uint8Array(GZIP_HEADER.length + body.length + 8);
+  result.set(GZIP_HEADER, 0);
+  result.set(body, GZIP_HEADER.length);
+  result.set(trailer(crc32(bytes), bytes.length), GZIP_HEADER.length + body.length);
+  return result;
+}
+
+/** Options of {@link gunzipBytes}. */
+export interface GunzipOptions {
+  /** Refuse to produce more than this many bytes (a zip-bomb guard). */
+  maxOutputLength?: number;
+}
+
+/**
+ * Decompresses gzip data (any valid gzip, checking CRC-32 and ISIZE).
+ *
+ * @param bytes The gzip data.
+ * @param options Output cap.
+ * @returns The decompressed bytes.
+ * @throws {RangeError} When the output would exceed `maxOutputLength`.
+ * @throws {Error} When the data is not valid gzip.
+ */
+export function gunzipBytes(bytes: Uint8Array, options: GunzipOptions = {}): Uint8Array {
+  const result = options.maxOutputLength === undefined
+    ? gunzipSync(bytes)
+    : gunzipSync(bytes, { maxOutputLength: Math.max(1, options.maxOutputLength) });
+  return new Uint8Array(result.buffer, result.byteOffset, result.byteLength);
+}

@@ -1,0 +1,282 @@
+/**
+ * `metadata.config`: the Erlang-term text file inside a Hex package tarball.
+ *
+ * The encoder prints what hex_core's `encode_metadata` prints for the same
+ * terms, one `{Key,Value}.` per line (hex_core may wrap long terms over
+ * several lines; readers do not care). Binaries follow `io_lib_pretty`'s
+ * choice of form so that `<<"é">>` never silently turns into Latin-1:
+ *
+ * - printable ASCII → `<<"text">>`
+ * - UTF-8 whose characters are all printable and ≤ U+00FF → `<<"Café"/utf8>>`
+ * - not UTF-8, but every byte printable as Latin-1 → `<<"é">>` (one byte per character)
+ * - anything else (emoji, control bytes, invalid UTF-8) → `<<67,97,…>>`
+ *
+ * @module
+ */
+
+import { TarballError } from "../errors.ts";
+import { readTerms } from "../erlang/read_terms.ts";
+import { type Term, textOf } from "../erlang/term.ts";
+
+const encoder = new TextEncoder();
+
+/** A value `JSON.stringify` prints as is. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | {
+  [key: string]: JsonValue;
+};
+
+/** Printable ASCII plus the controls written as escapes. */
+function isPrintableAscii(code: number): boolean {
+  return (code >= 0x20 && code <= 0x7e) || code === 0x0a || code === 0x09 || code === 0x0d;
+}
+
+/** Erlang's default (latin1) printable range, minus the rarer control escapes. */
+function isPrintableLatin1(code: number): boolean {
+  return isPrintableAscii(code) || (code >= 0xa0 && code <= 0xff);
+}
+
+function escapeChars(text: string): string {
+  let out = "";
+  for (const ch of text) {
+    switch (ch) {
+      case "\\":
+        out += "\\\\";
+        break;
+      case '"':
+        out += '\\"';
+        break;
+      case "\n":
+        out += "\\n";
+        break;
+      case "\t":
+        out += "\\t";
+        break;
+      case "\r":
+        out += "\\r";
+        break;
+      default:
+        out += ch;
+    }
+  }
+  return out;
+}
+
+function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+function encodeBinary(bytes: Uint8Array): string {
+  if (bytes.length === 0) return "<<>>";
+  if (bytes.every(isPrintableAscii)) {
+    return `<<"${escapeChars(String.fromCharCode(...bytes))}">>`;
+  }
+  const text = decodeUtf8(bytes);
+  if (text !== undefined && [...text].every((ch) => isPrintableLatin1(ch.codePointAt(0)!))) {
+    return `<<"${escapeChars(text)}"/utf8>>`;
+  }
+  if (text === undefined && bytes.every(isPrintableLatin1)) {
+    // Not UTF-8 but printable as Latin-1: `<<"é">>` reads back as the byte 0xE9.
+    return `<<"${escapeChars(String.fromCharCode(...bytes))}">>`;
+  }
+  return `<<${bytes.join(",")}>>`;
+}
+
+function encodeString(value: string): string {
+  if (value === "") return "[]";
+  const codes = [...value].map((ch) => ch.codePointAt(0)!);
+  if (codes.every(isPrintableLatin1)) return `"${escapeChars(value)}"`;
+  return `[${codes.join(",")}]`;
+}
+
+/**
+ * Prints one term in the form hex_core writes (and its reader accepts).
+ *
+ * Atoms other than `true` and `false` become binaries and maps become lists of
+ * 2-tuples, as hex_core's `binarify` does before printing.
+ *
+ * @param term The value.
+ * @returns Erlang term text without the closing `.`.
+ * @throws {TypeError} For floats and improper lists, which metadata cannot hold.
+ */
+export function encodeTerm(term: Term): string {
+  switch (term.kind) {
+    case "binary":
+      return encodeBinary(term.bytes);
+    case "string":
+      return encodeString(term.value);
+    case "integer":
+      return term.value.toString();
+    case "float":
+      throw new TypeError(
+        `Cannot write float ${term.value} to metadata.config: Hex reads no floats`,
+      );
+    case "atom":
+      return term.value === "true" || term.value === "false"
+        ? term.value
+        : encodeBinary(encoder.encode(term.value));
+    case "tuple":
+      return `{${term.items.map(encodeTerm).join(",")}}`;
+    case "list":
+      if (term.tail) {
+        throw new TypeError("Cannot write an improper list to metadata.config");
+      }
+      return `[${term.items.map(encodeTerm).join(",")}]`;
+    case "map":
+      return `[${term.entries.map(([k, v]) => `{${encodeTerm(k)},${encodeTerm(v)}}`).join(",")}]`;
+  }
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    if (a[i] !== b[i]) return a[i] - b[i];
+  }
+  return a.length - b.length;
+}
+
+function sortByKey<T>(entries: [string, T][]): [string, T][] {
+  return entries
+    .map((entry) => ({ entry, key: encoder.encode(entry[0]) }))
+    .sort((a, b) => compareBytes(a.key, b.key))
+    .map(({ entry }) => entry);
+}
+
+/**
+ * Writes `metadata.config`: one `{<<"key">>,VALUE}.` line per entry, keys in
+ * byte order (hex_core prints a map, whose keys come out sorted).
+ *
+ * @param entries Metadata as key and value pairs.
+ * @returns The file's text (encode it as UTF-8).
+ * @throws {TypeError} For a duplicate key, a float or an improper list.
+ */
+export function encodeMetadata(entries: [string, Term][]): string {
+  const seen = new Set<string>();
+  for (const [key] of entries) {
+    if (seen.has(key)) throw new TypeError(`Duplicate metadata key "${key}"`);
+    seen.add(key);
+  }
+  return sortByKey(entries)
+    .map(([key, value]) => `{${encodeBinary(encoder.encode(key))},${encodeTerm(value)}}.\n`)
+    .join("");
+}
+
+function invalidMetadata(message: string, cause?: unknown): TarballError {
+  return new TarballError("invalid_metadata", `error reading package metadata: ${message}`, {
+    cause,
+    hint: "The tarball's metadata.config is damaged: rebuild the package",
+  });
+}
+
+function findFloat(term: Term): boolean {
+  switch (term.kind) {
+    case "float":
+      return true;
+    case "tuple":
+      return term.items.some(findFloat);
+    case "list":
+      return term.items.some(findFloat) || (term.tail !== undefined && findFloat(term.tail));
+    case "map":
+      return term.entries.some(([k, v]) => findFloat(k) || findFloat(v));
+    default:
+      return false;
+  }
+}
+
+/**
+ * Reads `metadata.config` text as hex_core does: a sequence of `{Key,Value}.`
+ * terms; a repeated key keeps its last value. Keys come back as text, entries
+ * sorted by key bytes (so `decodeMetadata(encodeMetadata(x))` gives `x` back,
+ * sorted).
+ *
+ * @param text The file's text (decode the bytes as UTF-8, or Latin-1 if that fails).
+ * @returns The entries.
+ * @throws {TarballError} `invalid_metadata` when the text does not parse, holds a
+ *   float, or a term is not a 2-tuple with a binary key.
+ */
+export function decodeMetadata(text: string): [string, Term][] {
+  let terms: Term[];
+  try {
+    terms = readTerms(text, "metadata.config");
+  } catch (err) {
+    throw invalidMetadata(err instanceof Error ? err.message : String(err), err);
+  }
+  const byKey = new Map<string, Term>();
+  for (const term of terms) {
+    if (term.kind !== "tuple" || term.items.length !== 2 || term.items[0].kind !== "binary") {
+      throw invalidMetadata("not in key-value format");
+    }
+    if (findFloat(term)) throw invalidMetadata("invalid terms (floats are not allowed)");
+    byKey.set(textOf(term.items[0])!, term.items[1]);
+  }
+  return sortByKey([...byKey]);
+}
+
+function isTextKey(term: Term): boolean {
+  return term.kind === "binary" || term.kind === "string";
+}
+
+function isKvList(items: Term[]): boolean {
+  return items.length > 0 &&
+    items.every((item) =>
+      item.kind === "tuple" && item.items.length === 2 && isTextKey(item.items[0])
+    );
+}
+
+/**
+ * Turns a term into plain JSON data: binaries and strings → strings,
+ * `true`/`false` → booleans, `undefined`/`nil` → null, other atoms → strings,
+ * kvlists of 2-tuples with text keys → objects, other lists and tuples →
+ * arrays, integers → numbers (strings when beyond 2^53).
+ *
+ * @param term The value.
+ * @returns Data `JSON.stringify` can print.
+ */
+export function termToJson(term: Term): JsonValue {
+  switch (term.kind) {
+    case "binary":
+    case "string":
+      return textOf(term)!;
+    case "integer": {
+      const n = Number(term.value);
+      return Number.isSafeInteger(n) ? n : term.value.toString();
+    }
+    case "float":
+      return term.value;
+    case "atom":
+      if (term.value === "true") return true;
+      if (term.value === "false") return false;
+      if (term.value === "undefined" || term.value === "nil") return null;
+      return term.value;
+    case "tuple":
+      return term.items.map(termToJson);
+    case "list":
+      if (isKvList(term.items)) {
+        return Object.fromEntries(
+          term.items.map((item) => {
+            const [k, v] = (item as Extract<Term, { kind: "tuple" }>).items;
+            return [textOf(k)!, termToJson(v)];
+          }),
+        );
+      }
+      return term.items.map(termToJson);
+    case "map":
+      if (term.entries.every(([k]) => isTextKey(k))) {
+        return Object.fromEntries(term.entries.map(([k, v]) => [textOf(k)!, termToJson(v)]));
+      }
+      return term.entries.map(([k, v]) => [termToJson(k), termToJson(v)]);
+  }
+}
+
+/**
+ * Metadata as a plain JSON object, for `--json` output.
+ *
+ * @param entries Metadata as key and value pairs.
+ * @returns An object keyed by metadata key.
+ */
+export function metadataToJson(entries: [string, Term][]): { [key: string]: JsonValue } {
+  return Object.fromEntries(entries.map(([key, value]) => [key, termToJson(value)]));
+}

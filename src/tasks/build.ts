@@ -1,0 +1,307 @@
+/**
+ * `hexpub build`: the package tarball (and docs tarball) rebar3_hex would
+ * publish, written atomically to `_build/default/lib/APP/hex/` or `-o`.
+ *
+ * @module
+ */
+import { dirname, join, resolve } from "node:path";
+import { HexpubError, ProjectError, TarballError, UsageError, ValidationError } from "../errors.ts";
+import type { Problem } from "../errors.ts";
+import { type Term, textOf } from "../erlang/term.ts";
+import type { Deps } from "../ports.ts";
+import { consultFile, displayPath } from "../project/consult.ts";
+import { chooseApp, discoverProject, type Project, type ProjectApp } from "../project/discover.ts";
+import { createPackageTarball } from "../tarball/create_package.ts";
+import { createDocsTarball } from "../tarball/create_docs.ts";
+import { encodeMetadata, metadataToJson, type JsonValue } from "../tarball/metadata_config.ts";
+import type { PackageFile } from "../tarball/package_file.ts";
+import { unpackDocs, unpackPackage } from "../tarball/unpack_package.ts";
+import { preparePackage } from "./prepare_package.ts";
+import { writeUnpacked } from "./write_unpacked.ts";
+
+/** What to build. */
+export interface BuildInput {
+  /** `all` (the default): the package, and docs when they are configured. */
+  target: "all" | "package" | "docs";
+  /** `--app`. */
+  app?: string;
+  /** `-o`: the tarball path, or the directory with `--unpack`. */
+  output?: string;
+  unpack: boolean;
+  /** `-r`: the repository the package is for. */
+  repo: string;
+  /** `--doc-dir`: pre-built docs, relative to the app directory. */
+  docDir?: string;
+  /** `--strict`: warnings fail the build. */
+  strict: boolean;
+}
+
+/** A built package. */
+export interface BuiltPackage {
+  name: string;
+  version: string;
+  app: string;
+  /** Where it was written (a `.tar`, or a directory with `--unpack`). */
+  path: string;
+  unpacked: boolean;
+  /** Upper-case hex SHA-256 of VERSION, metadata.config and contents.tar.gz. */
+  innerChecksum: string;
+  /** Lower-case hex SHA-256 of the whole tarball (what Hex registries record). */
+  outerChecksum: string;
+  /** Size of the tarball in bytes. */
+  size: number;
+  /** Every packed path, directories included. */
+  files: string[];
+  metadata: { [key: string]: JsonValue };
+  /** `name requirement` pairs, in metadata order. */
+  requirements: { name: string; requirement: string }[];
+  description: string;
+  licenses: string[];
+  links: [string, string][];
+  buildTools: string[];
+}
+
+/** Built docs. */
+export interface BuiltDocs {
+  path: string;
+  unpacked: boolean;
+  /** Lower-case hex SHA-256 of the docs tarball. */
+  checksum: string;
+  size: number;
+  files: string[];
+}
+
+/** What `build` did. */
+export interface BuildResult {
+  package?: BuiltPackage;
+  docs?: BuiltDocs;
+  /** Why docs were not built in the default mode, when they were not. */
+  docsSkipped?: string;
+  /** Every finding that did not stop the build. */
+  warnings: Problem[];
+}
+
+function defaultDir(project: Project, app: ProjectApp): string {
+  return join(project.root, "_build", "default", "lib", app.name, "hex");
+}
+
+function docsPathFrom(packagePath: string): string {
+  return packagePath.endsWith(".tar") ? packagePath.slice(0, -4) + "-docs.tar" : packagePath + "-docs";
+}
+
+/** Reports findings: warnings go out at once; errors (or warnings under --strict) stop the build. */
+function judge(problems: Problem[], strict: boolean): Problem[] {
+  const errors = problems.filter((p) => p.level === "error" || strict);
+  const warnings = problems.filter((p) => p.level === "warning");
+  if (errors.length > 0) {
+    const n = errors.length;
+    throw new ValidationError(
+      `the package is not valid: ${n} ${n === 1 ? "problem" : "problems"}${strict ? " (--strict turns warnings into errors)" : ""}`,
+      problems,
+    );
+  }
+  return warnings;
+}
+
+async function writeOutput(
+  deps: Deps,
+  path: string,
+  tarball: Uint8Array,
+  unpack: boolean,
+  unpacked: () => Promise<Parameters<typeof writeUnpacked>[2]>,
+): Promise<void> {
+  await deps.fs.mkdir(dirname(path));
+  if (!unpack) return await deps.fs.writeFileAtomic(path, tarball);
+  await writeUnpacked(deps, path, await unpacked());
+}
+
+/** Reads `{hex, [{doc, Provider}]}` from the root rebar.config. */
+function docProvider(project: Project): string | undefined {
+  for (const t of project.config?.terms ?? []) {
+    if (t.kind !== "tuple" || t.items.length !== 2 || t.items[0].kind !== "atom") continue;
+    if (t.items[0].value !== "hex" || t.items[1].kind !== "list") continue;
+    for (const opt of t.items[1].items) {
+      if (opt.kind !== "tuple" || opt.items.length !== 2) continue;
+      const [k, v] = opt.items;
+      if (k.kind !== "atom" || k.value !== "doc") continue;
+      if (v.kind === "atom") return v.value;
+      if (v.kind === "map") {
+        const p = v.entries.find(([mk]) => mk.kind === "atom" && mk.value === "provider");
+        if (p && p[1].kind === "atom") return p[1].value;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The `dir` option of a doc provider (`edoc_opts` for edoc), relative to the app. */
+function docDirOption(configs: (Term[] | undefined)[], provider: string): string {
+  const key = provider === "edoc" ? "edoc_opts" : provider;
+  for (const terms of configs) {
+    for (const t of terms ?? []) {
+      if (t.kind !== "tuple" || t.items.length !== 2 || t.items[0].kind !== "atom") continue;
+      if (t.items[0].value !== key || t.items[1].kind !== "list") continue;
+      for (const o of t.items[1].items) {
+        if (o.kind === "tuple" && o.items.length === 2 && o.items[0].kind === "atom" && o.items[0].value === "dir") {
+          const dir = textOf(o.items[1]);
+          if (dir) return dir;
+        }
+      }
+    }
+  }
+  return "doc";
+}
+
+async function findDocs(deps: Deps, project: Project, app: ProjectApp, input: BuildInput): Promise<string> {
+  if (input.docDir !== undefined) {
+    const dir = resolve(app.dir, input.docDir);
+    if ((await deps.fs.stat(dir))?.kind !== "dir") {
+      throw new UsageError(`--doc-dir "${input.docDir}" is not a directory`, {
+        hint: `The path is relative to the app directory (${displayPath(deps, app.dir) || "."})`,
+      });
+    }
+    return dir;
+  }
+  const provider = docProvider(project);
+  if (!provider) {
+    throw new ProjectError("No doc provider has been specified in your hex config", {
+      hint: "Add {hex, [{doc, ex_doc}]}. (or {doc, edoc}) to rebar.config, or pass --doc-dir DIR with built docs",
+    });
+  }
+  const rebar3 = await deps.which("rebar3");
+  if (!rebar3) {
+    throw new ProjectError(`the doc provider ${provider} runs through rebar3, which is not on PATH`, {
+      hint: "Install rebar3, or build the docs elsewhere and pass --doc-dir DIR",
+    });
+  }
+  deps.out.info(`Running rebar3 ${provider} to generate docs`);
+  const res = await deps.run(rebar3, [provider], { cwd: project.root });
+  if (res.code !== 0) {
+    throw new ProjectError(`The ${provider} documentation provider failed (exit code ${res.code})`, {
+      hint: (res.stdout + res.stderr).trim().split("\n").slice(-5).join("\n") ||
+        `Run \`rebar3 ${provider}\` to see why`,
+    });
+  }
+  const appConfig = app.relDir === "."
+    ? undefined
+    : await consultFile(deps, join(app.dir, "rebar.config"));
+  return resolve(app.dir, docDirOption([appConfig?.terms, project.config?.terms], provider));
+}
+
+async function docFiles(deps: Deps, dir: string, rel = ""): Promise<PackageFile[]> {
+  const out: PackageFile[] = [];
+  for (const name of await deps.fs.readDir(rel ? join(dir, rel) : dir)) {
+    const path = rel ? `${rel}/${name}` : name;
+    const abs = join(dir, path);
+    const info = await deps.fs.lstat(abs);
+    if (!info) continue;
+    const mode = (info.mode ?? (info.kind === "file" ? 0o644 : 0o755)) & 0o7777;
+    if (info.kind === "dir") {
+      const inner = await docFiles(deps, dir, path);
+      out.push(...(inner.length ? inner : [{ path, kind: "dir" as const, mode, size: 0 }]));
+    } else if (info.kind === "file") {
+      out.push({ path, kind: "file", mode, size: info.size, open: () => deps.fs.openRead(abs) });
+    } else if (info.kind === "symlink") {
+      out.push({ path, kind: "symlink", mode, size: 0, target: await deps.fs.readLink(abs) });
+    } else out.push({ path, kind: "other", mode, size: 0 });
+  }
+  return out;
+}
+
+async function buildDocs(
+  deps: Deps,
+  project: Project,
+  app: ProjectApp,
+  input: BuildInput,
+  path: string,
+): Promise<BuiltDocs> {
+  const dir = await findDocs(deps, project, app, input);
+  const files = await docFiles(deps, dir);
+  if (!files.some((f) => f.path === "index.html")) {
+    throw new TarballError("missing_index_html", `No index.html file was found in ${displayPath(deps, dir)}`, {
+      hint: "Docs need an index.html at the top of the doc directory; check the doc provider's output dir or --doc-dir",
+    });
+  }
+  const docs = await createDocsTarball(files);
+  await writeOutput(deps, path, docs.tarball, input.unpack, async () => {
+    const un = await unpackDocs(docs.tarball);
+    return { files: un.files };
+  });
+  return {
+    path,
+    unpacked: input.unpack,
+    checksum: docs.checksum,
+    size: docs.tarball.length,
+    files: files.map((f) => f.path),
+  };
+}
+
+/**
+ * Builds the package and/or docs of one app.
+ *
+ * @throws {ValidationError} When the package would be refused (or has warnings under --strict).
+ * @throws {ProjectError|TarballError|UsageError} As the inputs require.
+ */
+export async function build(deps: Deps, input: BuildInput): Promise<BuildResult> {
+  const project = await discoverProject(deps, deps.cwd);
+  const app = await chooseApp(deps, project, input.app);
+  const prepared = await preparePackage(deps, project, app, { repo: input.repo });
+  const warnings = judge(prepared.problems, input.strict);
+  for (const w of warnings) deps.out.warn(formatWarning(w));
+  const { meta } = prepared;
+  const base = `${meta.name}-${meta.version}`;
+  const outDir = defaultDir(project, app);
+  const ext = input.unpack ? "" : ".tar";
+  const given = input.output === undefined ? undefined : resolve(deps.cwd, input.output);
+  const result: BuildResult = { warnings };
+
+  if (input.target !== "docs") {
+    const path = given ?? join(outDir, base + ext);
+    const tar = await createPackageTarball({ metadata: prepared.metadata, files: prepared.files });
+    await writeOutput(deps, path, tar.tarball, input.unpack, async () => {
+      const un = await unpackPackage(tar.tarball);
+      return { files: un.files, metadataConfig: encodeMetadata(un.metadata) };
+    });
+    result.package = {
+      name: meta.name,
+      version: meta.version,
+      app: meta.app,
+      path,
+      unpacked: input.unpack,
+      innerChecksum: tar.innerChecksum,
+      outerChecksum: tar.outerChecksum,
+      size: tar.tarball.length,
+      files: meta.files,
+      metadata: metadataToJson(prepared.metadata),
+      requirements: meta.requirements.map((r) => ({ name: r.name, requirement: r.requirement })),
+      description: meta.description,
+      licenses: meta.licenses,
+      links: meta.links,
+      buildTools: meta.buildTools,
+    };
+  }
+
+  if (input.target !== "package") {
+    const path = input.target === "docs"
+      ? given ?? join(outDir, `${base}-docs${ext}`)
+      : given
+      ? docsPathFrom(given)
+      : join(outDir, `${base}-docs${ext}`);
+    try {
+      result.docs = await buildDocs(deps, project, app, input, path);
+    } catch (e) {
+      if (input.target === "docs" || !(e instanceof HexpubError) || e instanceof UsageError) throw e;
+      result.docsSkipped = e.message;
+      const w: Problem = { level: "warning", field: "docs", message: `docs not built: ${e.message}`, hint: e.hint };
+      result.warnings.push(w);
+      deps.out.warn(formatWarning(w));
+    }
+  }
+  return result;
+}
+
+/** One warning as printed: `warning: file:line: message` plus an indented hint. */
+export function formatWarning(p: Problem): string {
+  const at = p.where ? `${p.where.file}${p.where.line ? `:${p.where.line}` : ""}: ` : "";
+  return `warning: ${at}${p.message}${p.hint ? `\n  hint: ${p.hint}` : ""}`;
+}

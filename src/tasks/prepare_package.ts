@@ -1,0 +1,198 @@
+/**
+ * Everything that turns one app of a rebar3 project into package inputs:
+ * metadata, the file list and validation findings. `build` and (later)
+ * `publish` share it.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { ProjectError, type Problem, type Where } from "../errors.ts";
+import type { Deps } from "../ports.ts";
+import {
+  type AppSrc,
+  appSrcWithVersion,
+  linksProp,
+  parseAppSrc,
+  textListProp,
+  textProp,
+  whereOf,
+} from "../project/app_src.ts";
+import { consultFile, displayPath } from "../project/consult.ts";
+import type { Project, ProjectApp } from "../project/discover.ts";
+import { metadataEntries, type PackageMeta } from "../project/package_metadata.ts";
+import {
+  computeRequirements,
+  configDeps,
+  type LockEntry,
+  parseLock,
+} from "../project/requirements.ts";
+import { resolveVersion } from "../project/resolve_version.ts";
+import { type PathList, selectFiles } from "../project/select_files.ts";
+import { validatePackage } from "../project/validate_package.ts";
+import type { Term } from "../erlang/term.ts";
+import type { PackageFile } from "../tarball/package_file.ts";
+
+/** A package ready to be packed. */
+export interface PreparedPackage {
+  app: ProjectApp;
+  appSrc: AppSrc;
+  meta: PackageMeta;
+  metadata: [string, Term][];
+  files: PackageFile[];
+  /** Every finding: validation problems and project warnings. */
+  problems: Problem[];
+}
+
+function warning(field: string, message: string, extra: Partial<Problem> = {}): Problem {
+  return { level: "warning", field, message, ...extra };
+}
+
+async function readLock(deps: Deps, project: Project): Promise<LockEntry[]> {
+  const lock = await consultFile(deps, join(project.root, "rebar.lock"));
+  if (!lock) {
+    throw new ProjectError("No lockfile detected.", {
+      where: { file: displayPath(deps, join(project.root, "rebar.lock")) },
+      hint:
+        "Run `rebar3 lock` (or `rebar3 deps`) under the default profile first; a project without dependencies can hold `[].`",
+    });
+  }
+  return parseLock(lock);
+}
+
+function selectionRules(app: AppSrc, warn: (p: Problem) => void) {
+  const file = app.source.file;
+  const lists = (key: string): PathList[] => {
+    const v = textListProp(app, key);
+    return v ? [v] : [];
+  };
+  if (app.props.has("include_files")) {
+    warn(warning("include_files", "include_files has been deprecated: use include_paths instead", {
+      where: whereOf(file, app.props.get("include_files")),
+      hint: "Rename include_files to include_paths in the .app.src",
+    }));
+  }
+  if (app.props.has("exclude_regexps")) {
+    warn(warning("exclude_regexps", "exclude_regexps has been deprecated: use exclude_patterns instead", {
+      where: whereOf(file, app.props.get("exclude_regexps")),
+      hint: "Rename exclude_regexps to exclude_patterns in the .app.src",
+    }));
+  }
+  return {
+    files: textListProp(app, "files"),
+    includePaths: [...lists("include_paths"), ...lists("include_files")],
+    excludePaths: [...lists("exclude_paths"), ...lists("exclude_files")],
+    excludePatterns: [...lists("exclude_patterns"), ...lists("exclude_regexps")],
+  };
+}
+
+/** The applications an app.src says it runs with. */
+function appDependencies(app: AppSrc): Set<string> {
+  const out = new Set<string>();
+  for (const key of ["applications", "included_applications", "optional_applications"]) {
+    const t = app.props.get(key);
+    if (t?.kind === "list") {
+      for (const i of t.items) if (i.kind === "atom") out.add(i.value);
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads, resolves, selects and validates one app's package.
+ *
+ * @param deps Ports.
+ * @param project The discovered project.
+ * @param app The app to package.
+ * @param options `repo`: the repository it is for (validation is strictest for `hexpm`).
+ * @throws {ProjectError} When the project cannot be packaged as it is.
+ */
+export async function preparePackage(
+  deps: Deps,
+  project: Project,
+  app: ProjectApp,
+  options: { repo: string },
+): Promise<PreparedPackage> {
+  const problems: Problem[] = [];
+  const source = await consultFile(deps, app.appSrcPath);
+  if (!source) {
+    throw new ProjectError(`cannot read ${displayPath(deps, app.appSrcPath)}`, {
+      where: { file: displayPath(deps, app.appSrcPath) },
+    });
+  }
+  const appSrc = parseAppSrc(source);
+  const file = source.file;
+  const resolved = await resolveVersion(deps, appSrc, app.dir);
+  for (const w of resolved.warnings) problems.push(warning("version", w));
+  const version = resolved.version;
+
+  const lock = await readLock(deps, project);
+  const isRoot = app.relDir === ".";
+  const appConfig = isRoot ? project.config : await consultFile(deps, join(app.dir, "rebar.config"));
+  const ownDeps = configDeps(appConfig);
+  let allowed: Set<string> | undefined;
+  if (!isRoot) {
+    const uses = appDependencies(appSrc);
+    allowed = new Set(ownDeps.map((d) => d.app));
+    for (const d of configDeps(project.config)) if (uses.has(d.app)) allowed.add(d.app);
+  }
+  const reqs = computeRequirements({ lock, appDeps: ownDeps, allowed });
+  if (reqs.leftOut.length > 0) {
+    problems.push(warning(
+      "requirements",
+      `left out of ${appSrc.name}'s requirements: ${reqs.leftOut.join(", ")} (top-level dependencies this app does not declare)`,
+      {
+        hint: `Declare a dependency in ${app.relDir}/rebar.config, or list it in applications in the .app.src, to keep it`,
+      },
+    ));
+  }
+  const declared = new Set([...configDeps(project.config), ...ownDeps].map((d) => d.app));
+  const locked = new Set(lock.map((e) => e.app));
+  const stale = [...declared].filter((d) => !locked.has(d));
+  if (stale.length > 0) {
+    problems.push(warning("requirements", `in rebar.config but not in rebar.lock: ${stale.join(", ")}`, {
+      hint: "Run `rebar3 lock` to bring rebar.lock up to date",
+    }));
+  }
+
+  const selected = await selectFiles(deps.fs, app.dir, selectionRules(appSrc, (p) => problems.push(p)));
+  const appSrcRel = `src/${appSrc.name}.app.src`;
+  const appSrcText = new TextEncoder().encode(appSrcWithVersion(appSrc, version));
+  const all: PackageFile[] = [];
+  for (const f of selected) {
+    if (f.path === appSrcRel) continue;
+    const mode = (f.info.mode ?? (f.info.kind === "file" ? 0o644 : 0o755)) & 0o7777;
+    if (f.info.kind === "dir") all.push({ path: f.path, kind: "dir", mode, size: 0 });
+    else if (f.info.kind === "symlink") {
+      all.push({ path: f.path, kind: "symlink", mode, size: 0, target: await deps.fs.readLink(f.abs) });
+    } else if (f.info.kind === "file") {
+      all.push({ path: f.path, kind: "file", mode, size: f.info.size, open: () => deps.fs.openRead(f.abs) });
+    } else all.push({ path: f.path, kind: "other", mode, size: 0 });
+  }
+  all.push({ path: appSrcRel, kind: "file", mode: 0o644, size: appSrcText.length, content: appSrcText });
+  all.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // As hex_core does, a directory gets its own entry only when nothing inside it is packed.
+  const files = all.filter((f) => f.kind !== "dir" || !all.some((o) => o.path.startsWith(f.path + "/")));
+  const listed = all.map((f) => f.path);
+
+  const links = linksProp(appSrc);
+  const pkgName = textProp(appSrc, "pkg_name") ?? appSrc.name;
+  const meta: PackageMeta = {
+    name: pkgName,
+    version,
+    app: appSrc.name,
+    description: textProp(appSrc, "description") ?? "",
+    files: listed,
+    licenses: textListProp(appSrc, "licenses")?.values ?? [],
+    links: links?.links ?? [],
+    buildTools: textListProp(appSrc, "build_tools")?.values ?? ["rebar3"],
+    requirements: reqs.requirements,
+  };
+  const where = (key: string): Where => whereOf(file, appSrc.props.get(key) ?? source.terms[0]);
+  problems.push(...validatePackage(meta, {
+    repo: options.repo,
+    whereOf: where,
+    appSrcKeys: new Set(appSrc.props.keys()),
+    lock,
+  }));
+  return { app, appSrc, meta, metadata: metadataEntries(meta), files, problems };
+}

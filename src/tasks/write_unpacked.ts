@@ -1,0 +1,67 @@
+/**
+ * Writing an unpacked package or docs tree for inspection (`build --unpack`):
+ * into a temporary directory beside the target, then renamed into place, so a
+ * failed write never leaves half a tree.
+ *
+ * @module
+ */
+import { basename, dirname, join } from "node:path";
+import { UsageError } from "../errors.ts";
+import type { Deps } from "../ports.ts";
+import { isSafeArchivePath } from "../tarball/safe_path.ts";
+
+/** One unpacked entry. */
+export interface UnpackedEntry {
+  path: string;
+  kind: "file" | "dir" | "symlink" | "other";
+  mode: number;
+  target?: string;
+  data?: Uint8Array;
+}
+
+/** A tree to write. */
+export interface UnpackedTree {
+  files: UnpackedEntry[];
+  /** Written as `hex_metadata.config` beside the files (packages only). */
+  metadataConfig?: string;
+}
+
+const MARKERS = ["hex_metadata.config", "index.html"];
+
+/**
+ * Writes `tree` to `dir`, replacing an earlier unpack there.
+ *
+ * @throws {UsageError} When `dir` exists and is not empty and not an earlier unpack.
+ */
+export async function writeUnpacked(deps: Deps, dir: string, tree: UnpackedTree): Promise<void> {
+  const existing = await deps.fs.lstat(dir);
+  if (existing) {
+    const names = existing.kind === "dir" ? await deps.fs.readDir(dir) : undefined;
+    if (!names || (names.length > 0 && !MARKERS.some((m) => names.includes(m)))) {
+      throw new UsageError(`the output "${dir}" exists and is not an earlier unpack`, {
+        hint: "Pass -o with a new directory, or remove that one first",
+      });
+    }
+  }
+  const parent = dirname(dir);
+  await deps.fs.mkdir(parent);
+  const tmp = await deps.fs.makeTempDir({ dir: parent, prefix: `.${basename(dir)}-` });
+  try {
+    const enc = new TextEncoder();
+    for (const f of tree.files) {
+      if (!isSafeArchivePath(f.path)) continue;
+      const path = join(tmp, f.path);
+      await deps.fs.mkdir(f.kind === "dir" ? path : dirname(path));
+      if (f.kind === "file") await deps.fs.writeFile(path, f.data ?? new Uint8Array(), { mode: f.mode & 0o777 });
+      else if (f.kind === "symlink" && f.target !== undefined) await deps.fs.symlink(f.target, path);
+    }
+    if (tree.metadataConfig !== undefined) {
+      await deps.fs.writeFile(join(tmp, "hex_metadata.config"), enc.encode(tree.metadataConfig));
+    }
+    if (existing) await deps.fs.remove(dir);
+    await deps.fs.rename(tmp, dir);
+  } catch (e) {
+    await deps.fs.remove(tmp).catch(() => {});
+    throw e;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Turning any thrown value into what the user sees and the exit code: the one
+ * place errors become text (`main.ts` prints it and exits).
+ *
+ * @module
+ */
+import { CommanderError } from "commander";
+import ansis from "ansis";
+import { HexpubError, type Problem, ValidationError, type Where } from "../errors.ts";
+
+/** Exit codes, as documented in README. */
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  auth: 4,
+  cancelled: 130,
+} as const;
+
+/** What to print and how to exit. */
+export interface Formatted {
+  text: string;
+  code: number;
+}
+
+function at(where: Where | undefined): string {
+  if (!where) return "";
+  return `${where.file}${where.line ? `:${where.line}` : ""}${where.column ? `:${where.column}` : ""}`;
+}
+
+/** One finding as a line plus an indented hint. */
+export function formatProblem(p: Problem, indent = ""): string {
+  const label = p.level === "error" ? ansis.red("error") : ansis.yellow("warning");
+  const loc = at(p.where);
+  const lines = [`${indent}${label}: ${loc ? loc + ": " : ""}${p.message}`];
+  if (p.hint) lines.push(`${indent}  hint: ${p.hint}`);
+  return lines.join("\n");
+}
+
+/**
+ * Formats an error for stderr and picks the exit code.
+ *
+ * @param err Anything thrown.
+ * @param options `debug`: add the stack of unexpected errors.
+ */
+export function formatError(err: unknown, options: { debug?: boolean } = {}): Formatted {
+  if (err instanceof CommanderError) {
+    if (err.code === "commander.helpDisplayed" || err.code === "commander.version") {
+      return { text: "", code: EXIT.ok };
+    }
+    return { text: "", code: err.exitCode === 0 ? EXIT.ok : EXIT.usage };
+  }
+  if (err instanceof HexpubError) {
+    const lines = [`${ansis.red("error")}: ${err.message}`];
+    if (err.where) lines.push(`  --> ${at(err.where)}`);
+    if (err instanceof ValidationError) {
+      for (const p of err.problems) lines.push(formatProblem(p, "  "));
+    }
+    if (err.hint) lines.push(`  hint: ${err.hint}`);
+    return { text: lines.join("\n"), code: err.exitCode };
+  }
+  if (err instanceof Error && err.name === "PermissionDenied") {
+    return {
+      text: `${ansis.red("error")}: ${err.message}\n  hint: hexpub needs read, write, run and env permissions: run it with -A or the compiled binary`,
+      code: EXIT.failure,
+    };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  const lines = [`${ansis.red("error")}: ${message}`];
+  if (options.debug && err instanceof Error && err.stack) lines.push(err.stack);
+  else lines.push("  hint: set HEXPUB_DEBUG=1 to see where it happened, and report it if it looks like a bug");
+  return { text: lines.join("\n"), code: EXIT.failure };
+}
