@@ -588,9 +588,13 @@ class Parser {
     this.pos = start + 1;
     const missing = (): never => this.fail(`expected a character after "$"`, start);
     if (this.pos >= this.text.length) missing();
-    const value = this.text[this.pos] === "\\"
-      ? (this.pos++, this.escape(this.pos - 1, missing))
-      : this.codePoint();
+    let value: number;
+    if (this.text[this.pos] === "\\") {
+      this.pos++;
+      value = this.escape(this.pos - 1, missing);
+    } else {
+      value = this.codePoint();
+    }
     return { kind: "char", value: BigInt(value), start, end: this.pos };
   }
 
@@ -644,14 +648,12 @@ class Parser {
           tok.start,
           `Quote it to use it as an atom: '${tok.value}'`,
         );
-        break;
       case "var":
         this.fail(
           `variables are not allowed in a term file, found "${tok.value}"`,
           tok.start,
           `Quote it to make an atom: '${tok.value}'`,
         );
-        break;
       case "punct":
         switch (tok.value) {
           case "{":
@@ -885,7 +887,10 @@ class Parser {
           case "utf16":
           case "utf32":
             if (typeAt !== -1 && type !== tok.value) {
-              this.fail(`conflicting types "${type}" and "${tok.value}" in a binary segment`, tok.start);
+              this.fail(
+                `conflicting types "${type}" and "${tok.value}" in a binary segment`,
+                tok.start,
+              );
             }
             type = tok.value;
             typeAt = tok.start;
@@ -903,14 +908,12 @@ class Parser {
               tok.start,
               `Write "big" or "little"`,
             );
-            break;
           case "latin1":
             this.fail(
               `unknown binary segment type "latin1"`,
               tok.start,
               `Latin-1 is the default: write <<"…">> with no type`,
             );
-            break;
           case "float":
           case "binary":
           case "bytes":
@@ -918,7 +921,6 @@ class Parser {
           case "bits":
           case "unit":
             this.fail(`binary segment type "${tok.value}" is not supported`, tok.start);
-            break;
           default:
             this.fail(`unknown binary segment type ${quoteValue(tok.value)}`, tok.start);
         }
@@ -933,7 +935,10 @@ class Parser {
       }
       for (const v of values) {
         if (v < 0n || v > 0x10ffffn || !isCharacter(Number(v))) {
-          this.fail(`integer ${v} is not a Unicode character, so it cannot be ${type}`, first.start);
+          this.fail(
+            `integer ${v} is not a Unicode character, so it cannot be ${type}`,
+            first.start,
+          );
         }
         encodeUnicode(Number(v), type, little, bytes);
       }
@@ -953,7 +958,9 @@ class Parser {
       if (v >= limit || -v > limit / 2n) {
         if (fromString && bits === 8) {
           this.fail(
-            `character "${String.fromCodePoint(Number(v))}" (${v}) in a binary does not fit in a byte`,
+            `character "${
+              String.fromCodePoint(Number(v))
+            }" (${v}) in a binary does not fit in a byte`,
             first.start,
             `Write <<"…"/utf8>> to store the text as UTF-8`,
           );
@@ -961,9 +968,11 @@ class Parser {
         this.fail(
           `integer ${v} does not fit in ${bits} bits`,
           first.start,
-          bits === 0 ? undefined : `Use a value from ${-(limit / 2n)} to ${
-            limit - 1n
-          }, or a larger size such as ${v}:${bits + 8}`,
+          bits === 0
+            ? undefined
+            : `Use a value from ${-(limit / 2n)} to ${limit - 1n}, or a larger size such as ${v}:${
+              bits + 8
+            }`,
         );
       }
       const n = BigInt.asUintN(bits, v);
