@@ -36,35 +36,8 @@ import type { Span, Term, TermOf } from "./term.ts";
  * read back on every release.
  */
 export const RESERVED_WORDS: ReadonlySet<string> = new Set([
-  "after",
-  "and",
-  "andalso",
-  "band",
-  "begin",
-  "bnot",
-  "bor",
-  "bsl",
-  "bsr",
-  "bxor",
-  "case",
-  "catch",
-  "cond",
-  "div",
-  "else",
-  "end",
-  "fun",
-  "if",
-  "let",
-  "maybe",
-  "not",
-  "of",
-  "or",
-  "orelse",
-  "receive",
-  "rem",
-  "try",
-  "when",
-  "xor",
+  ..."after and andalso band begin bnot bor bsl bsr bxor case catch cond div else".split(" "),
+  ..."end fun if let maybe not of or orelse receive rem try when xor".split(" "),
 ]);
 
 /** The longest atom Erlang accepts, in characters. */
@@ -161,24 +134,9 @@ const OPERATORS = [
 ];
 
 /** Punctuation that is an Erlang operator: term files cannot use it. */
-const ARITHMETIC = new Set([
-  "+",
-  "-",
-  "*",
-  "/",
-  "++",
-  "--",
-  "==",
-  "/=",
-  "=<",
-  "<",
-  ">=",
-  ">",
-  "=:=",
-  "=/=",
-  "!",
-  "=",
-]);
+const ARITHMETIC = new Set(
+  "+ - * / ++ -- == /= =< < >= > =:= =/= ! =".split(" "),
+);
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -641,7 +599,7 @@ class Parser {
         this.advance();
         return { kind: "float", value: tok.value, span: this.span(tok.start, tok.end) };
       case "reserved":
-        this.fail(
+        return this.fail(
           `reserved word "${tok.value}" cannot be an unquoted atom${
             tok.value === "fun" ? " (funs are not allowed in a term file)" : ""
           }`,
@@ -649,7 +607,7 @@ class Parser {
           `Quote it to use it as an atom: '${tok.value}'`,
         );
       case "var":
-        this.fail(
+        return this.fail(
           `variables are not allowed in a term file, found "${tok.value}"`,
           tok.start,
           `Quote it to make an atom: '${tok.value}'`,
@@ -903,13 +861,13 @@ class Parser {
           case "unsigned":
             break;
           case "native":
-            this.fail(
+            return this.fail(
               `native byte order is not supported in binaries`,
               tok.start,
               `Write "big" or "little"`,
             );
           case "latin1":
-            this.fail(
+            return this.fail(
               `unknown binary segment type "latin1"`,
               tok.start,
               `Latin-1 is the default: write <<"…">> with no type`,
@@ -920,7 +878,7 @@ class Parser {
           case "bitstring":
           case "bits":
           case "unit":
-            this.fail(`binary segment type "${tok.value}" is not supported`, tok.start);
+            return this.fail(`binary segment type "${tok.value}" is not supported`, tok.start);
           default:
             this.fail(`unknown binary segment type ${quoteValue(tok.value)}`, tok.start);
         }
