@@ -67,6 +67,7 @@ export function denoFs(cwd: string): Fs {
     },
     symlink: (target, path) => Deno.symlink(target, p(path)),
     rename: (from, to) => Deno.rename(p(from), p(to)),
+    chmod: (path, mode) => Deno.chmod(p(path), mode),
     remove: (path) => Deno.remove(p(path), { recursive: true }),
     makeTempDir: (options) =>
       Deno.makeTempDir({

@@ -36,6 +36,7 @@ export interface Fs {
   writeFile(path: string, data: Uint8Array, options?: { mode?: number }): Promise<void>;
   symlink(target: string, path: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
+  chmod(path: string, mode: number): Promise<void>;
   remove(path: string): Promise<void>;
   /** Creates a fresh directory inside `dir` (or the system temp dir). */
   makeTempDir(options?: { dir?: string; prefix?: string }): Promise<string>;

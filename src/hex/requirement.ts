@@ -112,8 +112,8 @@ export function parseRequirement(text: string): Requirement {
     }
     if (!expectClause) fail(`expected "and" or "or" before ${quote(piece)}`);
 
-    let spelled = pending;
-    let op = pendingOp;
+    let spelled: string | undefined = pending;
+    let op: Operator = pendingOp;
     let operand = piece;
     if (pending === undefined) {
       const found = readOperator(piece);

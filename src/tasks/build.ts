@@ -16,7 +16,7 @@ import { createDocsTarball } from "../tarball/create_docs.ts";
 import { encodeMetadata, metadataToJson, type JsonValue } from "../tarball/metadata_config.ts";
 import type { PackageFile } from "../tarball/package_file.ts";
 import { unpackDocs, unpackPackage } from "../tarball/unpack_package.ts";
-import { preparePackage } from "./prepare_package.ts";
+import { normalisedMode, preparePackage } from "./prepare_package.ts";
 import { writeUnpacked } from "./write_unpacked.ts";
 
 /** What to build. */
@@ -195,7 +195,7 @@ async function docFiles(deps: Deps, dir: string, rel = ""): Promise<PackageFile[
     const abs = join(dir, path);
     const info = await deps.fs.lstat(abs);
     if (!info) continue;
-    const mode = (info.mode ?? (info.kind === "file" ? 0o644 : 0o755)) & 0o7777;
+    const mode = normalisedMode(info);
     if (info.kind === "dir") {
       const inner = await docFiles(deps, dir, path);
       out.push(...(inner.length ? inner : [{ path, kind: "dir" as const, mode, size: 0 }]));

@@ -85,6 +85,18 @@ function selectionRules(app: AppSrc, warn: (p: Problem) => void) {
   };
 }
 
+/**
+ * The mode packed for a path: 0755 for directories and for files anyone may
+ * execute, 0644 for other files, 0777 for symlinks. hex_core packs the raw
+ * on-disk mode; normalising it makes builds reproducible across umasks and
+ * checkouts (git itself records only the executable bit).
+ */
+export function normalisedMode(info: { kind: string; mode: number | undefined }): number {
+  if (info.kind === "symlink") return 0o777;
+  if (info.kind === "dir") return 0o755;
+  return (info.mode ?? 0o644) & 0o111 ? 0o755 : 0o644;
+}
+
 /** The applications an app.src says it runs with. */
 function appDependencies(app: AppSrc): Set<string> {
   const out = new Set<string>();
@@ -160,7 +172,7 @@ export async function preparePackage(
   const all: PackageFile[] = [];
   for (const f of selected) {
     if (f.path === appSrcRel) continue;
-    const mode = (f.info.mode ?? (f.info.kind === "file" ? 0o644 : 0o755)) & 0o7777;
+    const mode = normalisedMode(f.info);
     if (f.info.kind === "dir") all.push({ path: f.path, kind: "dir", mode, size: 0 });
     else if (f.info.kind === "symlink") {
       all.push({ path: f.path, kind: "symlink", mode, size: 0, target: await deps.fs.readLink(f.abs) });

@@ -58,6 +58,7 @@ export async function writeUnpacked(deps: Deps, dir: string, tree: UnpackedTree)
     if (tree.metadataConfig !== undefined) {
       await deps.fs.writeFile(join(tmp, "hex_metadata.config"), enc.encode(tree.metadataConfig));
     }
+    await deps.fs.chmod(tmp, 0o755);
     if (existing) await deps.fs.remove(dir);
     await deps.fs.rename(tmp, dir);
   } catch (e) {
