@@ -79,7 +79,9 @@ export function parseLicenseList(text: string): LicenseList {
   const list = text.trimStart().startsWith("{") ? parseSpdxJson(text) : parseHexCoreErl(text);
   if (list.ids.length === 0) throw new SyntaxError("licence list has no ids");
   for (const id of list.ids) {
-    if (!ID.test(id)) throw new SyntaxError(`licence list has an unexpected id ${JSON.stringify(id)}`);
+    if (!ID.test(id)) {
+      throw new SyntaxError(`licence list has an unexpected id ${JSON.stringify(id)}`);
+    }
   }
   return list;
 }
@@ -103,7 +105,9 @@ function parseSpdxJson(text: string): LicenseList {
 
 function parseHexCoreErl(text: string): LicenseList {
   if (!/^-module\(hex_licenses\)\./m.test(text)) {
-    throw new SyntaxError("input is neither SPDX licence list JSON nor hex_core's hex_licenses.erl");
+    throw new SyntaxError(
+      "input is neither SPDX licence list JSON nor hex_core's hex_licenses.erl",
+    );
   }
   const ids = [...text.matchAll(ERL_CLAUSE)].map((match) => match[1]);
   return { ids, detail: "hex_core src/hex_licenses.erl (the list hex.pm checks against)" };
@@ -163,7 +167,11 @@ function dirnameOf(path: string): string {
  * @param text Its new content.
  */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const temp = await Deno.makeTempFile({ dir: dirnameOf(path), prefix: ".refresh_", suffix: ".tmp" });
+  const temp = await Deno.makeTempFile({
+    dir: dirnameOf(path),
+    prefix: ".refresh_",
+    suffix: ".tmp",
+  });
   try {
     await Deno.writeTextFile(temp, text);
     if (Deno.build.os !== "windows") await Deno.chmod(temp, 0o644);
@@ -181,7 +189,9 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
  * @returns How many distinct ids were written, and the source recorded in the header.
  * @throws {Error} When the download fails or the list does not parse.
  */
-export async function refresh(options: RefreshOptions): Promise<{ count: number; source: ListSource }> {
+export async function refresh(
+  options: RefreshOptions,
+): Promise<{ count: number; source: ListSource }> {
   let text: string;
   let location: string;
   if (options.file !== undefined) {
@@ -192,7 +202,9 @@ export async function refresh(options: RefreshOptions): Promise<{ count: number;
     const response = await (options.fetch ?? fetch)(location);
     if (!response.ok) {
       await response.body?.cancel();
-      throw new Error(`Failed to download the licence list from "${location}": HTTP ${response.status}`);
+      throw new Error(
+        `Failed to download the licence list from "${location}": HTTP ${response.status}`,
+      );
     }
     text = await response.text();
   }

@@ -527,7 +527,6 @@ class Parser {
       this.fail(
         `unterminated ${what} starting at ${this.at(start)}`,
         start,
-        `Close it with ${q}`,
       );
     let out = "";
     this.pos = start + 1;

@@ -46,6 +46,16 @@ function quote(text: string): string {
   return JSON.stringify(text);
 }
 
+/** A valid, unreserved name close to `name` (`My-Lib` → `my_lib`), if there is one. */
+function suggestName(name: string): string | undefined {
+  const suggestion = name.trim().toLowerCase()
+    .replace(/[^a-z0-9_]+/g, "_")
+    .replace(/^_+|_+$/g, "");
+  const usable = suggestion !== name && NAME_FORMAT.test(suggestion) &&
+    suggestion.length >= MIN_NAME_LENGTH && !RESERVED_PACKAGE_NAMES.has(suggestion);
+  return usable ? suggestion : undefined;
+}
+
 /**
  * Checks a package name as hex.pm does when the package is first published:
  * `^[a-z][a-z0-9_]*$`, at least 2 characters (hex.pm sets no maximum), and not
@@ -59,14 +69,8 @@ export function checkPackageName(name: string): string | undefined {
   if (name === "") return "package name is empty";
   if (!NAME_FORMAT.test(name)) {
     const rule = "use lowercase letters, digits and underscores, starting with a letter";
-    const suggestion = name.trim().toLowerCase().replace(/[^a-z0-9_]+/g, "_").replace(
-      /^_+|_+$/g,
-      "",
-    );
-    const fix = suggestion !== name && NAME_FORMAT.test(suggestion) &&
-        suggestion.length >= MIN_NAME_LENGTH && !RESERVED_PACKAGE_NAMES.has(suggestion)
-      ? ` (try ${quote(suggestion)})`
-      : "";
+    const suggestion = suggestName(name);
+    const fix = suggestion === undefined ? "" : ` (try ${quote(suggestion)})`;
     return `package name ${quote(name)} has invalid format: ${rule}${fix}`;
   }
   if (name.length < MIN_NAME_LENGTH) {

@@ -87,7 +87,10 @@ export function scanVersion(text: string, options: { patchOptional?: boolean } =
 
   const parts = core.split(".");
   if (parts.length > 3) {
-    return { ok: false, reason: `it has ${parts.length} numeric parts, expected MAJOR.MINOR.PATCH` };
+    return {
+      ok: false,
+      reason: `it has ${parts.length} numeric parts, expected MAJOR.MINOR.PATCH`,
+    };
   }
   const numbers: number[] = [];
   for (const [index, part] of parts.entries()) {
@@ -192,7 +195,9 @@ export function versionProblem(text: string): string | undefined {
  */
 export function releaseVersionProblem(version: Version): string | undefined {
   if (version.build.length > 0) {
-    return `build metadata ${quote("+" + version.build.join("."))} is not allowed in a release version`;
+    return `build metadata ${
+      quote("+" + version.build.join("."))
+    } is not allowed in a release version`;
   }
   const preLength = version.pre.join(".").length;
   if (preLength > MAX_PRERELEASE_LENGTH) {

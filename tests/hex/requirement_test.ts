@@ -89,8 +89,14 @@ Deno.test("parseRequirement() names the bad part in its SyntaxError", () => {
     ["~> v1.0", '"v1.0" is not a valid version: it has a "v" prefix'],
     ["~> 01.0", '"01.0" is not a valid version: MAJOR "01" has a leading zero'],
     ["~> 1.0.x", '"1.0.x" is not a valid version: PATCH "x" is not a number'],
-    ["~> 1.0.0.0", '"1.0.0.0" is not a valid version: it has 4 numeric parts, expected MAJOR.MINOR.PATCH'],
-    [">= 1.0.0-01", '"1.0.0-01" is not a valid version: pre-release identifier "01" has a leading zero'],
+    [
+      "~> 1.0.0.0",
+      '"1.0.0.0" is not a valid version: it has 4 numeric parts, expected MAJOR.MINOR.PATCH',
+    ],
+    [
+      ">= 1.0.0-01",
+      '"1.0.0-01" is not a valid version: pre-release identifier "01" has a leading zero',
+    ],
     ["=> 1.0.0", '"=>" is not a valid version: MAJOR "=>" is not a number'],
     ["~>\t1.0", "separate its parts with plain spaces"],
     ["~> 1.0\n", "separate its parts with plain spaces"],

@@ -38,7 +38,13 @@ Deno.test("parseVersion() reads each part", () => {
       { major: 99999999999999, minor: 0, patch: 0, pre: [], build: [] },
     ],
     // A long all-letters identifier is fine; only numeric ones are capped at 14 digits.
-    ["1.0.0-abcdefghijklmnopq", { major: 1, minor: 0, patch: 0, pre: ["abcdefghijklmnopq"], build: [] }],
+    ["1.0.0-abcdefghijklmnopq", {
+      major: 1,
+      minor: 0,
+      patch: 0,
+      pre: ["abcdefghijklmnopq"],
+      build: [],
+    }],
   ];
   for (const [text, expected] of cases) {
     assert.deepEqual(parseVersion(text), expected, text);
@@ -124,7 +130,16 @@ Deno.test("scanVersion() accepts MAJOR.MINOR only when the patch is optional", (
 });
 
 Deno.test("formatVersion() round-trips parseVersion()", () => {
-  for (const text of ["0.0.0", "1.2.3", "1.0.0-rc.1", "1.0.0-0.3.7", "1.0.0-x.7.z.92+a.1", "1.0.0+20130313144700"]) {
+  for (
+    const text of [
+      "0.0.0",
+      "1.2.3",
+      "1.0.0-rc.1",
+      "1.0.0-0.3.7",
+      "1.0.0-x.7.z.92+a.1",
+      "1.0.0+20130313144700",
+    ]
+  ) {
     assert.equal(formatVersion(v(text)), text);
   }
 });
@@ -152,7 +167,11 @@ Deno.test("compareVersions() follows the SemVer precedence chain", () => {
   for (let i = 0; i < chain.length; i++) {
     for (let j = 0; j < chain.length; j++) {
       const expected = i < j ? -1 : i > j ? 1 : 0;
-      assert.equal(compareVersions(v(chain[i]), v(chain[j])), expected, `${chain[i]} vs ${chain[j]}`);
+      assert.equal(
+        compareVersions(v(chain[i]), v(chain[j])),
+        expected,
+        `${chain[i]} vs ${chain[j]}`,
+      );
     }
   }
 });
