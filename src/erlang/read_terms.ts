@@ -435,13 +435,14 @@ class Parser {
       }
       return { kind: "float", value, start, end: this.pos };
     }
-    const e = text[this.pos];
-    if ((e === "e" || e === "E") && /^[eE][+-]?[0-9]/.test(text.slice(this.pos, this.pos + 3))) {
-      const written = text.slice(start, this.nameEnd(this.pos + 1));
+    const exponent = /^[eE][+-]?[0-9][0-9_]*/.exec(text.slice(this.pos, this.pos + 40));
+    if (exponent) {
       this.fail(
-        `a float needs a "." with digits on both sides, found "${written}"`,
+        `a float needs a "." with digits on both sides, found "${text.slice(start, this.pos)}${
+          exponent[0]
+        }"`,
         start,
-        `Write it as ${whole}.0${text.slice(this.pos, this.nameEnd(this.pos + 1))}`,
+        `Write it as ${whole}.0${exponent[0]}`,
       );
     }
     return { kind: "integer", value: BigInt(whole), start, end: this.pos };
@@ -632,6 +633,13 @@ class Parser {
             );
         }
     }
+    this.trailingComma();
+    this.unexpected("a term");
+  }
+
+  /** Fails when the cursor is on a closing bracket right after a ",". */
+  private trailingComma(): void {
+    const tok = this.tok;
     const prev = this.prev;
     const closing = tok.kind === "punct" && ["}", "]", ">>"].includes(tok.value);
     if (closing && prev?.kind === "punct" && prev.value === ",") {
@@ -641,7 +649,6 @@ class Parser {
         `Remove the "," before "${tok.value}": Erlang does not allow a trailing comma`,
       );
     }
-    this.unexpected("a term");
   }
 
   /** After a top-level term: the `.` that ends it. */
@@ -812,6 +819,7 @@ class Parser {
     } else if (first.kind === "float") {
       this.fail(`float segments are not supported in binaries`, first.start);
     } else {
+      this.trailingComma();
       this.unexpected("a string, a character or an integer in a binary");
     }
 

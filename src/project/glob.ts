@@ -83,12 +83,15 @@ export async function expandGlob(fs: Fs, base: string, pattern: string): Promise
     const seg = segments[i];
     const dirPath = rel === "" ? base : join(base, rel);
     if (seg === "**") {
-      await walk(rel, i + 1);
+      // A trailing ** matches everything below (not the directory itself); an
+      // inner one matches zero or more directories.
+      const last = i + 1 === segments.length;
+      if (!last) await walk(rel, i + 1);
       if (rel !== "" && !(await isDir(rel))) return;
       for (const name of await fs.readDir(dirPath)) {
         const child = rel === "" ? name : `${rel}/${name}`;
+        if (last) found.add(child);
         if (await isDir(child)) await walk(child, i);
-        else if (i + 1 === segments.length) found.add(child);
       }
       return;
     }

@@ -46,7 +46,9 @@ export interface Requirement {
 export function parseLock(lock: Consulted): LockEntry[] {
   const first = lock.terms[0];
   let list: Term | undefined = first;
-  if (first?.kind === "tuple" && first.items.length === 2) list = first.items[1];
+  if (first?.kind === "tuple" && first.items.length === 2 && first.items[0].kind === "string") {
+    list = first.items[1];
+  }
   if (first === undefined) return [];
   if (list?.kind !== "list") {
     throw new ProjectError(`${lock.file} is not a rebar3 lock file`, {

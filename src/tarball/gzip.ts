@@ -44,7 +44,16 @@ export function gzipStream(level = 6): TransformStream<Uint8Array, Uint8Array> {
   let filled = 0;
   let out: TransformStreamDefaultController<Uint8Array> | undefined;
   let failure: unknown;
-  deflate.on("data", (chunk: Uint8Array) => out?.enqueue(new Uint8Array(chunk)));
+  deflate.on("data", (chunk: Uint8Array) => {
+    try {
+      out?.enqueue(new Uint8Array(chunk));
+    } catch (err) {
+      // The stream was cancelled or errored: drop the rest of the output.
+      out = undefined;
+      failure ??= err;
+      deflate.destroy();
+    }
+  });
   deflate.on("error", (err: unknown) => failure ??= err);
   const ended = new Promise<void>((resolve, reject) => {
     deflate.once("end", resolve);
@@ -86,6 +95,7 @@ export function gzipStream(level = 6): TransformStream<Uint8Array, Uint8Array> {
       controller.enqueue(trailer(crc, size));
     },
     cancel() {
+      out = undefined;
       deflate.destroy();
     },
   });

@@ -19,6 +19,7 @@ import { readTerms } from "../erlang/read_terms.ts";
 import { type Term, textOf } from "../erlang/term.ts";
 
 const encoder = new TextEncoder();
+const latin1 = new TextDecoder("latin1");
 
 /** A value `JSON.stringify` prints as is. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | {
@@ -72,7 +73,7 @@ function decodeUtf8(bytes: Uint8Array): string | undefined {
 function encodeBinary(bytes: Uint8Array): string {
   if (bytes.length === 0) return "<<>>";
   if (bytes.every(isPrintableAscii)) {
-    return `<<"${escapeChars(String.fromCharCode(...bytes))}">>`;
+    return `<<"${escapeChars(latin1.decode(bytes))}">>`;
   }
   const text = decodeUtf8(bytes);
   if (text !== undefined && [...text].every((ch) => isPrintableLatin1(ch.codePointAt(0)!))) {
@@ -80,7 +81,7 @@ function encodeBinary(bytes: Uint8Array): string {
   }
   if (text === undefined && bytes.every(isPrintableLatin1)) {
     // Not UTF-8 but printable as Latin-1: `<<"é">>` reads back as the byte 0xE9.
-    return `<<"${escapeChars(String.fromCharCode(...bytes))}">>`;
+    return `<<"${escapeChars(latin1.decode(bytes))}">>`;
   }
   return `<<${bytes.join(",")}>>`;
 }

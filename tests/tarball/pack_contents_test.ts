@@ -4,7 +4,15 @@ import { HexpubError, TarballError } from "../../src/errors.ts";
 import { gunzipBytes } from "../../src/tarball/gzip.ts";
 import { minimumTarSize, packContents } from "../../src/tarball/pack_contents.ts";
 import type { PackageFile } from "../../src/tarball/package_file.ts";
-import { dir, memFile, pseudoRandomBytes, rawHeaders, streamedFile, symlink } from "./_helpers.ts";
+import {
+  dir,
+  generatedFile,
+  memFile,
+  pseudoRandomBytes,
+  rawHeaders,
+  streamedFile,
+  symlink,
+} from "./_helpers.ts";
 
 const options = {
   maxUncompressedSize: 1 << 30,
@@ -78,12 +86,14 @@ Deno.test("packContents() fails fast when declared sizes cannot fit", async () =
   assert.equal(opened, 0);
 });
 
-Deno.test("packContents() stops once the compressed limit is passed", async () => {
-  const files = [streamedFile("noise", pseudoRandomBytes(2_000_000, 9), { chunk: 65536 })];
+Deno.test("packContents() stops reading once the compressed limit is passed", async () => {
+  const noise = generatedFile("noise", 64 * 1024 * 1024, { seed: 9 });
   await assert.rejects(
-    packContents(files, { ...options, maxCompressedSize: 100_000 }),
+    packContents([noise], { ...options, maxCompressedSize: 100_000 }),
     (err) => err instanceof TarballError && err.reason === "too_big",
   );
+  assert.ok(noise.stats.cancelled, "the file was cancelled");
+  assert.ok(noise.stats.read < 32 * 1024 * 1024, `read ${noise.stats.read} bytes`);
 });
 
 Deno.test("packContents() fails when a file's length differs from its size", async () => {
