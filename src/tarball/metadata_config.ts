@@ -19,7 +19,6 @@ import { readTerms } from "../erlang/read_terms.ts";
 import { type Term, textOf } from "../erlang/term.ts";
 
 const encoder = new TextEncoder();
-const latin1 = new TextDecoder("latin1");
 
 /** A value `JSON.stringify` prints as is. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | {
@@ -62,6 +61,15 @@ function escapeChars(text: string): string {
   return out;
 }
 
+/** Latin-1 (ISO 8859-1) text of some bytes: each byte is one code point, as in Erlang. */
+function latin1Text(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 8192) {
+    out += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  }
+  return out;
+}
+
 function decodeUtf8(bytes: Uint8Array): string | undefined {
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
@@ -73,7 +81,7 @@ function decodeUtf8(bytes: Uint8Array): string | undefined {
 function encodeBinary(bytes: Uint8Array): string {
   if (bytes.length === 0) return "<<>>";
   if (bytes.every(isPrintableAscii)) {
-    return `<<"${escapeChars(latin1.decode(bytes))}">>`;
+    return `<<"${escapeChars(latin1Text(bytes))}">>`;
   }
   const text = decodeUtf8(bytes);
   if (text !== undefined && [...text].every((ch) => isPrintableLatin1(ch.codePointAt(0)!))) {
@@ -81,7 +89,7 @@ function encodeBinary(bytes: Uint8Array): string {
   }
   if (text === undefined && bytes.every(isPrintableLatin1)) {
     // Not UTF-8 but printable as Latin-1: `<<"é">>` reads back as the byte 0xE9.
-    return `<<"${escapeChars(latin1.decode(bytes))}">>`;
+    return `<<"${escapeChars(latin1Text(bytes))}">>`;
   }
   return `<<${bytes.join(",")}>>`;
 }
@@ -163,6 +171,17 @@ export function encodeMetadata(entries: [string, Term][]): string {
   return sortByKey(entries)
     .map(([key, value]) => `{${encodeBinary(encoder.encode(key))},${encodeTerm(value)}}.\n`)
     .join("");
+}
+
+/**
+ * Turns `metadata.config` bytes into text the way hex_core does: UTF-8, or
+ * Latin-1 when the bytes are not valid UTF-8.
+ *
+ * @param bytes The file's content.
+ * @returns The text to pass to {@link decodeMetadata}.
+ */
+export function decodeMetadataBytes(bytes: Uint8Array): string {
+  return decodeUtf8(bytes) ?? latin1Text(bytes);
 }
 
 function invalidMetadata(message: string, cause?: unknown): TarballError {

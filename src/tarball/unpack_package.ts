@@ -13,7 +13,7 @@ import type { Term } from "../erlang/term.ts";
 import { sha256Hex, sha256HexOfParts } from "./checksum.ts";
 import { gunzipBytes } from "./gzip.ts";
 import { formatMegabytes, type Limits, resolveLimits } from "./limits.ts";
-import { decodeMetadata, encodeTerm } from "./metadata_config.ts";
+import { decodeMetadata, decodeMetadataBytes, encodeTerm } from "./metadata_config.ts";
 import { isSafeArchivePath, normalizeArchivePath, resolveSymlinkTarget } from "./safe_path.ts";
 
 /** One entry of an unpacked tarball. */
@@ -60,7 +60,7 @@ const MAX_CHECKSUM_SIZE = 128;
 const UNSAFE_HINT = "Do not use this tarball: it may write outside the directory it is unpacked in";
 const DAMAGED_HINT = "The tarball is damaged or was not made by a Hex client: rebuild it";
 
-const latin1 = new TextDecoder("latin1");
+const ascii = new TextDecoder("ascii");
 
 function invalid(message: string, cause?: unknown): TarballError {
   return new TarballError("invalid_tarball", message, { cause, hint: DAMAGED_HINT });
@@ -157,14 +157,6 @@ function tooBig(what: string, max: number): TarballError {
   );
 }
 
-function decodeText(bytes: Uint8Array): string {
-  try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch {
-    return latin1.decode(bytes);
-  }
-}
-
 /**
  * Unpacks a package tarball in memory and verifies it.
  *
@@ -212,12 +204,12 @@ export async function unpackPackage(
   const metadataBytes = outer.get("metadata.config")!;
   const contents = outer.get("contents.tar.gz")!;
 
-  const versionText = latin1.decode(version);
+  const versionText = ascii.decode(version);
   if (versionText !== "3") {
     throw invalid(`unsupported version: ${encodeTerm({ kind: "binary", bytes: version })}`);
   }
 
-  const expected = latin1.decode(checksum);
+  const expected = ascii.decode(checksum);
   if (!/^[0-9a-fA-F]{64}$/.test(expected)) throw invalid("invalid tarball checksum");
   const innerChecksum = (await sha256HexOfParts([version, metadataBytes, contents])).toUpperCase();
   if (expected.toUpperCase() !== innerChecksum) {
@@ -228,7 +220,7 @@ export async function unpackPackage(
     );
   }
 
-  const metadataConfig = decodeText(metadataBytes);
+  const metadataConfig = decodeMetadataBytes(metadataBytes);
   const metadata = decodeMetadata(metadataConfig);
 
   const inner = gunzip(contents, maxUncompressedSize, "inner tarball", "package");

@@ -556,7 +556,7 @@ Deno.test("readTerms() reads an .app.src whose vsn is a string", () => {
   const vsn = proplistGet(app.items[2], "vsn")!;
   assertTerm(vsn, str("0.1.0-rc.1"));
   const at = text.indexOf(`"0.1.0-rc.1"`);
-  assert.deepEqual(vsn.span, { start: at, end: at + 13, line: 4, column: 9 });
+  assert.deepEqual(vsn.span, { start: at, end: at + 12, line: 4, column: 9 });
 });
 
 const REBAR_CONFIG = `%% rebar.config for hello_hex

@@ -16,7 +16,12 @@ Deno.test("sha256Hex() matches the FIPS 180-2 test vectors", async () => {
 });
 
 Deno.test("sha256HexOfParts() hashes the concatenation", async () => {
-  const parts = [enc.encode("3"), pseudoRandomBytes(1000, 2), new Uint8Array(), pseudoRandomBytes(5)];
+  const parts = [
+    enc.encode("3"),
+    pseudoRandomBytes(1000, 2),
+    new Uint8Array(),
+    pseudoRandomBytes(5),
+  ];
   assert.equal(await sha256HexOfParts(parts), nodeSha256(...parts));
 });
 

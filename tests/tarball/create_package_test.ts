@@ -187,7 +187,10 @@ Deno.test("createPackageTarball() output is read by GNU tar, both layers", async
     await Deno.mkdir(`${dir}/out`);
     const inner = (await run("tar", ["-tvzf", "../contents.tar.gz"], { cwd: `${dir}/out` })).stdout;
     assert.match(inner, /^-rwxr-xr-x 0\/0 +18 2000-01-01 00:00 priv\/run\.sh$/m);
-    assert.match(inner, /^lrwxrwxrwx 0\/0 +0 2000-01-01 00:00 priv\/link\.erl -> \.\.\/src\/foo\.erl$/m);
+    assert.match(
+      inner,
+      /^lrwxrwxrwx 0\/0 +0 2000-01-01 00:00 priv\/link\.erl -> \.\.\/src\/foo\.erl$/m,
+    );
     assert.match(inner, /^drwxr-xr-x 0\/0 +0 2000-01-01 00:00 priv\/empty\/$/m);
 
     await run("tar", ["-xzf", "../contents.tar.gz"], { cwd: `${dir}/out` });
@@ -214,7 +217,8 @@ Deno.test("createPackageTarball() is reproducible", async () => {
   assert.equal(b.innerChecksum, a.innerChecksum);
   assert.equal(b.outerChecksum, a.outerChecksum);
 
-  const big = () => [generatedFile("priv/data.bin", 300_000, { seed: 4, alphabet: 30, chunk: 1000 })];
+  const big =
+    () => [generatedFile("priv/data.bin", 300_000, { seed: 4, alphabet: 30, chunk: 1000 })];
   const c = await createPackageTarball({ metadata, files: big() });
   const d = await createPackageTarball({
     metadata,
@@ -280,9 +284,16 @@ Deno.test("createPackageTarball() refuses unsafe paths", async () => {
 Deno.test("createPackageTarball() allows symlinks inside and refuses escaping ones", async () => {
   await createPackageTarball({
     metadata,
-    files: [memFile("a", "x"), symlink("lib/b", "../a"), symlink("lib/c", "."), symlink("d", "lib")],
+    files: [
+      memFile("a", "x"),
+      symlink("lib/b", "../a"),
+      symlink("lib/c", "."),
+      symlink("d", "lib"),
+    ],
   });
-  for (const [path, target] of [["link", "../x"], ["lib/link", "../../x"], ["lib/l", "/etc/passwd"]]) {
+  for (
+    const [path, target] of [["link", "../x"], ["lib/link", "../../x"], ["lib/l", "/etc/passwd"]]
+  ) {
     await rejectsWith(
       createPackageTarball({ metadata, files: [memFile("a", "x"), symlink(path, target)] }),
       "unsafe_symlink",
@@ -314,7 +325,11 @@ Deno.test("createPackageTarball() refuses a top-level hex_metadata.config", asyn
 
 Deno.test("createPackageTarball() refuses metadata.config over the limit", async () => {
   const error = await rejectsWith(
-    createPackageTarball({ metadata, files: [memFile("a", "x")], limits: { maxMetadataSize: 100 } }),
+    createPackageTarball({
+      metadata,
+      files: [memFile("a", "x")],
+      limits: { maxMetadataSize: 100 },
+    }),
     "metadata_too_big",
     "file too big: metadata.config",
   );

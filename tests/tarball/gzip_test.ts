@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { GZIP_HEADER, gunzipBytes, gzipBytes, gzipStream } from "../../src/tarball/gzip.ts";
+import { gunzipBytes, GZIP_HEADER, gzipBytes, gzipStream } from "../../src/tarball/gzip.ts";
 import { pseudoRandomBytes, run } from "./_helpers.ts";
 
 /** Bitwise CRC-32 (IEEE, reflected, polynomial 0xEDB88320), independent of node:zlib. */
@@ -22,7 +22,9 @@ async function viaStream(bytes: Uint8Array, chunk: number, level?: number): Prom
   return new Uint8Array(await new Response(source.pipeThrough(gzipStream(level))).arrayBuffer());
 }
 
-const text = new TextEncoder().encode("-module(foo).\n-export([bar/0]).\nbar() -> ok.\n".repeat(500));
+const text = new TextEncoder().encode(
+  "-module(foo).\n-export([bar/0]).\nbar() -> ok.\n".repeat(500),
+);
 
 Deno.test("gzipBytes() writes hex_core's fixed 10-byte header", () => {
   const gz = gzipBytes(text);

@@ -208,7 +208,7 @@ Deno.test("decodeMetadata() reads hex_core's wrapped output", () => {
   assert.ok(termEquals(decoded[1][1], bin("Café")));
 });
 
-Deno.test("decodeMetadata() reads <<\"é\">> as the single Latin-1 byte", () => {
+Deno.test('decodeMetadata() reads <<"é">> as the single Latin-1 byte', () => {
   const [[, value]] = decodeMetadata('{<<"x">>,<<"é">>}.\n');
   assert.ok(termEquals(value, bytes(0xe9)));
 });

@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
 import { packTar } from "modern-tar";
-import {
-  HEX_MTIME_SECONDS,
-  hexTarHeader,
-  memoryFileHeader,
-} from "../../src/tarball/tar_header.ts";
+import { HEX_MTIME_SECONDS, hexTarHeader, memoryFileHeader } from "../../src/tarball/tar_header.ts";
 import { rawHeaders } from "./_helpers.ts";
 
 Deno.test("hexTarHeader() sets hex_core's fixed fields", () => {
@@ -41,7 +37,13 @@ Deno.test("hexTarHeader() gives directories one trailing slash and no size", () 
 });
 
 Deno.test("hexTarHeader() adds PAX records for non-ASCII names and targets", () => {
-  const header = hexTarHeader({ path: "lib/ünï", kind: "symlink", mode: 0o777, size: 0, target: "ç" });
+  const header = hexTarHeader({
+    path: "lib/ünï",
+    kind: "symlink",
+    mode: 0o777,
+    size: 0,
+    target: "ç",
+  });
   assert.deepEqual(header.pax, { path: "lib/ünï", linkpath: "ç" });
   assert.equal(hexTarHeader({ path: "ascii", kind: "file", mode: 0o644, size: 0 }).pax, undefined);
 });
@@ -81,7 +83,9 @@ Deno.test("hexTarHeader() entries pack to raw dir, symlink and PAX headers", asy
   assert.equal(l.typeflag, "2");
   assert.equal(l.linkname, "a/b");
   assert.equal(pax.typeflag, "x");
-  const record = new TextDecoder().decode(tar.subarray(pax.offset + 512, pax.offset + 512 + pax.size));
+  const record = new TextDecoder().decode(
+    tar.subarray(pax.offset + 512, pax.offset + 512 + pax.size),
+  );
   assert.match(record, /^\d+ path=ü\.txt\n$/);
   assert.equal(u.modeField, "0100600\0");
   for (const h of [d, l, pax, u]) {
