@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- a developer script: its output is the console
 /**
  * Fails when a module crosses a layer: only `src/deno_deps.ts` may touch
  * `Deno.*`; nothing in `src/` writes to the console; the pure layers (tasks,
@@ -28,10 +29,18 @@ export function findViolations(files: { path: string; text: string }[]): Violati
         out.push({ file: path, line: i + 1, rule: "Deno.* is used only in src/deno_deps.ts" });
       }
       if (/\bconsole\./.test(code)) {
-        out.push({ file: path, line: i + 1, rule: "src/ writes output through deps.out, never console" });
+        out.push({
+          file: path,
+          line: i + 1,
+          rule: "src/ writes output through deps.out, never console",
+        });
       }
       if (PURE.some((p) => path.startsWith(p)) && /from "(commander|@commander-js\/)/.test(code)) {
-        out.push({ file: path, line: i + 1, rule: "pure layers do not import the command framework" });
+        out.push({
+          file: path,
+          line: i + 1,
+          rule: "pure layers do not import the command framework",
+        });
       }
     });
   }

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- a developer script: its output is the console
 /**
  * Builds hexpub's single-file executables with `deno compile`, one per target,
  * with the narrowest permissions hexpub needs baked in.
@@ -85,7 +86,11 @@ async function main(): Promise<number> {
     const args = compileArgs(target, flags.out);
     console.log(`deno ${args.join(" ")}${denort ? `  (DENORT_BIN=${denort})` : ""}`);
     if (flags.dryRun) continue;
-    const res = await new Deno.Command(Deno.execPath(), { args, stdout: "inherit", stderr: "inherit" })
+    const res = await new Deno.Command(Deno.execPath(), {
+      args,
+      stdout: "inherit",
+      stderr: "inherit",
+    })
       .output();
     if (res.code !== 0) {
       failed++;

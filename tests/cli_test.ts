@@ -28,7 +28,15 @@ Deno.test("hexpub --help and build --help list every build flag", async () => {
   assert.equal(await runCli(["build", "--help"], b), 0);
   const help = b.stdout.join("\n");
   for (
-    const flag of ["-r, --repo", "-a, --app", "-o, --output", "-u, --unpack", "--doc-dir", "--strict", "--json"]
+    const flag of [
+      "-r, --repo",
+      "-a, --app",
+      "-o, --output",
+      "-u, --unpack",
+      "--doc-dir",
+      "--strict",
+      "--json",
+    ]
   ) assert.ok(help.includes(flag), `help lists ${flag}`);
   assert.match(help, /Exit codes/);
 });
@@ -57,7 +65,10 @@ Deno.test("hexpub build --json prints one object with both checksums", async () 
   assert.match(obj.package.outerChecksum, /^[0-9a-f]{64}$/);
   const bytes = await Deno.readFile(`${root}/out/tiny.tar`);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  assert.equal([...digest].map((b) => b.toString(16).padStart(2, "0")).join(""), obj.package.outerChecksum);
+  assert.equal(
+    [...digest].map((b) => b.toString(16).padStart(2, "0")).join(""),
+    obj.package.outerChecksum,
+  );
   assert.equal(obj.docs, null);
   assert.match(obj.docsSkipped, /No doc provider/);
 });
@@ -68,14 +79,20 @@ Deno.test("hexpub build prints rebar3_hex's summary and where the tarball went",
   assert.equal(await runCli(["build", "package"], deps), 0);
   const out = deps.stdout.join("\n");
   assert.match(out, /^Building tiny 0\.1\.0$/m);
-  assert.match(out, /Included files:\n(    .*\n)*    src\/tiny\.erl/);
+  assert.match(out, /Included files:\n( {4}.*\n)* {4}src\/tiny\.erl/);
   assert.match(out, /Licenses: MIT/);
-  assert.match(out, /Your package tarball is available at _build\/default\/lib\/tiny\/hex\/tiny-0\.1\.0\.tar/);
+  assert.match(
+    out,
+    /Your package tarball is available at _build\/default\/lib\/tiny\/hex\/tiny-0\.1\.0\.tar/,
+  );
   assert.ok((await Deno.stat(`${root}/_build/default/lib/tiny/hex/tiny-0.1.0.tar`)).isFile);
 });
 
 Deno.test("errors name the file and line, give a hint, exit 1 and show no stack", async () => {
-  const root = await makeProject({ ...APP, "src/tiny.app.src": `{application, tiny, [{vsn, "1.0"}\n  {description, "x"}]}.\n` });
+  const root = await makeProject({
+    ...APP,
+    "src/tiny.app.src": `{application, tiny, [{vsn, "1.0"}\n  {description, "x"}]}.\n`,
+  });
   const deps = testDeps(root);
   assert.equal(await runCli(["build"], deps), 1);
   const err = deps.stderr.join("\n");
@@ -95,6 +112,9 @@ Deno.test("validation errors list every problem with its hint", async () => {
   assert.match(err, /error: the package is not valid: 3 problems/);
   assert.match(err, /src\/tiny\.app\.src:2:\d+: non-semantic version number "1\.0" found/);
   assert.match(err, /missing or empty description/);
-  assert.match(err, /invalid license type detected: "apache 2"\n\s+hint: did you mean "Apache-2\.0"/);
+  assert.match(
+    err,
+    /invalid license type detected: "apache 2"\n\s+hint: did you mean "Apache-2\.0"/,
+  );
   assert.ok(!(await Deno.stat(`${root}/_build`).catch(() => undefined)), "nothing written");
 });

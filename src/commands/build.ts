@@ -15,11 +15,22 @@ export function buildCommand(deps: Deps, run: typeof build = build) {
   return new Command("build")
     .description("Build the package tarball (and docs tarball) that publish would upload")
     .argument("[what]", "package or docs (default: both; docs only when configured)")
-    .option("-r, --repo <repo>", "repository the package is for (validation is strictest for hexpm)", "hexpm")
+    .option(
+      "-r, --repo <repo>",
+      "repository the package is for (validation is strictest for hexpm)",
+      "hexpm",
+    )
     .option("-a, --app <app>", "app to build in an umbrella project")
     .option("-o, --output <path>", "tarball path to write, or the directory with --unpack")
-    .option("-u, --unpack", "write the contents (and hex_metadata.config) to a directory instead of a tarball", false)
-    .option("--doc-dir <dir>", "pack these pre-built docs (relative to the app) instead of running the doc provider")
+    .option(
+      "-u, --unpack",
+      "write the contents (and hex_metadata.config) to a directory instead of a tarball",
+      false,
+    )
+    .option(
+      "--doc-dir <dir>",
+      "pack these pre-built docs (relative to the app) instead of running the doc provider",
+    )
     .option("--strict", "treat warnings as errors", false)
     .option("--json", "print one JSON object instead of the summary", false)
     .addHelpText(
@@ -47,7 +58,8 @@ Exit codes: 0 built, 1 invalid project or package, 2 bad arguments.`,
       };
       const result = await run(deps, input);
       if (opts.json) deps.out.print(buildJson(result));
-      else for (const line of renderBuild(result, (p) => displayPath(deps, p))) deps.out.print(line);
+      else {for (const line of renderBuild(result, (p) => displayPath(deps, p))) {
+          deps.out.print(line);
+        }}
     });
 }
-

@@ -11,7 +11,9 @@
  * - Whitespace is what Erlang's scanner skips: code points 0–32 and 128–160,
  *   so NBSP (U+00A0) and the C1 controls separate tokens. Other Unicode
  *   spaces (U+2000 and up) are errors, as in Erlang.
- * - `maybe` and `else` are treated as reserved words (they are from OTP 27 on).
+ * - `maybe` and `else` read as atoms when unquoted, as on OTP 26 and earlier
+ *   (OTP 27 reserves them). Those releases also print them unquoted, in `~p`
+ *   output that hexpub reads back. The other reserved words are errors.
  * - Lists are normalised as Erlang does: `[a|[b]]` reads as `[a,b]`, `[a|[]]`
  *   as `[a]` and `[a|"bc"]` as `[a,98,99]`.
  * - A map literal that repeats a key keeps the last value, in the first key's
@@ -22,26 +24,34 @@
  *   fit its segment is an error (Erlang would silently keep the low bits).
  *   Float segments, `unit:N`, `native` and parenthesised expressions are
  *   rejected. Erlang itself rejects `/latin1`.
- * - Columns count code points, so an astral character is one column.
+ * - Columns count code points, so an astral character (or a tab) is one column.
+ * - Tuples, lists and maps nest at most 1000 deep, so that a hostile file
+ *   cannot overflow the call stack.
  *
  * @module
  */
 
 import { TermSyntaxError } from "../errors.ts";
-import type { Span, Term, TermOf } from "./term.ts";
+import { type Span, type Term, termEquals, type TermOf } from "./term.ts";
 
 /**
  * Erlang's reserved words: written unquoted they are keywords, not atoms. `maybe`
  * and `else` are keywords only from OTP 27, but are listed so that printed terms
- * read back on every release.
+ * read back on every release; {@link readTerms} still reads them unquoted.
  */
 export const RESERVED_WORDS: ReadonlySet<string> = new Set([
   ..."after and andalso band begin bnot bor bsl bsr bxor case catch cond div else".split(" "),
   ..."end fun if let maybe not of or orelse receive rem try when xor".split(" "),
 ]);
 
+/** Reserved words only from OTP 27 on: read as atoms, for the sake of older releases. */
+const NEW_KEYWORDS: ReadonlySet<string> = new Set(["maybe", "else"]);
+
 /** The longest atom Erlang accepts, in characters. */
 const MAX_ATOM_LENGTH = 255;
+
+/** How deep containers may nest: far beyond real files, well within the call stack. */
+const MAX_DEPTH = 1000;
 
 /** The largest binary segment size accepted, in bits. */
 const MAX_SEGMENT_BITS = 1 << 16;
@@ -134,7 +144,7 @@ const OPERATORS = [
 ];
 
 /** Punctuation that is an Erlang operator: term files cannot use it. */
-const ARITHMETIC = new Set(
+const EXPRESSION_OPERATORS = new Set(
   "+ - * / ++ -- == /= =< < >= > =:= =/= ! =".split(" "),
 );
 
@@ -213,6 +223,8 @@ class Parser {
   tok: Token;
   /** Offset where the next token's scan starts. */
   private pos = 0;
+  /** How many tuples, lists and maps enclose the cursor. */
+  private depth = 0;
   /** The token consumed last, for hints about trailing commas. */
   private prev: Token | undefined;
   /** Offsets at which lines start. */
@@ -316,7 +328,8 @@ class Parser {
       if (value.length > MAX_ATOM_LENGTH) {
         this.fail(`atom is longer than ${MAX_ATOM_LENGTH} characters`, start);
       }
-      return { kind: RESERVED_WORDS.has(value) ? "reserved" : "atom", value, start, end: this.pos };
+      const reserved = RESERVED_WORDS.has(value) && !NEW_KEYWORDS.has(value);
+      return { kind: reserved ? "reserved" : "atom", value, start, end: this.pos };
     }
     if (isUpper(c) || c === 95) {
       this.pos = this.nameEnd(start + 1);
@@ -327,7 +340,7 @@ class Parser {
         return { kind: "string", value: this.quoted(start, "string"), start, end: this.pos };
       case 39: { // '
         const value = this.quoted(start, "quoted atom");
-        if ([...value].length > MAX_ATOM_LENGTH) {
+        if (value.length > MAX_ATOM_LENGTH && [...value].length > MAX_ATOM_LENGTH) {
           this.fail(`atom is longer than ${MAX_ATOM_LENGTH} characters`, start);
         }
         return { kind: "atom", value, start, end: this.pos };
@@ -340,6 +353,11 @@ class Parser {
         const isDot = this.pos >= text.length || isWhite(next) || next === 37;
         return { kind: isDot ? "dot" : "punct", value: ".", start, end: this.pos };
       }
+    }
+    // Brackets and commas are most of the punctuation and start no operator.
+    if (c === 123 || c === 125 || c === 91 || c === 93 || c === 44) {
+      this.pos = start + 1;
+      return { kind: "punct", value: text[start], start, end: this.pos };
     }
     for (const op of OPERATORS) {
       if (text.startsWith(op, start)) {
@@ -566,7 +584,7 @@ class Parser {
   private unexpected(expected: string, opener?: Token): never {
     const tok = this.tok;
     let hint: string | undefined;
-    if (tok.kind === "punct" && ARITHMETIC.has(tok.value)) {
+    if (tok.kind === "punct" && EXPRESSION_OPERATORS.has(tok.value)) {
       hint = "Term files hold plain values: operators and expressions are not evaluated";
     } else if ((tok.kind === "eof" || tok.kind === "dot") && opener) {
       hint = `The "${opener.value}" at ${this.at(opener.start)} is not closed`;
@@ -615,18 +633,26 @@ class Parser {
       case "punct":
         switch (tok.value) {
           case "{":
-            return this.tuple();
           case "[":
-            return this.list();
-          case "#":
-            return this.map();
+          case "#": {
+            if (++this.depth > MAX_DEPTH) {
+              this.fail(`terms nested more than ${MAX_DEPTH} deep are not supported`, tok.start);
+            }
+            const term = tok.value === "{"
+              ? this.tuple()
+              : tok.value === "["
+              ? this.list()
+              : this.map();
+            this.depth--;
+            return term;
+          }
           case "<<":
             return this.binary();
           case "-":
           case "+":
             return this.signed();
           case "<":
-            this.fail(
+            return this.fail(
               `expected a term, found "<"`,
               tok.start,
               "Pids, ports, references and funs cannot be written in a term file",
@@ -675,6 +701,7 @@ class Parser {
 
   private tuple(): Term {
     const open = this.advance();
+    const span = this.span(open.start, open.end);
     const items: Term[] = [];
     if (!this.isPunct("}")) {
       for (;;) {
@@ -684,8 +711,8 @@ class Parser {
         else this.unexpected(`"," or "}" after a tuple element`, open);
       }
     }
-    const close = this.advance();
-    return { kind: "tuple", items, span: this.span(open.start, close.end) };
+    span.end = this.advance().end;
+    return { kind: "tuple", items, span };
   }
 
   private list(): Term {
@@ -756,7 +783,7 @@ class Parser {
         if (!this.isPunct("=>")) this.unexpected(`"=>" after a map key`, open);
         this.advance();
         const value = this.term();
-        const same = entries.findIndex(([k]) => sameKey(k, key));
+        const same = entries.findIndex(([k]) => termEquals(k, key));
         if (same === -1) entries.push([key, value]);
         else entries[same][1] = value;
         if (this.isPunct(",")) this.advance();
@@ -802,12 +829,10 @@ class Parser {
   /** Reads one segment of a binary and appends its bytes. */
   private segment(bytes: number[]): void {
     const first = this.tok;
-    let values: bigint[];
-    let fromString = false;
+    let values: bigint[] = [];
+    let text: string | undefined;
     if (first.kind === "string") {
-      const value = (this.term() as TermOf<"string">).value;
-      values = [...value].map((ch) => BigInt(ch.codePointAt(0)!));
-      fromString = true;
+      text = (this.term() as TermOf<"string">).value;
     } else if (first.kind === "integer" || first.kind === "char") {
       values = [this.advance().value as bigint];
     } else if (this.isPunct("-") || this.isPunct("+")) {
@@ -887,11 +912,32 @@ class Parser {
           case "unit":
             return this.fail(`binary segment type "${tok.value}" is not supported`, tok.start);
           default:
-            this.fail(`unknown binary segment type ${quoteValue(tok.value)}`, tok.start);
+            return this.fail(`unknown binary segment type ${quoteValue(tok.value)}`, tok.start);
         }
         if (!this.isPunct("-")) break;
         this.advance();
       }
+    }
+
+    const bits = size ?? 8;
+    if (text !== undefined) {
+      if (type === "integer" && bits === 8) {
+        // The common case, <<"text">>: one byte per character.
+        for (let i = 0; i < text.length; i++) {
+          const c = text.charCodeAt(i);
+          if (c > 255) {
+            const ch = String.fromCodePoint(text.codePointAt(i)!);
+            this.fail(
+              `character "${ch}" (${ch.codePointAt(0)}) in a binary does not fit in a byte`,
+              first.start,
+              `Write <<"…"/utf8>> to store the text as UTF-8`,
+            );
+          }
+          bytes.push(c);
+        }
+        return;
+      }
+      values = Array.from(text, (ch) => BigInt(ch.codePointAt(0)!));
     }
 
     if (type !== "integer") {
@@ -910,7 +956,6 @@ class Parser {
       return;
     }
 
-    const bits = size ?? 8;
     if (bits % 8 !== 0) {
       this.fail(
         `segment size ${bits} is not a multiple of 8`,
@@ -921,15 +966,6 @@ class Parser {
     const limit = 1n << BigInt(bits);
     for (const v of values) {
       if (v >= limit || -v > limit / 2n) {
-        if (fromString && bits === 8) {
-          this.fail(
-            `character "${
-              String.fromCodePoint(Number(v))
-            }" (${v}) in a binary does not fit in a byte`,
-            first.start,
-            `Write <<"…"/utf8>> to store the text as UTF-8`,
-          );
-        }
         this.fail(
           `integer ${v} does not fit in ${bits} bits`,
           first.start,
@@ -941,47 +977,10 @@ class Parser {
         );
       }
       const n = BigInt.asUintN(bits, v);
-      const out: number[] = [];
-      for (let i = bits / 8 - 1; i >= 0; i--) out.push(Number((n >> BigInt(i * 8)) & 255n));
-      if (little) out.reverse();
-      bytes.push(...out);
+      const at = bytes.length;
+      for (let i = bits / 8 - 1; i >= 0; i--) bytes.push(Number((n >> BigInt(i * 8)) & 255n));
+      if (little) bytes.push(...bytes.splice(at).reverse());
     }
-  }
-}
-
-/** Whether two map keys are the same key. */
-function sameKey(a: Term, b: Term): boolean {
-  if (a.kind !== b.kind) return false;
-  switch (a.kind) {
-    case "atom":
-    case "string":
-    case "integer":
-      return a.value === (b as typeof a).value;
-    case "float":
-      return Object.is(a.value, (b as typeof a).value);
-    default:
-      return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
-  }
-}
-
-/** A span-free, JSON-safe copy of a term for comparing compound keys. */
-function strip(term: Term): unknown {
-  switch (term.kind) {
-    case "integer":
-      return ["i", String(term.value)];
-    case "float":
-      return ["f", Object.is(term.value, -0) ? "-0" : term.value];
-    case "atom":
-    case "string":
-      return [term.kind[0], term.value];
-    case "binary":
-      return ["b", [...term.bytes]];
-    case "tuple":
-      return ["t", term.items.map(strip)];
-    case "list":
-      return ["l", term.items.map(strip), term.tail ? strip(term.tail) : null];
-    case "map":
-      return ["m", term.entries.map(([k, v]) => [strip(k), strip(v)])];
   }
 }
 

@@ -88,7 +88,7 @@ export function textOf(term: Term): string | undefined {
       try {
         return new TextDecoder("utf-8", { fatal: true }).decode(term.bytes);
       } catch {
-        return String.fromCharCode(...term.bytes);
+        return latin1(term.bytes);
       }
     case "list": {
       if (term.tail) return undefined;
@@ -108,6 +108,15 @@ export function textOf(term: Term): string | undefined {
     default:
       return undefined;
   }
+}
+
+/** Latin-1 text, one character per byte, in chunks (one spread of a large binary would overflow the stack). */
+function latin1(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 8192) {
+    out += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  }
+  return out;
 }
 
 /** Whether two terms are equal, ignoring spans. */

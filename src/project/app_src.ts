@@ -32,7 +32,7 @@ export function whereOf(file: string, term: Term | undefined): Where {
 export function parseAppSrc(source: Consulted): AppSrc {
   const { file, terms } = source;
   const app = terms[0];
-  const shapeHint = "An .app.src holds one term: {application, my_app, [{vsn, \"0.1.0\"}, …]}.";
+  const shapeHint = 'An .app.src holds one term: {application, my_app, [{vsn, "0.1.0"}, …]}.';
   if (terms.length !== 1 || app.kind !== "tuple" || app.items.length !== 3) {
     throw new ProjectError(`${file} must hold exactly one {application, Name, Props} term`, {
       where: whereOf(file, app),
@@ -158,8 +158,14 @@ export function appSrcWithVersion(app: AppSrc, version: string): string {
   const items = props.items.map((item) =>
     item.kind === "tuple" && item.items.length === 2 && item.items[0].kind === "atom" &&
       item.items[0].value === "vsn"
-      ? { kind: "tuple" as const, items: [item.items[0], { kind: "string" as const, value: version }] }
+      ? {
+        kind: "tuple" as const,
+        items: [item.items[0], { kind: "string" as const, value: version }],
+      }
       : item
   );
-  return printTerms([{ ...appTerm, items: [appTerm.items[0], appTerm.items[1], { ...props, items }] }]);
+  return printTerms([{
+    ...appTerm,
+    items: [appTerm.items[0], appTerm.items[1], { ...props, items }],
+  }]);
 }

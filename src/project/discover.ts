@@ -9,7 +9,7 @@ import { join, relative } from "node:path";
 import { ProjectError, UsageError } from "../errors.ts";
 import { textOf } from "../erlang/term.ts";
 import type { Deps } from "../ports.ts";
-import { consultFile, type Consulted } from "./consult.ts";
+import { type Consulted, consultFile } from "./consult.ts";
 import { expandGlob } from "./glob.ts";
 
 /** One app of the project. */

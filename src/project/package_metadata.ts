@@ -47,7 +47,14 @@ export function metadataEntries(meta: PackageMeta): [string, Term][] {
       )),
     ],
     ["files", list(meta.files.map(bin))],
-    ["links", list([...meta.links].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => kv(k, bin(v))))],
+    [
+      "links",
+      list(
+        [...meta.links].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) =>
+          kv(k, bin(v))
+        ),
+      ),
+    ],
   ];
   if (meta.description !== "") entries.push(["description", bin(meta.description)]);
   if (meta.licenses.length > 0) entries.push(["licenses", list(meta.licenses.map(bin))]);

@@ -104,7 +104,9 @@ export function configDeps(config: Consulted | undefined): ConfigDep[] {
       if (d.kind !== "tuple" || d.items[0]?.kind !== "atom") continue;
       const dep: ConfigDep = { app: d.items[0].value, where };
       const second = d.items[1];
-      if (d.items.length === 2 && second && (second.kind === "string" || second.kind === "binary")) {
+      if (
+        d.items.length === 2 && second && (second.kind === "string" || second.kind === "binary")
+      ) {
         dep.requirement = textOf(second);
         dep.where = whereOf(config.file, second);
       }
@@ -112,7 +114,10 @@ export function configDeps(config: Consulted | undefined): ConfigDep[] {
         if (
           item.kind === "tuple" && item.items.length >= 2 && item.items[0].kind === "atom" &&
           item.items[0].value === "pkg"
-        ) dep.pkg = textOf(item.items[1]) ?? (item.items[1].kind === "atom" ? item.items[1].value : undefined);
+        ) {
+          dep.pkg = textOf(item.items[1]) ??
+            (item.items[1].kind === "atom" ? item.items[1].value : undefined);
+        }
       }
       out.push(dep);
     }
@@ -156,7 +161,8 @@ export function computeRequirements(input: RequirementInput): RequirementResult 
         nonHex.join(", ")
       }`,
       {
-        hint: "Replace git (or other non-Hex) dependencies with Hex packages in rebar.config, then run `rebar3 lock`",
+        hint:
+          "Replace git (or other non-Hex) dependencies with Hex packages in rebar.config, then run `rebar3 lock`",
       },
     );
   }

@@ -77,7 +77,11 @@ export async function gitVersion(
  *
  * @throws {ProjectError} When `vsn` is missing, of an unknown form, or its command or file fails.
  */
-export async function resolveVersion(deps: Deps, app: AppSrc, dir: string): Promise<ResolvedVersion> {
+export async function resolveVersion(
+  deps: Deps,
+  app: AppSrc,
+  dir: string,
+): Promise<ResolvedVersion> {
   const file = app.source.file;
   const vsn = app.props.get("vsn");
   if (!vsn) {
@@ -103,8 +107,18 @@ export async function resolveVersion(deps: Deps, app: AppSrc, dir: string): Prom
   }
   const gitArg = tupleArg(vsn, "git");
   if (gitArg?.kind === "atom" && (gitArg.value === "short" || gitArg.value === "long")) {
-    const r = await git(deps, dir, ["rev-parse", ...(gitArg.value === "short" ? ["--short"] : []), "HEAD"]);
-    if (r.code !== 0) return { version: "0", source: "git", warnings: ["getting the git ref failed: falling back to version 0"] };
+    const r = await git(deps, dir, [
+      "rev-parse",
+      ...(gitArg.value === "short" ? ["--short"] : []),
+      "HEAD",
+    ]);
+    if (r.code !== 0) {
+      return {
+        version: "0",
+        source: "git",
+        warnings: ["getting the git ref failed: falling back to version 0"],
+      };
+    }
     return { version: r.stdout.trim(), source: "git", warnings: [] };
   }
   const cmd = tupleArg(vsn, "cmd");
@@ -114,7 +128,9 @@ export async function resolveVersion(deps: Deps, app: AppSrc, dir: string): Prom
     if (r.code !== 0) {
       throw new ProjectError(`the vsn command "${cmdText}" failed with exit code ${r.code}`, {
         where,
-        hint: r.stderr.trim() ? `It said: ${r.stderr.trim()}` : "Run the command by hand in the app directory",
+        hint: r.stderr.trim()
+          ? `It said: ${r.stderr.trim()}`
+          : "Run the command by hand in the app directory",
       });
     }
     return { version: r.stdout.replace(/\n+$/, ""), source: "cmd", warnings: [] };

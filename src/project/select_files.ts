@@ -98,7 +98,7 @@ function compilePatterns(lists: PathList[]): RegExp[] {
       } catch (e) {
         throw new ProjectError(`invalid exclude pattern "${p}": ${(e as Error).message}`, {
           where: list.where,
-          hint: "exclude_patterns holds regular expressions such as \"\\\\.bak$\"",
+          hint: 'exclude_patterns holds regular expressions such as "\\\\.bak$"',
         });
       }
     }

@@ -44,7 +44,7 @@ export function validatePackage(meta: PackageMeta, ctx: ValidationContext): Prob
       level: "error",
       field: "name",
       message: `invalid package name "${meta.name}": ${nameProblem}`,
-      hint: "Set {pkg_name, \"my_package\"} in the .app.src to publish under another name",
+      hint: 'Set {pkg_name, "my_package"} in the .app.src to publish under another name',
       where: ctx.whereOf(ctx.appSrcKeys.has("pkg_name") ? "pkg_name" : "application"),
     });
   }
@@ -55,15 +55,18 @@ export function validatePackage(meta: PackageMeta, ctx: ValidationContext): Prob
       level: "error",
       field: "version",
       message: `non-semantic version number "${meta.version}" found`,
-      hint: "Hex versions are MAJOR.MINOR.PATCH[-PRE], for example {vsn, \"1.2.0\"}",
+      hint: 'Hex versions are MAJOR.MINOR.PATCH[-PRE], for example {vsn, "1.2.0"}',
       where: ctx.whereOf("vsn"),
     });
   } else if (version.build.length > 0) {
     add({
       level: "error",
       field: "version",
-      message: `version "${meta.version}" has build metadata ("+${version.build.join(".")}"), which Hex does not accept`,
-      hint: "With {vsn, git}, tag the commit you publish (git tag v1.2.0); otherwise drop the +… part",
+      message: `version "${meta.version}" has build metadata ("+${
+        version.build.join(".")
+      }"), which Hex does not accept`,
+      hint:
+        "With {vsn, git}, tag the commit you publish (git tag v1.2.0); otherwise drop the +… part",
       where: ctx.whereOf("vsn"),
     });
   }
@@ -73,14 +76,16 @@ export function validatePackage(meta: PackageMeta, ctx: ValidationContext): Prob
       level: strictOnHex,
       field: "description",
       message: "missing or empty description property",
-      hint: "Add {description, \"What the package does\"} to the .app.src",
+      hint: 'Add {description, "What the package does"} to the .app.src',
       where: ctx.whereOf("description"),
     });
   } else if ([...meta.description].length > MAX_DESCRIPTION) {
     add({
       level: "warning",
       field: "description",
-      message: `description is ${[...meta.description].length} characters long; mix refuses more than ${MAX_DESCRIPTION}`,
+      message: `description is ${
+        [...meta.description].length
+      } characters long; mix refuses more than ${MAX_DESCRIPTION}`,
       hint: "Keep the description to a sentence or two and move the rest to the README",
       where: ctx.whereOf("description"),
     });
@@ -91,7 +96,7 @@ export function validatePackage(meta: PackageMeta, ctx: ValidationContext): Prob
       level: "warning",
       field: "licenses",
       message: "missing or empty licenses property",
-      hint: "Add {licenses, [\"Apache-2.0\"]} (SPDX identifiers) to the .app.src",
+      hint: 'Add {licenses, ["Apache-2.0"]} (SPDX identifiers) to the .app.src',
       where: ctx.whereOf("licenses"),
     });
   }
@@ -125,7 +130,8 @@ export function validatePackage(meta: PackageMeta, ctx: ValidationContext): Prob
       level: "error",
       field: "build_tools",
       message: "build_tools is empty",
-      hint: "Remove build_tools from the .app.src (it defaults to [\"rebar3\"]) or list at least one tool",
+      hint:
+        'Remove build_tools from the .app.src (it defaults to ["rebar3"]) or list at least one tool',
       where: ctx.whereOf("build_tools"),
     });
   }
@@ -146,7 +152,8 @@ export function validatePackage(meta: PackageMeta, ctx: ValidationContext): Prob
         add({
           level: "error",
           field: `requirements.${r.name}`,
-          message: `requirement "${r.requirement}" for "${r.name}" uses !=, which Hex does not allow`,
+          message:
+            `requirement "${r.requirement}" for "${r.name}" uses !=, which Hex does not allow`,
           hint: "Express the range with >, >=, < or <= instead",
           where: r.where,
         });
@@ -156,7 +163,7 @@ export function validatePackage(meta: PackageMeta, ctx: ValidationContext): Prob
         level: "error",
         field: `requirements.${r.name}`,
         message: `invalid requirement "${r.requirement}" for "${r.name}": ${(e as Error).message}`,
-        hint: "Write an Elixir requirement such as \"~> 1.2\" or \">= 1.0.0 and < 2.0.0\"",
+        hint: 'Write an Elixir requirement such as "~> 1.2" or ">= 1.0.0 and < 2.0.0"',
         where: r.where,
       });
     }
@@ -174,7 +181,9 @@ export function validatePackage(meta: PackageMeta, ctx: ValidationContext): Prob
     }
   }
 
-  const pre = ctx.lock.filter((e) => e.type === "pkg" && e.version && parseVersion(e.version)?.pre.length);
+  const pre = ctx.lock.filter((e) =>
+    e.type === "pkg" && e.version && parseVersion(e.version)?.pre.length
+  );
   if (pre.length > 0) {
     add({
       level: "warning",
@@ -182,7 +191,8 @@ export function validatePackage(meta: PackageMeta, ctx: ValidationContext): Prob
       message: `The following pre-release dependencies were found: ${
         pre.map((e) => `${e.pkg ?? e.app} ${e.version}`).join(", ")
       }`,
-      hint: "Upgrade them to stable releases: packages with pre-release dependencies may be refused in future",
+      hint:
+        "Upgrade them to stable releases: packages with pre-release dependencies may be refused in future",
     });
   }
   return problems;

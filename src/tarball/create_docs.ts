@@ -27,6 +27,12 @@ export interface DocsTarball {
 /** Docs limits a caller may override (metadata plays no part in docs). */
 export type DocsLimits = Pick<Limits, "maxSize" | "maxUncompressedSize">;
 
+/** Options of {@link createDocsTarball}: limit overrides and the zlib level. */
+export interface DocsOptions extends Partial<DocsLimits> {
+  /** zlib level (default 6). */
+  level?: number;
+}
+
 /** SemVer 2.0.0 (semver.org), which Elixir's `Version.parse/1` follows. */
 const SEMVER =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
@@ -78,19 +84,17 @@ function checkDocsFiles(files: PackageFile[]): void {
  * as the bytes flow.
  *
  * @param files The docs files, paths relative to the docs directory, packed in this order.
- * @param limits Overrides of the 16 MiB compressed / 128 MiB uncompressed limits.
- * @param level zlib level (default 6).
+ * @param options Overrides of the 16 MiB compressed / 128 MiB uncompressed limits, zlib level.
  * @returns The tarball, its checksum and uncompressed size.
  * @throws {TarballError} `missing_index_html`, `unsafe_path`, `unsafe_symlink`,
  *   `unsupported_file_type`, `invalid_docs`, `too_big_uncompressed` or `too_big`.
  */
 export async function createDocsTarball(
   files: PackageFile[],
-  limits: Partial<DocsLimits> = {},
-  level = 6,
+  options: DocsOptions = {},
 ): Promise<DocsTarball> {
-  const maxSize = limits.maxSize ?? DEFAULT_DOCS_LIMITS.maxSize;
-  const maxUncompressedSize = limits.maxUncompressedSize ??
+  const maxSize = options.maxSize ?? DEFAULT_DOCS_LIMITS.maxSize;
+  const maxUncompressedSize = options.maxUncompressedSize ??
     DEFAULT_DOCS_LIMITS.maxUncompressedSize;
   checkDocsFiles(files);
 
@@ -100,16 +104,16 @@ export async function createDocsTarball(
     uncompressedError: () =>
       new TarballError(
         "too_big_uncompressed",
-        `docs exceed max uncompressed size ${formatMegabytes(maxUncompressedSize)} MB`,
+        `docs tarball exceeds max uncompressed size ${formatMegabytes(maxUncompressedSize)} MB`,
         { hint: SHRINK_HINT },
       ),
     compressedError: () =>
       new TarballError(
         "too_big",
-        `docs exceed max compressed size ${formatMegabytes(maxSize)} MB`,
+        `docs tarball exceeds max compressed size ${formatMegabytes(maxSize)} MB`,
         { hint: SHRINK_HINT },
       ),
-    level,
+    level: options.level,
   });
   return { tarball: compressed, checksum: await sha256Hex(compressed), uncompressedSize };
 }

@@ -44,27 +44,41 @@ export function gzipStream(level = 6): TransformStream<Uint8Array, Uint8Array> {
   let filled = 0;
   let out: TransformStreamDefaultController<Uint8Array> | undefined;
   let failure: unknown;
+  let pendingWrite: ((err: unknown) => void) | undefined;
+
+  // Once the stream is cancelled or errored, drop further output and release a
+  // write that zlib will never acknowledge, so that no pipe waits on it.
+  const stop = (reason: unknown) => {
+    out = undefined;
+    failure ??= reason;
+    pendingWrite?.(reason);
+    pendingWrite = undefined;
+    deflate.destroy();
+  };
   deflate.on("data", (chunk: Uint8Array) => {
     try {
       out?.enqueue(new Uint8Array(chunk));
     } catch (err) {
-      // The stream was cancelled or errored: drop the rest of the output.
-      out = undefined;
-      failure ??= err;
-      deflate.destroy();
+      stop(err);
     }
   });
-  deflate.on("error", (err: unknown) => failure ??= err);
+  deflate.on("error", (err: unknown) => stop(err));
   const ended = new Promise<void>((resolve, reject) => {
     deflate.once("end", resolve);
-    deflate.once("error", reject);
+    deflate.once("close", () => reject(failure ?? new Error("gzip stream closed early")));
   });
   // Keep an early error from surfacing as an unhandled rejection; it is rethrown below.
   ended.catch(() => {});
 
   const push = (block: Uint8Array) =>
     new Promise<void>((resolve, reject) => {
-      deflate.write(block, (err?: Error | null) => (err ? reject(err) : resolve()));
+      if (failure) return reject(failure);
+      pendingWrite = reject;
+      deflate.write(block, (err?: Error | null) => {
+        pendingWrite = undefined;
+        if (err) reject(err);
+        else resolve();
+      });
     });
 
   return new TransformStream<Uint8Array, Uint8Array>({
@@ -94,9 +108,8 @@ export function gzipStream(level = 6): TransformStream<Uint8Array, Uint8Array> {
       await ended;
       controller.enqueue(trailer(crc, size));
     },
-    cancel() {
-      out = undefined;
-      deflate.destroy();
+    cancel(reason) {
+      stop(reason ?? new Error("gzip stream cancelled"));
     },
   });
 }

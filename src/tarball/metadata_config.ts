@@ -14,7 +14,7 @@
  * @module
  */
 
-import { TarballError } from "../errors.ts";
+import { HexpubError, TarballError } from "../errors.ts";
 import { readTerms } from "../erlang/read_terms.ts";
 import { type Term, textOf } from "../erlang/term.ts";
 
@@ -187,6 +187,7 @@ export function decodeMetadataBytes(bytes: Uint8Array): string {
 function invalidMetadata(message: string, cause?: unknown): TarballError {
   return new TarballError("invalid_metadata", `error reading package metadata: ${message}`, {
     cause,
+    where: cause instanceof HexpubError ? cause.where : undefined,
     hint: "The tarball's metadata.config is damaged: rebuild the package",
   });
 }

@@ -243,9 +243,9 @@ export async function unpackDocs(
   limits: Partial<Pick<Limits, "maxSize" | "maxUncompressedSize">> = {},
 ): Promise<UnpackedDocs> {
   const { maxSize, maxUncompressedSize } = resolveLimits(limits);
-  if (tarball.length > maxSize) throw tooBig("docs", maxSize);
+  if (tarball.length > maxSize) throw tooBig("docs tarball", maxSize);
   const checksum = await sha256Hex(tarball);
-  const tar = gunzip(tarball, maxUncompressedSize, "tarball", "docs");
-  const files = toFiles(await readTar(tar, "tarball"), maxUncompressedSize, "docs");
+  const tar = gunzip(tarball, maxUncompressedSize, "tarball", "docs tarball");
+  const files = toFiles(await readTar(tar, "tarball"), maxUncompressedSize, "docs tarball");
   return { checksum, files };
 }

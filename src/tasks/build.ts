@@ -13,7 +13,7 @@ import { consultFile, displayPath } from "../project/consult.ts";
 import { chooseApp, discoverProject, type Project, type ProjectApp } from "../project/discover.ts";
 import { createPackageTarball } from "../tarball/create_package.ts";
 import { createDocsTarball } from "../tarball/create_docs.ts";
-import { encodeMetadata, metadataToJson, type JsonValue } from "../tarball/metadata_config.ts";
+import { encodeMetadata, type JsonValue, metadataToJson } from "../tarball/metadata_config.ts";
 import type { PackageFile } from "../tarball/package_file.ts";
 import { unpackDocs, unpackPackage } from "../tarball/unpack_package.ts";
 import { normalisedMode, preparePackage } from "./prepare_package.ts";
@@ -86,7 +86,9 @@ function defaultDir(project: Project, app: ProjectApp): string {
 }
 
 function docsPathFrom(packagePath: string): string {
-  return packagePath.endsWith(".tar") ? packagePath.slice(0, -4) + "-docs.tar" : packagePath + "-docs";
+  return packagePath.endsWith(".tar")
+    ? packagePath.slice(0, -4) + "-docs.tar"
+    : packagePath + "-docs";
 }
 
 /** Reports findings: warnings go out at once; errors (or warnings under --strict) stop the build. */
@@ -96,7 +98,9 @@ function judge(problems: Problem[], strict: boolean): Problem[] {
   if (errors.length > 0) {
     const n = errors.length;
     throw new ValidationError(
-      `the package is not valid: ${n} ${n === 1 ? "problem" : "problems"}${strict ? " (--strict turns warnings into errors)" : ""}`,
+      `the package is not valid: ${n} ${n === 1 ? "problem" : "problems"}${
+        strict ? " (--strict turns warnings into errors)" : ""
+      }`,
       problems,
     );
   }
@@ -142,7 +146,10 @@ function docDirOption(configs: (Term[] | undefined)[], provider: string): string
       if (t.kind !== "tuple" || t.items.length !== 2 || t.items[0].kind !== "atom") continue;
       if (t.items[0].value !== key || t.items[1].kind !== "list") continue;
       for (const o of t.items[1].items) {
-        if (o.kind === "tuple" && o.items.length === 2 && o.items[0].kind === "atom" && o.items[0].value === "dir") {
+        if (
+          o.kind === "tuple" && o.items.length === 2 && o.items[0].kind === "atom" &&
+          o.items[0].value === "dir"
+        ) {
           const dir = textOf(o.items[1]);
           if (dir) return dir;
         }
@@ -152,7 +159,12 @@ function docDirOption(configs: (Term[] | undefined)[], provider: string): string
   return "doc";
 }
 
-async function findDocs(deps: Deps, project: Project, app: ProjectApp, input: BuildInput): Promise<string> {
+async function findDocs(
+  deps: Deps,
+  project: Project,
+  app: ProjectApp,
+  input: BuildInput,
+): Promise<string> {
   if (input.docDir !== undefined) {
     const dir = resolve(app.dir, input.docDir);
     if ((await deps.fs.stat(dir))?.kind !== "dir") {
@@ -165,22 +177,29 @@ async function findDocs(deps: Deps, project: Project, app: ProjectApp, input: Bu
   const provider = docProvider(project);
   if (!provider) {
     throw new ProjectError("No doc provider has been specified in your hex config", {
-      hint: "Add {hex, [{doc, ex_doc}]}. (or {doc, edoc}) to rebar.config, or pass --doc-dir DIR with built docs",
+      hint:
+        "Add {hex, [{doc, ex_doc}]}. (or {doc, edoc}) to rebar.config, or pass --doc-dir DIR with built docs",
     });
   }
   const rebar3 = await deps.which("rebar3");
   if (!rebar3) {
-    throw new ProjectError(`the doc provider ${provider} runs through rebar3, which is not on PATH`, {
-      hint: "Install rebar3, or build the docs elsewhere and pass --doc-dir DIR",
-    });
+    throw new ProjectError(
+      `the doc provider ${provider} runs through rebar3, which is not on PATH`,
+      {
+        hint: "Install rebar3, or build the docs elsewhere and pass --doc-dir DIR",
+      },
+    );
   }
   deps.out.info(`Running rebar3 ${provider} to generate docs`);
   const res = await deps.run(rebar3, [provider], { cwd: project.root });
   if (res.code !== 0) {
-    throw new ProjectError(`The ${provider} documentation provider failed (exit code ${res.code})`, {
-      hint: (res.stdout + res.stderr).trim().split("\n").slice(-5).join("\n") ||
-        `Run \`rebar3 ${provider}\` to see why`,
-    });
+    throw new ProjectError(
+      `The ${provider} documentation provider failed (exit code ${res.code})`,
+      {
+        hint: (res.stdout + res.stderr).trim().split("\n").slice(-5).join("\n") ||
+          `Run \`rebar3 ${provider}\` to see why`,
+      },
+    );
   }
   const appConfig = app.relDir === "."
     ? undefined
@@ -218,9 +237,14 @@ async function buildDocs(
   const dir = await findDocs(deps, project, app, input);
   const files = await docFiles(deps, dir);
   if (!files.some((f) => f.path === "index.html")) {
-    throw new TarballError("missing_index_html", `No index.html file was found in ${displayPath(deps, dir)}`, {
-      hint: "Docs need an index.html at the top of the doc directory; check the doc provider's output dir or --doc-dir",
-    });
+    throw new TarballError(
+      "missing_index_html",
+      `No index.html file was found in ${displayPath(deps, dir)}`,
+      {
+        hint:
+          "Docs need an index.html at the top of the doc directory; check the doc provider's output dir or --doc-dir",
+      },
+    );
   }
   const docs = await createDocsTarball(files);
   await writeOutput(deps, path, docs.tarball, input.unpack, async () => {
@@ -290,9 +314,16 @@ export async function build(deps: Deps, input: BuildInput): Promise<BuildResult>
     try {
       result.docs = await buildDocs(deps, project, app, input, path);
     } catch (e) {
-      if (input.target === "docs" || !(e instanceof HexpubError) || e instanceof UsageError) throw e;
+      if (input.target === "docs" || !(e instanceof HexpubError) || e instanceof UsageError) {
+        throw e;
+      }
       result.docsSkipped = e.message;
-      const w: Problem = { level: "warning", field: "docs", message: `docs not built: ${e.message}`, hint: e.hint };
+      const w: Problem = {
+        level: "warning",
+        field: "docs",
+        message: `docs not built: ${e.message}`,
+        hint: e.hint,
+      };
       result.warnings.push(w);
       deps.out.warn(formatWarning(w));
     }

@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import { ProjectError, type Problem, type Where } from "../errors.ts";
+import { type Problem, ProjectError, type Where } from "../errors.ts";
 import type { Deps } from "../ports.ts";
 import {
   type AppSrc,
@@ -72,10 +72,16 @@ function selectionRules(app: AppSrc, warn: (p: Problem) => void) {
     }));
   }
   if (app.props.has("exclude_regexps")) {
-    warn(warning("exclude_regexps", "exclude_regexps has been deprecated: use exclude_patterns instead", {
-      where: whereOf(file, app.props.get("exclude_regexps")),
-      hint: "Rename exclude_regexps to exclude_patterns in the .app.src",
-    }));
+    warn(
+      warning(
+        "exclude_regexps",
+        "exclude_regexps has been deprecated: use exclude_patterns instead",
+        {
+          where: whereOf(file, app.props.get("exclude_regexps")),
+          hint: "Rename exclude_regexps to exclude_patterns in the .app.src",
+        },
+      ),
+    );
   }
   return {
     files: textListProp(app, "files"),
@@ -139,7 +145,9 @@ export async function preparePackage(
 
   const lock = await readLock(deps, project);
   const isRoot = app.relDir === ".";
-  const appConfig = isRoot ? project.config : await consultFile(deps, join(app.dir, "rebar.config"));
+  const appConfig = isRoot
+    ? project.config
+    : await consultFile(deps, join(app.dir, "rebar.config"));
   const ownDeps = configDeps(appConfig);
   let allowed: Set<string> | undefined;
   if (!isRoot) {
@@ -151,9 +159,12 @@ export async function preparePackage(
   if (reqs.leftOut.length > 0) {
     problems.push(warning(
       "requirements",
-      `left out of ${appSrc.name}'s requirements: ${reqs.leftOut.join(", ")} (top-level dependencies this app does not declare)`,
+      `left out of ${appSrc.name}'s requirements: ${
+        reqs.leftOut.join(", ")
+      } (top-level dependencies this app does not declare)`,
       {
-        hint: `Declare a dependency in ${app.relDir}/rebar.config, or list it in applications in the .app.src, to keep it`,
+        hint:
+          `Declare a dependency in ${app.relDir}/rebar.config, or list it in applications in the .app.src, to keep it`,
       },
     ));
   }
@@ -161,12 +172,18 @@ export async function preparePackage(
   const locked = new Set(lock.map((e) => e.app));
   const stale = [...declared].filter((d) => !locked.has(d));
   if (stale.length > 0) {
-    problems.push(warning("requirements", `in rebar.config but not in rebar.lock: ${stale.join(", ")}`, {
-      hint: "Run `rebar3 lock` to bring rebar.lock up to date",
-    }));
+    problems.push(
+      warning("requirements", `in rebar.config but not in rebar.lock: ${stale.join(", ")}`, {
+        hint: "Run `rebar3 lock` to bring rebar.lock up to date",
+      }),
+    );
   }
 
-  const selected = await selectFiles(deps.fs, app.dir, selectionRules(appSrc, (p) => problems.push(p)));
+  const selected = await selectFiles(
+    deps.fs,
+    app.dir,
+    selectionRules(appSrc, (p) => problems.push(p)),
+  );
   const appSrcRel = `src/${appSrc.name}.app.src`;
   const appSrcText = new TextEncoder().encode(appSrcWithVersion(appSrc, version));
   const all: PackageFile[] = [];
@@ -175,15 +192,35 @@ export async function preparePackage(
     const mode = normalisedMode(f.info);
     if (f.info.kind === "dir") all.push({ path: f.path, kind: "dir", mode, size: 0 });
     else if (f.info.kind === "symlink") {
-      all.push({ path: f.path, kind: "symlink", mode, size: 0, target: await deps.fs.readLink(f.abs) });
+      all.push({
+        path: f.path,
+        kind: "symlink",
+        mode,
+        size: 0,
+        target: await deps.fs.readLink(f.abs),
+      });
     } else if (f.info.kind === "file") {
-      all.push({ path: f.path, kind: "file", mode, size: f.info.size, open: () => deps.fs.openRead(f.abs) });
+      all.push({
+        path: f.path,
+        kind: "file",
+        mode,
+        size: f.info.size,
+        open: () => deps.fs.openRead(f.abs),
+      });
     } else all.push({ path: f.path, kind: "other", mode, size: 0 });
   }
-  all.push({ path: appSrcRel, kind: "file", mode: 0o644, size: appSrcText.length, content: appSrcText });
+  all.push({
+    path: appSrcRel,
+    kind: "file",
+    mode: 0o644,
+    size: appSrcText.length,
+    content: appSrcText,
+  });
   all.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   // As hex_core does, a directory gets its own entry only when nothing inside it is packed.
-  const files = all.filter((f) => f.kind !== "dir" || !all.some((o) => o.path.startsWith(f.path + "/")));
+  const files = all.filter((f) =>
+    f.kind !== "dir" || !all.some((o) => o.path.startsWith(f.path + "/"))
+  );
   const listed = all.map((f) => f.path);
 
   const links = linksProp(appSrc);

@@ -52,8 +52,11 @@ export async function writeUnpacked(deps: Deps, dir: string, tree: UnpackedTree)
       if (!isSafeArchivePath(f.path)) continue;
       const path = join(tmp, f.path);
       await deps.fs.mkdir(f.kind === "dir" ? path : dirname(path));
-      if (f.kind === "file") await deps.fs.writeFile(path, f.data ?? new Uint8Array(), { mode: f.mode & 0o777 });
-      else if (f.kind === "symlink" && f.target !== undefined) await deps.fs.symlink(f.target, path);
+      if (f.kind === "file") {
+        await deps.fs.writeFile(path, f.data ?? new Uint8Array(), { mode: f.mode & 0o777 });
+      } else if (f.kind === "symlink" && f.target !== undefined) {
+        await deps.fs.symlink(f.target, path);
+      }
     }
     if (tree.metadataConfig !== undefined) {
       await deps.fs.writeFile(join(tmp, "hex_metadata.config"), enc.encode(tree.metadataConfig));

@@ -25,7 +25,9 @@ export interface Formatted {
 
 function at(where: Where | undefined): string {
   if (!where) return "";
-  return `${where.file}${where.line ? `:${where.line}` : ""}${where.column ? `:${where.column}` : ""}`;
+  return `${where.file}${where.line ? `:${where.line}` : ""}${
+    where.column ? `:${where.column}` : ""
+  }`;
 }
 
 /** One finding as a line plus an indented hint. */
@@ -61,13 +63,17 @@ export function formatError(err: unknown, options: { debug?: boolean } = {}): Fo
   }
   if (err instanceof Error && err.name === "PermissionDenied") {
     return {
-      text: `${ansis.red("error")}: ${err.message}\n  hint: hexpub needs read, write, run and env permissions: run it with -A or the compiled binary`,
+      text: `${
+        ansis.red("error")
+      }: ${err.message}\n  hint: hexpub needs read, write, run and env permissions: run it with -A or the compiled binary`,
       code: EXIT.failure,
     };
   }
   const message = err instanceof Error ? err.message : String(err);
   const lines = [`${ansis.red("error")}: ${message}`];
   if (options.debug && err instanceof Error && err.stack) lines.push(err.stack);
-  else lines.push("  hint: set HEXPUB_DEBUG=1 to see where it happened, and report it if it looks like a bug");
+  else {lines.push(
+      "  hint: set HEXPUB_DEBUG=1 to see where it happened, and report it if it looks like a bug",
+    );}
   return { text: lines.join("\n"), code: EXIT.failure };
 }

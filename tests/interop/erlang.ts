@@ -4,7 +4,7 @@
  * Erlang or rebar3 is absent, and fail instead when HEXPUB_REQUIRE_INTEROP is
  * set (CI sets it).
  */
-import { fromFileUrl } from "node:url";
+import { fileURLToPath } from "node:url";
 import { denoWhich } from "../../src/deno_deps.ts";
 import { readTerms } from "../../src/erlang/read_terms.ts";
 import type { Term } from "../../src/erlang/term.ts";
@@ -32,7 +32,7 @@ export function interopTest(name: string, fn: () => Promise<void>): void {
   });
 }
 
-const script = fromFileUrl(new URL("./erlang_unpack.escript", import.meta.url));
+const script = fileURLToPath(new URL("./erlang_unpack.escript", import.meta.url));
 
 /** Runs the Erlang reader on a tarball file and returns the term it printed. */
 export async function unpackWithErlang(kind: "package" | "docs", path: string): Promise<Term> {

@@ -1,11 +1,7 @@
 import { strict as assert } from "node:assert";
 import { ProjectError } from "../../src/errors.ts";
 import { readTerms } from "../../src/erlang/read_terms.ts";
-import {
-  computeRequirements,
-  configDeps,
-  parseLock,
-} from "../../src/project/requirements.ts";
+import { computeRequirements, configDeps, parseLock } from "../../src/project/requirements.ts";
 
 const consulted = (text: string, file = "rebar.lock") => ({
   file,
@@ -24,7 +20,13 @@ const LOCK = `{"1.2.0",
 
 Deno.test("parseLock() reads the current format and the old bare list", () => {
   const entries = parseLock(consulted(LOCK));
-  assert.deepEqual(entries[0], { app: "cowboy", level: 0, type: "pkg", pkg: "cowboy", version: "2.9.0" });
+  assert.deepEqual(entries[0], {
+    app: "cowboy",
+    level: 0,
+    type: "pkg",
+    pkg: "cowboy",
+    version: "2.9.0",
+  });
   assert.equal(entries.length, 4);
   const old = parseLock(consulted(`[{<<"x">>,{git,"https://g/x",{ref,"abc"}},0}].`));
   assert.deepEqual(old, [{ app: "x", level: 0, type: "git" }]);

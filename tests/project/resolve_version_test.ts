@@ -36,7 +36,8 @@ Deno.test("resolveVersion() points at the vsn when a command or file fails", asy
   let t = await appWith(`{cmd, "exit 3"}`);
   await assert.rejects(
     resolveVersion(t.deps, t.app, t.root),
-    (e: unknown) => e instanceof ProjectError && e.where?.line === 3 && /exit code 3/.test(e.message),
+    (e: unknown) =>
+      e instanceof ProjectError && e.where?.line === 3 && /exit code 3/.test(e.message),
   );
   t = await appWith(`{file, "NOPE"}`);
   await assert.rejects(resolveVersion(t.deps, t.app, t.root), ProjectError);

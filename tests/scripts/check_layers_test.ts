@@ -17,7 +17,11 @@ Deno.test("findViolations() flags Deno.*, console and commander where they do no
 
 Deno.test("the repository's own src/ has no layer violations", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", new URL("../../scripts/check_layers.ts", import.meta.url).pathname],
+    args: [
+      "run",
+      "--allow-read",
+      new URL("../../scripts/check_layers.ts", import.meta.url).pathname,
+    ],
     stdout: "piped",
     stderr: "piped",
   }).output();

@@ -5,7 +5,11 @@ Deno.test("compileArgs() bakes in narrow permissions and names windows binaries 
   const args = compileArgs("x86_64-pc-windows-msvc", "dist");
   assert.ok(!args.includes("-A") && !args.includes("--allow-all"));
   for (const p of PERMISSIONS) assert.ok(args.includes(p));
-  assert.deepEqual(args.slice(-3), ["--output", "dist/hexpub-x86_64-pc-windows-msvc.exe", "main.ts"]);
+  assert.deepEqual(args.slice(-3), [
+    "--output",
+    "dist/hexpub-x86_64-pc-windows-msvc.exe",
+    "main.ts",
+  ]);
   assert.ok(compileArgs("aarch64-apple-darwin", "d").includes("d/hexpub-aarch64-apple-darwin"));
 });
 
@@ -30,7 +34,11 @@ Deno.test("compile --dry-run refuses DENORT_BIN with several targets", async () 
     }).output();
   const many = await run({ DENORT_BIN: "/tmp/denort" }, ["--dry-run"]);
   assert.equal(many.code, 2);
-  const one = await run({ DENORT_BIN: "/tmp/denort" }, ["--dry-run", "--target", "x86_64-unknown-linux-gnu"]);
+  const one = await run({ DENORT_BIN: "/tmp/denort" }, [
+    "--dry-run",
+    "--target",
+    "x86_64-unknown-linux-gnu",
+  ]);
   assert.equal(one.code, 0);
   assert.match(new TextDecoder().decode(one.stdout), /DENORT_BIN=\/tmp\/denort/);
 });

@@ -387,14 +387,3 @@ Deno.test("createPackageTarball() refuses 17 MB of noise with hex_core's default
   );
   assert.ok(noise.stats.cancelled || noise.stats.read <= 17_000_000);
 });
-
-Deno.test("createPackageTarball() builds 100 MiB of files in under 200 MB RSS", async () => {
-  const probe = new URL("./_rss_probe.ts", import.meta.url);
-  const { stdout } = await run(Deno.execPath(), ["run", "--allow-read", probe.pathname]);
-  const report = JSON.parse(stdout) as { peakRssBytes: number; uncompressedSize: number };
-  assert.ok(report.uncompressedSize > 100 * 1024 * 1024);
-  assert.ok(
-    report.peakRssBytes < 200 * 1024 * 1024,
-    `peak RSS ${(report.peakRssBytes / 1048576).toFixed(1)} MiB`,
-  );
-});

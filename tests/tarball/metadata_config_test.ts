@@ -238,6 +238,15 @@ Deno.test("decodeMetadata() rejects bad text with reason invalid_metadata", () =
   }
 });
 
+Deno.test("decodeMetadata() keeps the position of a syntax error", () => {
+  assert.throws(
+    () => decodeMetadata('{<<"a">>,1}.\n{<<"b">>,foo bar}.\n'),
+    (err) =>
+      err instanceof TarballError && err.reason === "invalid_metadata" &&
+      err.where?.file === "metadata.config" && err.where.line === 2,
+  );
+});
+
 Deno.test("metadataToJson() turns metadata into plain JSON data", () => {
   const json = metadataToJson(decodeMetadata(encodeMetadata(rich)));
   assert.deepEqual(json, {
