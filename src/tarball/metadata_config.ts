@@ -299,5 +299,13 @@ export function termToJson(term: Term): JsonValue {
  * @returns An object keyed by metadata key.
  */
 export function metadataToJson(entries: [string, Term][]): { [key: string]: JsonValue } {
-  return Object.fromEntries(entries.map(([key, value]) => [key, termToJson(value)]));
+  return Object.fromEntries(entries.map(([key, value]) => {
+    const json = termToJson(value);
+    // These are maps in hex_core; an empty one is still a map, not a list.
+    const isMap = MAP_KEYS.has(key) && Array.isArray(json) && json.length === 0;
+    return [key, isMap ? {} : json];
+  }));
 }
+
+/** Metadata keys whose value is a map (written as a key/value list). */
+const MAP_KEYS = new Set(["links", "requirements", "extra"]);

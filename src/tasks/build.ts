@@ -16,7 +16,7 @@ import { createDocsTarball } from "../tarball/create_docs.ts";
 import { encodeMetadata, type JsonValue, metadataToJson } from "../tarball/metadata_config.ts";
 import type { PackageFile } from "../tarball/package_file.ts";
 import { unpackDocs, unpackPackage } from "../tarball/unpack_package.ts";
-import { normalisedMode, preparePackage } from "./prepare_package.ts";
+import { packageFile, preparePackage } from "./prepare_package.ts";
 import { writeUnpacked } from "./write_unpacked.ts";
 
 /** What to build. */
@@ -214,15 +214,10 @@ async function docFiles(deps: Deps, dir: string, rel = ""): Promise<PackageFile[
     const abs = join(dir, path);
     const info = await deps.fs.lstat(abs);
     if (!info) continue;
-    const mode = normalisedMode(info);
     if (info.kind === "dir") {
       const inner = await docFiles(deps, dir, path);
-      out.push(...(inner.length ? inner : [{ path, kind: "dir" as const, mode, size: 0 }]));
-    } else if (info.kind === "file") {
-      out.push({ path, kind: "file", mode, size: info.size, open: () => deps.fs.openRead(abs) });
-    } else if (info.kind === "symlink") {
-      out.push({ path, kind: "symlink", mode, size: 0, target: await deps.fs.readLink(abs) });
-    } else out.push({ path, kind: "other", mode, size: 0 });
+      out.push(...(inner.length ? inner : [await packageFile(deps, path, abs, info)]));
+    } else out.push(await packageFile(deps, path, abs, info));
   }
   return out;
 }

@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { type Problem, ProjectError, type Where } from "../errors.ts";
-import type { Deps } from "../ports.ts";
+import type { Deps, FileInfo } from "../ports.ts";
 import {
   type AppSrc,
   appSrcWithVersion,
@@ -103,6 +103,26 @@ export function normalisedMode(info: { kind: string; mode: number | undefined })
   return (info.mode ?? 0o644) & 0o111 ? 0o755 : 0o644;
 }
 
+/** A path on disk as a tarball entry: files are read lazily, symlinks keep their target. */
+export async function packageFile(
+  deps: Deps,
+  path: string,
+  abs: string,
+  info: FileInfo,
+): Promise<PackageFile> {
+  const mode = normalisedMode(info);
+  switch (info.kind) {
+    case "dir":
+      return { path, kind: "dir", mode, size: 0 };
+    case "symlink":
+      return { path, kind: "symlink", mode, size: 0, target: await deps.fs.readLink(abs) };
+    case "file":
+      return { path, kind: "file", mode, size: info.size, open: () => deps.fs.openRead(abs) };
+    default:
+      return { path, kind: "other", mode, size: 0 };
+  }
+}
+
 /** The applications an app.src says it runs with. */
 function appDependencies(app: AppSrc): Set<string> {
   const out = new Set<string>();
@@ -188,26 +208,7 @@ export async function preparePackage(
   const appSrcText = new TextEncoder().encode(appSrcWithVersion(appSrc, version));
   const all: PackageFile[] = [];
   for (const f of selected) {
-    if (f.path === appSrcRel) continue;
-    const mode = normalisedMode(f.info);
-    if (f.info.kind === "dir") all.push({ path: f.path, kind: "dir", mode, size: 0 });
-    else if (f.info.kind === "symlink") {
-      all.push({
-        path: f.path,
-        kind: "symlink",
-        mode,
-        size: 0,
-        target: await deps.fs.readLink(f.abs),
-      });
-    } else if (f.info.kind === "file") {
-      all.push({
-        path: f.path,
-        kind: "file",
-        mode,
-        size: f.info.size,
-        open: () => deps.fs.openRead(f.abs),
-      });
-    } else all.push({ path: f.path, kind: "other", mode, size: 0 });
+    if (f.path !== appSrcRel) all.push(await packageFile(deps, f.path, f.abs, f.info));
   }
   all.push({
     path: appSrcRel,

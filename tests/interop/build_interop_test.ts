@@ -17,7 +17,7 @@ import { readTerms } from "../../src/erlang/read_terms.ts";
 import { gitVersion } from "../../src/project/resolve_version.ts";
 import { build } from "../../src/tasks/build.ts";
 import { unpackDocs, type UnpackedFile, unpackPackage } from "../../src/tarball/unpack_package.ts";
-import { CASES, fixtureDir, gitTagged, prepareCase } from "../fixtures/cases.ts";
+import { CASES, fixtureDir, gitTagged, prepareCase } from "../support/fixture_cases.ts";
 import { copyFixture, git } from "../support/project.ts";
 import { testDeps } from "../support/test_deps.ts";
 import { erlangTools, interopTest, mapGet, unpackWithErlang } from "./erlang.ts";

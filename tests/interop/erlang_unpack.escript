@@ -28,14 +28,14 @@ load_rebar3_hex_core(Rebar3) ->
 
 entries(Tar, Opts) ->
     case erl_tar:extract({binary, Tar}, [memory | Opts]) of
-        {ok, Es} -> {ok, [{list_to_binary(N), byte_size(C), sha(C)} || {N, C} <- Es]};
+        {ok, Es} -> {ok, [{unicode:characters_to_binary(N), byte_size(C), sha(C)} || {N, C} <- Es]};
         Err -> Err
     end.
 
 table(Tar, Opts) ->
     case erl_tar:table({binary, Tar}, [verbose | Opts]) of
         {ok, Rows} ->
-            {ok, [{list_to_binary(N), Type, Size, Mode} || {N, Type, Size, _MTime, Mode, _Uid, _Gid} <- Rows]};
+            {ok, [{unicode:characters_to_binary(N), Type, Size, Mode} || {N, Type, Size, _MTime, Mode, _Uid, _Gid} <- Rows]};
         Err -> Err
     end.
 
@@ -43,7 +43,7 @@ erl_tar_package(Bin) ->
     case erl_tar:extract({binary, Bin}, [memory]) of
         {ok, Outer} ->
             Contents = proplists:get_value("contents.tar.gz", Outer, <<>>),
-            #{outer => [list_to_binary(N) || {N, _} <- Outer],
+            #{outer => [unicode:characters_to_binary(N) || {N, _} <- Outer],
               outer_table => table(Bin, []),
               inner => entries(Contents, [compressed]),
               inner_table => table(Contents, [compressed])};
@@ -56,7 +56,7 @@ erl_tar_docs(Bin) ->
 hex_core_package(Bin) ->
     case r3_hex_tarball:unpack(Bin, memory) of
         {ok, Res} ->
-            {ok, maps:map(fun(contents, Files) -> [{list_to_binary(N), byte_size(C), sha(C)} || {N, C} <- Files];
+            {ok, maps:map(fun(contents, Files) -> [{unicode:characters_to_binary(N), byte_size(C), sha(C)} || {N, C} <- Files];
                              (_, V) -> V end, Res)};
         {error, Reason} ->
             {error, iolist_to_binary(io_lib:format("~tp", [r3_hex_tarball:format_error(Reason)]))}
@@ -67,7 +67,7 @@ hex_core_docs(Bin) ->
         false -> not_supported;
         true ->
             case r3_hex_tarball:unpack_docs(Bin, memory) of
-                {ok, Files} -> {ok, [{list_to_binary(N), byte_size(C)} || {N, C} <- Files]};
+                {ok, Files} -> {ok, [{unicode:characters_to_binary(N), byte_size(C)} || {N, C} <- Files]};
                 {error, Reason} -> {error, iolist_to_binary(io_lib:format("~tp", [Reason]))}
             end
     end.

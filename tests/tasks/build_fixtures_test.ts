@@ -14,7 +14,13 @@ import { readTerms } from "../../src/erlang/read_terms.ts";
 import { type Term, termEquals } from "../../src/erlang/term.ts";
 import { build, type BuildInput, type BuildResult } from "../../src/tasks/build.ts";
 import { type UnpackedPackage, unpackPackage } from "../../src/tarball/unpack_package.ts";
-import { CASES, type FixtureCase, fixtureDir, goldenPath, prepareCase } from "../fixtures/cases.ts";
+import {
+  CASES,
+  type FixtureCase,
+  fixtureDir,
+  goldenPath,
+  prepareCase,
+} from "../support/fixture_cases.ts";
 import { git } from "../support/project.ts";
 import { testDeps } from "../support/test_deps.ts";
 

@@ -17,7 +17,7 @@ import {
   type Where,
 } from "../../src/errors.ts";
 import { build, type BuildInput, type BuildResult } from "../../src/tasks/build.ts";
-import { fixtureDir } from "../fixtures/cases.ts";
+import { fixtureDir } from "../support/fixture_cases.ts";
 import { copyFixture } from "../support/project.ts";
 import { type TestDeps, testDeps } from "../support/test_deps.ts";
 
