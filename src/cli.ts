@@ -18,7 +18,7 @@ export async function runCli(argv: string[], deps: Deps): Promise<number> {
     await rootCommand(deps).parseAsync(argv, { from: "user" });
     return 0;
   } catch (err) {
-    const { text, code } = formatError(err, { debug: !!deps.env.HEXPUB_DEBUG });
+    const { text, code } = formatError(err, { debug: !!deps.env.HEXPUB_DEBUG, color: deps.color });
     if (text) deps.out.warn(text);
     return code;
   }

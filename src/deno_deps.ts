@@ -145,6 +145,7 @@ export function denoDeps(): Deps {
     run: denoRun,
     which: (cmd) => denoWhich(cmd, env),
     out: denoOutput(),
+    color: !env.NO_COLOR && (Deno.stderr.isTerminal() || !!env.FORCE_COLOR),
     isTerminal: Deno.stdin.isTerminal() && Deno.stdout.isTerminal(),
     prompt: {
       select: async (message, choices) => {

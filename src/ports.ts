@@ -82,6 +82,8 @@ export interface Deps {
   /** Full path of a program on PATH, or `undefined`. */
   which(cmd: string): Promise<string | undefined>;
   out: Output;
+  /** Whether to colour stderr: a terminal, or FORCE_COLOR; never with NO_COLOR. */
+  color: boolean;
   /** Whether stdin and stdout are a terminal (a person can answer prompts). */
   isTerminal: boolean;
   prompt: Prompter;

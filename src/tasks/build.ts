@@ -17,6 +17,7 @@ import { encodeMetadata, type JsonValue, metadataToJson } from "../tarball/metad
 import type { PackageFile } from "../tarball/package_file.ts";
 import { unpackDocs, unpackPackage } from "../tarball/unpack_package.ts";
 import { packageFile, preparePackage } from "./prepare_package.ts";
+import { formatProblem } from "../ui/format_error.ts";
 import { writeUnpacked } from "./write_unpacked.ts";
 
 /** What to build. */
@@ -266,7 +267,7 @@ export async function build(deps: Deps, input: BuildInput): Promise<BuildResult>
   const app = await chooseApp(deps, project, input.app);
   const prepared = await preparePackage(deps, project, app, { repo: input.repo });
   const warnings = judge(prepared.problems, input.strict);
-  for (const w of warnings) deps.out.warn(formatWarning(w));
+  for (const w of warnings) deps.out.warn(formatProblem(w, { color: deps.color }));
   const { meta } = prepared;
   const base = `${meta.name}-${meta.version}`;
   const outDir = defaultDir(project, app);
@@ -320,14 +321,8 @@ export async function build(deps: Deps, input: BuildInput): Promise<BuildResult>
         hint: e.hint,
       };
       result.warnings.push(w);
-      deps.out.warn(formatWarning(w));
+      deps.out.warn(formatProblem(w, { color: deps.color }));
     }
   }
   return result;
-}
-
-/** One warning as printed: `warning: file:line: message` plus an indented hint. */
-export function formatWarning(p: Problem): string {
-  const at = p.where ? `${p.where.file}${p.where.line ? `:${p.where.line}` : ""}: ` : "";
-  return `warning: ${at}${p.message}${p.hint ? `\n  hint: ${p.hint}` : ""}`;
 }

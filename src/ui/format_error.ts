@@ -25,14 +25,26 @@ export interface Formatted {
 
 function at(where: Where | undefined): string {
   if (!where) return "";
-  return `${where.file}${where.line ? `:${where.line}` : ""}${
-    where.column ? `:${where.column}` : ""
-  }`;
+  const line = where.line ? `:${where.line}` : "";
+  const column = where.line && where.column ? `:${where.column}` : "";
+  return `${where.file}${line}${column}`;
 }
 
-/** One finding as a line plus an indented hint. */
-export function formatProblem(p: Problem, indent = ""): string {
-  const label = p.level === "error" ? ansis.red("error") : ansis.yellow("warning");
+/** Paints `text` with `style` only when colour is on. */
+function paint(color: boolean, style: (s: string) => string, text: string): string {
+  return color ? style(text) : text;
+}
+
+/** One finding as `level: file:line: message` plus an indented hint. */
+export function formatProblem(
+  p: Problem,
+  options: { indent?: string; color?: boolean } = {},
+): string {
+  const indent = options.indent ?? "";
+  const color = options.color ?? false;
+  const label = p.level === "error"
+    ? paint(color, ansis.red, "error")
+    : paint(color, ansis.yellow, "warning");
   const loc = at(p.where);
   const lines = [`${indent}${label}: ${loc ? loc + ": " : ""}${p.message}`];
   if (p.hint) lines.push(`${indent}  hint: ${p.hint}`);
@@ -43,9 +55,14 @@ export function formatProblem(p: Problem, indent = ""): string {
  * Formats an error for stderr and picks the exit code.
  *
  * @param err Anything thrown.
- * @param options `debug`: add the stack of unexpected errors.
+ * @param options `debug`: add the stack of unexpected errors; `color`: paint the labels.
  */
-export function formatError(err: unknown, options: { debug?: boolean } = {}): Formatted {
+export function formatError(
+  err: unknown,
+  options: { debug?: boolean; color?: boolean } = {},
+): Formatted {
+  const color = options.color ?? false;
+  const label = paint(color, ansis.red, "error");
   if (err instanceof CommanderError) {
     if (err.code === "commander.helpDisplayed" || err.code === "commander.version") {
       return { text: "", code: EXIT.ok };
@@ -53,27 +70,29 @@ export function formatError(err: unknown, options: { debug?: boolean } = {}): Fo
     return { text: "", code: err.exitCode === 0 ? EXIT.ok : EXIT.usage };
   }
   if (err instanceof HexpubError) {
-    const lines = [`${ansis.red("error")}: ${err.message}`];
+    const lines = [`${label}: ${err.message}`];
     if (err.where) lines.push(`  --> ${at(err.where)}`);
     if (err instanceof ValidationError) {
-      for (const p of err.problems) lines.push(formatProblem(p, "  "));
+      for (const p of err.problems) lines.push(formatProblem(p, { indent: "  ", color }));
     }
     if (err.hint) lines.push(`  hint: ${err.hint}`);
     return { text: lines.join("\n"), code: err.exitCode };
   }
   if (err instanceof Error && err.name === "PermissionDenied") {
     return {
-      text: `${
-        ansis.red("error")
-      }: ${err.message}\n  hint: hexpub needs read, write, run and env permissions: run it with -A or the compiled binary`,
+      text:
+        `${label}: ${err.message}\n  hint: hexpub needs read, write, run and env permissions: ` +
+        "run it with the permissions in README, or use the compiled binary",
       code: EXIT.failure,
     };
   }
   const message = err instanceof Error ? err.message : String(err);
-  const lines = [`${ansis.red("error")}: ${message}`];
+  const lines = [`${label}: ${message}`];
   if (options.debug && err instanceof Error && err.stack) lines.push(err.stack);
-  else {lines.push(
+  else {
+    lines.push(
       "  hint: set HEXPUB_DEBUG=1 to see where it happened, and report it if it looks like a bug",
-    );}
+    );
+  }
   return { text: lines.join("\n"), code: EXIT.failure };
 }

@@ -34,6 +34,7 @@ export function testDeps(
       warn: (l) => stderr.push(l),
       info: (l) => stderr.push(l),
     },
+    color: false,
     isTerminal: options.isTerminal ?? false,
     prompt: {
       select: (message, choices) => {

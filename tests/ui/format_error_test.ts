@@ -1,0 +1,38 @@
+import { strict as assert } from "node:assert";
+import { CommanderError } from "commander";
+import { ProjectError, UsageError, ValidationError } from "../../src/errors.ts";
+import { EXIT, formatError, formatProblem } from "../../src/ui/format_error.ts";
+
+Deno.test("formatError() maps error classes to documented exit codes", () => {
+  assert.equal(formatError(new UsageError("x")).code, EXIT.usage);
+  assert.equal(formatError(new ProjectError("x")).code, EXIT.failure);
+  assert.equal(formatError(new Error("boom")).code, EXIT.failure);
+  assert.equal(formatError(new CommanderError(1, "commander.unknownOption", "x")).code, EXIT.usage);
+  assert.equal(formatError(new CommanderError(0, "commander.helpDisplayed", "")).code, EXIT.ok);
+});
+
+Deno.test("formatError() shows where and the hint, and a stack only with debug", () => {
+  const e = new ProjectError("bad vsn", {
+    where: { file: "src/a.app.src", line: 3, column: 9 },
+    hint: "fix it",
+  });
+  assert.equal(formatError(e).text, "error: bad vsn\n  --> src/a.app.src:3:9\n  hint: fix it");
+  const plain = formatError(new Error("boom")).text;
+  assert.doesNotMatch(plain, /at .*\.ts/);
+  assert.match(plain, /HEXPUB_DEBUG=1/);
+  assert.match(formatError(new Error("boom"), { debug: true }).text, /format_error_test\.ts/);
+});
+
+Deno.test("formatError() colours labels only when asked", () => {
+  const v = new ValidationError("not valid", [
+    { level: "warning", field: "licenses", message: "missing", hint: "add one" },
+  ]);
+  assert.doesNotMatch(formatError(v).text, /\x1b\[/);
+  const colored = formatError(v, { color: true }).text;
+  assert.match(colored, /\x1b\[31merror\x1b\[39m: not valid/);
+  assert.match(colored, /\x1b\[33mwarning\x1b\[39m: missing/);
+  assert.equal(
+    formatProblem({ level: "error", field: "f", message: "m", where: { file: "a", line: 2 } }),
+    "error: a:2: m",
+  );
+});
