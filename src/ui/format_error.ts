@@ -5,7 +5,7 @@
  * @module
  */
 import { CommanderError } from "commander";
-import ansis from "ansis";
+import { Ansis } from "ansis";
 import { HexpubError, type Problem, ValidationError, type Where } from "../errors.ts";
 
 /** Exit codes, as documented in README. */
@@ -30,6 +30,10 @@ function at(where: Where | undefined): string {
   return `${where.file}${line}${column}`;
 }
 
+// Basic 16-colour codes; whether to use them at all is decided by the caller
+// (Deps.color), not by the library's own detection.
+const colors = new Ansis(1);
+
 /** Paints `text` with `style` only when colour is on. */
 function paint(color: boolean, style: (s: string) => string, text: string): string {
   return color ? style(text) : text;
@@ -43,8 +47,8 @@ export function formatProblem(
   const indent = options.indent ?? "";
   const color = options.color ?? false;
   const label = p.level === "error"
-    ? paint(color, ansis.red, "error")
-    : paint(color, ansis.yellow, "warning");
+    ? paint(color, colors.red, "error")
+    : paint(color, colors.yellow, "warning");
   const loc = at(p.where);
   const lines = [`${indent}${label}: ${loc ? loc + ": " : ""}${p.message}`];
   if (p.hint) lines.push(`${indent}  hint: ${p.hint}`);
@@ -62,7 +66,7 @@ export function formatError(
   options: { debug?: boolean; color?: boolean } = {},
 ): Formatted {
   const color = options.color ?? false;
-  const label = paint(color, ansis.red, "error");
+  const label = paint(color, colors.red, "error");
   if (err instanceof CommanderError) {
     if (err.code === "commander.helpDisplayed" || err.code === "commander.version") {
       return { text: "", code: EXIT.ok };
