@@ -110,8 +110,11 @@ export function textOf(term: Term): string | undefined {
   }
 }
 
-/** Latin-1 text, one character per byte, in chunks (one spread of a large binary would overflow the stack). */
-function latin1(bytes: Uint8Array): string {
+/**
+ * Latin-1 (ISO 8859-1) text of some bytes: each byte is one code point, as in
+ * Erlang. Built in chunks: one spread of a large binary would overflow the stack.
+ */
+export function latin1(bytes: Uint8Array): string {
   let out = "";
   for (let i = 0; i < bytes.length; i += 8192) {
     out += String.fromCharCode(...bytes.subarray(i, i + 8192));

@@ -16,7 +16,7 @@
 
 import { HexpubError, TarballError } from "../errors.ts";
 import { readTerms } from "../erlang/read_terms.ts";
-import { type Term, textOf } from "../erlang/term.ts";
+import { latin1, type Term, textOf } from "../erlang/term.ts";
 
 const encoder = new TextEncoder();
 
@@ -61,15 +61,6 @@ function escapeChars(text: string): string {
   return out;
 }
 
-/** Latin-1 (ISO 8859-1) text of some bytes: each byte is one code point, as in Erlang. */
-function latin1Text(bytes: Uint8Array): string {
-  let out = "";
-  for (let i = 0; i < bytes.length; i += 8192) {
-    out += String.fromCharCode(...bytes.subarray(i, i + 8192));
-  }
-  return out;
-}
-
 function decodeUtf8(bytes: Uint8Array): string | undefined {
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
@@ -81,7 +72,7 @@ function decodeUtf8(bytes: Uint8Array): string | undefined {
 function encodeBinary(bytes: Uint8Array): string {
   if (bytes.length === 0) return "<<>>";
   if (bytes.every(isPrintableAscii)) {
-    return `<<"${escapeChars(latin1Text(bytes))}">>`;
+    return `<<"${escapeChars(latin1(bytes))}">>`;
   }
   const text = decodeUtf8(bytes);
   if (text !== undefined && [...text].every((ch) => isPrintableLatin1(ch.codePointAt(0)!))) {
@@ -89,7 +80,7 @@ function encodeBinary(bytes: Uint8Array): string {
   }
   if (text === undefined && bytes.every(isPrintableLatin1)) {
     // Not UTF-8 but printable as Latin-1: `<<"é">>` reads back as the byte 0xE9.
-    return `<<"${escapeChars(latin1Text(bytes))}">>`;
+    return `<<"${escapeChars(latin1(bytes))}">>`;
   }
   return `<<${bytes.join(",")}>>`;
 }
@@ -181,7 +172,7 @@ export function encodeMetadata(entries: [string, Term][]): string {
  * @returns The text to pass to {@link decodeMetadata}.
  */
 export function decodeMetadataBytes(bytes: Uint8Array): string {
-  return decodeUtf8(bytes) ?? latin1Text(bytes);
+  return decodeUtf8(bytes) ?? latin1(bytes);
 }
 
 function invalidMetadata(message: string, cause?: unknown): TarballError {

@@ -5,7 +5,9 @@
  * @module
  */
 
+import { strict as assert } from "node:assert";
 import { createHash } from "node:crypto";
+import { TarballError, type TarballReason } from "../../src/errors.ts";
 import type { PackageFile } from "../../src/tarball/package_file.ts";
 
 const encoder = new TextEncoder();
@@ -235,4 +237,24 @@ export function generatedFile(
       );
     },
   };
+}
+
+/** Awaits `promise`, asserting it rejects with a TarballError of `reason` (and `message`) and a hint. */
+export async function rejectsWith(
+  promise: Promise<unknown>,
+  reason: TarballReason,
+  message?: string | RegExp,
+): Promise<TarballError> {
+  let caught: unknown;
+  try {
+    await promise;
+  } catch (err) {
+    caught = err;
+  }
+  assert.ok(caught instanceof TarballError, `expected TarballError, got ${caught}`);
+  assert.equal(caught.reason, reason);
+  if (typeof message === "string") assert.equal(caught.message, message);
+  else if (message) assert.match(caught.message, message);
+  assert.ok(caught.hint && caught.hint.length > 0, "has a hint");
+  return caught;
 }

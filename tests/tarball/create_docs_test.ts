@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { unpackTar } from "modern-tar";
-import { TarballError, type TarballReason } from "../../src/errors.ts";
 import { createDocsTarball, looksLikeVersion } from "../../src/tarball/create_docs.ts";
 import { gunzipBytes } from "../../src/tarball/gzip.ts";
 import type { PackageFile } from "../../src/tarball/package_file.ts";
@@ -11,6 +10,7 @@ import {
   nodeSha256,
   pseudoRandomBytes,
   rawHeaders,
+  rejectsWith,
   run,
   streamedFile,
   symlink,
@@ -29,25 +29,6 @@ function docs(): PackageFile[] {
     memFile("api/1.0.0/index.html", "nested versions are fine"),
     memFile("ünïcode.html", "u"),
   ];
-}
-
-async function rejectsWith(
-  promise: Promise<unknown>,
-  reason: TarballReason,
-  message?: string | RegExp,
-): Promise<TarballError> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught instanceof TarballError, `expected TarballError, got ${caught}`);
-  assert.equal(caught.reason, reason);
-  if (typeof message === "string") assert.equal(caught.message, message);
-  else if (message) assert.match(caught.message, message);
-  assert.ok(caught.hint && caught.hint.length > 0, "has a hint");
-  return caught;
 }
 
 Deno.test("createDocsTarball() writes a gzipped tar with hex_core's headers", async () => {

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { unpackTar } from "modern-tar";
-import { TarballError, type TarballReason } from "../../src/errors.ts";
 import { bin, list, type Term } from "../../src/erlang/term.ts";
 import { createPackageTarball, type PackageTarball } from "../../src/tarball/create_package.ts";
 import { gunzipBytes } from "../../src/tarball/gzip.ts";
@@ -15,6 +14,7 @@ import {
   nodeSha256,
   pseudoRandomBytes,
   rawHeaders,
+  rejectsWith,
   run,
   streamedFile,
   symlink,
@@ -52,25 +52,6 @@ function sampleFiles(): PackageFile[] {
 async function outerEntries(tarball: Uint8Array): Promise<Map<string, Uint8Array>> {
   const entries = await unpackTar(tarball, { strict: true });
   return new Map(entries.map((e) => [e.header.name, e.data ?? new Uint8Array()]));
-}
-
-async function rejectsWith(
-  promise: Promise<unknown>,
-  reason: TarballReason,
-  message?: string | RegExp,
-): Promise<TarballError> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught instanceof TarballError, `expected TarballError, got ${caught}`);
-  assert.equal(caught.reason, reason);
-  if (typeof message === "string") assert.equal(caught.message, message);
-  else if (message) assert.match(caught.message, message);
-  assert.ok(caught.hint && caught.hint.length > 0, "has a hint");
-  return caught;
 }
 
 let built: PackageTarball | undefined;

@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import { packTar, type TarEntry } from "modern-tar";
-import { TarballError, type TarballReason } from "../../src/errors.ts";
 import { bin, list, termEquals, tuple } from "../../src/erlang/term.ts";
 import { createPackageTarball } from "../../src/tarball/create_package.ts";
 import { gzipBytes } from "../../src/tarball/gzip.ts";
 import { metadataToJson } from "../../src/tarball/metadata_config.ts";
 import { memoryFileHeader } from "../../src/tarball/tar_header.ts";
 import { unpackDocs, unpackPackage } from "../../src/tarball/unpack_package.ts";
-import { memFile, nodeSha256, pseudoRandomBytes } from "./_helpers.ts";
+import { memFile, nodeSha256, pseudoRandomBytes, rejectsWith } from "./_helpers.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -50,23 +49,6 @@ async function outerTar(parts: {
       body: files.get(name)!,
     })),
   );
-}
-
-async function rejectsWith(
-  promise: Promise<unknown>,
-  reason: TarballReason,
-  message?: string | RegExp,
-): Promise<void> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught instanceof TarballError, `expected TarballError, got ${caught}`);
-  assert.equal(caught.reason, reason);
-  if (typeof message === "string") assert.equal(caught.message, message);
-  else if (message) assert.match(caught.message, message);
 }
 
 Deno.test("unpackPackage() reads a tarball written by hex_core", async () => {
