@@ -58,7 +58,20 @@ export interface SelectedFile {
   info: FileInfo;
 }
 
-async function expandAll(fs: Fs, appDir: string, lists: PathList[]): Promise<Set<string>> {
+/** lstat results by relative path, so each path is looked at once. */
+type InfoCache = Map<string, FileInfo | undefined>;
+
+async function cachedLstat(fs: Fs, appDir: string, rel: string, cache: InfoCache) {
+  if (!cache.has(rel)) cache.set(rel, await fs.lstat(join(appDir, rel)));
+  return cache.get(rel);
+}
+
+async function expandAll(
+  fs: Fs,
+  appDir: string,
+  lists: PathList[],
+  cache: InfoCache,
+): Promise<Set<string>> {
   const out = new Set<string>();
   for (const list of lists) {
     for (const pattern of list.values) {
@@ -73,19 +86,26 @@ async function expandAll(fs: Fs, appDir: string, lists: PathList[]): Promise<Set
         );
       }
       for (const rel of await expandGlob(fs, appDir, pattern)) {
-        await walkInto(fs, appDir, rel, out);
+        await walkInto(fs, appDir, rel, out, cache);
       }
     }
   }
   return out;
 }
 
-async function walkInto(fs: Fs, appDir: string, rel: string, out: Set<string>): Promise<void> {
+async function walkInto(
+  fs: Fs,
+  appDir: string,
+  rel: string,
+  out: Set<string>,
+  cache: InfoCache,
+): Promise<void> {
+  if (out.has(rel)) return;
   out.add(rel);
-  const info = await fs.lstat(join(appDir, rel));
+  const info = await cachedLstat(fs, appDir, rel, cache);
   if (info?.kind !== "dir") return;
   for (const name of await fs.readDir(join(appDir, rel))) {
-    await walkInto(fs, appDir, `${rel}/${name}`, out);
+    await walkInto(fs, appDir, `${rel}/${name}`, out, cache);
   }
 }
 
@@ -125,9 +145,10 @@ export async function selectFiles(
   rules: SelectionRules,
 ): Promise<SelectedFile[]> {
   const base = rules.files ?? { values: [...DEFAULT_FILES] };
-  const all = await expandAll(fs, appDir, [base]);
-  const excluded = await expandAll(fs, appDir, rules.excludePaths);
-  const included = await expandAll(fs, appDir, rules.includePaths);
+  const cache: InfoCache = new Map();
+  const all = await expandAll(fs, appDir, [base], cache);
+  const excluded = await expandAll(fs, appDir, rules.excludePaths, cache);
+  const included = await expandAll(fs, appDir, rules.includePaths, cache);
   const patterns = compilePatterns(rules.excludePatterns);
 
   const keep = new Set<string>();
@@ -142,7 +163,7 @@ export async function selectFiles(
   const out: SelectedFile[] = [];
   for (const rel of [...keep].sort()) {
     const abs = join(appDir, rel);
-    const info = await fs.lstat(abs);
+    const info = await cachedLstat(fs, appDir, rel, cache);
     if (info) out.push({ path: rel, abs, info });
   }
   return out;

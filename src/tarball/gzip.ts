@@ -114,6 +114,91 @@ export function gzipStream(level = 6): TransformStream<Uint8Array, Uint8Array> {
   });
 }
 
+/** A gzip writer: bytes go in with `write`, compressed chunks come out through `onChunk`. */
+export interface GzipWriter {
+  /** Compresses `bytes` (which may be reused once the promise settles). */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Flushes the rest and the CRC-32/ISIZE trailer. */
+  end(): Promise<void>;
+  /** Stops compressing and frees zlib's state. */
+  destroy(): void;
+}
+
+/**
+ * Creates a hex_core-style gzip writer without web streams: input is copied
+ * into one reused 64 KiB block that is handed to zlib when full, so the output
+ * depends only on the bytes (not on how callers chunk them) and equals
+ * `gzipStream` and, at level 6, `gzipBytes`.
+ *
+ * @param onChunk Receives every compressed chunk in order, header first; a throw
+ *   from it stops the writer and is rethrown by `write`/`end`.
+ */
+export function createGzipWriter(onChunk: (chunk: Uint8Array) => void, level = 6): GzipWriter {
+  const deflate = createDeflateRaw(deflateOptions(level));
+  const block = new Uint8Array(BLOCK);
+  let filled = 0;
+  let crc = 0;
+  let size = 0;
+  let failure: unknown;
+  const fail = (err: unknown) => {
+    failure ??= err;
+    deflate.destroy();
+  };
+  deflate.on("data", (chunk: Uint8Array) => {
+    if (failure) return;
+    try {
+      onChunk(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    } catch (err) {
+      fail(err);
+    }
+  });
+  deflate.on("error", fail);
+  const push = (bytes: Uint8Array) =>
+    new Promise<void>((resolve, reject) => {
+      if (failure) return reject(failure);
+      deflate.write(bytes, (err?: Error | null) => {
+        if (failure ?? err) reject(failure ?? err);
+        else resolve();
+      });
+    });
+  onChunk(GZIP_HEADER.slice());
+  return {
+    async write(bytes) {
+      if (failure) throw failure;
+      crc = crc32(bytes, crc);
+      size += bytes.length;
+      let offset = 0;
+      while (offset < bytes.length) {
+        const take = Math.min(BLOCK - filled, bytes.length - offset);
+        block.set(bytes.subarray(offset, offset + take), filled);
+        filled += take;
+        offset += take;
+        if (filled === BLOCK) {
+          // zlib has consumed the block when the write callback runs, so it can be refilled.
+          await push(block);
+          filled = 0;
+        }
+      }
+    },
+    async end() {
+      if (filled > 0) await push(block.subarray(0, filled));
+      filled = 0;
+      await new Promise<void>((resolve, reject) => {
+        if (failure) return reject(failure);
+        deflate.once("end", () => (failure ? reject(failure) : resolve()));
+        deflate.once("close", () => reject(failure ?? new Error("gzip writer closed early")));
+        deflate.end();
+        deflate.resume();
+      });
+      if (failure) throw failure;
+      onChunk(trailer(crc, size));
+    },
+    destroy() {
+      fail(new Error("gzip writer destroyed"));
+    },
+  };
+}
+
 /**
  * Gzips bytes in memory, hex_core style.
  *

@@ -9,7 +9,7 @@
 
 import { createTarPacker } from "modern-tar";
 import { HexpubError, TarballError } from "../errors.ts";
-import { gzipStream } from "./gzip.ts";
+import { createGzipWriter } from "./gzip.ts";
 import type { PackageFile } from "./package_file.ts";
 import { hexTarHeader } from "./tar_header.ts";
 
@@ -60,99 +60,60 @@ function fileSize(file: PackageFile): number {
   return file.content ? file.content.length : file.size;
 }
 
-function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
-  return new ReadableStream({
-    start(controller) {
-      if (bytes.length > 0) controller.enqueue(bytes);
-      controller.close();
-    },
-  });
-}
-
-function changedError(path: string, expected: number, actual: string): HexpubError {
+function changedError(path: string, expected: number, actual: number): HexpubError {
   return new HexpubError(
     `Cannot pack "${path}": read ${actual} bytes, expected ${expected}`,
     { hint: "The file changed while hexpub was reading it: run the build again" },
   );
 }
 
-/** Passes a file's bytes through, failing when there are more or fewer than promised. */
-function exactSize(path: string, expected: number): TransformStream<Uint8Array, Uint8Array> {
+/** Files up to this size are read whole (one read per file is far cheaper than a stream). */
+const WHOLE_READ_MAX = 4 * 1024 * 1024;
+
+/**
+ * Writes a file's bytes into its tar entry: read whole when small (or when only
+ * `content`/`read` is available), else streamed chunk by chunk so a large file
+ * costs little memory and stops being read as soon as a limit is hit.
+ */
+async function writeContent(
+  file: PackageFile,
+  expected: number,
+  writer: WritableStreamDefaultWriter<Uint8Array>,
+): Promise<void> {
+  if (file.content || (file.read && (expected <= WHOLE_READ_MAX || !file.open))) {
+    const bytes = file.content ?? await file.read!();
+    if (bytes.length !== expected) throw changedError(file.path, expected, bytes.length);
+    if (bytes.length > 0) await writer.write(bytes);
+    return;
+  }
+  if (!file.open) {
+    throw new TypeError(`Package file "${file.path}" has neither content, read() nor open()`);
+  }
+  const reader = (await file.open()).getReader();
   let seen = 0;
-  return new TransformStream({
-    transform(chunk, controller) {
-      seen += chunk.length;
-      if (seen > expected) throw changedError(path, expected, `more than ${expected}`);
-      controller.enqueue(chunk);
-    },
-    flush() {
-      if (seen !== expected) throw changedError(path, expected, String(seen));
-    },
-  });
-}
-
-/** Counts bytes going through, failing beyond `max`. */
-function capped(
-  max: number,
-  error: () => TarballError,
-  onCount: (n: number) => void,
-): TransformStream<Uint8Array, Uint8Array> {
-  let total = 0;
-  return new TransformStream({
-    transform(chunk, controller) {
-      total += chunk.length;
-      if (total > max) throw error();
-      onCount(total);
-      controller.enqueue(chunk);
-    },
-  });
-}
-
-async function collect(
-  stream: ReadableStream<Uint8Array>,
-  max: number,
-  error: () => TarballError,
-): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = stream.getReader();
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > max) {
-      const err = error();
-      await reader.cancel(err).catch(() => {});
-      throw err;
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      seen += value.length;
+      if (seen > expected) throw changedError(file.path, expected, seen);
+      await writer.write(value);
     }
-    chunks.push(value);
+  } catch (err) {
+    await reader.cancel(err).catch(() => {});
+    throw err;
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
-}
-
-async function openContent(file: PackageFile): Promise<ReadableStream<Uint8Array>> {
-  if (file.content) return bytesStream(file.content);
-  if (file.open) return await file.open();
-  throw new TypeError(`Package file "${file.path}" has neither content nor open()`);
+  if (seen !== expected) throw changedError(file.path, expected, seen);
 }
 
 /**
- * Packs entries, in the given order, into a gzipped tar with hex_core's
- * headers. Files are opened one at a time.
+ * Packs files into a gzipped tar, one file at a time, checking the limits as the
+ * bytes flow: the uncompressed tar is counted as modern-tar's packer emits it,
+ * and the compressed size as zlib emits it, so oversized input stops early.
  *
- * The entries must already be validated (see `checkPackageFile`).
- *
- * @param files The entries.
- * @param options Limits and the errors to throw when they are passed.
- * @returns The gzipped tar and its uncompressed size.
- * @throws {TarballError} From `uncompressedError` or `compressedError`.
- * @throws {HexpubError} When a file's length differs from its `size`.
+ * @param files The entries, in order.
+ * @param options Limits, the errors they raise, and the deflate level.
+ * @returns The gzipped tar and the size of the tar before compression.
  */
 export async function packContents(
   files: PackageFile[],
@@ -160,17 +121,34 @@ export async function packContents(
 ): Promise<PackedContents> {
   if (minimumTarSize(files) > options.maxUncompressedSize) throw options.uncompressedError();
 
+  const chunks: Uint8Array[] = [];
+  let compressedSize = 0;
   let uncompressedSize = 0;
+  const gzip = createGzipWriter((chunk) => {
+    compressedSize += chunk.length;
+    if (compressedSize > options.maxCompressedSize) throw options.compressedError();
+    chunks.push(chunk);
+  }, options.level ?? 6);
   const { readable, controller } = createTarPacker();
-  const compressed = collect(
-    readable
-      .pipeThrough(capped(options.maxUncompressedSize, options.uncompressedError, (n) => {
-        uncompressedSize = n;
-      }))
-      .pipeThrough(gzipStream(options.level ?? 6)),
-    options.maxCompressedSize,
-    options.compressedError,
-  );
+
+  // Drains the packer into gzip in a plain loop (no stream pipeline per chunk).
+  const draining = (async () => {
+    const reader = readable.getReader();
+    try {
+      while (true) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        uncompressedSize += value.length;
+        if (uncompressedSize > options.maxUncompressedSize) throw options.uncompressedError();
+        await gzip.write(value);
+      }
+      await gzip.end();
+    } catch (err) {
+      gzip.destroy();
+      await reader.cancel(err).catch(() => {});
+      throw err;
+    }
+  })();
 
   const writing = (async () => {
     try {
@@ -178,14 +156,11 @@ export async function packContents(
         if (file.kind !== "file" && file.kind !== "dir" && file.kind !== "symlink") {
           throw new TypeError(`Cannot pack "${file.path}": unsupported kind ${file.kind}`);
         }
-        const size = file.kind === "file" ? fileSize(file) : 0;
-        const body = controller.add(hexTarHeader({ ...file, kind: file.kind, size }));
-        if (file.kind === "file") {
-          const source = await openContent(file);
-          await source.pipeThrough(exactSize(file.path, size)).pipeTo(body);
-        } else {
-          await body.close();
-        }
+        const expected = file.kind === "file" ? fileSize(file) : 0;
+        const entry = controller.add(hexTarHeader({ ...file, kind: file.kind, size: expected }));
+        const writer = entry.getWriter();
+        if (file.kind === "file") await writeContent(file, expected, writer);
+        await writer.close();
       }
       controller.finalize();
     } catch (err) {
@@ -194,10 +169,16 @@ export async function packContents(
     }
   })();
 
-  const [written, packed] = await Promise.allSettled([writing, compressed]);
-  if (packed.status === "fulfilled" && written.status === "fulfilled") {
-    return { compressed: packed.value, uncompressedSize };
+  const [written, drained] = await Promise.allSettled([writing, draining]);
+  if (written.status === "fulfilled" && drained.status === "fulfilled") {
+    const compressed = new Uint8Array(compressedSize);
+    let offset = 0;
+    for (const chunk of chunks.splice(0)) {
+      compressed.set(chunk, offset);
+      offset += chunk.length;
+    }
+    return { compressed, uncompressedSize };
   }
-  const errors = [written, packed].flatMap((r) => r.status === "rejected" ? [r.reason] : []);
+  const errors = [written, drained].flatMap((r) => r.status === "rejected" ? [r.reason] : []);
   throw errors.find((e) => e instanceof TarballError) ?? errors[0];
 }

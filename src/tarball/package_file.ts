@@ -27,6 +27,8 @@ export interface PackageFile {
   size: number;
   /** The link target of a `symlink`, as stored in the link. */
   target?: string;
+  /** Reads the whole content of a `file` (preferred by the packer: one read per file). */
+  read?: () => Promise<Uint8Array>;
   /** Opens the content of a `file` as a stream of exactly `size` bytes. */
   open?: () => Promise<ReadableStream<Uint8Array>>;
   /** The content of a `file` held in memory (takes precedence over `open`). */

@@ -117,7 +117,14 @@ export async function packageFile(
     case "symlink":
       return { path, kind: "symlink", mode, size: 0, target: await deps.fs.readLink(abs) };
     case "file":
-      return { path, kind: "file", mode, size: info.size, open: () => deps.fs.openRead(abs) };
+      return {
+        path,
+        kind: "file",
+        mode,
+        size: info.size,
+        read: () => deps.fs.readFile(abs),
+        open: () => deps.fs.openRead(abs),
+      };
     default:
       return { path, kind: "other", mode, size: 0 };
   }
@@ -219,9 +226,14 @@ export async function preparePackage(
   });
   all.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   // As hex_core does, a directory gets its own entry only when nothing inside it is packed.
-  const files = all.filter((f) =>
-    f.kind !== "dir" || !all.some((o) => o.path.startsWith(f.path + "/"))
-  );
+  const parents = new Set<string>();
+  for (const f of all) {
+    for (let i = f.path.indexOf("/"); i > 0; i = f.path.indexOf("/", i + 1)) {
+      parents.add(f.path.slice(0, i));
+    }
+  }
+  const files = all.filter((f) => f.kind !== "dir" || !parents.has(f.path));
+
   const listed = all.map((f) => f.path);
 
   const links = linksProp(appSrc);
