@@ -10,16 +10,15 @@
  * @module
  */
 
-import { packTar } from "modern-tar";
 import { TarballError } from "../errors.ts";
 import type { Term } from "../erlang/term.ts";
-import { sha256Hex, sha256HexOfParts } from "./checksum.ts";
+import { sha256Hex } from "./checksum.ts";
 import { formatMegabytes, type Limits, resolveLimits } from "./limits.ts";
 import { encodeMetadata } from "./metadata_config.ts";
 import { packContents } from "./pack_contents.ts";
+import { tarOfFiles } from "./ustar.ts";
 import type { PackageFile } from "./package_file.ts";
 import { checkPackageFile, normalizeArchivePath } from "./safe_path.ts";
-import { memoryFileHeader } from "./tar_header.ts";
 
 /** The tarball format version this module writes. */
 export const TARBALL_VERSION = "3";
@@ -128,17 +127,23 @@ export async function createPackageTarball(input: CreatePackageInput): Promise<P
 
   checkFiles(input.files);
 
-  const { compressed, uncompressedSize } = await packContents(input.files, {
+  const version = encoder.encode(TARBALL_VERSION);
+  const headroom = version.length + metadataBytes.length;
+  const { compressed, withHeadroom: inner, uncompressedSize } = await packContents(input.files, {
     maxUncompressedSize: limits.maxUncompressedSize,
     maxCompressedSize: limits.maxSize,
     uncompressedError: () => tooBigUncompressed(limits.maxUncompressedSize),
     compressedError: () => tooBig(limits.maxSize),
     level: input.level,
+    headroom,
   });
 
-  const version = encoder.encode(TARBALL_VERSION);
-  const innerChecksum = (await sha256HexOfParts([version, metadataBytes, compressed]))
-    .toUpperCase();
+  // The inner checksum covers VERSION ‖ metadata.config ‖ contents.tar.gz. WebCrypto
+  // has no incremental hashing, so the packer left room for the first two in
+  // front of the compressed bytes: one contiguous buffer, no copy.
+  inner.set(version, 0);
+  inner.set(metadataBytes, version.length);
+  const innerChecksum = (await sha256Hex(inner)).toUpperCase();
   const checksum = encoder.encode(innerChecksum);
 
   const outer: [string, Uint8Array][] = [
@@ -150,9 +155,7 @@ export async function createPackageTarball(input: CreatePackageInput): Promise<P
   if (outerTarSize(outer.map(([, bytes]) => bytes.length)) > limits.maxSize) {
     throw tooBig(limits.maxSize);
   }
-  const tarball = await packTar(
-    outer.map(([name, body]) => ({ header: memoryFileHeader(name, body.length), body })),
-  );
+  const tarball = tarOfFiles(outer);
 
   return {
     tarball,

@@ -7,16 +7,17 @@
  * @module
  */
 
-import { createTarPacker } from "modern-tar";
-import { HexpubError, TarballError } from "../errors.ts";
+import { HexpubError, type TarballError } from "../errors.ts";
 import { createGzipWriter } from "./gzip.ts";
 import type { PackageFile } from "./package_file.ts";
-import { hexTarHeader } from "./tar_header.ts";
+import { encodeHeader, END_OF_ARCHIVE, padding } from "./ustar.ts";
 
 /** What {@link packContents} produced. */
 export interface PackedContents {
   /** The gzipped tar. */
   compressed: Uint8Array;
+  /** `headroom` free bytes followed by `compressed`, in the same memory. */
+  withHeadroom: Uint8Array;
   /** Size of the tar before compression. */
   uncompressedSize: number;
 }
@@ -33,6 +34,8 @@ export interface PackContentsOptions {
   compressedError: () => TarballError;
   /** zlib level (default 6). */
   level?: number;
+  /** Bytes to leave free before the compressed data in the returned buffer. */
+  headroom?: number;
 }
 
 const BLOCK = 512;
@@ -71,20 +74,76 @@ function changedError(path: string, expected: number, actual: number): HexpubErr
 const WHOLE_READ_MAX = 4 * 1024 * 1024;
 
 /**
- * Writes a file's bytes into its tar entry: read whole when small (or when only
- * `content`/`read` is available), else streamed chunk by chunk so a large file
- * costs little memory and stops being read as soon as a limit is hit.
+ * Packs files into a gzipped tar, one file at a time, in a plain loop: each
+ * entry's header, bytes and padding go straight into the gzip writer, which
+ * copies them into its block, so at most one file is held at a time. Small
+ * files are read whole; large ones are read chunk by chunk, so a file that
+ * breaks a limit stops being read at once. The uncompressed size is counted as
+ * the tar is written and the compressed size as zlib emits it.
+ *
+ * @param files The entries, in order.
+ * @param options Limits, the errors they raise, and the deflate level.
+ * @returns The gzipped tar and the size of the tar before compression.
  */
+export async function packContents(
+  files: PackageFile[],
+  options: PackContentsOptions,
+): Promise<PackedContents> {
+  if (minimumTarSize(files) > options.maxUncompressedSize) throw options.uncompressedError();
+
+  // Compressed bytes go straight into one buffer as zlib emits them: sized to the
+  // limit, its untouched pages are never made resident, and no chunk list or
+  // final concatenation is needed. `headroom` bytes at the front are left for
+  // the caller (VERSION and metadata.config, for the inner checksum).
+  const headroom = options.headroom ?? 0;
+  const output = new Uint8Array(headroom + options.maxCompressedSize);
+  let compressedSize = 0;
+  let uncompressedSize = 0;
+  const gzip = createGzipWriter((chunk) => {
+    if (compressedSize + chunk.length > options.maxCompressedSize) {
+      throw options.compressedError();
+    }
+    output.set(chunk, headroom + compressedSize);
+    compressedSize += chunk.length;
+  }, options.level ?? 6);
+  const put = async (bytes: Uint8Array) => {
+    uncompressedSize += bytes.length;
+    if (uncompressedSize > options.maxUncompressedSize) throw options.uncompressedError();
+    if (bytes.length > 0) await gzip.write(bytes);
+  };
+
+  try {
+    for (const file of files) {
+      if (file.kind !== "file" && file.kind !== "dir" && file.kind !== "symlink") {
+        throw new TypeError(`Cannot pack "${file.path}": unsupported kind ${file.kind}`);
+      }
+      const size = file.kind === "file" ? fileSize(file) : 0;
+      await put(encodeHeader({ ...file, kind: file.kind, size }));
+      if (file.kind !== "file") continue;
+      await writeContent(file, size, put);
+      await put(padding(size));
+    }
+    await put(END_OF_ARCHIVE);
+    await gzip.end();
+  } catch (err) {
+    gzip.destroy();
+    throw err;
+  }
+
+  const used = output.subarray(0, headroom + compressedSize);
+  return { compressed: used.subarray(headroom), withHeadroom: used, uncompressedSize };
+}
+
+/** Writes a file's bytes through `put`, checking they are exactly `expected` long. */
 async function writeContent(
   file: PackageFile,
   expected: number,
-  writer: WritableStreamDefaultWriter<Uint8Array>,
+  put: (bytes: Uint8Array) => Promise<void>,
 ): Promise<void> {
   if (file.content || (file.read && (expected <= WHOLE_READ_MAX || !file.open))) {
     const bytes = file.content ?? await file.read!();
     if (bytes.length !== expected) throw changedError(file.path, expected, bytes.length);
-    if (bytes.length > 0) await writer.write(bytes);
-    return;
+    return await put(bytes);
   }
   if (!file.open) {
     throw new TypeError(`Package file "${file.path}" has neither content, read() nor open()`);
@@ -97,88 +156,11 @@ async function writeContent(
       if (done) break;
       seen += value.length;
       if (seen > expected) throw changedError(file.path, expected, seen);
-      await writer.write(value);
+      await put(value);
     }
   } catch (err) {
     await reader.cancel(err).catch(() => {});
     throw err;
   }
   if (seen !== expected) throw changedError(file.path, expected, seen);
-}
-
-/**
- * Packs files into a gzipped tar, one file at a time, checking the limits as the
- * bytes flow: the uncompressed tar is counted as modern-tar's packer emits it,
- * and the compressed size as zlib emits it, so oversized input stops early.
- *
- * @param files The entries, in order.
- * @param options Limits, the errors they raise, and the deflate level.
- * @returns The gzipped tar and the size of the tar before compression.
- */
-export async function packContents(
-  files: PackageFile[],
-  options: PackContentsOptions,
-): Promise<PackedContents> {
-  if (minimumTarSize(files) > options.maxUncompressedSize) throw options.uncompressedError();
-
-  const chunks: Uint8Array[] = [];
-  let compressedSize = 0;
-  let uncompressedSize = 0;
-  const gzip = createGzipWriter((chunk) => {
-    compressedSize += chunk.length;
-    if (compressedSize > options.maxCompressedSize) throw options.compressedError();
-    chunks.push(chunk);
-  }, options.level ?? 6);
-  const { readable, controller } = createTarPacker();
-
-  // Drains the packer into gzip in a plain loop (no stream pipeline per chunk).
-  const draining = (async () => {
-    const reader = readable.getReader();
-    try {
-      while (true) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        uncompressedSize += value.length;
-        if (uncompressedSize > options.maxUncompressedSize) throw options.uncompressedError();
-        await gzip.write(value);
-      }
-      await gzip.end();
-    } catch (err) {
-      gzip.destroy();
-      await reader.cancel(err).catch(() => {});
-      throw err;
-    }
-  })();
-
-  const writing = (async () => {
-    try {
-      for (const file of files) {
-        if (file.kind !== "file" && file.kind !== "dir" && file.kind !== "symlink") {
-          throw new TypeError(`Cannot pack "${file.path}": unsupported kind ${file.kind}`);
-        }
-        const expected = file.kind === "file" ? fileSize(file) : 0;
-        const entry = controller.add(hexTarHeader({ ...file, kind: file.kind, size: expected }));
-        const writer = entry.getWriter();
-        if (file.kind === "file") await writeContent(file, expected, writer);
-        await writer.close();
-      }
-      controller.finalize();
-    } catch (err) {
-      controller.error(err);
-      throw err;
-    }
-  })();
-
-  const [written, drained] = await Promise.allSettled([writing, draining]);
-  if (written.status === "fulfilled" && drained.status === "fulfilled") {
-    const compressed = new Uint8Array(compressedSize);
-    let offset = 0;
-    for (const chunk of chunks.splice(0)) {
-      compressed.set(chunk, offset);
-      offset += chunk.length;
-    }
-    return { compressed, uncompressedSize };
-  }
-  const errors = [written, drained].flatMap((r) => r.status === "rejected" ? [r.reason] : []);
-  throw errors.find((e) => e instanceof TarballError) ?? errors[0];
 }
