@@ -31,86 +31,20 @@ function trailer(crc: number, size: number): Uint8Array {
 }
 
 /**
- * A stream that gzips what is written to it, hex_core style.
+ * hex_core-style gzip as a web `TransformStream`, built on `createGzipWriter`
+ * (so its output equals the writer's for the same bytes).
  *
- * @param level zlib compression level, 0–9 (6 is zlib's default, as hex_core uses).
- * @returns A transform from raw bytes to gzip bytes.
+ * @param level The deflate level (hex_core uses zlib's default, 6).
  */
 export function gzipStream(level = 6): TransformStream<Uint8Array, Uint8Array> {
-  const deflate = createDeflateRaw(deflateOptions(level));
-  let crc = 0;
-  let size = 0;
-  const pending = new Uint8Array(BLOCK);
-  let filled = 0;
-  let out: TransformStreamDefaultController<Uint8Array> | undefined;
-  let failure: unknown;
-  let pendingWrite: ((err: unknown) => void) | undefined;
-
-  // Once the stream is cancelled or errored, drop further output and release a
-  // write that zlib will never acknowledge, so that no pipe waits on it.
-  const stop = (reason: unknown) => {
-    out = undefined;
-    failure ??= reason;
-    pendingWrite?.(reason);
-    pendingWrite = undefined;
-    deflate.destroy();
-  };
-  deflate.on("data", (chunk: Uint8Array) => {
-    try {
-      out?.enqueue(new Uint8Array(chunk));
-    } catch (err) {
-      stop(err);
-    }
-  });
-  deflate.on("error", (err: unknown) => stop(err));
-  const ended = new Promise<void>((resolve, reject) => {
-    deflate.once("end", resolve);
-    deflate.once("close", () => reject(failure ?? new Error("gzip stream closed early")));
-  });
-  // Keep an early error from surfacing as an unhandled rejection; it is rethrown below.
-  ended.catch(() => {});
-
-  const push = (block: Uint8Array) =>
-    new Promise<void>((resolve, reject) => {
-      if (failure) return reject(failure);
-      pendingWrite = reject;
-      deflate.write(block, (err?: Error | null) => {
-        pendingWrite = undefined;
-        if (err) reject(err);
-        else resolve();
-      });
-    });
-
+  let writer: GzipWriter | undefined;
   return new TransformStream<Uint8Array, Uint8Array>({
     start(controller) {
-      out = controller;
-      controller.enqueue(GZIP_HEADER.slice());
+      writer = createGzipWriter((chunk) => controller.enqueue(chunk), level);
     },
-    async transform(chunk) {
-      if (failure) throw failure;
-      crc = crc32(chunk, crc);
-      size += chunk.length;
-      let offset = 0;
-      while (offset < chunk.length) {
-        const take = Math.min(BLOCK - filled, chunk.length - offset);
-        pending.set(chunk.subarray(offset, offset + take), filled);
-        filled += take;
-        offset += take;
-        if (filled === BLOCK) {
-          await push(pending.slice());
-          filled = 0;
-        }
-      }
-    },
-    async flush(controller) {
-      if (filled > 0) await push(pending.slice(0, filled));
-      deflate.end();
-      await ended;
-      controller.enqueue(trailer(crc, size));
-    },
-    cancel(reason) {
-      stop(reason ?? new Error("gzip stream cancelled"));
-    },
+    transform: (chunk) => writer!.write(chunk),
+    flush: () => writer!.end(),
+    cancel: () => writer!.destroy(),
   });
 }
 
