@@ -5,6 +5,7 @@
  * @module
  */
 import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
+import { CancelledError } from "./errors.ts";
 import type { Deps, FileInfo, Fs, Output, RunResult } from "./ports.ts";
 
 function info(st: Deno.FileInfo): FileInfo {
@@ -150,7 +151,14 @@ export function denoDeps(): Deps {
     prompt: {
       select: async (message, choices) => {
         const { default: select } = await import("@inquirer/select");
-        return await select({ message, choices: choices.map((c) => ({ value: c, name: c })) });
+        try {
+          return await select({ message, choices: choices.map((c) => ({ value: c, name: c })) });
+        } catch (e) {
+          if (e instanceof Error && e.name === "ExitPromptError") {
+            throw new CancelledError("cancelled at the prompt", { cause: e });
+          }
+          throw e;
+        }
       },
     },
   };

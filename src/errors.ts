@@ -51,6 +51,15 @@ export class UsageError extends HexpubError {
   }
 }
 
+/** The user cancelled (Ctrl-C at a prompt), exit 130. */
+export class CancelledError extends HexpubError {
+  override readonly exitCode: number = 130;
+  constructor(message = "cancelled", options: HexpubErrorOptions = {}) {
+    super(message, options);
+    this.name = "CancelledError";
+  }
+}
+
 /** A rebar3 project that cannot be read or packaged as it is (exit 1). */
 export class ProjectError extends HexpubError {
   constructor(message: string, options: HexpubErrorOptions = {}) {

@@ -7,7 +7,7 @@
  */
 import { basename, join, relative } from "node:path";
 import { ProjectError } from "../errors.ts";
-import type { Term } from "../erlang/term.ts";
+import { latin1, type Term } from "../erlang/term.ts";
 import { readTerms } from "../erlang/read_terms.ts";
 import type { Deps } from "../ports.ts";
 
@@ -20,6 +20,31 @@ export interface Consulted {
   terms: Term[];
   /** Whether the terms came from evaluating a `.script` file. */
   fromScript: boolean;
+  /** How the file's bytes map to `text`: Erlang reads UTF-8, or Latin-1 when asked or when not UTF-8. */
+  encoding: "utf8" | "latin1";
+}
+
+/**
+ * Decodes a term file as Erlang does: UTF-8, unless a `coding: latin-1` comment
+ * on one of the first two lines says otherwise; bytes that are not valid
+ * UTF-8 are read as Latin-1 too.
+ */
+export function decodeTermFile(bytes: Uint8Array): { text: string; encoding: "utf8" | "latin1" } {
+  const head = latin1(bytes.subarray(0, 512)).split("\n").slice(0, 2).join("\n");
+  if (!/coding\s*[:=]\s*latin-?1/i.test(head)) {
+    try {
+      return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes), encoding: "utf8" };
+    } catch {
+      // Not UTF-8: Latin-1, as Erlang falls back to.
+    }
+  }
+  return { text: latin1(bytes), encoding: "latin1" };
+}
+
+/** Encodes text back to the bytes of a file in `encoding`. */
+export function encodeTermFile(text: string, encoding: "utf8" | "latin1"): Uint8Array {
+  if (encoding === "utf8") return new TextEncoder().encode(text);
+  return Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
 }
 
 /** How errors name a file: relative to the working directory when inside it. */
@@ -29,18 +54,18 @@ export function displayPath(deps: Pick<Deps, "cwd">, abs: string): string {
 }
 
 // Evaluates SCRIPT with CONFIG bound to the consulted BASE file (or [] when it is
-// absent), as rebar3 does, and prints the resulting list of terms one per line.
+// absent), as rebar3 does, and writes the resulting terms, one per line, to OUT
+// (not stdout: a script may print whatever it likes).
 const EVAL_ESCRIPT = `%%! -noshell
-main([Script, Base]) ->
+main([Script, Base, Out]) ->
     Config = case file:consult(Base) of {ok, T} -> T; _ -> [] end,
     B0 = erl_eval:new_bindings(),
     B1 = erl_eval:add_binding('CONFIG', Config, B0),
     B2 = erl_eval:add_binding('SCRIPT', Script, B1),
     case file:script(Script, B2) of
         {ok, Result} when is_list(Result) ->
-            io:setopts([{encoding, unicode}]),
-            [io:format("~tp.~n", [T]) || T <- Result],
-            ok;
+            Text = [io_lib:format("~tp.~n", [T]) || T <- Result],
+            ok = file:write_file(Out, unicode:characters_to_binary(Text));
         {ok, Other} ->
             io:format(standard_error, "the script returned ~tp, not a list of terms~n", [Other]),
             halt(3);
@@ -65,8 +90,8 @@ export async function consultFile(deps: Deps, path: string): Promise<Consulted |
   if (await deps.fs.lstat(script)) return await evalScript(deps, script, path);
   if (!(await deps.fs.lstat(path))) return undefined;
   const file = displayPath(deps, path);
-  const text = await deps.fs.readTextFile(path);
-  return { file, text, terms: readTerms(text, file), fromScript: false };
+  const { text, encoding } = decodeTermFile(await deps.fs.readFile(path));
+  return { file, text, terms: readTerms(text, file), fromScript: false, encoding };
 }
 
 async function evalScript(deps: Deps, script: string, base: string): Promise<Consulted> {
@@ -84,18 +109,21 @@ async function evalScript(deps: Deps, script: string, base: string): Promise<Con
   try {
     const runner = join(tmp, "eval.escript");
     await deps.fs.writeFile(runner, new TextEncoder().encode(EVAL_ESCRIPT));
-    const res = await deps.run(escript, [runner, script, base], { cwd: join(script, "..") });
+    const out = join(tmp, "result.config");
+    const res = await deps.run(escript, [runner, script, base, out], { cwd: join(script, "..") });
     if (res.code !== 0) {
       throw new ProjectError(
         `evaluating ${file} failed: ${res.stderr.trim() || `escript exited with ${res.code}`}`,
         { where: { file } },
       );
     }
+    const text = await deps.fs.readTextFile(out);
     return {
       file,
-      text: res.stdout,
-      terms: readTerms(res.stdout, `${file} (evaluated)`),
+      text,
+      terms: readTerms(text, `${file} (evaluated)`),
       fromScript: true,
+      encoding: "utf8",
     };
   } finally {
     await deps.fs.remove(tmp).catch(() => {});

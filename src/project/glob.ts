@@ -60,7 +60,7 @@ function escapeAll(s: string): string {
 /**
  * Expands a pattern against a directory, as `filelib:wildcard(Pattern, Dir)`:
  * only existing paths come back, relative to `base`, sorted. Symlinked
- * directories are not descended into by `**` or wildcards.
+ * directories are never descended into, by `**`, wildcards or literal segments.
  *
  * @param fs The file system.
  * @param base Absolute directory the pattern is relative to.
@@ -104,7 +104,11 @@ export async function expandGlob(fs: Fs, base: string, pattern: string): Promise
       return;
     }
     const child = rel === "" ? seg : `${rel}/${seg}`;
-    if (await fs.lstat(join(base, child))) await walk(child, i + 1);
+    const info = await fs.lstat(join(base, child));
+    // Never descend through a symlink (or a file): a path like priv/ext/x where
+    // priv/ext links elsewhere would pack files from outside the app.
+    if (!info || (i + 1 < segments.length && info.kind !== "dir")) return;
+    await walk(child, i + 1);
   }
 
   await walk("", 0);

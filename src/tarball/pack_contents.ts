@@ -7,10 +7,10 @@
  * @module
  */
 
-import { HexpubError, type TarballError } from "../errors.ts";
+import { HexpubError, TarballError } from "../errors.ts";
 import { createGzipWriter } from "./gzip.ts";
 import type { PackageFile } from "./package_file.ts";
-import { encodeHeader, END_OF_ARCHIVE, padding } from "./ustar.ts";
+import { encodeHeader, END_OF_ARCHIVE, padding, paxProblem } from "./ustar.ts";
 
 /** What {@link packContents} produced. */
 export interface PackedContents {
@@ -90,6 +90,16 @@ export async function packContents(
   options: PackContentsOptions,
 ): Promise<PackedContents> {
   if (minimumTarSize(files) > options.maxUncompressedSize) throw options.uncompressedError();
+  for (const file of files) {
+    if (file.kind !== "file" && file.kind !== "dir" && file.kind !== "symlink") continue;
+    const problem = paxProblem({ ...file, kind: file.kind, size: 0 });
+    if (problem) {
+      throw new TarballError("unsafe_path", `${problem} cannot be read back by Hex`, {
+        hint: "Hex's tar reader (erl_tar) cannot read non-ASCII or very long names that contain " +
+          "spaces: rename the file without spaces, or exclude it",
+      });
+    }
+  }
 
   // Compressed bytes go straight into one buffer as zlib emits them: sized to the
   // limit, its untouched pages are never made resident, and no chunk list or

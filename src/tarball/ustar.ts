@@ -103,6 +103,22 @@ function fallbackName(path: string): string {
 }
 
 /**
+ * Why an entry's name cannot be read back by Hex, or `undefined` when it can.
+ * Names that need a PAX record (non-ASCII, or too long for ustar) must not
+ * contain a space: OTP's erl_tar, which hex_core and hex.pm use, splits PAX
+ * records at every space and rejects the archive as malformed.
+ */
+export function paxProblem(entry: HeaderInput): string | undefined {
+  const path = entry.kind === "dir" ? `${entry.path.replace(/\/+$/, "")}/` : entry.path;
+  const needsPax = !isAscii(path) || !splitPath(path);
+  if (needsPax && path.includes(" ")) return `path "${entry.path}"`;
+  const link = entry.kind === "symlink" ? entry.target ?? "" : "";
+  const linkNeedsPax = !isAscii(link) || byteLength(link) > 100;
+  if (linkNeedsPax && link.includes(" ")) return `symlink target "${link}" of "${entry.path}"`;
+  return undefined;
+}
+
+/**
  * The header bytes of one entry: a ustar block, preceded by a PAX header and its
  * records when the path or link target does not fit ustar.
  *

@@ -115,9 +115,31 @@ async function writeOutput(
   unpack: boolean,
   unpacked: () => Promise<Parameters<typeof writeUnpacked>[2]>,
 ): Promise<void> {
-  await deps.fs.mkdir(dirname(path));
-  if (!unpack) return await deps.fs.writeFileAtomic(path, tarball);
-  await writeUnpacked(deps, path, await unpacked());
+  try {
+    await deps.fs.mkdir(dirname(path));
+    if (!unpack) return await deps.fs.writeFileAtomic(path, tarball);
+    await writeUnpacked(deps, path, await unpacked());
+  } catch (e) {
+    if (e instanceof HexpubError) throw e;
+    throw new UsageError(
+      `cannot write the output "${displayPath(deps, path)}": ${(e as Error).message}`,
+      {
+        hint: "Pass -o with a writable path (with --unpack, a directory that does not exist yet)",
+        cause: e,
+      },
+    );
+  }
+}
+
+/** Refuses an -o that names an existing directory for a tarball, before any work is done. */
+async function checkTarballOutput(deps: Deps, path: string | undefined, unpack: boolean) {
+  if (path === undefined || unpack) return;
+  if ((await deps.fs.lstat(path))?.kind === "dir") {
+    throw new UsageError(`-o "${displayPath(deps, path)}" is a directory, not a tarball path`, {
+      hint:
+        "-o names the tarball to write (rebar3_hex treats it as a directory): pass DIR/NAME-VSN.tar",
+    });
+  }
 }
 
 /** Reads `{hex, [{doc, Provider}]}` from the root rebar.config. */
@@ -273,6 +295,7 @@ export async function build(deps: Deps, input: BuildInput): Promise<BuildResult>
   const outDir = defaultDir(project, app);
   const ext = input.unpack ? "" : ".tar";
   const given = input.output === undefined ? undefined : resolve(deps.cwd, input.output);
+  await checkTarballOutput(deps, given, input.unpack);
   const result: BuildResult = { warnings };
 
   if (input.target !== "docs") {

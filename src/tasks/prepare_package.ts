@@ -17,7 +17,7 @@ import {
   textProp,
   whereOf,
 } from "../project/app_src.ts";
-import { consultFile, displayPath } from "../project/consult.ts";
+import { consultFile, displayPath, encodeTermFile } from "../project/consult.ts";
 import type { Project, ProjectApp } from "../project/discover.ts";
 import { metadataEntries, type PackageMeta } from "../project/package_metadata.ts";
 import {
@@ -166,6 +166,15 @@ export async function preparePackage(
   }
   const appSrc = parseAppSrc(source);
   const file = source.file;
+  if (appSrc.name !== app.name) {
+    throw new ProjectError(
+      `${file} defines application "${appSrc.name}", but its file name says "${app.name}"`,
+      {
+        where: whereOf(file, source.terms[0]),
+        hint: `Rename the file to src/${appSrc.name}.app.src, or the application to ${app.name}`,
+      },
+    );
+  }
   const resolved = await resolveVersion(deps, appSrc, app.dir);
   for (const w of resolved.warnings) problems.push(warning("version", w));
   const version = resolved.version;
@@ -212,7 +221,7 @@ export async function preparePackage(
     selectionRules(appSrc, (p) => problems.push(p)),
   );
   const appSrcRel = `src/${appSrc.name}.app.src`;
-  const appSrcText = new TextEncoder().encode(appSrcWithVersion(appSrc, version));
+  const appSrcText = encodeTermFile(appSrcWithVersion(appSrc, version), source.encoding);
   const all: PackageFile[] = [];
   for (const f of selected) {
     if (f.path !== appSrcRel) all.push(await packageFile(deps, f.path, f.abs, f.info));

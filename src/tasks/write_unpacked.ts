@@ -26,20 +26,24 @@ export interface UnpackedTree {
   metadataConfig?: string;
 }
 
-const MARKERS = ["hex_metadata.config", "index.html"];
+/** The file hexpub leaves in every directory it unpacks into; only such a directory is replaced. */
+export const UNPACK_MARKER = ".hexpub-unpack";
 
 /**
- * Writes `tree` to `dir`, replacing an earlier unpack there.
+ * Writes `tree` to `dir`, replacing an earlier hexpub unpack there (recognised
+ * by its marker file). Any other existing directory, empty or not, is refused:
+ * nothing the user made is ever deleted.
  *
- * @throws {UsageError} When `dir` exists and is not empty and not an earlier unpack.
+ * @throws {UsageError} When `dir` exists and is not an earlier unpack.
  */
 export async function writeUnpacked(deps: Deps, dir: string, tree: UnpackedTree): Promise<void> {
   const existing = await deps.fs.lstat(dir);
   if (existing) {
-    const names = existing.kind === "dir" ? await deps.fs.readDir(dir) : undefined;
-    if (!names || (names.length > 0 && !MARKERS.some((m) => names.includes(m)))) {
-      throw new UsageError(`the output "${dir}" exists and is not an earlier unpack`, {
-        hint: "Pass -o with a new directory, or remove that one first",
+    const ours = existing.kind === "dir" && (await deps.fs.readDir(dir)).includes(UNPACK_MARKER);
+    if (!ours) {
+      throw new UsageError(`the output "${dir}" already exists and hexpub did not create it`, {
+        hint:
+          "Pass -o with a path that does not exist yet; hexpub only replaces its own earlier unpacks",
       });
     }
   }
@@ -61,6 +65,10 @@ export async function writeUnpacked(deps: Deps, dir: string, tree: UnpackedTree)
     if (tree.metadataConfig !== undefined) {
       await deps.fs.writeFile(join(tmp, "hex_metadata.config"), enc.encode(tree.metadataConfig));
     }
+    await deps.fs.writeFile(
+      join(tmp, UNPACK_MARKER),
+      enc.encode("written by hexpub build --unpack\n"),
+    );
     await deps.fs.chmod(tmp, 0o755);
     if (existing) await deps.fs.remove(dir);
     await deps.fs.rename(tmp, dir);

@@ -8,6 +8,7 @@ const consulted = (text: string, file = "rebar.lock") => ({
   text,
   terms: readTerms(text, file),
   fromScript: false,
+  encoding: "utf8" as const,
 });
 
 const LOCK = `{"1.2.0",
