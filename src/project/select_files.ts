@@ -8,6 +8,7 @@
 import { join, normalize } from "node:path";
 import { ProjectError, type Where } from "../errors.ts";
 import type { FileInfo, Fs } from "../ports.ts";
+import { erlangRegExp } from "./erlang_regex.ts";
 import { expandGlob } from "./glob.ts";
 
 /** rebar3_hex's default `files` list. */
@@ -114,11 +115,12 @@ function compilePatterns(lists: PathList[]): RegExp[] {
   for (const list of lists) {
     for (const p of list.values) {
       try {
-        out.push(new RegExp(p));
+        out.push(erlangRegExp(p));
       } catch (e) {
         throw new ProjectError(`invalid exclude pattern "${p}": ${(e as Error).message}`, {
           where: list.where,
-          hint: 'exclude_patterns holds regular expressions such as "\\\\.bak$"',
+          hint: 'exclude_patterns holds Erlang (PCRE) regular expressions such as "\\\\.bak$"; ' +
+            "hexpub reads the common subset that JavaScript shares",
         });
       }
     }

@@ -333,9 +333,9 @@ export async function build(deps: Deps, input: BuildInput): Promise<BuildResult>
     try {
       result.docs = await buildDocs(deps, project, app, input, path);
     } catch (e) {
-      if (input.target === "docs" || !(e instanceof HexpubError) || e instanceof UsageError) {
-        throw e;
-      }
+      // Only `build docs` makes doc problems errors, and --strict makes every warning one.
+      const fatal = input.target === "docs" || input.strict;
+      if (fatal || !(e instanceof HexpubError) || e instanceof UsageError) throw e;
       result.docsSkipped = e.message;
       const w: Problem = {
         level: "warning",

@@ -61,8 +61,9 @@ async function readLock(deps: Deps, project: Project): Promise<LockEntry[]> {
 
 function selectionRules(app: AppSrc, warn: (p: Problem) => void) {
   const file = app.source.file;
-  const lists = (key: string): PathList[] => {
-    const v = textListProp(app, key);
+  // As in rebar3_hex, a deprecated key is read only when its successor is absent.
+  const either = (key: string, deprecated: string): PathList[] => {
+    const v = textListProp(app, key) ?? textListProp(app, deprecated);
     return v ? [v] : [];
   };
   if (app.props.has("include_files")) {
@@ -85,9 +86,9 @@ function selectionRules(app: AppSrc, warn: (p: Problem) => void) {
   }
   return {
     files: textListProp(app, "files"),
-    includePaths: [...lists("include_paths"), ...lists("include_files")],
-    excludePaths: [...lists("exclude_paths"), ...lists("exclude_files")],
-    excludePatterns: [...lists("exclude_patterns"), ...lists("exclude_regexps")],
+    includePaths: either("include_paths", "include_files"),
+    excludePaths: either("exclude_paths", "exclude_files"),
+    excludePatterns: either("exclude_patterns", "exclude_regexps"),
   };
 }
 
