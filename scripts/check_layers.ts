@@ -35,6 +35,13 @@ export function findViolations(files: { path: string; text: string }[]): Violati
           rule: "src/ writes output through deps.out, never console",
         });
       }
+      if (PURE.some((p) => path.startsWith(p)) && /from "\.\.\/ui\//.test(code)) {
+        out.push({
+          file: path,
+          line: i + 1,
+          rule: "tasks and pure layers report through deps, not ui/",
+        });
+      }
       if (PURE.some((p) => path.startsWith(p)) && /from "(commander|@commander-js\/)/.test(code)) {
         out.push({
           file: path,

@@ -6,6 +6,7 @@
  */
 import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
 import { CancelledError } from "./errors.ts";
+import { formatProblem } from "./ui/format_error.ts";
 import type { Deps, FileInfo, Fs, Output, RunResult } from "./ports.ts";
 
 function info(st: Deno.FileInfo): FileInfo {
@@ -124,14 +125,15 @@ export async function denoWhich(
   return undefined;
 }
 
-/** Writes lines to stdout and stderr. */
-export function denoOutput(): Output {
+/** Writes lines to stdout and stderr; findings are rendered as the CLI shows them. */
+export function denoOutput(color: boolean): Output {
   const enc = new TextEncoder();
   const write = (f: typeof Deno.stdout, s: string) => f.writeSync(enc.encode(s + "\n"));
   return {
     print: (line) => write(Deno.stdout, line),
     warn: (line) => write(Deno.stderr, line),
     info: (line) => write(Deno.stderr, line),
+    problem: (p) => write(Deno.stderr, formatProblem(p, { color })),
   };
 }
 
@@ -139,14 +141,15 @@ export function denoOutput(): Output {
 export function denoDeps(): Deps {
   const cwd = Deno.cwd();
   const env = Deno.env.toObject();
+  const color = !env.NO_COLOR && (Deno.stderr.isTerminal() || !!env.FORCE_COLOR);
   return {
     cwd,
     env,
     fs: denoFs(cwd),
     run: denoRun,
     which: (cmd) => denoWhich(cmd, env),
-    out: denoOutput(),
-    color: !env.NO_COLOR && (Deno.stderr.isTerminal() || !!env.FORCE_COLOR),
+    out: denoOutput(color),
+    color,
     isTerminal: Deno.stdin.isTerminal() && Deno.stdout.isTerminal(),
     prompt: {
       select: async (message, choices) => {

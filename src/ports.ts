@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { Problem } from "./errors.ts";
+
 /** What a path is, as `lstat` sees it (symlinks are not followed). */
 export interface FileInfo {
   kind: "file" | "dir" | "symlink" | "other";
@@ -62,6 +64,8 @@ export interface Output {
   print(line: string): void;
   /** A warning line (stderr). */
   warn(line: string): void;
+  /** A finding that does not stop the command, rendered for the user (stderr). */
+  problem(problem: Problem): void;
   /** A progress or info line that is not part of the result (stderr). */
   info(line: string): void;
 }

@@ -30,24 +30,6 @@ function trailer(crc: number, size: number): Uint8Array {
   return out;
 }
 
-/**
- * hex_core-style gzip as a web `TransformStream`, built on `createGzipWriter`
- * (so its output equals the writer's for the same bytes).
- *
- * @param level The deflate level (hex_core uses zlib's default, 6).
- */
-export function gzipStream(level = 6): TransformStream<Uint8Array, Uint8Array> {
-  let writer: GzipWriter | undefined;
-  return new TransformStream<Uint8Array, Uint8Array>({
-    start(controller) {
-      writer = createGzipWriter((chunk) => controller.enqueue(chunk), level);
-    },
-    transform: (chunk) => writer!.write(chunk),
-    flush: () => writer!.end(),
-    cancel: () => writer!.destroy(),
-  });
-}
-
 /** A gzip writer: bytes go in with `write`, compressed chunks come out through `onChunk`. */
 export interface GzipWriter {
   /** Compresses `bytes` (which may be reused once the promise settles). */
@@ -61,8 +43,8 @@ export interface GzipWriter {
 /**
  * Creates a hex_core-style gzip writer without web streams: input is copied
  * into one reused 64 KiB block that is handed to zlib when full, so the output
- * depends only on the bytes (not on how callers chunk them) and equals
- * `gzipStream` and, at level 6, `gzipBytes`.
+ * depends only on the bytes (not on how callers chunk them) and, at level 6,
+ * equals `gzipBytes`.
  *
  * @param onChunk Receives every compressed chunk in order, header first; a throw
  *   from it stops the writer and is rethrown by `write`/`end`.

@@ -17,7 +17,6 @@ import { encodeMetadata, type JsonValue, metadataToJson } from "../tarball/metad
 import type { PackageFile } from "../tarball/package_file.ts";
 import { unpackDocs, unpackPackage } from "../tarball/unpack_package.ts";
 import { packageFile, preparePackage } from "./prepare_package.ts";
-import { formatProblem } from "../ui/format_error.ts";
 import { writeUnpacked } from "./write_unpacked.ts";
 
 /** What to build. */
@@ -289,7 +288,7 @@ export async function build(deps: Deps, input: BuildInput): Promise<BuildResult>
   const app = await chooseApp(deps, project, input.app);
   const prepared = await preparePackage(deps, project, app, { repo: input.repo });
   const warnings = judge(prepared.problems, input.strict);
-  for (const w of warnings) deps.out.warn(formatProblem(w, { color: deps.color }));
+  for (const w of warnings) deps.out.problem(w);
   const { meta } = prepared;
   const base = `${meta.name}-${meta.version}`;
   const outDir = defaultDir(project, app);
@@ -344,7 +343,7 @@ export async function build(deps: Deps, input: BuildInput): Promise<BuildResult>
         hint: e.hint,
       };
       result.warnings.push(w);
-      deps.out.warn(formatProblem(w, { color: deps.color }));
+      deps.out.problem(w);
     }
   }
   return result;

@@ -7,11 +7,13 @@ Deno.test("findViolations() flags Deno.*, console and commander where they do no
     { path: "src/tasks/x.ts", text: 'import { Command } from "commander";\nDeno.readFile("x");' },
     { path: "src/ui/y.ts", text: "console.log(1); // console.error" },
     { path: "src/commands/z.ts", text: 'import { Command } from "@commander-js/extra-typings";' },
+    { path: "src/tasks/w.ts", text: 'import { formatProblem } from "../ui/format_error.ts";' },
   ]);
   assert.deepEqual(v.map((x) => `${x.file}:${x.line}`), [
     "src/tasks/x.ts:1",
     "src/tasks/x.ts:2",
     "src/ui/y.ts:1",
+    "src/tasks/w.ts:1",
   ]);
 });
 

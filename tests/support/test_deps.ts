@@ -4,6 +4,7 @@
  */
 import { denoFs, denoRun, denoWhich } from "../../src/deno_deps.ts";
 import type { Deps } from "../../src/ports.ts";
+import { formatProblem } from "../../src/ui/format_error.ts";
 
 /** Ports plus what was written to them. */
 export interface TestDeps extends Deps {
@@ -33,6 +34,7 @@ export function testDeps(
       print: (l) => stdout.push(l),
       warn: (l) => stderr.push(l),
       info: (l) => stderr.push(l),
+      problem: (p) => stderr.push(formatProblem(p)),
     },
     color: false,
     isTerminal: options.isTerminal ?? false,
