@@ -11,6 +11,7 @@ import { textOf } from "../erlang/term.ts";
 import type { Deps } from "../ports.ts";
 import { type Consulted, consultFile } from "./consult.ts";
 import { expandGlob } from "./glob.ts";
+import { configValue } from "./rebar_config.ts";
 
 /** One app of the project. */
 export interface ProjectApp {
@@ -58,15 +59,10 @@ async function appIn(deps: Deps, root: string, dir: string): Promise<ProjectApp 
  */
 export async function discoverProject(deps: Deps, root: string): Promise<Project> {
   const config = await consultFile(deps, join(root, "rebar.config"));
-  let patterns = DEFAULT_APP_DIRS;
-  for (const t of config?.terms ?? []) {
-    if (
-      t.kind === "tuple" && t.items.length === 2 && t.items[0].kind === "atom" &&
-      t.items[0].value === "project_app_dirs" && t.items[1].kind === "list"
-    ) {
-      patterns = t.items[1].items.map((i) => textOf(i)).filter((s): s is string => !!s);
-    }
-  }
+  const dirs = configValue(config?.terms, "project_app_dirs");
+  const patterns = dirs?.kind === "list"
+    ? dirs.items.map((i) => textOf(i)).filter((s): s is string => !!s)
+    : DEFAULT_APP_DIRS;
   const apps: ProjectApp[] = [];
   const seen = new Set<string>();
   for (const pattern of patterns) {

@@ -10,6 +10,7 @@ import { ProjectError, type Where } from "../errors.ts";
 import { type Term, textOf } from "../erlang/term.ts";
 import type { Consulted } from "./consult.ts";
 import { whereOf } from "./app_src.ts";
+import { configValue } from "./rebar_config.ts";
 
 /** One `rebar.lock` entry. */
 export interface LockEntry {
@@ -90,12 +91,9 @@ export interface ConfigDep {
 export function configDeps(config: Consulted | undefined): ConfigDep[] {
   if (!config) return [];
   const out: ConfigDep[] = [];
-  for (const t of config.terms) {
-    if (
-      t.kind !== "tuple" || t.items.length !== 2 || t.items[0].kind !== "atom" ||
-      t.items[0].value !== "deps" || t.items[1].kind !== "list"
-    ) continue;
-    for (const d of t.items[1].items) {
+  const deps = configValue(config.terms, "deps");
+  if (deps?.kind === "list") {
+    for (const d of deps.items) {
       const where = whereOf(config.file, d);
       if (d.kind === "atom") {
         out.push({ app: d.value, where });

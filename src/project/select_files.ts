@@ -170,3 +170,19 @@ export async function selectFiles(
   }
   return out;
 }
+
+/**
+ * Every path below `root` (not following symlinks), sorted, with its info: the
+ * walk used for doc directories.
+ */
+export async function listTree(fs: Fs, root: string): Promise<SelectedFile[]> {
+  const cache: InfoCache = new Map();
+  const seen = new Set<string>();
+  for (const name of await fs.readDir(root)) await walkInto(fs, root, name, seen, cache);
+  const out: SelectedFile[] = [];
+  for (const rel of [...seen].sort()) {
+    const info = cache.get(rel);
+    if (info) out.push({ path: rel, abs: join(root, rel), info });
+  }
+  return out;
+}

@@ -7,16 +7,17 @@
 import { dirname, join, resolve } from "node:path";
 import { HexpubError, ProjectError, TarballError, UsageError, ValidationError } from "../errors.ts";
 import type { Problem } from "../errors.ts";
-import { type Term, textOf } from "../erlang/term.ts";
 import type { Deps } from "../ports.ts";
 import { consultFile, displayPath } from "../project/consult.ts";
+import { docDir, docProvider } from "../project/doc_config.ts";
+import { listTree } from "../project/select_files.ts";
 import { chooseApp, discoverProject, type Project, type ProjectApp } from "../project/discover.ts";
 import { createPackageTarball } from "../tarball/create_package.ts";
 import { createDocsTarball } from "../tarball/create_docs.ts";
 import { encodeMetadata, type JsonValue, metadataToJson } from "../tarball/metadata_config.ts";
 import type { PackageFile } from "../tarball/package_file.ts";
 import { unpackDocs, unpackPackage } from "../tarball/unpack_package.ts";
-import { packageFile, preparePackage } from "./prepare_package.ts";
+import { packable, packageFile, preparePackage } from "./prepare_package.ts";
 import { writeUnpacked } from "./write_unpacked.ts";
 
 /** What to build. */
@@ -141,46 +142,6 @@ async function checkTarballOutput(deps: Deps, path: string | undefined, unpack: 
   }
 }
 
-/** Reads `{hex, [{doc, Provider}]}` from the root rebar.config. */
-function docProvider(project: Project): string | undefined {
-  for (const t of project.config?.terms ?? []) {
-    if (t.kind !== "tuple" || t.items.length !== 2 || t.items[0].kind !== "atom") continue;
-    if (t.items[0].value !== "hex" || t.items[1].kind !== "list") continue;
-    for (const opt of t.items[1].items) {
-      if (opt.kind !== "tuple" || opt.items.length !== 2) continue;
-      const [k, v] = opt.items;
-      if (k.kind !== "atom" || k.value !== "doc") continue;
-      if (v.kind === "atom") return v.value;
-      if (v.kind === "map") {
-        const p = v.entries.find(([mk]) => mk.kind === "atom" && mk.value === "provider");
-        if (p && p[1].kind === "atom") return p[1].value;
-      }
-    }
-  }
-  return undefined;
-}
-
-/** The `dir` option of a doc provider (`edoc_opts` for edoc), relative to the app. */
-function docDirOption(configs: (Term[] | undefined)[], provider: string): string {
-  const key = provider === "edoc" ? "edoc_opts" : provider;
-  for (const terms of configs) {
-    for (const t of terms ?? []) {
-      if (t.kind !== "tuple" || t.items.length !== 2 || t.items[0].kind !== "atom") continue;
-      if (t.items[0].value !== key || t.items[1].kind !== "list") continue;
-      for (const o of t.items[1].items) {
-        if (
-          o.kind === "tuple" && o.items.length === 2 && o.items[0].kind === "atom" &&
-          o.items[0].value === "dir"
-        ) {
-          const dir = textOf(o.items[1]);
-          if (dir) return dir;
-        }
-      }
-    }
-  }
-  return "doc";
-}
-
 async function findDocs(
   deps: Deps,
   project: Project,
@@ -196,7 +157,7 @@ async function findDocs(
     }
     return dir;
   }
-  const provider = docProvider(project);
+  const provider = docProvider(project.config?.terms);
   if (!provider) {
     throw new ProjectError("No doc provider has been specified in your hex config", {
       hint:
@@ -226,22 +187,12 @@ async function findDocs(
   const appConfig = app.relDir === "."
     ? undefined
     : await consultFile(deps, join(app.dir, "rebar.config"));
-  return resolve(app.dir, docDirOption([appConfig?.terms, project.config?.terms], provider));
+  return resolve(app.dir, docDir([appConfig?.terms, project.config?.terms], provider));
 }
 
-async function docFiles(deps: Deps, dir: string, rel = ""): Promise<PackageFile[]> {
-  const out: PackageFile[] = [];
-  for (const name of await deps.fs.readDir(rel ? join(dir, rel) : dir)) {
-    const path = rel ? `${rel}/${name}` : name;
-    const abs = join(dir, path);
-    const info = await deps.fs.lstat(abs);
-    if (!info) continue;
-    if (info.kind === "dir") {
-      const inner = await docFiles(deps, dir, path);
-      out.push(...(inner.length ? inner : [await packageFile(deps, path, abs, info)]));
-    } else out.push(await packageFile(deps, path, abs, info));
-  }
-  return out;
+async function docFiles(deps: Deps, dir: string): Promise<PackageFile[]> {
+  const tree = await listTree(deps.fs, dir);
+  return packable(await Promise.all(tree.map((f) => packageFile(deps, f.path, f.abs, f.info))));
 }
 
 async function buildDocs(

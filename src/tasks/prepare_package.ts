@@ -131,6 +131,20 @@ export async function packageFile(
   }
 }
 
+/**
+ * The tar entries of a sorted file list: as hex_core does, a directory gets its
+ * own entry only when nothing inside it is packed.
+ */
+export function packable(all: PackageFile[]): PackageFile[] {
+  const parents = new Set<string>();
+  for (const f of all) {
+    for (let i = f.path.indexOf("/"); i > 0; i = f.path.indexOf("/", i + 1)) {
+      parents.add(f.path.slice(0, i));
+    }
+  }
+  return all.filter((f) => f.kind !== "dir" || !parents.has(f.path));
+}
+
 /** The applications an app.src says it runs with. */
 function appDependencies(app: AppSrc): Set<string> {
   const out = new Set<string>();
@@ -235,15 +249,7 @@ export async function preparePackage(
     content: appSrcText,
   });
   all.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  // As hex_core does, a directory gets its own entry only when nothing inside it is packed.
-  const parents = new Set<string>();
-  for (const f of all) {
-    for (let i = f.path.indexOf("/"); i > 0; i = f.path.indexOf("/", i + 1)) {
-      parents.add(f.path.slice(0, i));
-    }
-  }
-  const files = all.filter((f) => f.kind !== "dir" || !parents.has(f.path));
-
+  const files = packable(all);
   const listed = all.map((f) => f.path);
 
   const links = linksProp(appSrc);
