@@ -63,6 +63,14 @@ export function parseAppSrc(source: Consulted): AppSrc {
   return { name: name.value, source, props: map };
 }
 
+/** The error for an app without `vsn`. */
+export function missingVsn(app: AppSrc): ProjectError {
+  return new ProjectError(`application "${app.name}" has no vsn in ${app.source.file}`, {
+    where: { file: app.source.file },
+    hint: `Add {vsn, "0.1.0"} (or {vsn, git}) to the properties`,
+  });
+}
+
 /** A text property (string, binary or atom); `undefined` when absent. */
 export function textProp(app: AppSrc, key: string): string | undefined {
   const t = app.props.get(key);
@@ -141,12 +149,7 @@ export function linksProp(app: AppSrc): { links: [string, string][]; where: Wher
  */
 export function appSrcWithVersion(app: AppSrc, version: string): string {
   const vsn = app.props.get("vsn");
-  if (!vsn) {
-    throw new ProjectError(`application "${app.name}" has no vsn in ${app.source.file}`, {
-      where: { file: app.source.file },
-      hint: `Add {vsn, "0.1.0"} (or {vsn, git}) to the properties`,
-    });
-  }
+  if (!vsn) throw missingVsn(app);
   const literal = printTerms([{ kind: "string", value: version }]).replace(/\.\n$/, "");
   if (!app.source.fromScript && vsn.span) {
     const { text } = app.source;

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { ProjectError } from "../errors.ts";
 import { type Term, textOf } from "../erlang/term.ts";
 import type { Deps } from "../ports.ts";
-import { type AppSrc, whereOf } from "./app_src.ts";
+import { type AppSrc, missingVsn, whereOf } from "./app_src.ts";
 
 /** A resolved version and how it was found. */
 export interface ResolvedVersion {
@@ -84,12 +84,7 @@ export async function resolveVersion(
 ): Promise<ResolvedVersion> {
   const file = app.source.file;
   const vsn = app.props.get("vsn");
-  if (!vsn) {
-    throw new ProjectError(`application "${app.name}" has no vsn in ${file}`, {
-      where: { file },
-      hint: `Add {vsn, "0.1.0"} (or {vsn, git}) to the properties`,
-    });
-  }
+  if (!vsn) throw missingVsn(app);
   const where = whereOf(file, vsn);
   const tupleArg = (t: Term, tag: string): Term | undefined =>
     t.kind === "tuple" && t.items.length === 2 && t.items[0].kind === "atom" &&

@@ -174,7 +174,10 @@ async function findDocs(
     );
   }
   deps.out.info(`Running rebar3 ${provider} to generate docs`);
-  const res = await deps.run(rebar3, [provider], { cwd: project.root });
+  const res = await deps.run(rebar3, [provider], {
+    cwd: project.root,
+    env: { REBAR_COLOR: "none" },
+  });
   if (res.code !== 0) {
     throw new ProjectError(
       `The ${provider} documentation provider failed (exit code ${res.code})`,
