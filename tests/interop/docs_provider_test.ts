@@ -44,3 +44,18 @@ Deno.test("a .app.src.script is refused with a clear error when escript is not o
       e instanceof Error && /needs Erlang to evaluate: escript is not on PATH/.test(e.message),
   );
 });
+
+interopTest("a rebar.config.script that prints to stdout still evaluates", async () => {
+  const root = await makeProject({
+    ...APP,
+    "rebar.config.script": `io:format("noise on stdout~n"),\n[{deps, []} | CONFIG].\n`,
+  });
+  const result = await build(testDeps(root), {
+    target: "package",
+    unpack: false,
+    repo: "hexpm",
+    strict: false,
+    output: `${root}/out/docme.tar`,
+  });
+  assert.ok(result.package?.files.includes("rebar.config.script"));
+});

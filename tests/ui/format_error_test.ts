@@ -38,3 +38,9 @@ Deno.test("formatError() colours labels only when asked", () => {
     "error: a:2: m",
   );
 });
+
+Deno.test("formatError() maps a cancelled prompt to exit 130", async () => {
+  const { CancelledError } = await import("../../src/errors.ts");
+  assert.equal(formatError(new CancelledError("cancelled at the prompt")).code, EXIT.cancelled);
+  assert.equal(EXIT.cancelled, 130);
+});
