@@ -51,6 +51,15 @@ export class UsageError extends HexpubError {
   }
 }
 
+/** Credentials are missing, expired or refused (exit 4). */
+export class AuthError extends HexpubError {
+  override readonly exitCode: number = 4;
+  constructor(message: string, options: HexpubErrorOptions = {}) {
+    super(message, options);
+    this.name = "AuthError";
+  }
+}
+
 /** The user cancelled (Ctrl-C at a prompt), exit 130. */
 export class CancelledError extends HexpubError {
   override readonly exitCode: number = 130;
