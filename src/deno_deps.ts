@@ -137,6 +137,28 @@ export function denoOutput(color: boolean): Output {
   };
 }
 
+/** Runs a prompt, turning the user's Ctrl-C into a CancelledError (exit 130). */
+async function cancellable<T>(ask: () => Promise<T>): Promise<T> {
+  try {
+    return await ask();
+  } catch (e) {
+    if (e instanceof Error && e.name === "ExitPromptError") {
+      throw new CancelledError("cancelled at the prompt", { cause: e });
+    }
+    throw e;
+  }
+}
+
+/** The host name, without needing --allow-sys when the environment tells it. */
+function hostname(env: Readonly<Record<string, string>>): string {
+  if (env.HOSTNAME) return env.HOSTNAME;
+  try {
+    return Deno.hostname();
+  } catch {
+    return "hexpub";
+  }
+}
+
 /** The real ports for this process. */
 export function denoDeps(): Deps {
   const cwd = Deno.cwd();
@@ -151,6 +173,23 @@ export function denoDeps(): Deps {
     out: denoOutput(color),
     color,
     isTerminal: Deno.stdin.isTerminal() && Deno.stdout.isTerminal(),
+    fetch: (request) => fetch(request),
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    openUrl: async (url) => {
+      const [cmd, args] = Deno.build.os === "darwin"
+        ? ["open", [url]]
+        : Deno.build.os === "windows"
+        ? ["cmd", ["/c", "start", "", url]]
+        : ["xdg-open", [url]];
+      const res = await denoRun(cmd, args, { cwd });
+      return res.code === 0;
+    },
+    host: {
+      platform: Deno.build.os,
+      hostname: hostname(env),
+      denoVersion: Deno.version.deno,
+    },
     prompt: {
       select: async (message, choices) => {
         const { default: select } = await import("@inquirer/select");
@@ -163,6 +202,17 @@ export function denoDeps(): Deps {
           throw e;
         }
       },
+      input: (message) => Promise.resolve(prompt(`${message} `) ?? ""),
+      password: (message) =>
+        cancellable(async () => {
+          const { default: password } = await import("@inquirer/password");
+          return await password({ message, mask: "*" });
+        }),
+      confirm: (message, defaultAnswer) =>
+        cancellable(async () => {
+          const { default: confirm } = await import("@inquirer/confirm");
+          return await confirm({ message, default: defaultAnswer });
+        }),
     },
   };
 }

@@ -73,6 +73,22 @@ export interface Output {
 /** Asks the user; only called when `Deps.isTerminal` is true. */
 export interface Prompter {
   select(message: string, choices: string[]): Promise<string>;
+  /** A line of text. */
+  input(message: string): Promise<string>;
+  /** A secret, not echoed. */
+  password(message: string): Promise<string>;
+  /** Yes or no. */
+  confirm(message: string, defaultAnswer: boolean): Promise<boolean>;
+}
+
+/** Facts about the machine. */
+export interface Host {
+  /** `linux`, `darwin`, `windows`, … */
+  platform: string;
+  /** The host name, for default key names (`HOST`, `HOST-api-read`). */
+  hostname: string;
+  /** Deno's version, for the User-Agent. */
+  denoVersion: string;
 }
 
 /** Everything a task may use from the outside world. */
@@ -86,6 +102,14 @@ export interface Deps {
   /** Full path of a program on PATH, or `undefined`. */
   which(cmd: string): Promise<string | undefined>;
   out: Output;
+  /** Sends an HTTP request (Web `fetch`). */
+  fetch(request: Request): Promise<Response>;
+  /** Milliseconds since the epoch. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  /** Opens a URL in the user's browser; false when that is not possible. */
+  openUrl(url: string): Promise<boolean>;
+  host: Host;
   /** Whether to colour stderr: a terminal, or FORCE_COLOR; never with NO_COLOR. */
   color: boolean;
   /** Whether stdin and stdout are a terminal (a person can answer prompts). */

@@ -24,6 +24,13 @@ export function testDeps(
   const stderr: string[] = [];
   const asked: string[] = [];
   const answers = [...(options.answers ?? [])];
+  const answer = (message: string): Promise<string> => {
+    asked.push(message);
+    const a = answers.shift();
+    return a === undefined
+      ? Promise.reject(new Error(`unexpected prompt "${message}"`))
+      : Promise.resolve(a);
+  };
   return {
     cwd,
     env,
@@ -38,7 +45,16 @@ export function testDeps(
     },
     color: false,
     isTerminal: options.isTerminal ?? false,
+    fetch: (request) => fetch(request),
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    openUrl: () => Promise.resolve(false),
+    host: { platform: Deno.build.os, hostname: "testhost", denoVersion: Deno.version.deno },
     prompt: {
+      input: (message) => answer(message),
+      password: (message) => answer(message),
+      confirm: async (message) =>
+        ["y", "yes", "true"].includes((await answer(message)).toLowerCase()),
       select: (message, choices) => {
         asked.push(message);
         const a = answers.shift();
