@@ -1,0 +1,30 @@
+/**
+ * Where an API request goes and what it is authenticated with: the two inputs
+ * every request builder in `src/hex/` shares.
+ *
+ * @module
+ */
+
+/** hex.pm's API base, the default for the `hexpm` repository (hex_core, mix; env `HEX_API_URL`). */
+export const DEFAULT_API_URL = "https://hex.pm/api";
+
+/** The API a request is for. */
+export interface ApiTarget {
+  /** The API base URL without a trailing slash, e.g. `https://hex.pm/api`. */
+  apiUrl: string;
+  /**
+   * The organization of a `hexpm:ORG` repository (`acme`), which puts repository-scoped
+   * requests under `/repos/ORG` and organization-scoped ones under `/orgs/ORG`;
+   * `undefined` for `hexpm` itself.
+   */
+  repo?: string;
+}
+
+/**
+ * What a request is authenticated with (hex-protocol.md §3.1, §3.2): an API key, sent as
+ * the raw secret in `Authorization`, or an OAuth access token, sent as `Bearer TOKEN`.
+ * Password (Basic) authentication is not offered: hex.pm turns it off for good on 2026-11-01.
+ */
+export type Credential =
+  | { kind: "key"; secret: string }
+  | { kind: "oauth"; accessToken: string };

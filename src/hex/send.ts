@@ -1,0 +1,221 @@
+/**
+ * Sending one API request: a time limit on every attempt, network failures turned
+ * into errors that name the request, and retries with backoff for requests that
+ * are safe to repeat. The only I/O is the injected `fetch`, `sleep` and `now`
+ * (`Deps` satisfies {@link SendIo}).
+ *
+ * Retry policy:
+ * - only requests the caller marks `idempotent` are ever re-sent, on 429, any 5xx,
+ *   a network failure or a timeout; anything else (a publish, a key creation) is
+ *   sent once, whatever happens, because a failure does not prove the server did
+ *   not act on it (hex-protocol.md §9: a publish can land and still fail);
+ * - the wait before attempt n+1 is 1 s, 2 s, 4 s, … (capped at {@link MAX_BACKOFF_MS}),
+ *   or longer when the server says so: on a 429, until `x-ratelimit-reset` (unix
+ *   seconds; hex.pm's windows are 60 s, so the wait is capped at 60 s in case the
+ *   clocks disagree), and `retry-after` (seconds or an HTTP date) on a 429 or 503.
+ *   When `retry-after` asks for more than {@link MAX_SERVER_WAIT_MS}, the response is
+ *   returned instead of waiting, and its parser reports it;
+ * - the last response is returned whatever its status: parsers decide what it means.
+ *
+ * Re-sending: each attempt sends a clone of the request (`Request.clone()`), so a
+ * body can be sent again; a `Uint8Array` or string body keeps its `Content-Length`
+ * through the clone. A request that gets a single attempt is sent as is. Either
+ * way, `send` owns the request: don't send it again yourself.
+ *
+ * The time limit covers waiting for the response headers; the body is read by the
+ * parser afterwards.
+ *
+ * @module
+ */
+
+import { HexNetworkError, safeUrl } from "./api_errors.ts";
+
+/** The I/O {@link send} uses. */
+export interface SendIo {
+  /** Sends one request (Web `fetch`). */
+  fetch(req: Request): Promise<Response>;
+  /** Waits `ms` milliseconds. */
+  sleep(ms: number): Promise<void>;
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+/** How {@link send} treats a request. */
+export interface SendOptions {
+  /** Whether the request may be sent again after a 429, 5xx, network failure or timeout. */
+  idempotent: boolean;
+  /** Time limit per attempt, in milliseconds; default {@link DEFAULT_TIMEOUT_MS}. */
+  timeoutMs?: number;
+  /** Re-sends allowed after the first attempt (idempotent requests only); default {@link DEFAULT_RETRIES}. */
+  retries?: number;
+}
+
+/** The default time limit per attempt (30 s). */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** The default number of re-sends. */
+export const DEFAULT_RETRIES = 3;
+/** The first backoff wait; it doubles with every attempt. */
+export const BACKOFF_BASE_MS = 1_000;
+/** The longest backoff wait of our own. */
+export const MAX_BACKOFF_MS = 30_000;
+/** The longest wait a server may ask for (`x-ratelimit-reset` is clamped to it; a longer `retry-after` is not retried). */
+export const MAX_SERVER_WAIT_MS = 60_000;
+
+/**
+ * The backoff before the next attempt, after `attempt` attempts failed.
+ *
+ * @param attempt How many attempts have been made (1 for the first).
+ * @returns 1000, 2000, 4000, … milliseconds, capped at {@link MAX_BACKOFF_MS}.
+ */
+export function backoffMs(attempt: number): number {
+  return Math.min(BACKOFF_BASE_MS * 2 ** Math.max(0, attempt - 1), MAX_BACKOFF_MS);
+}
+
+function retryableStatus(status: number): boolean {
+  return status === 429 || (status >= 500 && status <= 599);
+}
+
+/**
+ * How long the server asks us to wait before retrying, in milliseconds.
+ *
+ * @param res A 429 or 5xx response.
+ * @param now Milliseconds since the epoch.
+ * @returns The wait (0 when the time has passed), `undefined` when the server says
+ * nothing, or `Infinity` when it asks for more than {@link MAX_SERVER_WAIT_MS}.
+ */
+export function serverWaitMs(res: Response, now: number): number | undefined {
+  let wait: number | undefined;
+  if (res.status === 429) {
+    const reset = Number(res.headers.get("x-ratelimit-reset") ?? "");
+    if (res.headers.get("x-ratelimit-reset")?.trim() && Number.isFinite(reset)) {
+      wait = Math.min(Math.max(0, reset * 1000 - now), MAX_SERVER_WAIT_MS);
+    }
+  }
+  const retryAfter = res.headers.get("retry-after")?.trim();
+  if (retryAfter && (res.status === 429 || res.status === 503)) {
+    const seconds = /^\d+(\.\d+)?$/.test(retryAfter) ? Number(retryAfter) : undefined;
+    const date = seconds === undefined ? Date.parse(retryAfter) : NaN;
+    const ms = seconds !== undefined
+      ? seconds * 1000
+      : Number.isFinite(date)
+      ? Math.max(0, date - now)
+      : undefined;
+    if (ms !== undefined) wait = ms > MAX_SERVER_WAIT_MS ? Infinity : Math.max(wait ?? 0, ms);
+  }
+  return wait;
+}
+
+/** The error message of a failed `fetch`, without query strings or user info in any URL in it. */
+function causeText(err: unknown, req: Request): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text
+    .split(req.url).join(safeUrl(req.url))
+    .replace(/\b(https?:\/\/)[^\s/@]*@/g, "$1")
+    .replace(/\b(https?:\/\/[^\s?#]+)[?#][^\s)]*/g, "$1")
+    // deno-lint-ignore no-control-regex -- keep the message on one line
+    .replace(/[\u0000-\u001f]+/g, " ")
+    .trim();
+}
+
+/** Sends one attempt with a time limit. */
+async function attemptOnce(
+  io: SendIo,
+  req: Request,
+  timeoutMs: number,
+  reuse: boolean,
+): Promise<{ res?: Response; error?: unknown; timedOut: boolean }> {
+  if (req.signal.aborted) return { error: req.signal.reason, timedOut: false };
+  const timer = new AbortController();
+  const id = setTimeout(() => timer.abort(), timeoutMs);
+  const signal = AbortSignal.any([req.signal, timer.signal]);
+  // Settles on a timeout or the caller's abort even if the fetch ignores its signal.
+  let stop: () => void = () => {};
+  const aborted = new Promise<"aborted">((resolve) => {
+    stop = () => resolve("aborted");
+    signal.addEventListener("abort", stop, { once: true });
+  });
+  try {
+    const attempt = new Request(reuse ? req.clone() : req, { signal });
+    const outcome = await Promise.race([io.fetch(attempt), aborted]);
+    if (outcome === "aborted") {
+      return { error: signal.reason, timedOut: timer.signal.aborted && !req.signal.aborted };
+    }
+    return { res: outcome, timedOut: false };
+  } catch (error) {
+    return { error, timedOut: timer.signal.aborted && !req.signal.aborted };
+  } finally {
+    clearTimeout(id);
+    signal.removeEventListener("abort", stop);
+  }
+}
+
+/**
+ * Sends a request, retrying it when that is safe (see the module doc).
+ *
+ * @param io `fetch`, `sleep` and `now`.
+ * @param req The request; `send` owns it from here (it is cloned per attempt).
+ * @param options Whether it is idempotent, the time limit per attempt, the retries.
+ * @returns The last response, whatever its status.
+ * @throws {HexNetworkError} When no response came: `reason` `timeout` or `network`,
+ * naming the method and the URL (without its query) and keeping the cause.
+ * @throws The request signal's reason, when the caller aborted it.
+ */
+export async function send(io: SendIo, req: Request, options: SendOptions): Promise<Response> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const attempts = options.idempotent ? Math.max(0, options.retries ?? DEFAULT_RETRIES) + 1 : 1;
+  const method = req.method;
+  const url = safeUrl(req.url);
+  for (let attempt = 1;; attempt++) {
+    const last = attempt >= attempts;
+    const outcome = await attemptOnce(io, req, timeoutMs, !last);
+    if (outcome.res) {
+      const res = outcome.res;
+      if (last || !retryableStatus(res.status)) return res;
+      const serverWait = serverWaitMs(res, io.now());
+      if (serverWait === Infinity) return res;
+      await res.body?.cancel().catch(() => {});
+      await io.sleep(Math.max(backoffMs(attempt), serverWait ?? 0));
+      continue;
+    }
+    if (req.signal.aborted) throw req.signal.reason ?? outcome.error;
+    if (last) {
+      const after = attempt > 1 ? ` (after ${attempt} attempts)` : "";
+      const unsure = options.idempotent
+        ? ""
+        : "; the server may have received the request, so check before sending it again";
+      if (outcome.timedOut) {
+        throw new HexNetworkError(
+          `${method} ${url} timed out after ${formatSeconds(timeoutMs)}${after}`,
+          {
+            reason: "timeout",
+            method,
+            url,
+            attempts: attempt,
+            hint:
+              `The server did not answer in time: check your connection, or try again later${unsure}`,
+            cause: outcome.error,
+          },
+        );
+      }
+      throw new HexNetworkError(
+        `${method} ${url} failed: ${causeText(outcome.error, req)}${after}`,
+        {
+          reason: "network",
+          method,
+          url,
+          attempts: attempt,
+          hint: "Check your network connection, and HEX_API_URL (or the repository's api_url) " +
+            `if you set it${unsure}`,
+          cause: outcome.error,
+        },
+      );
+    }
+    await io.sleep(backoffMs(attempt));
+  }
+}
+
+function formatSeconds(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  const s = ms / 1000;
+  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}
