@@ -56,7 +56,9 @@ export function denoFs(cwd: string): Fs {
       );
       try {
         await Deno.writeFile(tmp, data, { mode: options?.mode ?? 0o644 });
-        if (options?.mode !== undefined) await Deno.chmod(tmp, options.mode);
+        if (options?.mode !== undefined && Deno.build.os !== "windows") {
+          await Deno.chmod(tmp, options.mode);
+        }
         await Deno.rename(tmp, target);
       } catch (e) {
         await Deno.remove(tmp).catch(() => {});
@@ -65,7 +67,18 @@ export function denoFs(cwd: string): Fs {
     },
     writeFile: async (path, data, options) => {
       await Deno.writeFile(p(path), data, { mode: options?.mode ?? 0o644 });
-      if (options?.mode !== undefined) await Deno.chmod(p(path), options.mode);
+      if (options?.mode !== undefined && Deno.build.os !== "windows") {
+        await Deno.chmod(p(path), options.mode);
+      }
+    },
+    createNew: async (path, data, options) => {
+      try {
+        await Deno.writeFile(p(path), data, { createNew: true, mode: options?.mode ?? 0o644 });
+        return true;
+      } catch (e) {
+        if (e instanceof Deno.errors.AlreadyExists) return false;
+        throw e;
+      }
     },
     symlink: (target, path) => Deno.symlink(target, p(path)),
     rename: (from, to) => Deno.rename(p(from), p(to)),

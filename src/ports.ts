@@ -36,6 +36,8 @@ export interface Fs {
   /** Writes `data` to a temporary file beside `path`, then renames it over `path`. */
   writeFileAtomic(path: string, data: Uint8Array, options?: { mode?: number }): Promise<void>;
   writeFile(path: string, data: Uint8Array, options?: { mode?: number }): Promise<void>;
+  /** Creates `path` holding `data`; `false` (nothing written) when it already exists. */
+  createNew(path: string, data: Uint8Array, options?: { mode?: number }): Promise<boolean>;
   symlink(target: string, path: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   chmod(path: string, mode: number): Promise<void>;

@@ -1,0 +1,1761 @@
+/**
+ * An in-memory model of hex.pm's HTTP API (`/api/...`) as a Web fetch handler,
+ * for tests: users, organizations, API keys, the OAuth device flow with tokens
+ * and refresh tokens, TOTP on OAuth writes, rate-limit headers, and fault
+ * injection (5xx, 429, dropped connections). Every request is recorded; a
+ * request no route matches gets 404 and makes `verify()` fail.
+ *
+ * Behaviour follows `../shared/docs/hex-protocol.md` §3 and §9 (which win over
+ * apiary where they disagree). Where hex.pm's behaviour is unknown or a bug,
+ * the choice is written next to the code.
+ *
+ * In-process: `deps.fetch = fake.handler`. Over the network (for the real CLI):
+ * `const server = fake.serve(); ... HEX_API_URL=server.url; await server.close()`.
+ *
+ * @module
+ */
+
+import { randomTotpSecret, totpCode } from "./totp.ts";
+import { type LoopbackServer, serveLoopback } from "./_loopback_server.ts";
+
+export { totpCode } from "./totp.ts";
+
+/** An organization role, strongest first. */
+export type OrgRole = "admin" | "write" | "read";
+/** A package ownership level. */
+export type OwnerLevel = "full" | "maintainer";
+
+/** A key permission (`{domain: "api", resource: "read"}`); OAuth scopes map 1:1 (`api:read`). */
+export interface Permission {
+  domain: string;
+  resource: string | null;
+}
+
+/** A user account. */
+export interface FakeUser {
+  id: number;
+  username: string;
+  email: string;
+  /** Unverified users get 403 "email not verified" on most authenticated calls. */
+  emailVerified: boolean;
+  /** Whether `email` appears in user JSON (hex.pm shows only a public email). */
+  publicEmail: boolean;
+  fullName: string | null;
+  /** Only for accounts made through `POST /users`; never checked (password log-in is gone). */
+  password?: string;
+  /** Base32 TOTP secret; present exactly when 2FA is enabled. */
+  totpSecret?: string;
+  insertedAt: number;
+  updatedAt: number;
+}
+
+/** An organization (a private repository). */
+export interface FakeOrg {
+  id: number;
+  name: string;
+  billingActive: boolean;
+  seats: number;
+  /** username → role */
+  members: Map<string, OrgRole>;
+  insertedAt: number;
+  updatedAt: number;
+}
+
+/** Who owns a key. */
+export interface KeyOwner {
+  type: "user" | "organization";
+  name: string;
+}
+
+/** An API key. `secret` is the raw 32-lower-hex value sent in `authorization`. */
+export interface FakeKey {
+  id: number;
+  name: string;
+  secret: string;
+  permissions: Permission[];
+  owner: KeyOwner;
+  /** Revoked once this moment has passed (hex.pm revokes by setting it 1 s in the past). */
+  revokeAt: number | null;
+  lastUse: { usedAt: number; ip: string; userAgent: string | null } | null;
+  insertedAt: number;
+  updatedAt: number;
+}
+
+/** One OAuth session row: an access token and its refresh token, revoked together. */
+export interface FakeToken {
+  id: number;
+  user: string;
+  clientId: string;
+  accessToken: string;
+  refreshToken: string | null;
+  /** Scopes as granted (`api` already split; `repositories` kept, re-expanded on refresh). */
+  grantedScopes: string[];
+  /** Scopes of the access token (`repositories` expanded to `repository:ORG`). */
+  scopes: string[];
+  expiresAt: number;
+  refreshExpiresAt: number;
+  revokedAt: number | null;
+  grantType: string;
+}
+
+/** A device authorization in progress. */
+export interface FakeDevice {
+  deviceCode: string;
+  /** 8 characters from `23456789BCDFGHJKLMNPQRSTVWXYZ`, no dash. */
+  userCode: string;
+  clientId: string;
+  /** Requested scopes. */
+  scopes: string[];
+  name: string | null;
+  expiresAt: number;
+  /** Seconds, as sent in the response (raised by 5 on each `slow_down` when enforced). */
+  interval: number;
+  status: "pending" | "approved" | "denied";
+  user?: string;
+  grantedScopes?: string[];
+  polls: number;
+  lastPollAt: number | null;
+  /** The session the last successful poll issued (revoked when polled again). */
+  tokenId?: number;
+}
+
+/** A package, minimal: enough for permission checks and user JSON. */
+export interface FakePackage {
+  name: string;
+  repository: string;
+  /** username → level */
+  owners: Map<string, OwnerLevel>;
+  insertedAt: number;
+  updatedAt: number;
+}
+
+/** What the token endpoint returns on success. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: "bearer";
+  expires_in: number;
+  scope: string;
+  refresh_token?: string;
+}
+
+/** One request as the fake saw it. Headers are raw (secrets included). */
+export interface RecordedRequest {
+  method: string;
+  /** The URL path, `/api/...` included. */
+  path: string;
+  url: string;
+  query: URLSearchParams;
+  headers: Headers;
+  body: Uint8Array;
+  /** `body` decoded as UTF-8. */
+  text: string;
+  /** The route that matched (`"DELETE /keys/:name"`), or `null`. */
+  route: string | null;
+  /** 0 when the connection was dropped. */
+  status: number;
+  /** Set when an injected fault answered instead of the model. */
+  fault?: "fail" | "drop";
+  /** Fake-clock time of arrival. */
+  time: number;
+}
+
+/** Which requests a fault applies to; all when empty. */
+export interface FaultFilter {
+  method?: string;
+  /** A path under `/api` (`"/keys"`), or a pattern tested against it. */
+  path?: string | RegExp;
+}
+
+/** Options of `failNext`. */
+export interface FailOptions extends FaultFilter {
+  /** The error message; a default for the status otherwise. */
+  message?: string;
+  /** Extra response headers. */
+  headers?: Record<string, string>;
+  /** For 429: seconds from now until `x-ratelimit-reset` (default 1, so clients wait briefly). */
+  resetInSeconds?: number;
+  /** For 429: `x-ratelimit-limit` (default the authenticated limit). */
+  limit?: number;
+}
+
+/** Options of `autoApprove`. */
+export interface AutoApproveOptions {
+  user: string;
+  /** Granted scopes; the requested ones when absent. */
+  scopes?: string[];
+  /** How many polls answer `authorization_pending` first (default 1). */
+  afterPolls?: number;
+  /** What happens after those polls (default `"approve"`). */
+  outcome?: "approve" | "deny" | "expire";
+}
+
+/** Options of `new FakeHex()`. */
+export interface FakeHexOptions {
+  /** The fake's base clock; `Date.now` by default. `advanceClock` adds to it. */
+  clock?: () => number;
+  /** OAuth client ids the server knows; mix's, rebar3's and gleam's by default. */
+  clientIds?: string[];
+  /** Device poll interval in seconds (hex.pm: 5). */
+  deviceInterval?: number;
+  /** Answer `slow_down` to polls faster than the interval (hex.pm never does; default false). */
+  enforceInterval?: boolean;
+  /**
+   * Requests per minute (fixed windows aligned to the minute) before 429 `API rate limit
+   * exceeded for ...`: 100 per IP unauthenticated, 500 per user or organization (hex.pm's).
+   * `enforce: false` keeps the headers but never answers 429.
+   */
+  rateLimit?: { anonymous?: number; authenticated?: number; enforce?: boolean };
+  /** Reject requests without `user-agent` with 400, as hex.pm does (default true). */
+  requireUserAgent?: boolean;
+  /** `verification_uri`; `ORIGIN/oauth/device` of the request by default. */
+  verificationUri?: string;
+}
+
+/** A served fake. */
+export interface FakeHexServer {
+  /** The API base for `HEX_API_URL`: `http://127.0.0.1:PORT/api`. */
+  url: string;
+  /** `http://127.0.0.1:PORT`. */
+  origin: string;
+  close(): Promise<void>;
+}
+
+/** The public OAuth client ids of mix, rebar3 and gleam (`hex-protocol.md` §3.2). */
+export const KNOWN_CLIENT_IDS = [
+  "78ea6566-89fd-481e-a1d6-7d9d78eacca8",
+  "b9721cf5-be2f-4a65-bfa5-141698b4b9cf",
+  "877731e8-cb88-45e1-9b84-9214de7da421",
+] as const;
+
+/** rebar3's client id, which hexpub uses for hex.pm until it has its own. */
+export const REBAR3_CLIENT_ID = KNOWN_CLIENT_IDS[1];
+
+const API = "/api";
+const ACCESS_TTL_MS = 30 * 60 * 1000;
+const REFRESH_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+const DEVICE_TTL_MS = 600 * 1000;
+const USER_CODE_ALPHABET = "23456789BCDFGHJKLMNPQRSTVWXYZ";
+const RESERVED_USERNAMES = ["me", "hex", "hexpm", "elixir", "erlang", "otp"];
+const ROLE_RANK: Record<OrgRole, number> = { read: 1, write: 2, admin: 3 };
+const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
+const DEFAULT_MESSAGES: Record<number, string> = {
+  400: "Bad request",
+  404: "Page not found",
+  408: "Request timeout",
+  413: "Payload too large",
+  415: "Unsupported media type",
+  422: "Validation error(s)",
+  500: "Internal server error",
+  502: "Bad gateway",
+  503: "Service unavailable",
+  504: "Gateway timeout",
+};
+const OAUTH_STATUS: Record<string, number> = {
+  invalid_request: 400,
+  invalid_client: 401,
+  invalid_grant: 400,
+  unauthorized_client: 400,
+  unsupported_grant_type: 400,
+  invalid_scope: 400,
+  access_denied: 403,
+  authorization_pending: 400,
+  slow_down: 400,
+  expired_token: 400,
+  server_error: 500,
+};
+
+type Principal =
+  | { kind: "key"; key: FakeKey; user?: FakeUser; org?: FakeOrg }
+  | { kind: "oauth"; token: FakeToken; user: FakeUser };
+
+interface Ctx {
+  req: Request;
+  url: URL;
+  origin: string;
+  path: string;
+  pathParams: Record<string, string>;
+  body: Uint8Array;
+  principal: Principal | null;
+  ip: string;
+}
+
+interface Route {
+  method: string;
+  pattern: string;
+  regex: RegExp;
+  names: string[];
+  /** Whether `authorization` is read (the OAuth endpoints ignore it). */
+  authenticate: boolean;
+  run: (ctx: Ctx) => Promise<Response> | Response;
+}
+
+interface Fault {
+  kind: "fail" | "drop";
+  remaining: number;
+  status: number;
+  filter: FaultFilter;
+  options: FailOptions;
+}
+
+/** Thrown out of the in-process handler for a dropped connection, as fetch would. */
+export class DroppedConnectionError extends TypeError {
+  constructor() {
+    super("error sending request: connection closed before message completed (FakeHex drop)");
+    this.name = "DroppedConnectionError";
+  }
+}
+
+/** hex.pm's API as an in-memory fetch handler. See the module doc. */
+export class FakeHex {
+  /** username → user */
+  readonly users = new Map<string, FakeUser>();
+  /** name → organization */
+  readonly orgs = new Map<string, FakeOrg>();
+  /** Every key ever created, revoked ones included. */
+  readonly keys: FakeKey[] = [];
+  /** Every OAuth session ever issued. */
+  readonly tokens: FakeToken[] = [];
+  /** device_code → device authorization */
+  readonly devices = new Map<string, FakeDevice>();
+  /** `REPO/NAME` → package */
+  readonly packages = new Map<string, FakePackage>();
+  /** Every request, in arrival order. */
+  readonly requests: RecordedRequest[] = [];
+  /** Exceptions thrown inside the fake (each also answered 500); `verify()` reports them. */
+  readonly errors: unknown[] = [];
+
+  readonly #clock: () => number;
+  #offset = 0;
+  #nextId = 1;
+  readonly #clientIds: Set<string>;
+  readonly #deviceInterval: number;
+  readonly #enforceInterval: boolean;
+  readonly #limits: { anonymous: number; authenticated: number; enforce: boolean };
+  readonly #requireUserAgent: boolean;
+  readonly #verificationUri?: string;
+  readonly #routes: Route[] = [];
+  readonly #faults: Fault[] = [];
+  #slowDowns = 0;
+  #autoApprove: AutoApproveOptions | null = null;
+  readonly #counters = new Map<string, { window: number; count: number }>();
+  /** username → fake-clock times of failed TOTP attempts */
+  readonly #totpFailures = new Map<string, number[]>();
+  readonly #secrets = new Map<string, string>();
+
+  constructor(options: FakeHexOptions = {}) {
+    this.#clock = options.clock ?? Date.now;
+    this.#clientIds = new Set(options.clientIds ?? KNOWN_CLIENT_IDS);
+    this.#deviceInterval = options.deviceInterval ?? 5;
+    this.#enforceInterval = options.enforceInterval ?? false;
+    this.#limits = {
+      anonymous: options.rateLimit?.anonymous ?? 100,
+      authenticated: options.rateLimit?.authenticated ?? 500,
+      enforce: options.rateLimit?.enforce ?? true,
+    };
+    this.#requireUserAgent = options.requireUserAgent ?? true;
+    this.#verificationUri = options.verificationUri;
+    this.#defineRoutes();
+  }
+
+  // ---------------------------------------------------------------- clock
+
+  /** The fake's current time (ms since the epoch). */
+  now(): number {
+    return this.#clock() + this.#offset;
+  }
+
+  /** Moves the fake's clock forward (token and device-code expiry, TOTP, rate windows). */
+  advanceClock(ms: number): void {
+    this.#offset += ms;
+  }
+
+  // ---------------------------------------------------------------- seeding
+
+  /** Adds a user. `twoFactor: true` gives a random TOTP secret (or pass `totpSecret`). */
+  addUser(options: {
+    username: string;
+    email?: string;
+    fullName?: string;
+    twoFactor?: boolean;
+    totpSecret?: string;
+    emailVerified?: boolean;
+    publicEmail?: boolean;
+    /** org name → role; the organizations are created when missing. */
+    orgs?: Record<string, OrgRole>;
+  }): FakeUser {
+    const now = this.now();
+    const user: FakeUser = {
+      id: this.#id(),
+      username: options.username,
+      email: options.email ?? `${options.username}@example.com`,
+      emailVerified: options.emailVerified ?? true,
+      publicEmail: options.publicEmail ?? false,
+      fullName: options.fullName ?? null,
+      totpSecret: options.totpSecret ?? (options.twoFactor ? randomTotpSecret() : undefined),
+      insertedAt: now,
+      updatedAt: now,
+    };
+    if (user.totpSecret) this.#secrets.set(user.totpSecret, `TOTP secret of ${user.username}`);
+    this.users.set(user.username, user);
+    for (const [org, role] of Object.entries(options.orgs ?? {})) {
+      if (!this.orgs.has(org)) this.addOrg({ name: org });
+      this.addMember(org, user.username, role);
+    }
+    return user;
+  }
+
+  /** Adds an organization. */
+  addOrg(options: {
+    name: string;
+    members?: Record<string, OrgRole>;
+    billingActive?: boolean;
+    seats?: number;
+  }): FakeOrg {
+    const now = this.now();
+    const org: FakeOrg = {
+      id: this.#id(),
+      name: options.name,
+      billingActive: options.billingActive ?? true,
+      seats: options.seats ?? 10,
+      members: new Map(),
+      insertedAt: now,
+      updatedAt: now,
+    };
+    this.orgs.set(org.name, org);
+    for (const [user, role] of Object.entries(options.members ?? {})) {
+      this.addMember(org.name, user, role);
+    }
+    return org;
+  }
+
+  /** Makes `username` a member of `org` with `role`. */
+  addMember(org: string, username: string, role: OrgRole): void {
+    const o = this.orgs.get(org);
+    if (!o) throw new Error(`FakeHex: no organization "${org}"`);
+    if (!this.users.has(username)) throw new Error(`FakeHex: no user "${username}"`);
+    o.members.set(username, role);
+  }
+
+  /** Adds a package (`repository` defaults to `hexpm`); owners are `full` unless a level is given. */
+  addPackage(options: {
+    name: string;
+    repository?: string;
+    owners?: string[] | Record<string, OwnerLevel>;
+  }): FakePackage {
+    const now = this.now();
+    const owners = Array.isArray(options.owners)
+      ? Object.fromEntries(options.owners.map((o) => [o, "full" as const]))
+      : options.owners ?? {};
+    const pkg: FakePackage = {
+      name: options.name,
+      repository: options.repository ?? "hexpm",
+      owners: new Map(Object.entries(owners)),
+      insertedAt: now,
+      updatedAt: now,
+    };
+    this.packages.set(`${pkg.repository}/${pkg.name}`, pkg);
+    return pkg;
+  }
+
+  /**
+   * Creates a key directly (as the dashboard would), skipping validation.
+   * `owner` is a username or `{ organization: NAME }`. Default permissions: full API.
+   */
+  addKey(options: {
+    owner: string | { organization: string };
+    name?: string;
+    permissions?: Permission[];
+    revokeAt?: number | null;
+  }): FakeKey {
+    const owner: KeyOwner = typeof options.owner === "string"
+      ? { type: "user", name: options.owner }
+      : { type: "organization", name: options.owner.organization };
+    const exists = owner.type === "user" ? this.users.has(owner.name) : this.orgs.has(owner.name);
+    if (!exists) throw new Error(`FakeHex: no ${owner.type} "${owner.name}"`);
+    return this.#createKey(
+      owner,
+      this.#uniqueKeyName(owner, options.name ?? "key"),
+      options.permissions ?? [{ domain: "api", resource: null }],
+      options.revokeAt ?? null,
+    );
+  }
+
+  /** Issues an OAuth session directly (no device flow, no 2FA rule). */
+  issueToken(options: { user: string; scopes: string[]; clientId?: string }): TokenResponse {
+    if (!this.users.has(options.user)) throw new Error(`FakeHex: no user "${options.user}"`);
+    const token = this.#issueSession(
+      options.user,
+      options.clientId ?? REBAR3_CLIENT_ID,
+      splitApiScope(options.scopes),
+      "issued_by_test",
+    );
+    return this.#tokenResponse(token);
+  }
+
+  /** Turns 2FA on (a new random secret, returned) or off for a user. */
+  setTwoFactor(username: string, enabled: boolean): string | undefined {
+    const user = this.users.get(username);
+    if (!user) throw new Error(`FakeHex: no user "${username}"`);
+    user.totpSecret = enabled ? randomTotpSecret() : undefined;
+    if (user.totpSecret) this.#secrets.set(user.totpSecret, `TOTP secret of ${username}`);
+    return user.totpSecret;
+  }
+
+  /** Whether a key is revoked at the fake's now. */
+  isKeyRevoked(key: FakeKey): boolean {
+    return this.#revoked(key);
+  }
+
+  /** The current TOTP code of a user with 2FA (at `timeMs`, the fake's now by default). */
+  async totp(username: string, timeMs = this.now()): Promise<string> {
+    const secret = this.users.get(username)?.totpSecret;
+    if (!secret) throw new Error(`FakeHex: user "${username}" has no 2FA`);
+    return await totpCode(secret, timeMs);
+  }
+
+  // ---------------------------------------------------------------- device flow hooks
+
+  /** The most recent device authorization, if any. */
+  lastDevice(): FakeDevice | undefined {
+    return [...this.devices.values()].at(-1);
+  }
+
+  /**
+   * Approves a device code as the user would in the browser. `scopes` (a subset of the
+   * requested ones) are what the user left ticked. Like hex.pm, approving a write scope
+   * needs the user to have 2FA.
+   *
+   * @throws {Error} on an unknown, expired or already decided code, or the 2FA rule
+   */
+  approveDevice(userCode: string, options: { user: string; scopes?: string[] }): void {
+    const device = this.#deviceByUserCode(userCode);
+    const user = this.users.get(options.user);
+    if (!user) throw new Error(`FakeHex: no user "${options.user}"`);
+    if (device.expiresAt <= this.now()) throw new Error("FakeHex: device code has expired");
+    if (device.status !== "pending") throw new Error("FakeHex: device code is not pending");
+    const scopes = options.scopes ?? device.scopes;
+    const extra = scopes.filter((s) => !device.scopes.includes(s));
+    if (extra.length) throw new Error(`FakeHex: scopes not requested: ${extra.join(", ")}`);
+    const granted = splitApiScope(scopes);
+    if (granted.includes("api:write") && !user.totpSecret) {
+      throw new Error(`FakeHex: ${user.username} needs 2FA to approve write scopes`);
+    }
+    device.status = "approved";
+    device.user = user.username;
+    device.grantedScopes = granted;
+  }
+
+  /** Denies a device code as the user would in the browser. */
+  denyDevice(userCode: string): void {
+    this.#deviceByUserCode(userCode).status = "denied";
+  }
+
+  /** Makes a device code expire now. */
+  expireDevice(userCode: string): void {
+    this.#deviceByUserCode(userCode).expiresAt = this.now() - 1;
+  }
+
+  /**
+   * Decides every device authorization by itself after `afterPolls` pending polls —
+   * handy when the CLI runs as a subprocess. `null` turns it off.
+   */
+  autoApprove(options: AutoApproveOptions | null): void {
+    this.#autoApprove = options;
+  }
+
+  /** The next `n` device-code polls get 400 `slow_down` (hex.pm never sends it; clients must cope). */
+  slowDownNext(n = 1): void {
+    this.#slowDowns += n;
+  }
+
+  // ---------------------------------------------------------------- fault hooks
+
+  /**
+   * The next `n` matching requests get `status` without reaching the model. 429s carry
+   * `x-ratelimit-limit/remaining/reset`; other statuses get the `{status, message}` body.
+   */
+  failNext(n: number, status: number, options: FailOptions = {}): void {
+    this.#faults.push({ kind: "fail", remaining: n, status, filter: options, options });
+  }
+
+  /**
+   * The next `n` matching requests lose their connection before any response byte (over
+   * `serve()`); in-process the handler rejects with `DroppedConnectionError`. Deno's fetch
+   * re-sends a request once when a reused keep-alive connection drops, so it takes 2 to
+   * reach a client in that case (`hex-protocol.md` §9).
+   */
+  dropConnectionNext(n = 1, filter: FaultFilter = {}): void {
+    this.#faults.push({ kind: "drop", remaining: n, status: 0, filter, options: {} });
+  }
+
+  // ---------------------------------------------------------------- assertions
+
+  /** Requests no route matched. */
+  get unmatched(): RecordedRequest[] {
+    return this.requests.filter((r) => r.route === null && !r.fault);
+  }
+
+  /** Recorded requests with this method and path (path under `/api`, e.g. `"/keys"`). */
+  requestsTo(method: string, path: string | RegExp): RecordedRequest[] {
+    return this.requests.filter((r) =>
+      r.method === method && matchPath(path, r.path.slice(API.length))
+    );
+  }
+
+  /** Forgets recorded requests (state is kept). */
+  clearRequests(): void {
+    this.requests.length = 0;
+  }
+
+  /** Every secret the fake knows: key secrets, tokens, device codes, TOTP secrets, passwords. */
+  secrets(): string[] {
+    return [...this.#secrets.keys()];
+  }
+
+  /**
+   * Throws when `text` contains any secret the fake has handed out or been given. The
+   * error names the kind of secret, never the secret.
+   */
+  assertNoSecretIn(text: string, label = "text"): void {
+    for (const [secret, what] of this.#secrets) {
+      if (secret.length >= 6 && text.includes(secret)) {
+        throw new Error(`FakeHex: ${label} contains a secret (${what})`);
+      }
+    }
+  }
+
+  /** Throws when a request matched no route, the fake itself threw, or an injected fault is unused. */
+  verify(): void {
+    const problems: string[] = [];
+    for (const r of this.unmatched) problems.push(`unmatched route: ${r.method} ${r.path}`);
+    for (const e of this.errors) problems.push(`fake error: ${e instanceof Error ? e.stack : e}`);
+    for (const f of this.#faults) {
+      if (f.remaining > 0) {
+        problems.push(`unused fault: ${f.kind} ${f.status || ""} x${f.remaining}`.trim());
+      }
+    }
+    if (problems.length) throw new Error(`FakeHex.verify():\n  ${problems.join("\n  ")}`);
+  }
+
+  // ---------------------------------------------------------------- serving
+
+  /** The fetch handler (in-process use). */
+  readonly handler = (req: Request): Promise<Response> => this.#handle(req, null);
+
+  /** Serves the fake on 127.0.0.1 at a free port. */
+  serve(): FakeHexServer {
+    const server: LoopbackServer = serveLoopback(
+      (req, info) => this.#handle(req, info),
+      { onError: (e) => this.errors.push(e) },
+    );
+    return { url: `${server.origin}${API}`, origin: server.origin, close: () => server.close() };
+  }
+
+  // ---------------------------------------------------------------- dispatch
+
+  async #handle(
+    req: Request,
+    info: { remoteAddr: Deno.NetAddr; drop(): void } | null,
+  ): Promise<Response> {
+    const url = new URL(req.url);
+    const body = new Uint8Array(await req.arrayBuffer());
+    const record: RecordedRequest = {
+      method: req.method,
+      path: url.pathname,
+      url: req.url,
+      query: url.searchParams,
+      headers: new Headers(req.headers),
+      body,
+      text: new TextDecoder().decode(body),
+      route: null,
+      status: 0,
+      time: this.now(),
+    };
+    this.requests.push(record);
+    this.#noteSecretsOf(req.headers);
+
+    const fault = this.#takeFault(req.method, url.pathname);
+    if (fault?.kind === "drop") {
+      record.fault = "drop";
+      if (info) {
+        info.drop();
+        return new Response(null, { status: 500 });
+      }
+      throw new DroppedConnectionError();
+    }
+    let res: Response;
+    try {
+      if (fault) {
+        record.fault = "fail";
+        res = this.#faultResponse(fault);
+      } else {
+        res = await this.#dispatch(
+          req,
+          url,
+          body,
+          record,
+          info?.remoteAddr.hostname ?? "127.0.0.1",
+        );
+      }
+    } catch (e) {
+      this.errors.push(e);
+      res = errorResponse(500);
+    }
+    record.status = res.status;
+    return res;
+  }
+
+  async #dispatch(
+    req: Request,
+    url: URL,
+    body: Uint8Array,
+    record: RecordedRequest,
+    ip: string,
+  ): Promise<Response> {
+    if (/%00/i.test(url.pathname + url.search)) return errorResponse(400);
+    if (!url.pathname.startsWith(`${API}/`) && url.pathname !== API) return errorResponse(404);
+    const sub = url.pathname.slice(API.length) || "/";
+    let match: { route: Route; params: Record<string, string> } | undefined;
+    for (const route of this.#routes) {
+      if (route.method !== req.method) continue;
+      const m = route.regex.exec(sub);
+      if (!m) continue;
+      const params: Record<string, string> = {};
+      route.names.forEach((n, i) => params[n] = decodeURIComponent(m[i + 1]));
+      match = { route, params };
+      break;
+    }
+    if (!match) return errorResponse(404);
+    record.route = `${match.route.method} ${match.route.pattern}`;
+    if (this.#requireUserAgent && !req.headers.get("user-agent")) {
+      return errorResponse(400, "User-Agent header is required");
+    }
+
+    const ctx: Ctx = {
+      req,
+      url,
+      origin: url.origin,
+      path: sub,
+      pathParams: match.params,
+      body,
+      principal: null,
+      ip,
+    };
+    if (match.route.authenticate) {
+      const auth = this.#authenticate(req, ip);
+      if (auth instanceof Response) return auth;
+      ctx.principal = auth;
+    }
+    const limited = this.#countRate(ctx);
+    if (limited) return limited;
+    const res = await match.route.run(ctx);
+    // hex.pm sends no rate-limit headers with 401s (§9).
+    if (res.status !== 401) {
+      for (const [k, v] of Object.entries(this.#rateHeaders(ctx))) res.headers.set(k, v);
+    }
+    return res;
+  }
+
+  #takeFault(method: string, path: string): Fault | undefined {
+    const sub = path.startsWith(API) ? path.slice(API.length) : path;
+    const fault = this.#faults.find((f) =>
+      f.remaining > 0 &&
+      (!f.filter.method || f.filter.method === method) &&
+      (!f.filter.path || matchPath(f.filter.path, sub))
+    );
+    if (fault) fault.remaining--;
+    return fault;
+  }
+
+  #faultResponse(fault: Fault): Response {
+    const headers: Record<string, string> = {};
+    let message = fault.options.message ?? DEFAULT_MESSAGES[fault.status];
+    if (fault.status === 429) {
+      const limit = fault.options.limit ?? this.#limits.authenticated;
+      headers["x-ratelimit-limit"] = String(limit);
+      headers["x-ratelimit-remaining"] = "0";
+      headers["x-ratelimit-reset"] = String(
+        Math.ceil((this.now() + (fault.options.resetInSeconds ?? 1) * 1000) / 1000),
+      );
+      message ??= "API rate limit exceeded for IP 127.0.0.1";
+    }
+    return errorResponse(fault.status, message ?? `HTTP ${fault.status}`, undefined, {
+      ...headers,
+      ...fault.options.headers,
+    });
+  }
+
+  // ---------------------------------------------------------------- rate limits
+
+  #rateKey(ctx: Ctx): { key: string; limit: number; who: string } {
+    const p = ctx.principal;
+    if (!p) return { key: `ip:${ctx.ip}`, limit: this.#limits.anonymous, who: `IP ${ctx.ip}` };
+    const org = p.kind === "key" ? p.org : undefined;
+    if (org) {
+      return {
+        key: `org:${org.id}`,
+        limit: this.#limits.authenticated,
+        who: `organization ${org.id}`,
+      };
+    }
+    const id = p.user?.id ?? 0;
+    return { key: `user:${id}`, limit: this.#limits.authenticated, who: `user ${id}` };
+  }
+
+  /** Counts the request; a 429 when over the limit, `null` otherwise. */
+  #countRate(ctx: Ctx): Response | null {
+    const rk = this.#rateKey(ctx);
+    const window = Math.floor(this.now() / 60_000);
+    const c = this.#counters.get(rk.key);
+    const counter = c && c.window === window ? c : { window, count: 0 };
+    counter.count++;
+    this.#counters.set(rk.key, counter);
+    if (counter.count <= rk.limit || !this.#limits.enforce) return null;
+    return errorResponse(
+      429,
+      `API rate limit exceeded for ${rk.who}`,
+      undefined,
+      this.#rateHeaders(ctx),
+    );
+  }
+
+  #rateHeaders(ctx: Ctx): Record<string, string> {
+    const rk = this.#rateKey(ctx);
+    const window = Math.floor(this.now() / 60_000);
+    const c = this.#counters.get(rk.key);
+    const used = c && c.window === window ? c.count : 0;
+    return {
+      "x-ratelimit-limit": String(rk.limit),
+      "x-ratelimit-remaining": String(Math.max(0, rk.limit - used)),
+      "x-ratelimit-reset": String((window + 1) * 60),
+    };
+  }
+
+  // ---------------------------------------------------------------- authentication
+
+  #authenticate(req: Request, ip: string): Principal | null | Response {
+    const header = req.headers.get("authorization");
+    if (header === null || header === "") return null;
+    if (header.startsWith("Basic ")) {
+      return unauthorized(
+        "Basic authentication is disabled. Update your client to use OAuth or an API key.",
+        'Bearer realm="hex"',
+      );
+    }
+    if (header.startsWith("Bearer ")) {
+      const value = header.slice("Bearer ".length);
+      const token = this.tokens.find((t) => t.accessToken === value);
+      const user = token && this.users.get(token.user);
+      if (!token || !user || token.revokedAt !== null || token.expiresAt <= this.now()) {
+        return unauthorized("invalid API key");
+      }
+      return { kind: "oauth", token, user };
+    }
+    const key = this.keys.find((k) => k.secret === header);
+    if (!key) return unauthorized("invalid API key");
+    if (this.#revoked(key)) return unauthorized("API key revoked");
+    key.lastUse = { usedAt: this.now(), ip, userAgent: req.headers.get("user-agent") };
+    return key.owner.type === "user"
+      ? { kind: "key", key, user: this.users.get(key.owner.name) }
+      : { kind: "key", key, org: this.orgs.get(key.owner.name) };
+  }
+
+  /**
+   * hexpm's `authorize`: credential present (or not required), email verified, credential
+   * allows the API domain, then TOTP for OAuth writes. `null` means go on.
+   */
+  async #authorize(
+    ctx: Ctx,
+    need: "read" | "write",
+    options: { required: boolean; allowUnconfirmed?: boolean },
+  ): Promise<Response | null> {
+    const p = ctx.principal;
+    if (!p) return options.required ? unauthorized("missing authentication information") : null;
+    const user = p.user;
+    if (user && !user.emailVerified && !options.allowUnconfirmed) {
+      return errorResponse(403, "email not verified");
+    }
+    if (!allows(this.#permissionsOf(p), "api", need)) {
+      return unauthorized("key not authorized for this action");
+    }
+    if (need === "write" && p.kind === "oauth") return await this.#checkTotp(ctx, p.user);
+    return null;
+  }
+
+  async #checkTotp(ctx: Ctx, user: FakeUser): Promise<Response | null> {
+    if (!user.totpSecret) {
+      return errorResponse(403, "Two-factor authentication must be enabled for API write access");
+    }
+    const code = ctx.req.headers.get("x-hex-otp");
+    if (!code) {
+      return unauthorized(
+        "Two-factor authentication required. Include X-Hex-OTP header with your TOTP code.",
+        'Bearer realm="hex", error="totp_required"',
+      );
+    }
+    const now = this.now();
+    const failures = (this.#totpFailures.get(user.username) ?? []).filter((t) =>
+      t > now - 10 * 60_000
+    );
+    this.#totpFailures.set(user.username, failures);
+    if (failures.length >= 5) {
+      return errorResponse(
+        429,
+        "Too many failed two-factor authentication attempts. Please try again later.",
+      );
+    }
+    // Accepted from one step before to three steps after the current one (§9).
+    for (let step = -1; step <= 3; step++) {
+      if (code === await totpCode(user.totpSecret, now + step * 30_000)) return null;
+    }
+    failures.push(now);
+    return unauthorized(
+      "Invalid two-factor authentication code",
+      'Bearer realm="hex", error="invalid_totp"',
+    );
+  }
+
+  #permissionsOf(p: Principal): Permission[] {
+    return p.kind === "key" ? p.key.permissions : p.token.scopes.map(scopeToPermission);
+  }
+
+  /** `AuthHelpers.organization_access`: the org's own key, or a member with the role. */
+  #orgAccess(org: FakeOrg, p: Principal | null, role: OrgRole): Response | null {
+    if (p?.kind === "key" && p.org) return p.org === org ? null : errorResponse(404);
+    const username = p?.user?.username;
+    const actual = username ? org.members.get(username) : undefined;
+    if (!actual) return errorResponse(404);
+    return ROLE_RANK[actual] >= ROLE_RANK[role] ? null : forbidden();
+  }
+
+  /** `verify_user_access`: may this user or organization use `domain:resource` at all? */
+  #userAccess(
+    subject: { user?: FakeUser; org?: FakeOrg },
+    domain: string,
+    resource: string | null,
+  ): { ok: true; org?: FakeOrg } | { ok: false } {
+    const { user, org } = subject;
+    if (domain === "api" || domain === "repositories") return { ok: true };
+    if (domain === "repository" || domain === "docs") {
+      const o = resource === null ? undefined : this.orgs.get(resource);
+      if (!o) return { ok: false };
+      if (org) return org === o ? { ok: true, org: o } : { ok: false };
+      return user && o.members.has(user.username) ? { ok: true, org: o } : { ok: false };
+    }
+    if (domain === "package" && resource !== null) {
+      const pkg = this.packages.get(normalisePackage(resource));
+      if (!pkg) return { ok: false };
+      const repoOrg = this.orgs.get(pkg.repository);
+      if (org) return pkg.repository === org.name ? { ok: true, org } : { ok: false };
+      return user && pkg.owners.has(user.username) ? { ok: true, org: repoOrg } : { ok: false };
+    }
+    return { ok: false };
+  }
+
+  // ---------------------------------------------------------------- model helpers
+
+  #id(): number {
+    return this.#nextId++;
+  }
+
+  #revoked(key: FakeKey): boolean {
+    return key.revokeAt !== null && key.revokeAt < this.now();
+  }
+
+  #keysOf(owner: KeyOwner): FakeKey[] {
+    return this.keys.filter((k) => k.owner.type === owner.type && k.owner.name === owner.name);
+  }
+
+  #uniqueKeyName(owner: KeyOwner, name: string): string {
+    const live = this.#keysOf(owner).filter((k) => !this.#revoked(k)).map((k) => k.name);
+    if (!live.includes(name)) return name;
+    let max = 1;
+    for (const existing of live) {
+      if (!existing.startsWith(`${name}-`)) continue;
+      const rest = existing.slice(name.length + 1);
+      if (/^\d+$/.test(rest)) max = Math.max(max, Number(rest));
+    }
+    return `${name}-${max + 1}`;
+  }
+
+  #createKey(
+    owner: KeyOwner,
+    name: string,
+    permissions: Permission[],
+    revokeAt: number | null,
+  ): FakeKey {
+    const now = this.now();
+    const key: FakeKey = {
+      id: this.#id(),
+      name,
+      secret: randomHex(16),
+      permissions,
+      owner,
+      revokeAt,
+      lastUse: null,
+      insertedAt: now,
+      updatedAt: now,
+    };
+    this.#secrets.set(key.secret, `API key "${name}"`);
+    this.keys.push(key);
+    return key;
+  }
+
+  #deviceByUserCode(userCode: string): FakeDevice {
+    const wanted = userCode.replace(/-/g, "").toUpperCase();
+    const device = [...this.devices.values()].find((d) => d.userCode === wanted);
+    if (!device) throw new Error(`FakeHex: no device authorization with user code "${userCode}"`);
+    return device;
+  }
+
+  #expandScopes(username: string, granted: string[]): string[] {
+    const out: string[] = [];
+    for (const scope of granted) {
+      if (scope === "repositories") {
+        for (const org of [...this.orgs.values()].sort((a, b) => cmp(a.name, b.name))) {
+          if (org.members.has(username)) out.push(`repository:${org.name}`);
+        }
+      } else out.push(scope);
+    }
+    return [...new Set(out)];
+  }
+
+  #issueSession(
+    username: string,
+    clientId: string,
+    granted: string[],
+    grantType: string,
+    refreshExpiresAt?: number,
+  ): FakeToken {
+    const now = this.now();
+    const token: FakeToken = {
+      id: this.#id(),
+      user: username,
+      clientId,
+      accessToken: "",
+      refreshToken: randomBase64Url(32),
+      grantedScopes: granted,
+      scopes: this.#expandScopes(username, granted),
+      expiresAt: now + ACCESS_TTL_MS,
+      refreshExpiresAt: refreshExpiresAt ?? now + REFRESH_TTL_MS,
+      revokedAt: null,
+      grantType,
+    };
+    token.accessToken = fakeJwt({
+      iss: "hexpm",
+      aud: "hexpm:api",
+      sub: `user:${username}`,
+      scope: token.scopes.join(" "),
+      iat: Math.floor(now / 1000),
+      exp: Math.floor(token.expiresAt / 1000),
+      jti: randomBase64Url(12),
+    });
+    this.#secrets.set(token.accessToken, `access token of ${username}`);
+    this.#secrets.set(token.refreshToken!, `refresh token of ${username}`);
+    this.tokens.push(token);
+    return token;
+  }
+
+  #tokenResponse(token: FakeToken): TokenResponse {
+    const res: TokenResponse = {
+      access_token: token.accessToken,
+      token_type: "bearer",
+      expires_in: Math.max(0, Math.round((token.expiresAt - this.now()) / 1000)),
+      scope: token.scopes.join(" "),
+    };
+    if (token.refreshToken) res.refresh_token = token.refreshToken;
+    return res;
+  }
+
+  #revokeToken(token: FakeToken): void {
+    token.revokedAt ??= this.now();
+  }
+
+  #noteSecretsOf(headers: Headers): void {
+    const auth = headers.get("authorization");
+    if (!auth) return;
+    const value = auth.replace(/^(Bearer|Basic) /, "");
+    if (value.length >= 6 && !this.#secrets.has(value)) {
+      this.#secrets.set(value, "a credential sent in authorization");
+    }
+  }
+
+  // ---------------------------------------------------------------- JSON views
+
+  #userJson(ctx: Ctx, user: FakeUser): Record<string, unknown> {
+    const packages = [...this.packages.values()]
+      .filter((p) => p.owners.has(user.username) && this.#canSeeRepo(ctx, p.repository))
+      .sort((a, b) =>
+        (a.repository === "hexpm" ? 0 : 1) - (b.repository === "hexpm" ? 0 : 1) ||
+        cmp(a.repository, b.repository) || cmp(a.name, b.name)
+      );
+    const json: Record<string, unknown> = {
+      username: user.username,
+      full_name: user.fullName,
+      handles: {},
+      url: `${ctx.origin}${API}/users/${encodeURIComponent(user.username)}`,
+      inserted_at: iso(user.insertedAt),
+      updated_at: iso(user.updatedAt),
+    };
+    if (user.publicEmail) json.email = user.email;
+    json.owned_packages = Object.fromEntries(
+      packages.map((p) => [p.name, packageUrl(ctx.origin, p)]),
+    );
+    json.packages = packages.map((p) => ({
+      name: p.name,
+      repository: p.repository,
+      url: packageUrl(ctx.origin, p),
+      html_url: p.repository === "hexpm"
+        ? `${ctx.origin}/packages/${p.name}`
+        : `${ctx.origin}/packages/${p.repository}/${p.name}`,
+    }));
+    return json;
+  }
+
+  #canSeeRepo(ctx: Ctx, repo: string): boolean {
+    if (repo === "hexpm") return true;
+    const p = ctx.principal;
+    if (!p) return false;
+    if (p.kind === "key" && p.org) return p.org.name === repo;
+    return !!p.user && !!this.orgs.get(repo)?.members.has(p.user.username);
+  }
+
+  #keyJson(
+    ctx: Ctx,
+    key: FakeKey,
+    options: { withSecret?: boolean } = {},
+  ): Record<string, unknown> {
+    const p = ctx.principal;
+    return {
+      name: key.name,
+      authing_key: p?.kind === "key" && p.key === key,
+      secret: options.withSecret ? key.secret : null,
+      permissions: key.permissions.map((x) => ({ domain: x.domain, resource: x.resource })),
+      revoke_at: key.revokeAt === null ? null : iso(key.revokeAt),
+      inserted_at: iso(key.insertedAt),
+      updated_at: iso(key.updatedAt),
+      url: `${ctx.origin}${API}/keys/${encodeURIComponent(key.name)}`,
+      last_use: key.lastUse && {
+        used_at: iso(key.lastUse.usedAt),
+        ip: key.lastUse.ip,
+        user_agent: key.lastUse.userAgent,
+      },
+    };
+  }
+
+  #orgJson(org: FakeOrg, withSeats: boolean): Record<string, unknown> {
+    const json: Record<string, unknown> = {
+      name: org.name,
+      billing_active: org.billingActive,
+      inserted_at: iso(org.insertedAt),
+      updated_at: iso(org.updatedAt),
+    };
+    if (withSeats) json.seats = org.seats;
+    return json;
+  }
+
+  // ---------------------------------------------------------------- routes
+
+  #route(
+    method: string,
+    pattern: string,
+    run: (ctx: Ctx) => Promise<Response> | Response,
+    options: { authenticate?: boolean } = {},
+  ): void {
+    const names: string[] = [];
+    const source = pattern.replace(/:([a-z_]+)/g, (_, name: string) => {
+      names.push(name);
+      return "([^/]+)";
+    });
+    this.#routes.push({
+      method,
+      pattern,
+      regex: new RegExp(`^${source}/?$`),
+      names,
+      authenticate: options.authenticate ?? true,
+      run,
+    });
+  }
+
+  #defineRoutes(): void {
+    // Users (`/users/me` before `/users/:name`).
+    this.#route("GET", "/users/me", (ctx) => this.#getMe(ctx));
+    this.#route("GET", "/users/:name", (ctx) => this.#getUser(ctx));
+    this.#route("POST", "/users", (ctx) => this.#createUser(ctx));
+    this.#route("GET", "/auth", (ctx) => this.#testAuth(ctx));
+
+    // Keys, for the credential's owner or under an organization.
+    for (const prefix of ["", "/orgs/:org"]) {
+      this.#route("GET", `${prefix}/keys`, (ctx) => this.#listKeys(ctx));
+      this.#route("POST", `${prefix}/keys`, (ctx) => this.#createKeyRoute(ctx));
+      this.#route("DELETE", `${prefix}/keys`, (ctx) => this.#revokeAllKeys(ctx));
+      this.#route("GET", `${prefix}/keys/:name`, (ctx) => this.#getKey(ctx));
+      this.#route("DELETE", `${prefix}/keys/:name`, (ctx) => this.#revokeKey(ctx));
+    }
+
+    this.#route("GET", "/orgs", (ctx) => this.#listOrgs(ctx));
+    this.#route("GET", "/orgs/:org", (ctx) => this.#getOrg(ctx));
+
+    const oauth = { authenticate: false };
+    this.#route("POST", "/oauth/device_authorization", (ctx) => this.#deviceAuth(ctx), oauth);
+    this.#route("POST", "/oauth/token", (ctx) => this.#token(ctx), oauth);
+    this.#route("POST", "/oauth/revoke", (ctx) => this.#revoke(ctx), oauth);
+  }
+
+  // ---- users
+
+  async #getMe(ctx: Ctx): Promise<Response> {
+    const denied = await this.#authorize(ctx, "read", { required: true });
+    if (denied) return denied;
+    const user = ctx.principal?.user;
+    if (!user) return errorResponse(404);
+    const orgs = [...this.orgs.values()]
+      .filter((o) => o.members.has(user.username))
+      .sort((a, b) => cmp(a.name, b.name))
+      .map((o) => ({ name: o.name, role: o.members.get(user.username) }));
+    return json(200, { ...this.#userJson(ctx, user), organizations: orgs });
+  }
+
+  #getUser(ctx: Ctx): Response {
+    const name = ctx.pathParams.name;
+    const user = this.users.get(name) ??
+      [...this.users.values()].find((u) => u.email === name && u.publicEmail);
+    return user ? json(200, this.#userJson(ctx, user)) : errorResponse(404);
+  }
+
+  #createUser(ctx: Ctx): Response {
+    const params = parseParams(ctx);
+    if (params instanceof Response) return params;
+    const username = typeof params.username === "string" ? params.username.toLowerCase() : "";
+    const password = typeof params.password === "string" ? params.password : "";
+    const emails = Array.isArray(params.emails) ? params.emails : [];
+    const firstEmail = emails[0] as { email?: unknown } | undefined;
+    const email = typeof params.email === "string"
+      ? params.email
+      : typeof firstEmail?.email === "string"
+      ? firstEmail.email
+      : "";
+    if (password) this.#secrets.set(password, "a registration password");
+    const errors: Record<string, unknown> = {};
+    if (!username) errors.username = "can't be blank";
+    else if (!/^[a-z0-9_\-.]+$/.test(username)) errors.username = "has invalid format";
+    else if (username.length < 3) errors.username = "should be at least 3 character(s)";
+    else if (RESERVED_USERNAMES.includes(username)) errors.username = "is reserved";
+    else if (this.users.has(username)) errors.username = "has already been taken";
+    if (!password) errors.password = "can't be blank";
+    else if (password.length < 8) errors.password = "should be at least 8 character(s)";
+    if (!email) errors.emails = { email: "can't be blank" };
+    else if (!/^[^@\s]+@[^@\s]+$/.test(email)) errors.emails = { email: "has invalid format" };
+    else if ([...this.users.values()].some((u) => u.email === email)) {
+      errors.emails = { email: "has already been taken" };
+    }
+    if (Object.keys(errors).length) return errorResponse(422, undefined, errors);
+    const user = this.addUser({ username, email, emailVerified: false });
+    user.password = password;
+    return json(201, this.#userJson(ctx, user), {
+      location: `${API}/users/${encodeURIComponent(username)}`,
+    });
+  }
+
+  #testAuth(ctx: Ctx): Response {
+    const domain = ctx.url.searchParams.get("domain");
+    if (!domain) return errorResponse(400);
+    const resource = ctx.url.searchParams.get("resource");
+    // Authentication but no API domain: a repository-only key may ask about its repository.
+    const p = ctx.principal;
+    if (!p) return unauthorized("missing authentication information");
+    if (p.user && !p.user.emailVerified) return errorResponse(403, "email not verified");
+    if (!allows(this.#permissionsOf(p), domain, resource)) {
+      return unauthorized("key not authorized for this action");
+    }
+    const access = this.#userAccess(
+      { user: p.user, org: p.kind === "key" ? p.org : undefined },
+      domain,
+      resource,
+    );
+    if (!access.ok) return forbidden();
+    if (access.org && !access.org.billingActive) {
+      return forbidden("organization has no active billing subscription");
+    }
+    if (p.kind === "oauth") return new Response(null, { status: 204 });
+    return json(200, { key: { name: p.key.name, owner: p.key.owner } }, {
+      "x-hex-key-id": String(p.key.id),
+    });
+  }
+
+  // ---- keys
+
+  /** The owner a key route works on, after hexpm's organization/path checks. */
+  #keyOwner(ctx: Ctx, role: OrgRole): KeyOwner | Response {
+    const orgName = ctx.pathParams.org;
+    const p = ctx.principal;
+    if (orgName !== undefined) {
+      const org = this.orgs.get(orgName);
+      if (!org) return errorResponse(404);
+      const denied = this.#orgAccess(org, p, role);
+      if (denied) return denied;
+      return { type: "organization", name: org.name };
+    }
+    if (p?.kind === "key" && p.org) return errorResponse(404);
+    if (!p?.user) return forbidden();
+    return { type: "user", name: p.user.username };
+  }
+
+  async #listKeys(ctx: Ctx): Promise<Response> {
+    const denied = await this.#authorize(ctx, "read", { required: true });
+    if (denied) return denied;
+    const owner = this.#keyOwner(ctx, "read");
+    if (owner instanceof Response) return owner;
+    const keys = this.#keysOf(owner).filter((k) => !this.#revoked(k))
+      .sort((a, b) => cmp(a.name, b.name));
+    return json(200, keys.map((k) => this.#keyJson(ctx, k)));
+  }
+
+  async #getKey(ctx: Ctx): Promise<Response> {
+    const denied = await this.#authorize(ctx, "read", { required: true });
+    if (denied) return denied;
+    const owner = this.#keyOwner(ctx, "read");
+    if (owner instanceof Response) return owner;
+    const key = this.#keysOf(owner).find((k) =>
+      k.name === ctx.pathParams.name && !this.#revoked(k)
+    );
+    return key ? json(200, this.#keyJson(ctx, key)) : errorResponse(404);
+  }
+
+  async #createKeyRoute(ctx: Ctx): Promise<Response> {
+    // hexpm does not require authentication here; with none there is no owner: 403 (§9).
+    if (!ctx.principal) return forbidden();
+    const denied = await this.#authorize(ctx, "write", { required: true, allowUnconfirmed: true });
+    if (denied) return denied;
+    const owner = this.#keyOwner(ctx, "write");
+    if (owner instanceof Response) return owner;
+    const params = parseParams(ctx);
+    if (params instanceof Response) return params;
+
+    const errors: Record<string, unknown> = {};
+    const name = typeof params.name === "string" ? params.name.trim() : "";
+    if (!name) errors.name = "can't be blank";
+    let revokeAt: number | null = null;
+    if (params.revoke_at !== undefined && params.revoke_at !== null) {
+      const t = typeof params.revoke_at === "string" ? Date.parse(params.revoke_at) : NaN;
+      if (Number.isNaN(t)) errors.revoke_at = "is invalid";
+      else if (t <= this.now()) errors.revoke_at = "must be in the future";
+      else revokeAt = t;
+    }
+    const perms = this.#validatePermissions(owner, params.permissions);
+    if ("errors" in perms) errors.permissions = perms.errors;
+    if (Object.keys(errors).length) return errorResponse(422, undefined, errors);
+
+    const key = this.#createKey(
+      owner,
+      this.#uniqueKeyName(owner, name),
+      (perms as { permissions: Permission[] }).permissions,
+      revokeAt,
+    );
+    return json(201, this.#keyJson(ctx, key, { withSecret: true }), {
+      location: `${API}/keys/${encodeURIComponent(key.name)}`,
+    });
+  }
+
+  /** `KeyPermission.changeset` for each permission; the first error per field, as hexpm shows. */
+  #validatePermissions(
+    owner: KeyOwner,
+    raw: unknown,
+  ): { permissions: Permission[] } | { errors: unknown } {
+    if (raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0)) {
+      return { permissions: [{ domain: "api", resource: null }] };
+    }
+    if (!Array.isArray(raw)) return { errors: "is invalid" };
+    const out: Permission[] = [];
+    for (const item of raw) {
+      if (typeof item !== "object" || item === null) return { errors: "is invalid" };
+      const { domain, resource } = item as { domain?: unknown; resource?: unknown };
+      const errors: Record<string, string> = {};
+      if (typeof domain !== "string" || domain === "") errors.domain = "can't be blank";
+      else if (!["api", "package", "repository", "repositories", "docs"].includes(domain)) {
+        errors.domain = "is invalid";
+      }
+      let res = typeof resource === "string" && resource !== "" ? resource : null;
+      if (resource !== undefined && resource !== null && typeof resource !== "string") {
+        errors.resource = "is invalid";
+      }
+      if (!errors.domain && !errors.resource) {
+        const d = domain as string;
+        if (d === "package" && res !== null) res = normalisePackage(res);
+        // Stricter than hexpm, which skips the check when resource is absent: a
+        // `repository`, `package` or `docs` permission without one is useless.
+        const shapeOk = d === "api"
+          ? res === null || res === "read" || res === "write"
+          : d === "repositories"
+          ? res === null
+          : res !== null;
+        if (!shapeOk) errors.resource = "invalid resource for given domain";
+        else if (res !== null && d !== "api") {
+          const subject = owner.type === "user"
+            ? { user: this.users.get(owner.name) }
+            : { org: this.orgs.get(owner.name) };
+          if (!this.#userAccess(subject, d, res).ok) {
+            errors.resource = d === "package"
+              ? "you do not have access to this package"
+              : "you do not have access to this repository";
+          }
+        }
+      }
+      if (Object.keys(errors).length) return { errors };
+      out.push({ domain: domain as string, resource: res });
+    }
+    return { permissions: out };
+  }
+
+  async #revokeKey(ctx: Ctx): Promise<Response> {
+    const denied = await this.#authorize(ctx, "write", { required: true });
+    if (denied) return denied;
+    const owner = this.#keyOwner(ctx, "write");
+    if (owner instanceof Response) return owner;
+    const key = this.#keysOf(owner).find((k) =>
+      k.name === ctx.pathParams.name && !this.#revoked(k)
+    );
+    if (!key) return errorResponse(404);
+    const now = this.now();
+    key.revokeAt = now - 1000;
+    key.updatedAt = now;
+    return json(200, this.#keyJson(ctx, key));
+  }
+
+  async #revokeAllKeys(ctx: Ctx): Promise<Response> {
+    const denied = await this.#authorize(ctx, "write", { required: true });
+    if (denied) return denied;
+    const owner = this.#keyOwner(ctx, "write");
+    if (owner instanceof Response) return owner;
+    const now = this.now();
+    for (const key of this.#keysOf(owner)) {
+      if (this.#revoked(key)) continue;
+      key.revokeAt = now - 1000;
+      key.updatedAt = now;
+    }
+    // hexpm renders the authing key; an OAuth token is no key, so the body is `null`.
+    const p = ctx.principal;
+    return json(200, p?.kind === "key" ? this.#keyJson(ctx, p.key) : null);
+  }
+
+  // ---- organizations
+
+  async #listOrgs(ctx: Ctx): Promise<Response> {
+    const denied = await this.#authorize(ctx, "read", { required: false });
+    if (denied) return denied;
+    const p = ctx.principal;
+    const orgs = [...this.orgs.values()].filter((o) =>
+      p?.kind === "key" && p.org ? o === p.org : !!p?.user && o.members.has(p.user.username)
+    ).sort((a, b) => cmp(a.name, b.name));
+    return json(200, orgs.map((o) => this.#orgJson(o, false)));
+  }
+
+  async #getOrg(ctx: Ctx): Promise<Response> {
+    const org = this.orgs.get(ctx.pathParams.org);
+    if (!org) return errorResponse(404);
+    const denied = await this.#authorize(ctx, "read", { required: false });
+    if (denied) return denied;
+    const noAccess = this.#orgAccess(org, ctx.principal, "read");
+    if (noAccess) return noAccess;
+    return json(200, this.#orgJson(org, true));
+  }
+
+  // ---- OAuth
+
+  #validScope(scope: string): boolean {
+    if (["api", "api:read", "api:write", "repositories"].includes(scope)) return true;
+    const [name, resource] = scope.split(/:(.*)/s);
+    return ["package", "repository", "docs"].includes(name) && !!resource;
+  }
+
+  #deviceAuth(ctx: Ctx): Response {
+    const params = parseParams(ctx);
+    if (params instanceof Response) return params;
+    const clientId = str(params.client_id);
+    if (!clientId) return oauthError("invalid_client", "Missing client_id");
+    if (!this.#clientIds.has(clientId)) return oauthError("invalid_client", "Invalid client");
+    const scopes = str(params.scope).split(" ").filter(Boolean);
+    // hexpm answers a bad scope with invalid_client (401), not invalid_scope.
+    if (!scopes.every((s) => this.#validScope(s))) {
+      return oauthError("invalid_client", "Invalid scope");
+    }
+    let userCode: string;
+    do {
+      userCode = randomFrom(USER_CODE_ALPHABET, 8);
+    } while ([...this.devices.values()].some((d) => d.userCode === userCode));
+    const device: FakeDevice = {
+      deviceCode: randomBase64Url(32),
+      userCode,
+      clientId,
+      scopes,
+      name: str(params.name) || null,
+      expiresAt: this.now() + DEVICE_TTL_MS,
+      interval: this.#deviceInterval,
+      status: "pending",
+      polls: 0,
+      lastPollAt: null,
+    };
+    this.devices.set(device.deviceCode, device);
+    this.#secrets.set(device.deviceCode, "a device code");
+    const uri = this.#verificationUri ?? `${ctx.origin}/oauth/device`;
+    return json(200, {
+      device_code: device.deviceCode,
+      user_code: device.userCode,
+      verification_uri: uri,
+      verification_uri_complete: `${uri}?user_code=${device.userCode}`,
+      expires_in: DEVICE_TTL_MS / 1000,
+      interval: device.interval,
+    });
+  }
+
+  #token(ctx: Ctx): Response {
+    const params = parseParams(ctx);
+    if (params instanceof Response) return params;
+    const grant = params.grant_type;
+    if (grant === DEVICE_GRANT) return this.#deviceGrant(params);
+    if (grant === "refresh_token") return this.#refreshGrant(params);
+    return oauthError(
+      "unsupported_grant_type",
+      `Unsupported grant type: ${typeof grant === "string" ? JSON.stringify(grant) : "nil"}`,
+    );
+  }
+
+  #deviceGrant(params: Record<string, unknown>): Response {
+    const device = this.devices.get(str(params.device_code));
+    if (!device) return oauthError("invalid_grant", "Invalid device code");
+    if (device.clientId !== str(params.client_id)) {
+      return oauthError("invalid_client", "Invalid client");
+    }
+    const now = this.now();
+    device.polls++;
+    const tooSoon = device.lastPollAt !== null &&
+      now - device.lastPollAt < device.interval * 1000;
+    device.lastPollAt = now;
+    if (this.#slowDowns > 0 || (this.#enforceInterval && tooSoon)) {
+      if (this.#slowDowns > 0) this.#slowDowns--;
+      else device.interval += 5;
+      return oauthError("slow_down", "Polling too frequently");
+    }
+    const auto = this.#autoApprove;
+    if (auto && device.status === "pending" && device.polls > (auto.afterPolls ?? 1)) {
+      const outcome = auto.outcome ?? "approve";
+      if (outcome === "approve") {
+        this.approveDevice(device.userCode, { user: auto.user, scopes: auto.scopes });
+      } else if (outcome === "deny") device.status = "denied";
+      else device.expiresAt = now - 1;
+    }
+    if (device.expiresAt <= now) return oauthError("expired_token", "Device code has expired");
+    if (device.status === "denied") {
+      return oauthError("access_denied", "Authorization denied by user");
+    }
+    if (device.status === "pending") {
+      return oauthError("authorization_pending", "Authorization pending");
+    }
+    // Polling an approved code again issues a new session and revokes the previous (§9).
+    const previous = this.tokens.find((t) => t.id === device.tokenId);
+    if (previous) this.#revokeToken(previous);
+    const token = this.#issueSession(
+      device.user!,
+      device.clientId,
+      device.grantedScopes!,
+      DEVICE_GRANT,
+    );
+    device.tokenId = token.id;
+    return json(200, this.#tokenResponse(token));
+  }
+
+  #refreshGrant(params: Record<string, unknown>): Response {
+    const clientId = str(params.client_id);
+    if (!clientId) return oauthError("invalid_client", "Missing client_id");
+    if (!this.#clientIds.has(clientId)) return oauthError("invalid_client", "Invalid client");
+    const value = str(params.refresh_token);
+    if (!value) return oauthError("invalid_grant", "Missing refresh token");
+    const old = this.tokens.find((t) => t.refreshToken === value && t.clientId === clientId);
+    if (!old) return oauthError("invalid_grant", "Invalid refresh token");
+    if (old.revokedAt !== null || old.refreshExpiresAt <= this.now()) {
+      return oauthError("invalid_grant", "Refresh token expired or revoked");
+    }
+    // The old pair is revoked (access token included); the new refresh token keeps the
+    // original 30-day expiry; `repositories` is expanded again.
+    this.#revokeToken(old);
+    const token = this.#issueSession(
+      old.user,
+      clientId,
+      old.grantedScopes,
+      "refresh_token",
+      old.refreshExpiresAt,
+    );
+    return json(200, this.#tokenResponse(token));
+  }
+
+  #revoke(ctx: Ctx): Response {
+    const params = parseParams(ctx);
+    if (!(params instanceof Response)) {
+      const value = str(params.token);
+      const clientId = str(params.client_id);
+      if (value && this.#clientIds.has(clientId)) {
+        const token = this.tokens.find((t) =>
+          t.clientId === clientId && (t.accessToken === value || t.refreshToken === value)
+        );
+        if (token) this.#revokeToken(token);
+      }
+    }
+    // 200 with an empty body, also for unknown tokens (RFC 7009; apiary's `{}` is stale).
+    return new Response(null, { status: 200 });
+  }
+}
+
+// ------------------------------------------------------------------ helpers
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+  });
+}
+
+/** hexpm's `ErrorView` body: `{status, message, errors?}`. */
+function errorResponse(
+  status: number,
+  message?: string,
+  errors?: unknown,
+  headers: Record<string, string> = {},
+): Response {
+  const body: Record<string, unknown> = {
+    status,
+    message: message ?? DEFAULT_MESSAGES[status] ?? `HTTP ${status}`,
+  };
+  if (errors !== undefined) body.errors = errors;
+  return json(status, body, headers);
+}
+
+function unauthorized(message: string, challenge = "Basic realm=hex"): Response {
+  return errorResponse(401, message, undefined, { "www-authenticate": challenge });
+}
+
+function forbidden(message = "account not authorized for this action"): Response {
+  return errorResponse(403, message);
+}
+
+function oauthError(error: string, description: string): Response {
+  return json(OAUTH_STATUS[error] ?? 400, { error, error_description: description });
+}
+
+/** Query and body parameters merged (body wins), as Phoenix does. */
+function parseParams(ctx: Ctx): Record<string, unknown> | Response {
+  const params: Record<string, unknown> = Object.fromEntries(ctx.url.searchParams);
+  if (ctx.body.length === 0) return params;
+  const type = (ctx.req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  const text = new TextDecoder().decode(ctx.body);
+  if (type === "application/json" || type === "application/vnd.hex+json") {
+    try {
+      const parsed = JSON.parse(text);
+      if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
+        return { ...params, ...parsed };
+      }
+      return errorResponse(400);
+    } catch {
+      return errorResponse(400);
+    }
+  }
+  if (type === "application/x-www-form-urlencoded") {
+    return { ...params, ...Object.fromEntries(new URLSearchParams(text)) };
+  }
+  if (type.startsWith("application/vnd.hex+")) return errorResponse(415);
+  return params;
+}
+
+/** Does a permission list allow `domain:resource`? (hexpm `Permissions.verify_access?`) */
+function allows(perms: Permission[], domain: string, resource: string | null): boolean {
+  return perms.some(({ domain: d, resource: r }) => {
+    switch (domain) {
+      case "api":
+        if (d === "api") {
+          if (r === null || r === "write") return true;
+          return r === "read" && (resource === null || resource === "read");
+        }
+        return d === "package" && (resource === null || resource === "read");
+      case "package":
+        if (d === "api") return r === null || r === "write";
+        return d === "package" &&
+          (r === null || (resource !== null && r === normalisePackage(resource)));
+      case "repositories":
+        return d === "repositories" && resource === null;
+      case "repository":
+        return resource !== null &&
+          (d === "repositories" || (d === "repository" && r === resource));
+      case "docs":
+        return resource !== null && d === "docs" && r === resource;
+      default:
+        return false;
+    }
+  });
+}
+
+function scopeToPermission(scope: string): Permission {
+  const i = scope.indexOf(":");
+  return i < 0
+    ? { domain: scope, resource: null }
+    : { domain: scope.slice(0, i), resource: scope.slice(i + 1) };
+}
+
+/** hex.pm hands `api` back as `api:read api:write` (§9). */
+function splitApiScope(scopes: string[]): string[] {
+  return [...new Set(scopes.flatMap((s) => s === "api" ? ["api:read", "api:write"] : [s]))];
+}
+
+function normalisePackage(resource: string): string {
+  return resource.includes("/") ? resource : `hexpm/${resource}`;
+}
+
+function packageUrl(origin: string, p: FakePackage): string {
+  return p.repository === "hexpm"
+    ? `${origin}${API}/packages/${p.name}`
+    : `${origin}${API}/repos/${p.repository}/packages/${p.name}`;
+}
+
+function matchPath(pattern: string | RegExp, path: string): boolean {
+  return typeof pattern === "string" ? pattern === path : pattern.test(path);
+}
+
+function str(value: unknown): string {
+  return typeof value === "string" ? value : "";
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function randomHex(bytes: number): string {
+  return [...crypto.getRandomValues(new Uint8Array(bytes))]
+    .map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function base64Url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_")
+    .replace(/=+$/, "");
+}
+
+function randomBase64Url(bytes: number): string {
+  return base64Url(crypto.getRandomValues(new Uint8Array(bytes)));
+}
+
+function randomFrom(alphabet: string, length: number): string {
+  // 29 symbols: rejection sampling keeps the draw uniform.
+  let out = "";
+  while (out.length < length) {
+    const [b] = crypto.getRandomValues(new Uint8Array(1));
+    if (b < 256 - (256 % alphabet.length)) out += alphabet[b % alphabet.length];
+  }
+  return out;
+}
+
+/** A JWT-shaped access token with hex.pm's claims and a random signature; clients treat it as opaque. */
+function fakeJwt(claims: Record<string, unknown>): string {
+  const enc = (v: unknown) => base64Url(new TextEncoder().encode(JSON.stringify(v)));
+  return `${enc({ alg: "HS256", typ: "JWT" })}.${enc(claims)}.${randomBase64Url(32)}`;
+}
