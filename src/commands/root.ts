@@ -6,9 +6,11 @@
 import { Command } from "@commander-js/extra-typings";
 import type { Deps } from "../ports.ts";
 import { buildCommand } from "./build.ts";
+import { organizationCommand } from "./organization.ts";
+import { userCommand } from "./user.ts";
+import { VERSION } from "../version.ts";
 
-/** hexpub's version, kept equal to deno.json's by a test. */
-export const VERSION = "0.1.0";
+export { VERSION };
 
 /** Builds the root command with every subcommand, writing through `deps.out`. */
 export function rootCommand(deps: Deps) {
@@ -24,6 +26,8 @@ Exit codes: 0 ok, 1 failure (invalid project, package or I/O), 2 bad usage, 4 au
 Run \`hexpub COMMAND --help\` for a command's flags.`,
     );
   root.addCommand(buildCommand(deps));
+  root.addCommand(userCommand(deps));
+  root.addCommand(organizationCommand(deps));
   const configure = (cmd: Command<unknown[], Record<string, unknown>>) => {
     cmd.exitOverride().configureOutput({
       writeOut: (s) => deps.out.print(s.replace(/\n$/, "")),

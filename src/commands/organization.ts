@@ -1,0 +1,121 @@
+/**
+ * `hexpub organization …`: organization repositories and their keys.
+ *
+ * @module
+ */
+import { Command } from "@commander-js/extra-typings";
+import { UsageError } from "../errors.ts";
+import type { Deps } from "../ports.ts";
+import * as tasks from "../tasks/organization.ts";
+import { renderKeys, renderOrganizations } from "../ui/render_account.ts";
+import { keyName } from "./user.ts";
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/**
+ * An organization as given on the command line: `hexpm:acme` (rebar3_hex's
+ * form) or plain `acme`; returns the organization name.
+ */
+export function organizationName(arg: string): string {
+  const m = /^(?:hexpm:)?([a-z0-9_]+)$/.exec(arg);
+  if (!m) {
+    throw new UsageError(`invalid organization "${arg}"`, {
+      hint: "Give it as hexpm:ORG (or just ORG): lower-case letters, digits and _",
+    });
+  }
+  return m[1];
+}
+
+/** The `organization` command tree; `run` holds the tasks (tests pass recorders). */
+export function organizationCommand(deps: Deps, run: typeof tasks = tasks) {
+  const org = new Command("organization").description(
+    "Authenticate to organization repositories and manage their keys",
+  );
+  const json = (v: unknown) => deps.out.print(JSON.stringify(v));
+
+  org.command("auth")
+    .description("Store a repository key for hexpm:ORG: the given --key, or a new one")
+    .argument("<org>", "hexpm:ORG")
+    .option("--key <key>", "an existing organization key (checked with the server first)")
+    .option("-k, --key-name <name>", "name of the key to create (default: HOST-repository-ORG)")
+    .option("--otp <code>", "TOTP code, when logged in with OAuth (or HEX_OTP)")
+    .action(async (name, o) => {
+      const r = await run.orgAuth(deps, {
+        org: organizationName(name),
+        key: o.key,
+        keyName: o.keyName,
+        otp: o.otp,
+      });
+      deps.out.print(`Successfully authenticated to hexpm:${r.org}`);
+    });
+
+  org.command("deauth")
+    .description("Forget the stored key of hexpm:ORG")
+    .argument("<org>", "hexpm:ORG")
+    .action(async (name) => {
+      const r = await run.orgDeauth(deps, { org: organizationName(name) });
+      deps.out.print(r ? `Successfully deauthorized hexpm:${r}` : "Not authenticated.");
+    });
+
+  org.command("list")
+    .description("List the organizations you are authenticated to")
+    .option("--json", "print the list as JSON", false)
+    .action(async (o) => {
+      const orgs = await run.orgList(deps);
+      if (o.json) json(orgs);
+      else for (const line of renderOrganizations(orgs)) deps.out.print(line);
+    });
+
+  org.command("key")
+    .description("Manage an organization's keys: generate, list, revoke NAME, revoke --all")
+    .argument("<org>", "hexpm:ORG")
+    .argument("<action>", "generate, list or revoke")
+    .argument("[name]", "key name, for revoke")
+    .option("-k, --key-name <name>", "the key's name")
+    .option(
+      "-p, --permission <perm>",
+      "repository:ORG (default), api:read, …; repeatable",
+      collect,
+      [] as string[],
+    )
+    .option("-a, --all", "with revoke: revoke every key of the organization", false)
+    .option("--otp <code>", "TOTP code, when logged in with OAuth (or HEX_OTP)")
+    .option("--json", "print the result as JSON", false)
+    .action(async (orgArg, action, name, o) => {
+      const orgName = organizationName(orgArg);
+      if (action === "generate") {
+        const k = await run.orgKeyGenerate(deps, {
+          org: orgName,
+          name: o.keyName ?? name,
+          permissions: o.permission,
+          otp: o.otp,
+        });
+        if (o.json) json(k);
+        else {
+          deps.out.print(`Key ${k.name} successfully created. Its secret, shown only this once:`);
+          deps.out.print(k.secret ?? "");
+        }
+      } else if (action === "list") {
+        const keys = await run.orgKeyList(deps, { org: orgName });
+        if (o.json) json(keys);
+        else for (const line of renderKeys(keys)) deps.out.print(line);
+      } else if (action === "revoke") {
+        if (o.all) {
+          await run.orgKeyRevokeAll(deps, { org: orgName, otp: o.otp });
+          deps.out.print("All keys successfully revoked");
+        } else {
+          const revoked = await run.orgKeyRevoke(deps, {
+            org: orgName,
+            name: keyName(name, o.keyName),
+            otp: o.otp,
+          });
+          deps.out.print(`Key ${revoked} successfully revoked`);
+        }
+      } else {
+        throw new UsageError(`unknown organization key action "${action}"`, {
+          hint: "Use generate, list or revoke: `hexpub organization key hexpm:ORG list`",
+        });
+      }
+    });
+  return org;
+}

@@ -1,0 +1,175 @@
+/**
+ * `hexpub user …`: rebar3_hex's account commands, on OAuth and API keys.
+ *
+ * @module
+ */
+import { Command } from "@commander-js/extra-typings";
+import { UsageError } from "../errors.ts";
+import type { Deps } from "../ports.ts";
+import * as tasks from "../tasks/user.ts";
+import { renderKey, renderKeys, renderWhoami } from "../ui/render_account.ts";
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** The `user` command tree; `run` holds the tasks (tests pass recorders). */
+export function userCommand(deps: Deps, run: typeof tasks = tasks) {
+  const user = new Command("user").description(
+    "Log in to Hex and manage your account and API keys",
+  );
+  const json = (v: unknown) => deps.out.print(JSON.stringify(v));
+
+  user.command("auth")
+    .description("Log in: the OAuth device flow, or store an API key with --key")
+    .option("-r, --repo <repo>", "repository (default hexpm)")
+    .option("-b, --browser", "open the verification URL in a browser", false)
+    .option("--key <key>", "store this API key (from the dashboard) instead of logging in")
+    .option(
+      "--otp <code>",
+      "TOTP code for the previous session's revocation, if asked (or HEX_OTP)",
+    )
+    .option("--json", "print the result as JSON", false)
+    .action(async (o) => {
+      const r = await run.userAuth(deps, { repo: o.repo, browser: o.browser, key: o.key });
+      if (o.json) json(r);
+      else deps.out.print(`Authenticated as: ${r.username}${r.email ? ` (${r.email})` : ""}`);
+    });
+
+  user.command("deauth")
+    .description("Log out: revoke the session on the server, then forget it locally")
+    .option("-r, --repo <repo>", "repository (default hexpm)")
+    .action(async (o) => {
+      const r = await run.userDeauth(deps, { repo: o.repo });
+      deps.out.print(r.forgot ? "Authentication removed." : "Not authenticated.");
+    });
+
+  user.command("whoami")
+    .description("Show who you are authenticated as")
+    .option("-r, --repo <repo>", "repository (default hexpm)")
+    .option("--json", "print the result as JSON", false)
+    .action(async (o) => {
+      const r = await run.userWhoami(deps, { repo: o.repo });
+      if (o.json) json(r);
+      else for (const line of renderWhoami(r)) deps.out.print(line);
+    });
+
+  user.command("register")
+    .description("Create a hex.pm account (you accept hex.pm's terms)")
+    .option("-r, --repo <repo>", "repository (default hexpm)")
+    .option("--username <name>", "the username (else asked)")
+    .option("--email <email>", "the email address (else asked)")
+    .addHelpText("after", "\nThe account password is asked, or read from HEXPUB_ACCOUNT_PASSWORD.")
+    .action(async (o) => {
+      deps.out.print(
+        "By registering an account on Hex.pm you accept all our policies and terms of service " +
+          "found at https://hex.pm/policies",
+      );
+      const r = await run.userRegister(deps, {
+        repo: o.repo,
+        username: o.username,
+        email: o.email,
+      });
+      deps.out.print(
+        `You are required to confirm your email to access your account, a confirmation email ` +
+          `has been sent to ${r.email}`,
+      );
+      deps.out.print("Then run `hexpub user auth` to log in.");
+    });
+
+  const key = user.command("key").description("Manage your API keys");
+  key.command("generate")
+    .description("Create an API key and print its secret (shown once)")
+    .option("-r, --repo <repo>", "repository (default hexpm)")
+    .option("-k, --key-name <name>", "the key's name (default: this host's name)")
+    .option(
+      "-p, --permission <perm>",
+      "api, api:read, api:write, repositories, repository:ORG, package:REPO/NAME, docs:ORG (repeatable)",
+      collect,
+      [] as string[],
+    )
+    .option("--otp <code>", "TOTP code, when logged in with OAuth (or HEX_OTP)")
+    .option("--json", "print the key as JSON", false)
+    .action(async (o) => {
+      const k = await run.keyGenerate(deps, {
+        repo: o.repo,
+        name: o.keyName,
+        permissions: o.permission,
+        otp: o.otp,
+      });
+      if (o.json) json(k);
+      else {
+        deps.out.print(`Key ${k.name} successfully created. Its secret, shown only this once:`);
+        deps.out.print(k.secret ?? "");
+      }
+    });
+  key.command("list")
+    .description("List your API keys")
+    .option("-r, --repo <repo>", "repository (default hexpm)")
+    .option("--json", "print the keys as JSON", false)
+    .action(async (o) => {
+      const keys = await run.keyList(deps, { repo: o.repo });
+      if (o.json) json(keys);
+      else for (const line of renderKeys(keys)) deps.out.print(line);
+    });
+  key.command("fetch")
+    .description("Show one API key")
+    .argument("[name]", "the key's name (or --key-name)")
+    .option("-r, --repo <repo>", "repository (default hexpm)")
+    .option("-k, --key-name <name>", "the key's name")
+    .option("--json", "print the key as JSON", false)
+    .action(async (name, o) => {
+      const k = await run.keyFetch(deps, { repo: o.repo, name: keyName(name, o.keyName) });
+      if (o.json) json(k);
+      else for (const line of renderKey(k)) deps.out.print(line);
+    });
+  key.command("revoke")
+    .description("Revoke an API key (KEY_NAME or --key-name), or all of them with --all")
+    .argument("[name]", "the key's name")
+    .option("-r, --repo <repo>", "repository (default hexpm)")
+    .option("-k, --key-name <name>", "the key's name")
+    .option("-a, --all", "revoke every key, the one in use included", false)
+    .option("--otp <code>", "TOTP code, when logged in with OAuth (or HEX_OTP)")
+    .action(async (name, o) => {
+      if (o.all) {
+        await run.keyRevokeAll(deps, { repo: o.repo, otp: o.otp });
+        deps.out.print("All keys successfully revoked");
+        return;
+      }
+      const revoked = await run.keyRevoke(deps, {
+        repo: o.repo,
+        name: keyName(name, o.keyName),
+        otp: o.otp,
+      });
+      deps.out.print(`Key ${revoked} successfully revoked`);
+    });
+
+  user.command("reset_password")
+    .description(
+      "`local`: change the local password that encrypts your stored secrets; `account`: how to reset your hex.pm password",
+    )
+    .argument("<which>", "local or account")
+    .action(async (which) => {
+      if (which === "account") {
+        for (const line of run.accountPasswordHelp()) deps.out.print(line);
+        return;
+      }
+      if (which !== "local") {
+        throw new UsageError(`unknown reset_password target "${which}"`, {
+          hint: "Use `hexpub user reset_password local` or `hexpub user reset_password account`",
+        });
+      }
+      await run.resetLocalPassword(deps);
+      deps.out.print("Local password changed.");
+    });
+  return user;
+}
+
+/** A key name from the positional form or --key-name (rebar3_hex documents both). */
+export function keyName(positional: string | undefined, flag: string | undefined): string {
+  const name = flag ?? positional;
+  if (!name) {
+    throw new UsageError("which key? give its name", {
+      hint: "Pass the key name, as `KEY_NAME` or `--key-name KEY_NAME`",
+    });
+  }
+  return name;
+}

@@ -1,0 +1,141 @@
+/**
+ * The `organization` use cases: repository keys for `hexpm:ORG`, stored
+ * encrypted, and the organization's API keys.
+ *
+ * @module
+ */
+import { AuthError } from "../errors.ts";
+import type { Deps } from "../ports.ts";
+import { HexApiError } from "../hex/api_errors.ts";
+import type { Key } from "../hex/key.ts";
+import { send } from "../hex/send.ts";
+import { buildTestAuthRequest, parseTestAuthResponse } from "../hex/user.ts";
+import {
+  loadStore,
+  removeRepo,
+  repoNames,
+  setRepoKey,
+  updateStore,
+} from "../config/credential_store.ts";
+import { openSession, storeKey } from "./session.ts";
+import { createKey, keyPermissions, listKeys, revokeAllKeys, revokeKey } from "./user.ts";
+
+/**
+ * `organization auth hexpm:ORG`: checks `--key` with the server and stores it,
+ * or creates a `repository:ORG` key with the user's credentials and stores that.
+ */
+export async function orgAuth(
+  deps: Deps,
+  input: { org: string; key?: string; keyName?: string; otp?: string },
+): Promise<{ org: string; keyName?: string }> {
+  const session = await openSession(deps, {
+    repo: `hexpm:${input.org}`,
+    otp: input.otp,
+    command: "organization auth",
+  });
+  const store = await loadStore(deps, session.storePath);
+  const skey = await storeKey(deps, store);
+  let secret: string;
+  let keyName: string | undefined;
+  if (input.key !== undefined) {
+    secret = input.key.trim();
+    const req = buildTestAuthRequest(session.accountTarget, {
+      domain: "repository",
+      resource: input.org,
+    }, {
+      userAgent: session.userAgent,
+      credential: { kind: "key", secret },
+    });
+    const check = await parseTestAuthResponse(await send(deps, req, { idempotent: true }), req)
+      .catch((e) => {
+        if (e instanceof HexApiError && (e.status === 401 || e.status === 403)) {
+          throw new AuthError(`the server refused that key for organization "${input.org}"`, {
+            hint: `The key needs the repository:${input.org} permission`,
+            cause: e,
+          });
+        }
+        throw e;
+      });
+    keyName = check.kind === "key" ? check.name : undefined;
+  } else {
+    const created = await createKey(deps, session, {
+      name: input.keyName ?? `${deps.host.hostname}-repository-${input.org}`,
+      permissions: [{ domain: "repository", resource: input.org }],
+      org: input.org,
+    });
+    secret = created.secret!;
+    keyName = created.name;
+  }
+  await updateStore(
+    deps,
+    session.storePath,
+    (s) => setRepoKey(s, skey, `hexpm:${input.org}`, secret),
+  );
+  return { org: input.org, keyName };
+}
+
+/** `organization deauth hexpm:ORG`: forgets the stored key; the org name, or undefined if none. */
+export async function orgDeauth(deps: Deps, input: { org: string }): Promise<string | undefined> {
+  const session = await openSession(deps, {
+    repo: `hexpm:${input.org}`,
+    command: "organization deauth",
+  });
+  const name = `hexpm:${input.org}`;
+  const store = await loadStore(deps, session.storePath);
+  if (!store.repos[name]) return undefined;
+  await updateStore(deps, session.storePath, (s) => removeRepo(s, name));
+  return input.org;
+}
+
+/** `organization list`: the organizations hexpub holds a key for. */
+export async function orgList(deps: Deps) {
+  const session = await openSession(deps, { command: "organization list" });
+  const store = await loadStore(deps, session.storePath);
+  return repoNames(store)
+    .filter((n) => n.startsWith("hexpm:") && store.repos[n].repoKey)
+    .map((n) => {
+      const org = n.slice("hexpm:".length);
+      return { name: org, url: `${session.repo.repoUrl}/repos/${org}` };
+    });
+}
+
+/** `organization key hexpm:ORG generate`: default permission repository:ORG. */
+export async function orgKeyGenerate(
+  deps: Deps,
+  input: { org: string; name?: string; permissions: string[]; otp?: string },
+): Promise<Key> {
+  const permissions = keyPermissions(input.permissions, [{
+    domain: "repository",
+    resource: input.org,
+  }]);
+  const session = await openSession(deps, { otp: input.otp, command: "organization key generate" });
+  return await createKey(deps, session, {
+    name: input.name ?? `${deps.host.hostname}-repository-${input.org}`,
+    permissions,
+    org: input.org,
+  });
+}
+
+/** `organization key hexpm:ORG list`. */
+export async function orgKeyList(deps: Deps, input: { org: string }): Promise<Key[]> {
+  const session = await openSession(deps, { command: "organization key list" });
+  return await listKeys(deps, session, input.org);
+}
+
+/** `organization key hexpm:ORG revoke NAME`. */
+export async function orgKeyRevoke(
+  deps: Deps,
+  input: { org: string; name: string; otp?: string },
+): Promise<string> {
+  const session = await openSession(deps, { otp: input.otp, command: "organization key revoke" });
+  return await revokeKey(deps, session, { name: input.name, org: input.org });
+}
+
+/** `organization key hexpm:ORG revoke --all`. */
+export async function orgKeyRevokeAll(
+  deps: Deps,
+  input: { org: string; otp?: string },
+): Promise<void> {
+  const session = await openSession(deps, { otp: input.otp, command: "organization key revoke" });
+  await revokeAllKeys(deps, session, input.org);
+}

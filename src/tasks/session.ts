@@ -1,0 +1,341 @@
+/**
+ * A connection to one Hex repository: which repository (`-r`, rebar3 and
+ * hexpub config, environment), which credential (in hex_cli_auth's order), and
+ * one call helper that refreshes OAuth tokens and asks for TOTP codes.
+ *
+ * Credential order: `HEX_API_KEY` or a configured `api_key`; hexpub's store
+ * (an API key, or OAuth tokens refreshed 5 minutes before expiry); rebar3's
+ * `hex.config` (rebar3_hex's keys, rebar3's OAuth token). Organization repos
+ * fall back to their parent's (the user's) credentials, as rebar3 does.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { AuthError, UsageError } from "../errors.ts";
+import type { Deps } from "../ports.ts";
+import { VERSION } from "../version.ts";
+import type { ApiTarget, Credential } from "../hex/api_config.ts";
+import { HexApiError, TotpRequiredError } from "../hex/api_errors.ts";
+import { buildRefreshRequest, parseTokenResponse } from "../hex/oauth.ts";
+import { send } from "../hex/send.ts";
+import { userAgent } from "../hex/user_agent.ts";
+import { credentialsPath } from "../config/config_paths.ts";
+import {
+  createKey,
+  type CredentialStore,
+  getAccessToken,
+  getApiKey,
+  getOAuth,
+  hasPassword,
+  loadStore,
+  setOAuth,
+  type StoreKey,
+  unlock,
+  updateStore,
+  WrongPasswordError,
+} from "../config/credential_store.ts";
+import { decryptLegacyWriteKey, readRebar3HexConfig } from "../config/rebar3_credentials.ts";
+import { rebar3HexConfigPath } from "../config/config_paths.ts";
+import { type RepoConfig, resolveRepos, selectRepo } from "../config/repos.ts";
+import { REBAR3_OAUTH_CLIENT_ID } from "../config/settings.ts";
+import { consultFile } from "../project/consult.ts";
+
+/** A selected repository and how to reach it. */
+export interface Session {
+  repo: RepoConfig;
+  target: ApiTarget;
+  /** The API target of the parent repository (the user's account), for org repos. */
+  accountTarget: ApiTarget;
+  userAgent: string;
+  storePath: string;
+  clientId: string;
+  /** A TOTP code given with --otp. */
+  otp?: string;
+}
+
+/** Refresh OAuth access tokens this long before they expire. */
+const REFRESH_MARGIN_S = 300;
+
+/** The rebar.config files rebar3 reads: the project's and the global one. */
+async function rebarConfigs(deps: Deps) {
+  const project = await consultFile(deps, join(deps.cwd, "rebar.config")).catch(() => undefined);
+  const home = deps.env.REBAR_GLOBAL_CONFIG_DIR || deps.env.HOME || deps.env.USERPROFILE;
+  const global = home
+    ? await consultFile(deps, join(home, ".config", "rebar3", "rebar.config")).catch(() =>
+      undefined
+    )
+    : undefined;
+  return { project, global };
+}
+
+/**
+ * Selects the repository for a command and prepares its session.
+ *
+ * @throws {UsageError} For an unknown or ambiguous `-r`.
+ */
+export async function openSession(
+  deps: Deps,
+  options: { repo?: string; otp?: string; command: string },
+): Promise<Session> {
+  const { project, global } = await rebarConfigs(deps);
+  const repos = resolveRepos({
+    projectConfig: project?.terms,
+    globalConfig: global?.terms,
+    env: deps.env,
+    files: { project: project?.file, global: global?.file },
+  });
+  const repo = selectRepo(repos, options.repo, { command: options.command, env: deps.env });
+  // The account (user) side of an org repo is its parent, with the same env overrides.
+  const accountRepo = repo.parent
+    ? selectRepo(repos, repo.parent, { command: options.command, env: deps.env })
+    : repo;
+  return {
+    repo,
+    target: { apiUrl: repo.apiUrl, repo: repo.organization },
+    accountTarget: { apiUrl: accountRepo.apiUrl },
+    userAgent: userAgent({
+      version: VERSION,
+      denoVersion: deps.host.denoVersion,
+      os: deps.host.platform,
+      ci: !!deps.env.CI && deps.env.CI !== "false",
+    }),
+    storePath: credentialsPath(deps.env, deps.host.platform),
+    clientId: repo.oauthClientId ?? deps.env.HEXPUB_OAUTH_CLIENT_ID ?? REBAR3_OAUTH_CLIENT_ID,
+    otp: options.otp ?? (deps.env.HEX_OTP?.trim() || undefined),
+  };
+}
+
+/** Reads the local password: HEXPUB_LOCAL_PASSWORD, else a prompt, else a usage error. */
+async function askPassword(deps: Deps, message: string): Promise<string> {
+  const fromEnv = deps.env.HEXPUB_LOCAL_PASSWORD;
+  if (fromEnv) return fromEnv;
+  if (!deps.isTerminal) {
+    throw new UsageError("the local password is needed and there is no terminal to ask for it", {
+      hint: "Set HEXPUB_LOCAL_PASSWORD (it encrypts the secrets hexpub stores)",
+    });
+  }
+  return await deps.prompt.password(message);
+}
+
+/**
+ * Opens the store with the local password: three tries at a terminal, one with
+ * HEXPUB_LOCAL_PASSWORD.
+ *
+ * @throws {WrongPasswordError} After the last wrong try.
+ */
+export async function unlockStore(deps: Deps, store: CredentialStore): Promise<StoreKey> {
+  const tries = deps.env.HEXPUB_LOCAL_PASSWORD ? 1 : 3;
+  for (let i = 1;; i++) {
+    try {
+      return await unlock(store, await askPassword(deps, "Local password:"));
+    } catch (e) {
+      if (!(e instanceof WrongPasswordError) || i >= tries) throw e;
+      deps.out.info("Sorry, try again.");
+    }
+  }
+}
+
+/** The store's key: unlocked, or (for an empty store) created from a new password, confirmed. */
+export async function storeKey(deps: Deps, store: CredentialStore): Promise<StoreKey> {
+  if (hasPassword(store)) return await unlockStore(deps, store);
+  const fromEnv = deps.env.HEXPUB_LOCAL_PASSWORD;
+  if (fromEnv) return await createKey(fromEnv);
+  deps.out.info("Choose a local password: it encrypts the secrets hexpub stores on this machine.");
+  for (let i = 1;; i++) {
+    const first = await askPassword(deps, "New local password:");
+    const second = await askPassword(deps, "New local password (confirm):");
+    if (first === second && first.length > 0) return await createKey(first);
+    if (i >= 3) {
+      throw new UsageError("the passwords did not match (or were empty) three times", {
+        hint: "Run the command again, or set HEXPUB_LOCAL_PASSWORD",
+      });
+    }
+    deps.out.info("Passwords do not match or are empty, please try again");
+  }
+}
+
+/** A credential and where it came from (for messages, never the secret). */
+export interface ResolvedCredential {
+  credential: Credential;
+  source: string;
+  /** For OAuth from hexpub's store: the repo entry it belongs to, to refresh it. */
+  oauthRepo?: string;
+}
+
+function needAuth(session: Session): AuthError {
+  return new AuthError(`not authenticated to ${session.repo.name}`, {
+    hint: "Run `hexpub user auth` (or set HEX_API_KEY)",
+  });
+}
+
+/**
+ * Finds the credential for a call, refreshing an expiring OAuth token.
+ *
+ * @param write Whether the call writes (rebar3_hex's read key is not enough then).
+ * @throws {AuthError} When nothing is stored for the repository.
+ */
+export async function resolveCredential(
+  deps: Deps,
+  session: Session,
+  options: { write: boolean; forceRefresh?: boolean },
+): Promise<ResolvedCredential> {
+  const { repo } = session;
+  if (repo.apiKey) return { credential: { kind: "key", secret: repo.apiKey }, source: "api key" };
+  const names = [repo.name, ...(repo.parent ? [repo.parent] : [])];
+
+  const store = await loadStore(deps, session.storePath);
+  for (const name of names) {
+    const entry = store.repos[name];
+    if (!entry) continue;
+    if (entry.apiKey) {
+      const key = await getApiKey(store, await unlockStore(deps, store), name);
+      if (key) return { credential: { kind: "key", secret: key.secret }, source: "stored api key" };
+    }
+    const access = getAccessToken(store, name);
+    if (access) {
+      const fresh = access.expiresAt - deps.now() / 1000 > REFRESH_MARGIN_S;
+      if (fresh && !options.forceRefresh) {
+        return {
+          credential: { kind: "oauth", accessToken: access.accessToken },
+          source: "oauth",
+          oauthRepo: name,
+        };
+      }
+      const token = await refresh(deps, session, store, name);
+      return {
+        credential: { kind: "oauth", accessToken: token },
+        source: "oauth",
+        oauthRepo: name,
+      };
+    }
+  }
+
+  const legacyPath = rebar3HexConfigPath(deps.env, deps.host.platform);
+  const legacy = legacyPath ? await readRebar3HexConfig(deps.fs, legacyPath) : undefined;
+  for (const name of names) {
+    const entry = legacy?.repos[name];
+    if (!entry) continue;
+    const key = entry.apiKey ?? (options.write ? undefined : entry.readKey);
+    if (key) return { credential: { kind: "key", secret: key }, source: "rebar3 hex.config" };
+    if (entry.writeKey) {
+      const tries = deps.env.HEXPUB_LOCAL_PASSWORD ? 1 : 3;
+      for (let i = 1;; i++) {
+        try {
+          const secret = await decryptLegacyWriteKey(
+            entry,
+            await askPassword(deps, "Local password (rebar3_hex):"),
+          );
+          return { credential: { kind: "key", secret }, source: "rebar3_hex write key" };
+        } catch (e) {
+          if (!(e instanceof WrongPasswordError) || i >= tries) throw e;
+          deps.out.info("Sorry, try again.");
+        }
+      }
+    }
+  }
+  const oauth = legacy?.oauth;
+  if (oauth?.accessToken && (oauth.expiresAt ?? 0) - deps.now() / 1000 > REFRESH_MARGIN_S) {
+    return {
+      credential: { kind: "oauth", accessToken: oauth.accessToken },
+      source: "rebar3 oauth",
+    };
+  }
+  throw needAuth(session);
+}
+
+/** Refreshes the stored OAuth tokens of `name`, persisting the rotated refresh token. */
+async function refresh(
+  deps: Deps,
+  session: Session,
+  store: CredentialStore,
+  name: string,
+): Promise<string> {
+  const key = await unlockStore(deps, store);
+  const tokens = await getOAuth(store, key, name);
+  if (!tokens?.refreshToken) {
+    throw new AuthError(`the login to ${name} has expired`, { hint: "Run `hexpub user auth`" });
+  }
+  const req = buildRefreshRequest(session.accountTarget.apiUrl, {
+    clientId: tokens.clientId,
+    refreshToken: tokens.refreshToken,
+    userAgent: session.userAgent,
+  });
+  let fresh;
+  try {
+    fresh = await parseTokenResponse(await send(deps, req, { idempotent: false }), req);
+  } catch (e) {
+    if (e instanceof HexApiError && e.status < 500) {
+      throw new AuthError(`the login to ${name} has expired or was revoked`, {
+        hint: "Run `hexpub user auth` to log in again",
+        cause: e,
+      });
+    }
+    throw e;
+  }
+  await updateStore(deps, session.storePath, (s) =>
+    setOAuth(s, key, name, {
+      accessToken: fresh.accessToken,
+      expiresAt: Math.floor(deps.now() / 1000) + fresh.expiresIn,
+      refreshToken: fresh.refreshToken ?? tokens.refreshToken,
+      scope: fresh.scope || tokens.scope,
+      clientId: tokens.clientId,
+    }));
+  return fresh.accessToken;
+}
+
+/** Asks for a TOTP code, or explains how to give one without a terminal. */
+async function askOtp(deps: Deps, reason: "totp_required" | "invalid_totp"): Promise<string> {
+  if (!deps.isTerminal) {
+    throw new UsageError(
+      reason === "invalid_totp"
+        ? "the TOTP code was refused"
+        : "this write needs a TOTP code (you are logged in with OAuth)",
+      { hint: "Pass --otp CODE or set HEX_OTP to the code from your authenticator app" },
+    );
+  }
+  if (reason === "invalid_totp") deps.out.info("That code was refused.");
+  return (await deps.prompt.input("TOTP code:")).trim();
+}
+
+/** One API call: how to build it and how to read its response. */
+export interface Call<T> {
+  /** Whether it writes (needs write credentials and, with OAuth, TOTP). */
+  write: boolean;
+  /** Whether repeating it is harmless (then 429/5xx are retried). */
+  idempotent: boolean;
+  build(credential: Credential | undefined, otp: string | undefined): Request;
+  parse(res: Response, req: Request): Promise<T>;
+  /** Calls that need no credential at all. */
+  anonymous?: boolean;
+}
+
+/**
+ * Makes an authenticated call: refreshes an OAuth token once on a 401, and on a
+ * TOTP challenge asks for the code (or takes --otp/HEX_OTP), three tries.
+ */
+export async function call<T>(deps: Deps, session: Session, c: Call<T>): Promise<T> {
+  let resolved = c.anonymous ? undefined : await resolveCredential(deps, session, c);
+  let otp = session.otp;
+  let refreshed = false;
+  for (let otpTries = 0;;) {
+    const req = c.build(resolved?.credential, otp);
+    const res = await send(deps, req, { idempotent: c.idempotent });
+    try {
+      return await c.parse(res, req);
+    } catch (e) {
+      if (e instanceof TotpRequiredError && resolved?.credential.kind === "oauth") {
+        if (++otpTries > 3) throw e;
+        otp = await askOtp(deps, e.reason);
+        continue;
+      }
+      if (
+        e instanceof HexApiError && e.status === 401 && resolved?.oauthRepo && !refreshed
+      ) {
+        refreshed = true;
+        resolved = await resolveCredential(deps, session, { write: c.write, forceRefresh: true });
+        continue;
+      }
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,475 @@
+/**
+ * The `user` use cases: log in (OAuth device flow or an API key), log out,
+ * whoami, register, API keys, and the local password.
+ *
+ * @module
+ */
+import { AuthError, UsageError } from "../errors.ts";
+import type { Deps } from "../ports.ts";
+import type { Credential } from "../hex/api_config.ts";
+import { HexApiError } from "../hex/api_errors.ts";
+import {
+  buildCreateKeyRequest,
+  buildGetKeyRequest,
+  buildListKeysRequest,
+  buildRevokeAllKeysRequest,
+  buildRevokeKeyRequest,
+  type Key,
+  parseCreateKeyResponse,
+  parseGetKeyResponse,
+  parseListKeysResponse,
+  parseRevokeAllKeysResponse,
+  parseRevokeKeyResponse,
+} from "../hex/key.ts";
+import {
+  buildDeviceAuthorizationRequest,
+  buildDeviceTokenRequest,
+  buildRevokeRequest,
+  DEFAULT_OAUTH_SCOPE,
+  parseDeviceAuthorization,
+  parseRevokeResponse,
+  parseTokenPoll,
+  SLOW_DOWN_INCREMENT_S,
+} from "../hex/oauth.ts";
+import { parsePermissions, type Permission } from "../hex/permissions.ts";
+import {
+  buildCreateUserRequest,
+  buildTestAuthRequest,
+  buildWhoamiRequest,
+  parseCreateUserResponse,
+  parseTestAuthResponse,
+  parseWhoamiResponse,
+} from "../hex/user.ts";
+import { send } from "../hex/send.ts";
+import {
+  changePassword,
+  getAccessToken,
+  hasPassword,
+  loadStore,
+  removeRepo,
+  setApiKey,
+  setOAuth,
+  setUsername,
+  updateStore,
+} from "../config/credential_store.ts";
+import { call, openSession, type Session, storeKey } from "./session.ts";
+
+/** Who a login is for. */
+export interface AuthResult {
+  repo: string;
+  username: string;
+  email?: string;
+  /** How: `oauth` (device flow) or `api key`. */
+  method: "oauth" | "api key";
+  scope?: string;
+}
+
+async function whoamiWith(deps: Deps, session: Session, credential: Credential) {
+  const req = buildWhoamiRequest(session.accountTarget, {
+    userAgent: session.userAgent,
+    credential,
+  });
+  return await parseWhoamiResponse(await send(deps, req, { idempotent: true }), req);
+}
+
+/** Revokes the stored OAuth session of `repo` on the server (best effort). */
+async function revokeStored(deps: Deps, session: Session, repo: string): Promise<boolean> {
+  const store = await loadStore(deps, session.storePath);
+  const access = getAccessToken(store, repo);
+  if (!access) return false;
+  const req = buildRevokeRequest(session.accountTarget.apiUrl, {
+    clientId: access.clientId,
+    token: access.accessToken,
+    userAgent: session.userAgent,
+  });
+  try {
+    await parseRevokeResponse(await send(deps, req, { idempotent: true }), req);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `user auth`: stores an API key (checked first), or runs the OAuth device
+ * flow, revoking the previous session.
+ *
+ * @throws {AuthError} When the key is refused, or the login is denied or expires.
+ */
+export async function userAuth(
+  deps: Deps,
+  input: { repo?: string; browser: boolean; key?: string },
+): Promise<AuthResult> {
+  const session = await openSession(deps, { repo: input.repo, command: "user auth" });
+  const name = session.repo.parent ?? session.repo.name;
+  const store = await loadStore(deps, session.storePath);
+  // Ask for the local password before anything else, not after the browser step.
+  const key = await storeKey(deps, store);
+
+  if (input.key !== undefined) {
+    const secret = input.key.trim();
+    const credential: Credential = { kind: "key", secret };
+    const req = buildTestAuthRequest(session.accountTarget, { domain: "api", resource: "read" }, {
+      userAgent: session.userAgent,
+      credential,
+    });
+    const check = await parseTestAuthResponse(await send(deps, req, { idempotent: true }), req)
+      .catch((e) => {
+        if (e instanceof HexApiError && (e.status === 401 || e.status === 403)) {
+          throw new AuthError("the server refused that API key", {
+            hint: "Copy the key again from https://hex.pm/dashboard/keys (it needs api:read)",
+            cause: e,
+          });
+        }
+        throw e;
+      });
+    const me = await whoamiWith(deps, session, credential);
+    await updateStore(deps, session.storePath, async (s) =>
+      setUsername(
+        await setApiKey(s, key, name, secret, {
+          name: check.kind === "key" ? check.name : undefined,
+        }),
+        name,
+        me.username,
+      ));
+    return { repo: name, username: me.username, email: me.email, method: "api key" };
+  }
+
+  await revokeStored(deps, session, name);
+  const daReq = buildDeviceAuthorizationRequest(session.accountTarget.apiUrl, {
+    clientId: session.clientId,
+    scope: DEFAULT_OAUTH_SCOPE,
+    name: `hexpub on ${deps.host.hostname}`,
+    userAgent: session.userAgent,
+  });
+  const device = await parseDeviceAuthorization(
+    await send(deps, daReq, { idempotent: false }),
+    daReq,
+  );
+  deps.out.info("Open this URL in your browser to authenticate:");
+  deps.out.info(`  ${device.verificationUriComplete ?? device.verificationUri}`);
+  deps.out.info(`Enter code: ${device.userCode}`);
+  if (input.browser) {
+    const opened = await deps.openUrl(device.verificationUriComplete ?? device.verificationUri);
+    if (!opened) deps.out.info("(could not open a browser: open the URL yourself)");
+  }
+  deps.out.info("Waiting for authentication...");
+
+  let interval = device.interval;
+  const deadline = deps.now() + device.expiresIn * 1000;
+  while (true) {
+    await deps.sleep(interval * 1000);
+    if (deps.now() > deadline) {
+      throw new AuthError("the login code expired before it was approved", {
+        hint: "Run `hexpub user auth` again and approve the code within 10 minutes",
+      });
+    }
+    const req = buildDeviceTokenRequest(session.accountTarget.apiUrl, {
+      clientId: session.clientId,
+      deviceCode: device.deviceCode,
+      userAgent: session.userAgent,
+    });
+    const poll = await parseTokenPoll(await send(deps, req, { idempotent: false }), req);
+    if (poll.kind === "pending") continue;
+    if (poll.kind === "slow_down") {
+      interval += SLOW_DOWN_INCREMENT_S;
+      continue;
+    }
+    if (poll.kind === "denied") {
+      throw new AuthError("the login was denied in the browser", {
+        hint: "Run `hexpub user auth` again and approve it",
+      });
+    }
+    if (poll.kind === "expired") {
+      throw new AuthError("the login code expired before it was approved", {
+        hint: "Run `hexpub user auth` again and approve the code within 10 minutes",
+      });
+    }
+    const tokens = poll.tokens;
+    const me = await whoamiWith(deps, session, { kind: "oauth", accessToken: tokens.accessToken });
+    await updateStore(deps, session.storePath, async (s) =>
+      setUsername(
+        await setOAuth(s, key, name, {
+          accessToken: tokens.accessToken,
+          expiresAt: Math.floor(deps.now() / 1000) + tokens.expiresIn,
+          refreshToken: tokens.refreshToken,
+          scope: tokens.scope,
+          clientId: session.clientId,
+        }),
+        name,
+        me.username,
+      ));
+    return {
+      repo: name,
+      username: me.username,
+      email: me.email,
+      method: "oauth",
+      scope: tokens.scope,
+    };
+  }
+}
+
+/** `user deauth`: revokes the OAuth session on the server, then forgets the repo locally. */
+export async function userDeauth(
+  deps: Deps,
+  input: { repo?: string },
+): Promise<{ forgot: boolean; revoked: boolean }> {
+  const session = await openSession(deps, { repo: input.repo, command: "user deauth" });
+  const name = session.repo.parent ?? session.repo.name;
+  const store = await loadStore(deps, session.storePath);
+  if (!store.repos[name]) return { forgot: false, revoked: false };
+  const revoked = await revokeStored(deps, session, name);
+  await updateStore(deps, session.storePath, (s) => removeRepo(s, name));
+  return { forgot: true, revoked };
+}
+
+/** `user whoami`. */
+export async function userWhoami(deps: Deps, input: { repo?: string }) {
+  const session = await openSession(deps, { repo: input.repo, command: "user whoami" });
+  const me = await call(deps, session, {
+    write: false,
+    idempotent: true,
+    build: (credential) =>
+      buildWhoamiRequest(session.accountTarget, { userAgent: session.userAgent, credential }),
+    parse: parseWhoamiResponse,
+  });
+  return {
+    repo: session.repo.name,
+    username: me.username,
+    email: me.email,
+    fullName: me.fullName,
+    organizations: me.organizations,
+  };
+}
+
+/** Reads a value from a flag, else a prompt, else fails naming the flag. */
+async function ask(deps: Deps, given: string | undefined, message: string, flag: string) {
+  if (given) return given;
+  if (!deps.isTerminal) {
+    throw new UsageError(`${flag} is needed and there is no terminal to ask for it`, {
+      hint: `Pass ${flag}`,
+    });
+  }
+  return (await deps.prompt.input(message)).trim();
+}
+
+/** `user register`: creates a hex.pm account. */
+export async function userRegister(
+  deps: Deps,
+  input: { repo?: string; username?: string; email?: string },
+): Promise<{ username: string; email: string }> {
+  const session = await openSession(deps, { repo: input.repo, command: "user register" });
+  const username = await ask(deps, input.username, "Username:", "--username");
+  const email = await ask(deps, input.email, "Email:", "--email");
+  let password = deps.env.HEXPUB_ACCOUNT_PASSWORD;
+  if (!password) {
+    if (!deps.isTerminal) {
+      throw new UsageError(
+        "the account password is needed and there is no terminal to ask for it",
+        {
+          hint: "Set HEXPUB_ACCOUNT_PASSWORD",
+        },
+      );
+    }
+    password = await deps.prompt.password("Account password:");
+    if (password !== await deps.prompt.password("Account password (confirm):")) {
+      throw new UsageError("the passwords do not match", { hint: "Run the command again" });
+    }
+  }
+  deps.out.info("Registering...");
+  const user = await call(deps, session, {
+    write: true,
+    idempotent: false,
+    anonymous: true,
+    build: () =>
+      buildCreateUserRequest(session.accountTarget, { username, email, password: password! }, {
+        userAgent: session.userAgent,
+      }),
+    parse: parseCreateUserResponse,
+  });
+  return { username: user.username, email: user.email ?? email };
+}
+
+/** The permissions of a new key: the given ones (validated before any request), else full API. */
+export function keyPermissions(given: string[], fallback: Permission[]): Permission[] {
+  return given.length > 0 ? parsePermissions(given) : fallback;
+}
+
+/** Key operations for the user (`org` undefined) or an organization. */
+export async function createKey(
+  deps: Deps,
+  session: Session,
+  input: { name: string; permissions: Permission[]; org?: string },
+): Promise<Key> {
+  return await call(deps, session, {
+    write: true,
+    idempotent: false,
+    build: (credential, otp) =>
+      buildCreateKeyRequest(session.accountTarget, {
+        name: input.name,
+        permissions: input.permissions,
+      }, { userAgent: session.userAgent, credential, otp, org: input.org }),
+    parse: parseCreateKeyResponse,
+  });
+}
+
+/** Lists keys (of the user, or of `org`). */
+export async function listKeys(deps: Deps, session: Session, org?: string): Promise<Key[]> {
+  return await call(deps, session, {
+    write: false,
+    idempotent: true,
+    build: (credential) =>
+      buildListKeysRequest(session.accountTarget, {
+        userAgent: session.userAgent,
+        credential,
+        org,
+      }),
+    parse: parseListKeysResponse,
+  });
+}
+
+/** Revokes one key by name; returns its name. */
+export async function revokeKey(
+  deps: Deps,
+  session: Session,
+  input: { name: string; org?: string },
+): Promise<string> {
+  await call(deps, session, {
+    write: true,
+    idempotent: true,
+    build: (credential, otp) =>
+      buildRevokeKeyRequest(session.accountTarget, input.name, {
+        userAgent: session.userAgent,
+        credential,
+        otp,
+        org: input.org,
+      }),
+    parse: parseRevokeKeyResponse,
+  });
+  return input.name;
+}
+
+/** Revokes every key (of the user, or of `org`). */
+export async function revokeAllKeys(deps: Deps, session: Session, org?: string): Promise<void> {
+  await call(deps, session, {
+    write: true,
+    idempotent: true,
+    build: (credential, otp) =>
+      buildRevokeAllKeysRequest(session.accountTarget, {
+        userAgent: session.userAgent,
+        credential,
+        otp,
+        org,
+      }),
+    parse: parseRevokeAllKeysResponse,
+  });
+}
+
+/** `user key generate`: the new key, with its secret (shown once). */
+export async function keyGenerate(
+  deps: Deps,
+  input: { repo?: string; name?: string; permissions: string[]; otp?: string },
+): Promise<Key> {
+  const permissions = keyPermissions(input.permissions, [{ domain: "api" }]);
+  const session = await openSession(deps, {
+    repo: input.repo,
+    otp: input.otp,
+    command: "user key generate",
+  });
+  return await createKey(deps, session, { name: input.name ?? deps.host.hostname, permissions });
+}
+
+/** `user key list`. */
+export async function keyList(deps: Deps, input: { repo?: string }): Promise<Key[]> {
+  return await listKeys(
+    deps,
+    await openSession(deps, { repo: input.repo, command: "user key list" }),
+  );
+}
+
+/** `user key fetch NAME`. */
+export async function keyFetch(deps: Deps, input: { repo?: string; name: string }): Promise<Key> {
+  const session = await openSession(deps, { repo: input.repo, command: "user key fetch" });
+  return await call(deps, session, {
+    write: false,
+    idempotent: true,
+    build: (credential) =>
+      buildGetKeyRequest(session.accountTarget, input.name, {
+        userAgent: session.userAgent,
+        credential,
+      }),
+    parse: parseGetKeyResponse,
+  });
+}
+
+/** `user key revoke NAME`. */
+export async function keyRevoke(
+  deps: Deps,
+  input: { repo?: string; name: string; otp?: string },
+): Promise<string> {
+  const session = await openSession(deps, {
+    repo: input.repo,
+    otp: input.otp,
+    command: "user key revoke",
+  });
+  return await revokeKey(deps, session, { name: input.name });
+}
+
+/** `user key revoke --all`. */
+export async function keyRevokeAll(
+  deps: Deps,
+  input: { repo?: string; otp?: string },
+): Promise<void> {
+  const session = await openSession(deps, {
+    repo: input.repo,
+    otp: input.otp,
+    command: "user key revoke",
+  });
+  await revokeAllKeys(deps, session);
+}
+
+/** `user reset_password account`: where that happens now. */
+export function accountPasswordHelp(): string[] {
+  return [
+    "hex.pm account passwords are reset on the website, not through the API:",
+    "  https://hex.pm/password/reset",
+    "hexpub logs in with OAuth (`hexpub user auth`) or an API key, so it never needs that password.",
+  ];
+}
+
+/** `user reset_password local`: re-encrypts the store under a new local password. */
+export async function resetLocalPassword(deps: Deps): Promise<void> {
+  const session = await openSession(deps, { command: "user reset_password" });
+  const store = await loadStore(deps, session.storePath);
+  if (!hasPassword(store)) {
+    throw new UsageError("no local password is set yet: nothing is stored", {
+      hint: "It is chosen the first time you run `hexpub user auth`",
+    });
+  }
+  if (!deps.env.HEXPUB_LOCAL_PASSWORD && !deps.isTerminal) {
+    throw new UsageError("the local password is needed and there is no terminal to ask for it", {
+      hint: "Set HEXPUB_LOCAL_PASSWORD (the current one) and HEXPUB_NEW_LOCAL_PASSWORD",
+    });
+  }
+  // changePassword checks the current password (WrongPasswordError) before anything changes.
+  const old = deps.env.HEXPUB_LOCAL_PASSWORD ?? await deps.prompt.password("Local password:");
+  let next = deps.env.HEXPUB_NEW_LOCAL_PASSWORD;
+  if (!next) {
+    if (!deps.isTerminal) {
+      throw new UsageError("the new local password is needed and there is no terminal", {
+        hint: "Set HEXPUB_NEW_LOCAL_PASSWORD (and HEXPUB_LOCAL_PASSWORD to the current one)",
+      });
+    }
+    next = await deps.prompt.password("New local password:");
+    if (next !== await deps.prompt.password("New local password (confirm):") || !next) {
+      throw new UsageError("the new passwords do not match or are empty", {
+        hint: "Run the command again",
+      });
+    }
+  }
+  await updateStore(
+    deps,
+    session.storePath,
+    async (s) => (await changePassword(s, old, next!)).store,
+  );
+}
