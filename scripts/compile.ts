@@ -22,15 +22,18 @@ export const TARGETS = [
 
 /**
  * What the compiled binary may do: read and write files (projects, outputs,
- * credentials), read env (HEX_* settings), run git/escript/rebar3/sh (versions,
- * scripts, docs) and nothing else. Network access is added when commands that
- * talk to Hex exist.
+ * credentials), read env (HEX_* settings), reach the network (the Hex API of
+ * whichever repository is configured, so no fixed host list), read the host
+ * name (default key names), run git/escript/rebar3/sh (versions, scripts,
+ * docs) and xdg-open/open/cmd (`user auth --browser`), and nothing else.
  */
 export const PERMISSIONS = [
   "--allow-read",
   "--allow-write",
   "--allow-env",
-  "--allow-run=git,escript,rebar3,sh",
+  "--allow-net",
+  "--allow-sys=hostname",
+  "--allow-run=git,escript,rebar3,sh,xdg-open,open,cmd",
   "--no-prompt",
 ];
 

@@ -51,6 +51,8 @@ export interface Session {
   clientId: string;
   /** A TOTP code given with --otp. */
   otp?: string;
+  /** Per-request time limit (HEX_HTTP_TIMEOUT seconds), or the default. */
+  timeoutMs?: number;
 }
 
 /** Refresh OAuth access tokens this long before they expire. */
@@ -102,7 +104,20 @@ export async function openSession(
     storePath: credentialsPath(deps.env, deps.host.platform),
     clientId: repo.oauthClientId ?? deps.env.HEXPUB_OAUTH_CLIENT_ID ?? REBAR3_OAUTH_CLIENT_ID,
     otp: options.otp ?? (deps.env.HEX_OTP?.trim() || undefined),
+    timeoutMs: httpTimeout(deps.env.HEX_HTTP_TIMEOUT),
   };
+}
+
+/** HEX_HTTP_TIMEOUT (seconds) as milliseconds; a value that is not a positive number is refused. */
+function httpTimeout(raw: string | undefined): number | undefined {
+  if (!raw?.trim()) return undefined;
+  const seconds = Number(raw);
+  if (!(seconds > 0)) {
+    throw new UsageError(`HEX_HTTP_TIMEOUT must be a positive number of seconds, got "${raw}"`, {
+      hint: "Set HEX_HTTP_TIMEOUT=60, or unset it",
+    });
+  }
+  return seconds * 1000;
 }
 
 /** Reads the local password: HEXPUB_LOCAL_PASSWORD, else a prompt, else a usage error. */
@@ -319,7 +334,7 @@ export async function call<T>(deps: Deps, session: Session, c: Call<T>): Promise
   let refreshed = false;
   for (let otpTries = 0;;) {
     const req = c.build(resolved?.credential, otp);
-    const res = await send(deps, req, { idempotent: c.idempotent });
+    const res = await send(deps, req, { idempotent: c.idempotent, timeoutMs: session.timeoutMs });
     try {
       return await c.parse(res, req);
     } catch (e) {
