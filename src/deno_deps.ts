@@ -195,8 +195,11 @@ export function denoDeps(): Deps {
         : Deno.build.os === "windows"
         ? ["cmd", ["/c", "start", "", url]]
         : ["xdg-open", [url]];
-      const res = await denoRun(cmd, args, { cwd });
-      return res.code === 0;
+      try {
+        return (await denoRun(cmd, args, { cwd })).code === 0;
+      } catch {
+        return false; // not allowed to run it, or no such program: the user opens the URL
+      }
     },
     host: {
       platform: Deno.build.os,

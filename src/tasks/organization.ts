@@ -11,13 +11,14 @@ import type { Key } from "../hex/key.ts";
 import { send } from "../hex/send.ts";
 import { buildTestAuthRequest, parseTestAuthResponse } from "../hex/user.ts";
 import {
+  getRepoKey,
   loadStore,
   removeRepo,
   repoNames,
   setRepoKey,
   updateStore,
 } from "../config/credential_store.ts";
-import { openSession, storeKey } from "./session.ts";
+import { openSession, storeKey, unlockStore } from "./session.ts";
 import { createKey, keyPermissions, listKeys, revokeAllKeys, revokeKey } from "./user.ts";
 
 /**
@@ -87,16 +88,35 @@ export async function orgDeauth(deps: Deps, input: { org: string }): Promise<str
   return input.org;
 }
 
-/** `organization list`: the organizations hexpub holds a key for. */
+/**
+ * A short fingerprint of a repository key, to tell keys apart without showing
+ * one: `SHA256:` and the first 16 bytes of its SHA-256, base64.
+ */
+export async function keyFingerprint(secret: string): Promise<string> {
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(secret)),
+  );
+  return `SHA256:${btoa(String.fromCharCode(...digest.subarray(0, 16))).replace(/=+$/, "")}`;
+}
+
+/** `organization list`: the organizations hexpub holds a key for, with the key's fingerprint. */
 export async function orgList(deps: Deps) {
   const session = await openSession(deps, { command: "organization list" });
   const store = await loadStore(deps, session.storePath);
-  return repoNames(store)
-    .filter((n) => n.startsWith("hexpm:") && store.repos[n].repoKey)
-    .map((n) => {
-      const org = n.slice("hexpm:".length);
-      return { name: org, url: `${session.repo.repoUrl}/repos/${org}` };
+  const names = repoNames(store).filter((n) => n.startsWith("hexpm:") && store.repos[n].repoKey);
+  if (names.length === 0) return [];
+  const skey = await unlockStore(deps, store);
+  const out = [];
+  for (const n of names) {
+    const org = n.slice("hexpm:".length);
+    const secret = await getRepoKey(store, skey, n);
+    out.push({
+      name: org,
+      url: `${session.repo.repoUrl}/repos/${org}`,
+      fingerprint: secret ? await keyFingerprint(secret) : undefined,
     });
+  }
+  return out;
 }
 
 /** `organization key hexpm:ORG generate`: default permission repository:ORG. */

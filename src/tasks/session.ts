@@ -19,7 +19,8 @@ import { HexApiError, TotpRequiredError } from "../hex/api_errors.ts";
 import { buildRefreshRequest, parseTokenResponse } from "../hex/oauth.ts";
 import { send } from "../hex/send.ts";
 import { userAgent } from "../hex/user_agent.ts";
-import { credentialsPath } from "../config/config_paths.ts";
+import { configDir, credentialsPath } from "../config/config_paths.ts";
+import { readHexpubRepos } from "../config/hexpub_config.ts";
 import {
   createKey,
   type CredentialStore,
@@ -80,9 +81,11 @@ export async function openSession(
   options: { repo?: string; otp?: string; command: string },
 ): Promise<Session> {
   const { project, global } = await rebarConfigs(deps);
+  const hexpubRepos = await readHexpubRepos(deps.fs, configDir(deps.env, deps.host.platform));
   const repos = resolveRepos({
     projectConfig: project?.terms,
     globalConfig: global?.terms,
+    hexpubRepos,
     env: deps.env,
     files: { project: project?.file, global: global?.file },
   });

@@ -70,15 +70,14 @@ export function renderKey(k: KeyView): string[] {
 export interface OrganizationView {
   name: string;
   url: string;
-  keyName?: string;
   fingerprint?: string;
 }
 
-/** `organization list`: Name, URL, Key, Public Key fingerprint. */
+/** `organization list`: Name, URL and the stored key's fingerprint. */
 export function renderOrganizations(orgs: OrganizationView[]): string[] {
   if (orgs.length === 0) return ["No organizations: run `hexpub organization auth hexpm:ORG`"];
   return renderTable(
-    ["Name", "URL", "Key", "Public Key"],
-    orgs.map((o) => [`hexpm:${o.name}`, o.url, o.keyName ?? "", o.fingerprint ?? ""]),
+    ["Name", "URL", "Key fingerprint"],
+    orgs.map((o) => [`hexpm:${o.name}`, o.url, o.fingerprint ?? ""]),
   );
 }

@@ -201,7 +201,7 @@ Deno.test("organization auth --key, list, key generate/list/revoke, deauth", asy
     assert.equal(auth.code, 0, auth.stderr);
     assert.match(auth.stdout, /Successfully authenticated to hexpm:acme/);
     const list = await runHexpub(["organization", "list"], { cwd, home, env });
-    assert.match(list.stdout, /hexpm:acme/);
+    assert.match(list.stdout, /hexpm:acme\s+\S+\/repos\/acme\s+SHA256:[A-Za-z0-9+/]{22}$/m);
 
     const uenv = { ...env, HEX_API_KEY: userKey.secret };
     const gen = await runHexpub(["organization", "key", "hexpm:acme", "generate", "-k", "deploy"], {
@@ -219,9 +219,16 @@ Deno.test("organization auth --key, list, key generate/list/revoke, deauth", asy
       env: uenv,
     });
     assert.equal(rev.code, 0, rev.stderr);
+    const all = await runHexpub(["organization", "key", "hexpm:acme", "revoke", "--all"], {
+      cwd,
+      home,
+      env: uenv,
+    });
+    assert.equal(all.code, 0, all.stderr);
+    assert.ok(fake.isKeyRevoked(orgKey));
     const de = await runHexpub(["organization", "deauth", "hexpm:acme"], { cwd, home, env });
     assert.match(de.stdout, /Successfully deauthorized hexpm:acme/);
-    for (const r of [auth, list, gen, keys, rev, de]) {
+    for (const r of [auth, list, gen, keys, rev, all, de]) {
       fake.assertNoSecretIn(r.stderr, "stderr");
     }
   });
