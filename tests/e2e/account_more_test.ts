@@ -6,7 +6,7 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { hexEnv, makeHome, runHexpub, withFakeHex } from "../support/e2e.ts";
+import { configDirOf, hexEnv, makeHome, runHexpub, withFakeHex } from "../support/e2e.ts";
 import { makeProject } from "../support/project.ts";
 
 async function setup() {
@@ -159,4 +159,47 @@ Deno.test("rebar3_hex users keep their credentials: the write key in hex.config 
     });
     assert.equal(wrong.code, 4, wrong.stderr);
   });
+});
+
+Deno.test("a denied or expired device login exits 4 and stores nothing", async () => {
+  for (const outcome of ["deny", "expire"] as const) {
+    await withFakeHex(async (fake, server) => {
+      fake.addUser({ username: "lee", twoFactor: true });
+      fake.autoApprove({ user: "lee", afterPolls: 1, outcome });
+      const { home, cwd } = await setup();
+      const env = { ...hexEnv(server), HEXPUB_LOCAL_PASSWORD: "pw" };
+      const r = await runHexpub(["user", "auth"], { cwd, home, env });
+      assert.equal(r.code, 4, r.stderr);
+      assert.match(r.stderr, outcome === "deny" ? /denied/ : /expired/);
+      assert.equal((await runHexpub(["user", "whoami"], { cwd, home, env })).code, 4);
+    }, { deviceInterval: 0 });
+  }
+});
+
+Deno.test("an access token about to expire is refreshed and the rotated refresh token kept", async () => {
+  await withFakeHex(async (fake, server) => {
+    fake.addUser({ username: "mia", twoFactor: true });
+    fake.autoApprove({ user: "mia", afterPolls: 1 });
+    const { home, cwd } = await setup();
+    const env = { ...hexEnv(server), HEXPUB_LOCAL_PASSWORD: "pw" };
+    assert.equal((await runHexpub(["user", "auth"], { cwd, home, env })).code, 0);
+    const file = join(configDirOf(home), "credentials.json");
+    const store = JSON.parse(await Deno.readTextFile(file));
+    const before = store.repos.hexpm.oauth;
+    // Within the 5-minute margin: the next call must refresh first.
+    store.repos.hexpm.oauth.expiresAt = Math.floor(Date.now() / 1000) + 120;
+    await Deno.writeTextFile(file, JSON.stringify(store));
+    const who = await runHexpub(["user", "whoami"], { cwd, home, env });
+    assert.equal(who.code, 0, who.stderr);
+    const refreshes = fake.requestsTo("POST", "/oauth/token").filter((r) =>
+      r.text.includes("refresh_token")
+    );
+    assert.equal(refreshes.length, 1);
+    const after = JSON.parse(await Deno.readTextFile(file)).repos.hexpm.oauth;
+    assert.notEqual(after.accessToken, before.accessToken);
+    assert.notDeepEqual(after.refreshToken, before.refreshToken, "rotated refresh token saved");
+    assert.ok(after.expiresAt > Math.floor(Date.now() / 1000) + 1000);
+    // The old access token was revoked by the refresh, the new one works.
+    assert.equal((await runHexpub(["user", "whoami"], { cwd, home, env })).code, 0);
+  }, { deviceInterval: 0 });
 });
