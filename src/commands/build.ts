@@ -6,6 +6,7 @@
 import { Command } from "@commander-js/extra-typings";
 import { UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
+import { printLines } from "./_shared.ts";
 import { displayPath } from "../project/consult.ts";
 import { build, type BuildInput } from "../tasks/build.ts";
 import { buildJson, renderBuild } from "../ui/render_build.ts";
@@ -58,8 +59,6 @@ Exit codes: 0 built, 1 invalid project or package, 2 bad arguments.`,
       };
       const result = await run(deps, input);
       if (opts.json) deps.out.print(buildJson(result));
-      else {for (const line of renderBuild(result, (p) => displayPath(deps, p))) {
-          deps.out.print(line);
-        }}
+      else printLines(deps, renderBuild(result, (p) => displayPath(deps, p)));
     });
 }

@@ -6,11 +6,10 @@
 import { Command } from "@commander-js/extra-typings";
 import { UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
+import { collect, printJson, printLines } from "./_shared.ts";
 import * as tasks from "../tasks/organization.ts";
-import { renderKeys, renderOrganizations } from "../ui/render_account.ts";
+import { renderCreatedKey, renderKeys, renderOrganizations } from "../ui/render_account.ts";
 import { keyName } from "./user.ts";
-
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 /**
  * An organization as given on the command line: `hexpm:acme` (rebar3_hex's
@@ -31,7 +30,7 @@ export function organizationCommand(deps: Deps, run: typeof tasks = tasks) {
   const org = new Command("organization").description(
     "Authenticate to organization repositories and manage their keys",
   );
-  const json = (v: unknown) => deps.out.print(JSON.stringify(v));
+  const json = (v: unknown) => printJson(deps, v);
 
   org.command("auth")
     .description("Store a repository key for hexpm:ORG: the given --key, or a new one")
@@ -63,7 +62,7 @@ export function organizationCommand(deps: Deps, run: typeof tasks = tasks) {
     .action(async (o) => {
       const orgs = await run.orgList(deps);
       if (o.json) json(orgs);
-      else for (const line of renderOrganizations(orgs)) deps.out.print(line);
+      else printLines(deps, renderOrganizations(orgs));
     });
 
   org.command("key")
@@ -91,14 +90,11 @@ export function organizationCommand(deps: Deps, run: typeof tasks = tasks) {
           otp: o.otp,
         });
         if (o.json) json(k);
-        else {
-          deps.out.print(`Key ${k.name} successfully created. Its secret, shown only this once:`);
-          deps.out.print(k.secret ?? "");
-        }
+        else printLines(deps, renderCreatedKey(k));
       } else if (action === "list") {
         const keys = await run.orgKeyList(deps, { org: orgName });
         if (o.json) json(keys);
-        else for (const line of renderKeys(keys)) deps.out.print(line);
+        else printLines(deps, renderKeys(keys));
       } else if (action === "revoke") {
         if (o.all) {
           await run.orgKeyRevokeAll(deps, { org: orgName, otp: o.otp });

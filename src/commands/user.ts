@@ -6,17 +6,16 @@
 import { Command } from "@commander-js/extra-typings";
 import { UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
+import { collect, printJson, printLines } from "./_shared.ts";
 import * as tasks from "../tasks/user.ts";
-import { renderKey, renderKeys, renderWhoami } from "../ui/render_account.ts";
-
-const collect = (value: string, previous: string[]) => [...previous, value];
+import { renderCreatedKey, renderKey, renderKeys, renderWhoami } from "../ui/render_account.ts";
 
 /** The `user` command tree; `run` holds the tasks (tests pass recorders). */
 export function userCommand(deps: Deps, run: typeof tasks = tasks) {
   const user = new Command("user").description(
     "Log in to Hex and manage your account and API keys",
   );
-  const json = (v: unknown) => deps.out.print(JSON.stringify(v));
+  const json = (v: unknown) => printJson(deps, v);
 
   user.command("auth")
     .description("Log in: the OAuth device flow, or store an API key with --key")
@@ -49,7 +48,7 @@ export function userCommand(deps: Deps, run: typeof tasks = tasks) {
     .action(async (o) => {
       const r = await run.userWhoami(deps, { repo: o.repo });
       if (o.json) json(r);
-      else for (const line of renderWhoami(r)) deps.out.print(line);
+      else printLines(deps, renderWhoami(r));
     });
 
   user.command("register")
@@ -96,10 +95,7 @@ export function userCommand(deps: Deps, run: typeof tasks = tasks) {
         otp: o.otp,
       });
       if (o.json) json(k);
-      else {
-        deps.out.print(`Key ${k.name} successfully created. Its secret, shown only this once:`);
-        deps.out.print(k.secret ?? "");
-      }
+      else printLines(deps, renderCreatedKey(k));
     });
   key.command("list")
     .description("List your API keys")
@@ -108,7 +104,7 @@ export function userCommand(deps: Deps, run: typeof tasks = tasks) {
     .action(async (o) => {
       const keys = await run.keyList(deps, { repo: o.repo });
       if (o.json) json(keys);
-      else for (const line of renderKeys(keys)) deps.out.print(line);
+      else printLines(deps, renderKeys(keys));
     });
   key.command("fetch")
     .description("Show one API key")
@@ -119,7 +115,7 @@ export function userCommand(deps: Deps, run: typeof tasks = tasks) {
     .action(async (name, o) => {
       const k = await run.keyFetch(deps, { repo: o.repo, name: keyName(name, o.keyName) });
       if (o.json) json(k);
-      else for (const line of renderKey(k)) deps.out.print(line);
+      else printLines(deps, renderKey(k));
     });
   key.command("revoke")
     .description("Revoke an API key (KEY_NAME or --key-name), or all of them with --all")
@@ -149,7 +145,7 @@ export function userCommand(deps: Deps, run: typeof tasks = tasks) {
     .argument("<which>", "local or account")
     .action(async (which) => {
       if (which === "account") {
-        for (const line of run.accountPasswordHelp()) deps.out.print(line);
+        printLines(deps, run.accountPasswordHelp());
         return;
       }
       if (which !== "local") {

@@ -42,6 +42,11 @@ export interface KeyView {
 const perms = (k: KeyView) =>
   k.permissions.map((p) => (p.resource ? `${p.domain}:${p.resource}` : p.domain)).join(" ");
 
+/** A new key: its name, then its secret alone on a line (shown only this once). */
+export function renderCreatedKey(k: { name: string; secret?: string }): string[] {
+  return [`Key ${k.name} successfully created. Its secret, shown only this once:`, k.secret ?? ""];
+}
+
 /** `key list`: Name, Permissions, Created. */
 export function renderKeys(keys: KeyView[]): string[] {
   if (keys.length === 0) return ["No keys"];
