@@ -150,6 +150,19 @@ export function denoOutput(color: boolean): Output {
   };
 }
 
+/** Asks on stderr (stdout stays clean for --json) and reads one line from stdin. */
+async function readLine(message: string): Promise<string> {
+  Deno.stderr.writeSync(new TextEncoder().encode(message));
+  const bytes: number[] = [];
+  const one = new Uint8Array(1);
+  while (true) {
+    const n = await Deno.stdin.read(one);
+    if (n === null || one[0] === 0x0a) break;
+    if (one[0] !== 0x0d) bytes.push(one[0]);
+  }
+  return new TextDecoder().decode(new Uint8Array(bytes));
+}
+
 /** Runs a prompt, turning the user's Ctrl-C into a CancelledError (exit 130). */
 async function cancellable<T>(ask: () => Promise<T>): Promise<T> {
   try {
@@ -218,7 +231,7 @@ export function denoDeps(): Deps {
           throw e;
         }
       },
-      input: (message) => Promise.resolve(prompt(`${message} `) ?? ""),
+      input: (message) => readLine(`${message} `),
       password: (message) =>
         cancellable(async () => {
           const { default: password } = await import("@inquirer/password");

@@ -22,10 +22,6 @@ export function userCommand(deps: Deps, run: typeof tasks = tasks) {
     .option("-r, --repo <repo>", "repository (default hexpm)")
     .option("-b, --browser", "open the verification URL in a browser", false)
     .option("--key <key>", "store this API key (from the dashboard) instead of logging in")
-    .option(
-      "--otp <code>",
-      "TOTP code for the previous session's revocation, if asked (or HEX_OTP)",
-    )
     .option("--json", "print the result as JSON", false)
     .action(async (o) => {
       const r = await run.userAuth(deps, { repo: o.repo, browser: o.browser, key: o.key });

@@ -470,9 +470,14 @@ export function selectRepo(
   const apiKey = readSetting("apiKey", inputs);
   const apiUrl = readSetting("apiUrl", inputs);
   const clientId = readSetting("oauthClientId", inputs);
+  // HEX_API_KEY is a hex.pm key unless HEX_API_URL says where it goes: send it to
+  // hex.pm and its organizations at hex.pm's API, or to an explicitly given API
+  // URL, never to another host a rebar.config names.
+  const family = repo.name === HEXPM || repo.parent === HEXPM;
+  const keyApplies = apiUrl !== undefined || (family && repo.apiUrl === HEXPM_API_URL);
   const selected: RepoConfig = {
     ...repo,
-    ...(apiKey ? { apiKey: apiKey.value } : {}),
+    ...(apiKey && keyApplies ? { apiKey: apiKey.value } : {}),
     ...(apiUrl ? { apiUrl: apiUrl.value } : {}),
     ...(clientId ? { oauthClientId: clientId.value } : {}),
   };

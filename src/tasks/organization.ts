@@ -18,7 +18,7 @@ import {
   setRepoKey,
   updateStore,
 } from "../config/credential_store.ts";
-import { openSession, storeKey, unlockStore } from "./session.ts";
+import { openSession, storeEntry, storeKey, unlockStore } from "./session.ts";
 import { createKey, keyPermissions, listKeys, revokeAllKeys, revokeKey } from "./user.ts";
 
 /**
@@ -70,7 +70,7 @@ export async function orgAuth(
   await updateStore(
     deps,
     session.storePath,
-    (s) => setRepoKey(s, skey, `hexpm:${input.org}`, secret),
+    (s) => setRepoKey(s, skey, session.entry, secret),
   );
   return { org: input.org, keyName };
 }
@@ -81,7 +81,7 @@ export async function orgDeauth(deps: Deps, input: { org: string }): Promise<str
     repo: `hexpm:${input.org}`,
     command: "organization deauth",
   });
-  const name = `hexpm:${input.org}`;
+  const name = session.entry;
   const store = await loadStore(deps, session.storePath);
   if (!store.repos[name]) return undefined;
   await updateStore(deps, session.storePath, (s) => removeRepo(s, name));
@@ -103,12 +103,18 @@ export async function keyFingerprint(secret: string): Promise<string> {
 export async function orgList(deps: Deps) {
   const session = await openSession(deps, { command: "organization list" });
   const store = await loadStore(deps, session.storePath);
-  const names = repoNames(store).filter((n) => n.startsWith("hexpm:") && store.repos[n].repoKey);
+  // Entries for organizations of the hexpm repository at the API in use.
+  const orgOf = (n: string) => /^hexpm:([a-z0-9_]+)/.exec(n)?.[1];
+  const names = repoNames(store).filter((n) => {
+    const org = orgOf(n);
+    return org !== undefined && store.repos[n].repoKey &&
+      n === storeEntry(`hexpm:${org}`, session.repo.apiUrl);
+  });
   if (names.length === 0) return [];
   const skey = await unlockStore(deps, store);
   const out = [];
   for (const n of names) {
-    const org = n.slice("hexpm:".length);
+    const org = orgOf(n)!;
     const secret = await getRepoKey(store, skey, n);
     out.push({
       name: org,

@@ -38,7 +38,7 @@ import {
 import { decryptLegacyWriteKey, readRebar3HexConfig } from "../config/rebar3_credentials.ts";
 import { rebar3HexConfigPath } from "../config/config_paths.ts";
 import { type RepoConfig, resolveRepos, selectRepo } from "../config/repos.ts";
-import { REBAR3_OAUTH_CLIENT_ID } from "../config/settings.ts";
+import { HEXPM_API_URL, REBAR3_OAUTH_CLIENT_ID } from "../config/settings.ts";
 import { consultFile } from "../project/consult.ts";
 
 /** A selected repository and how to reach it. */
@@ -49,6 +49,13 @@ export interface Session {
   accountTarget: ApiTarget;
   userAgent: string;
   storePath: string;
+  /**
+   * Store entry of the selected repository, and of the account it belongs to
+   * (its parent for `hexpm:ORG`). Entries are keyed by repository and API URL,
+   * so a credential is only ever sent to the API it was obtained from.
+   */
+  entry: string;
+  accountEntry: string;
   clientId: string;
   /** A TOTP code given with --otp. */
   otp?: string;
@@ -105,10 +112,21 @@ export async function openSession(
       ci: !!deps.env.CI && deps.env.CI !== "false",
     }),
     storePath: credentialsPath(deps.env, deps.host.platform),
+    entry: storeEntry(repo.name, repo.apiUrl),
+    accountEntry: storeEntry(accountRepo.name, accountRepo.apiUrl),
     clientId: repo.oauthClientId ?? deps.env.HEXPUB_OAUTH_CLIENT_ID ?? REBAR3_OAUTH_CLIENT_ID,
     otp: options.otp ?? (deps.env.HEX_OTP?.trim() || undefined),
     timeoutMs: httpTimeout(deps.env.HEX_HTTP_TIMEOUT),
   };
+}
+
+/**
+ * The store entry name of a repository at an API URL: the plain name for
+ * hex.pm's own API, else `NAME@URL`. A project's rebar.config that points
+ * `hexpm` elsewhere therefore finds no stored hex.pm credentials to send there.
+ */
+export function storeEntry(name: string, apiUrl: string): string {
+  return apiUrl === HEXPM_API_URL ? name : `${name}@${apiUrl}`;
 }
 
 /** HEX_HTTP_TIMEOUT (seconds) as milliseconds; a value that is not a positive number is refused. */
@@ -137,20 +155,29 @@ async function askPassword(deps: Deps, message: string): Promise<string> {
 
 /**
  * Opens the store with the local password: three tries at a terminal, one with
- * HEXPUB_LOCAL_PASSWORD.
+ * HEXPUB_LOCAL_PASSWORD. Returns the key and the password that opened it.
  *
  * @throws {WrongPasswordError} After the last wrong try.
  */
-export async function unlockStore(deps: Deps, store: CredentialStore): Promise<StoreKey> {
+export async function unlockWithPassword(
+  deps: Deps,
+  store: CredentialStore,
+): Promise<{ key: StoreKey; password: string }> {
   const tries = deps.env.HEXPUB_LOCAL_PASSWORD ? 1 : 3;
   for (let i = 1;; i++) {
+    const password = await askPassword(deps, "Local password:");
     try {
-      return await unlock(store, await askPassword(deps, "Local password:"));
+      return { key: await unlock(store, password), password };
     } catch (e) {
       if (!(e instanceof WrongPasswordError) || i >= tries) throw e;
       deps.out.info("Sorry, try again.");
     }
   }
+}
+
+/** Opens the store with the local password (see `unlockWithPassword`). */
+export async function unlockStore(deps: Deps, store: CredentialStore): Promise<StoreKey> {
+  return (await unlockWithPassword(deps, store)).key;
 }
 
 /** The store's key: unlocked, or (for an empty store) created from a new password, confirmed. */
@@ -199,10 +226,10 @@ export async function resolveCredential(
 ): Promise<ResolvedCredential> {
   const { repo } = session;
   if (repo.apiKey) return { credential: { kind: "key", secret: repo.apiKey }, source: "api key" };
-  const names = [repo.name, ...(repo.parent ? [repo.parent] : [])];
+  const entries = [...new Set([session.entry, session.accountEntry])];
 
   const store = await loadStore(deps, session.storePath);
-  for (const name of names) {
+  for (const name of entries) {
     const entry = store.repos[name];
     if (!entry) continue;
     if (entry.apiKey) {
@@ -212,14 +239,9 @@ export async function resolveCredential(
     const access = getAccessToken(store, name);
     if (access) {
       const fresh = access.expiresAt - deps.now() / 1000 > REFRESH_MARGIN_S;
-      if (fresh && !options.forceRefresh) {
-        return {
-          credential: { kind: "oauth", accessToken: access.accessToken },
-          source: "oauth",
-          oauthRepo: name,
-        };
-      }
-      const token = await refresh(deps, session, store, name);
+      const token = fresh && !options.forceRefresh
+        ? access.accessToken
+        : await refresh(deps, session, name, access.accessToken);
       return {
         credential: { kind: "oauth", accessToken: token },
         source: "oauth",
@@ -228,6 +250,18 @@ export async function resolveCredential(
     }
   }
 
+  // rebar3's own credentials are hex.pm's: use them only for hex.pm (and its
+  // organizations) at hex.pm's API, never for a host some rebar.config names.
+  const hexpmFamily = repo.name === "hexpm" || repo.parent === "hexpm";
+  // hex.pm's API, or the one HEX_API_URL explicitly names (as rebar3 allows).
+  const trusted = [
+    HEXPM_API_URL,
+    (deps.env.HEX_API_URL || deps.env.HEX_API || "").replace(/\/+$/, ""),
+  ];
+  const atHexpm = trusted.includes(session.target.apiUrl) &&
+    trusted.includes(session.accountTarget.apiUrl);
+  if (!hexpmFamily || !atHexpm) throw needAuth(session);
+  const names = [repo.name, ...(repo.parent ? [repo.parent] : [])];
   const legacyPath = rebar3HexConfigPath(deps.env, deps.host.platform);
   const legacy = legacyPath ? await readRebar3HexConfig(deps.fs, legacyPath) : undefined;
   for (const name of names) {
@@ -252,53 +286,92 @@ export async function resolveCredential(
     }
   }
   const oauth = legacy?.oauth;
-  if (oauth?.accessToken && (oauth.expiresAt ?? 0) - deps.now() / 1000 > REFRESH_MARGIN_S) {
-    return {
-      credential: { kind: "oauth", accessToken: oauth.accessToken },
-      source: "rebar3 oauth",
-    };
+  if (oauth?.accessToken) {
+    if ((oauth.expiresAt ?? 0) - deps.now() / 1000 > REFRESH_MARGIN_S) {
+      return {
+        credential: { kind: "oauth", accessToken: oauth.accessToken },
+        source: "rebar3 oauth",
+      };
+    }
+    // Refreshing it would rotate rebar3's refresh token and break rebar3's copy.
+    throw new AuthError("rebar3's hex.pm login has expired", {
+      hint: "Run `hexpub user auth` (or `rebar3 hex user auth` for rebar3)",
+    });
   }
   throw needAuth(session);
 }
 
-/** Refreshes the stored OAuth tokens of `name`, persisting the rotated refresh token. */
+/**
+ * Refreshes the stored OAuth tokens of `name` under the store lock: when another
+ * run refreshed them meanwhile (the access token is no longer `stale`), its
+ * token is used instead of refreshing again with a rotated-away refresh token.
+ */
 async function refresh(
   deps: Deps,
   session: Session,
-  store: CredentialStore,
   name: string,
+  stale: string,
 ): Promise<string> {
-  const key = await unlockStore(deps, store);
-  const tokens = await getOAuth(store, key, name);
-  if (!tokens?.refreshToken) {
-    throw new AuthError(`the login to ${name} has expired`, { hint: "Run `hexpub user auth`" });
-  }
-  const req = buildRefreshRequest(session.accountTarget.apiUrl, {
-    clientId: tokens.clientId,
-    refreshToken: tokens.refreshToken,
-    userAgent: session.userAgent,
-  });
-  let fresh;
-  try {
-    fresh = await parseTokenResponse(await send(deps, req, { idempotent: false }), req);
-  } catch (e) {
-    if (e instanceof HexApiError && e.status < 500) {
-      throw new AuthError(`the login to ${name} has expired or was revoked`, {
-        hint: "Run `hexpub user auth` to log in again",
-        cause: e,
-      });
+  const key = await unlockStore(deps, await loadStore(deps, session.storePath));
+  let token = "";
+  await updateStore(deps, session.storePath, async (current) => {
+    const now = getAccessToken(current, name);
+    if (now && now.accessToken !== stale && now.expiresAt - deps.now() / 1000 > REFRESH_MARGIN_S) {
+      token = now.accessToken;
+      return current;
     }
-    throw e;
-  }
-  await updateStore(deps, session.storePath, (s) =>
-    setOAuth(s, key, name, {
+    const tokens = await getOAuth(current, key, name);
+    if (!tokens?.refreshToken) {
+      throw new AuthError(`the login to ${name} has expired`, { hint: "Run `hexpub user auth`" });
+    }
+    const req = buildRefreshRequest(session.accountTarget.apiUrl, {
+      clientId: tokens.clientId,
+      refreshToken: tokens.refreshToken,
+      userAgent: session.userAgent,
+    });
+    let fresh;
+    try {
+      fresh = await parseTokenResponse(
+        await send(deps, req, { idempotent: false, timeoutMs: session.timeoutMs }),
+        req,
+      );
+    } catch (e) {
+      redact(e, [tokens.refreshToken]);
+      if (e instanceof HexApiError && e.status < 500) {
+        throw new AuthError(`the login to ${name} has expired or was revoked`, {
+          hint: "Run `hexpub user auth` to log in again",
+          cause: e,
+        });
+      }
+      throw e;
+    }
+    token = fresh.accessToken;
+    return await setOAuth(current, key, name, {
       accessToken: fresh.accessToken,
       expiresAt: Math.floor(deps.now() / 1000) + fresh.expiresIn,
       refreshToken: fresh.refreshToken ?? tokens.refreshToken,
       scope: fresh.scope || tokens.scope,
       clientId: tokens.clientId,
-    }));
-  return fresh.accessToken;
+    });
+  });
+  return token;
+}
+
+/**
+ * Removes secrets that travelled in a request body (refresh tokens, device
+ * codes, passwords) from an error the server may have echoed them into.
+ */
+export function redact(e: unknown, secrets: (string | undefined)[]): void {
+  if (!(e instanceof Error)) return;
+  const scrub = (text: string): string => {
+    let out = text;
+    for (const s of secrets) if (s && s.length >= 4) out = out.replaceAll(s, "[REDACTED]");
+    return out;
+  };
+  e.message = scrub(e.message);
+  if (e instanceof HexApiError) {
+    Object.defineProperty(e, "serverMessage", { value: scrub(e.serverMessage) });
+  }
 }
 
 /** Asks for a TOTP code, or explains how to give one without a terminal. */
@@ -325,6 +398,8 @@ export interface Call<T> {
   parse(res: Response, req: Request): Promise<T>;
   /** Calls that need no credential at all. */
   anonymous?: boolean;
+  /** Secrets sent in the body, kept out of any error. */
+  secrets?: string[];
 }
 
 /**
@@ -341,6 +416,7 @@ export async function call<T>(deps: Deps, session: Session, c: Call<T>): Promise
     try {
       return await c.parse(res, req);
     } catch (e) {
+      redact(e, c.secrets ?? []);
       if (e instanceof TotpRequiredError && resolved?.credential.kind === "oauth") {
         if (++otpTries > 3) throw e;
         otp = await askOtp(deps, e.reason);

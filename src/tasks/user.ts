@@ -52,7 +52,14 @@ import {
   setUsername,
   updateStore,
 } from "../config/credential_store.ts";
-import { call, openSession, type Session, storeKey } from "./session.ts";
+import {
+  call,
+  openSession,
+  redact,
+  type Session,
+  storeKey,
+  unlockWithPassword,
+} from "./session.ts";
 
 /** Who a login is for. */
 export interface AuthResult {
@@ -72,10 +79,12 @@ async function whoamiWith(deps: Deps, session: Session, credential: Credential) 
   return await parseWhoamiResponse(await send(deps, req, { idempotent: true }), req);
 }
 
-/** Revokes the stored OAuth session of `repo` on the server (best effort). */
-async function revokeStored(deps: Deps, session: Session, repo: string): Promise<boolean> {
-  const store = await loadStore(deps, session.storePath);
-  const access = getAccessToken(store, repo);
+/** Revokes an OAuth session on the server (best effort). */
+async function revokeSession(
+  deps: Deps,
+  session: Session,
+  access: { accessToken: string; clientId: string } | undefined,
+): Promise<boolean> {
   if (!access) return false;
   const req = buildRevokeRequest(session.accountTarget.apiUrl, {
     clientId: access.clientId,
@@ -101,10 +110,12 @@ export async function userAuth(
   input: { repo?: string; browser: boolean; key?: string },
 ): Promise<AuthResult> {
   const session = await openSession(deps, { repo: input.repo, command: "user auth" });
-  const name = session.repo.parent ?? session.repo.name;
+  const name = session.accountEntry;
   const store = await loadStore(deps, session.storePath);
   // Ask for the local password before anything else, not after the browser step.
   const key = await storeKey(deps, store);
+  // The session this login replaces: revoked once the new credential is stored.
+  const previous = getAccessToken(store, name);
 
   if (input.key !== undefined) {
     const secret = input.key.trim();
@@ -126,16 +137,16 @@ export async function userAuth(
     const me = await whoamiWith(deps, session, credential);
     await updateStore(deps, session.storePath, async (s) =>
       setUsername(
-        await setApiKey(s, key, name, secret, {
+        await setApiKey(removeRepo(s, name), key, name, secret, {
           name: check.kind === "key" ? check.name : undefined,
         }),
         name,
         me.username,
       ));
-    return { repo: name, username: me.username, email: me.email, method: "api key" };
+    await revokeSession(deps, session, previous);
+    return { repo: session.repo.name, username: me.username, email: me.email, method: "api key" };
   }
 
-  await revokeStored(deps, session, name);
   const daReq = buildDeviceAuthorizationRequest(session.accountTarget.apiUrl, {
     clientId: session.clientId,
     scope: DEFAULT_OAUTH_SCOPE,
@@ -143,19 +154,21 @@ export async function userAuth(
     userAgent: session.userAgent,
   });
   const device = await parseDeviceAuthorization(
-    await send(deps, daReq, { idempotent: false }),
+    await send(deps, daReq, { idempotent: false, timeoutMs: session.timeoutMs }),
     daReq,
   );
+  const url = verificationUrl(device.verificationUriComplete ?? device.verificationUri, session);
   deps.out.info("Open this URL in your browser to authenticate:");
-  deps.out.info(`  ${device.verificationUriComplete ?? device.verificationUri}`);
-  deps.out.info(`Enter code: ${device.userCode}`);
+  deps.out.info(`  ${url}`);
+  deps.out.info(`Enter code: ${printable(device.userCode)}`);
   if (input.browser) {
-    const opened = await deps.openUrl(device.verificationUriComplete ?? device.verificationUri);
+    const opened = await deps.openUrl(url);
     if (!opened) deps.out.info("(could not open a browser: open the URL yourself)");
   }
   deps.out.info("Waiting for authentication...");
 
-  let interval = device.interval;
+  // At least a second between polls, whatever the server says.
+  let interval = Math.max(device.interval, 1);
   const deadline = deps.now() + device.expiresIn * 1000;
   while (true) {
     await deps.sleep(interval * 1000);
@@ -169,7 +182,15 @@ export async function userAuth(
       deviceCode: device.deviceCode,
       userAgent: session.userAgent,
     });
-    const poll = await parseTokenPoll(await send(deps, req, { idempotent: false }), req);
+    // Polling again is harmless (a repeat poll only reissues the token), so
+    // transient failures are retried instead of ending a 10-minute login.
+    const poll = await parseTokenPoll(
+      await send(deps, req, { idempotent: true, timeoutMs: session.timeoutMs }),
+      req,
+    ).catch((e) => {
+      redact(e, [device.deviceCode]);
+      throw e;
+    });
     if (poll.kind === "pending") continue;
     if (poll.kind === "slow_down") {
       interval += SLOW_DOWN_INCREMENT_S;
@@ -189,7 +210,7 @@ export async function userAuth(
     const me = await whoamiWith(deps, session, { kind: "oauth", accessToken: tokens.accessToken });
     await updateStore(deps, session.storePath, async (s) =>
       setUsername(
-        await setOAuth(s, key, name, {
+        await setOAuth(removeRepo(s, name), key, name, {
           accessToken: tokens.accessToken,
           expiresAt: Math.floor(deps.now() / 1000) + tokens.expiresIn,
           refreshToken: tokens.refreshToken,
@@ -199,8 +220,9 @@ export async function userAuth(
         name,
         me.username,
       ));
+    await revokeSession(deps, session, previous);
     return {
-      repo: name,
+      repo: session.repo.name,
       username: me.username,
       email: me.email,
       method: "oauth",
@@ -209,16 +231,42 @@ export async function userAuth(
   }
 }
 
+/** Drops control characters, so server text cannot drive the terminal. */
+function printable(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, "");
+}
+
+/**
+ * The verification URL, only if it is safe to print and to hand to a browser:
+ * https (or http on loopback), no control characters.
+ */
+function verificationUrl(raw: string, session: Session): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  const loopback = !!url && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+  if (!url || (url.protocol !== "https:" && !(url.protocol === "http:" && loopback))) {
+    throw new AuthError("the server sent an unusable verification URL", {
+      hint: `Check the API URL in use (${session.accountTarget.apiUrl})`,
+    });
+  }
+  return printable(url.href);
+}
+
 /** `user deauth`: revokes the OAuth session on the server, then forgets the repo locally. */
 export async function userDeauth(
   deps: Deps,
   input: { repo?: string },
 ): Promise<{ forgot: boolean; revoked: boolean }> {
   const session = await openSession(deps, { repo: input.repo, command: "user deauth" });
-  const name = session.repo.parent ?? session.repo.name;
+  const name = session.accountEntry;
   const store = await loadStore(deps, session.storePath);
   if (!store.repos[name]) return { forgot: false, revoked: false };
-  const revoked = await revokeStored(deps, session, name);
+  const revoked = await revokeSession(deps, session, getAccessToken(store, name));
   await updateStore(deps, session.storePath, (s) => removeRepo(s, name));
   return { forgot: true, revoked };
 }
@@ -286,6 +334,7 @@ export async function userRegister(
         userAgent: session.userAgent,
       }),
     parse: parseCreateUserResponse,
+    secrets: [password!],
   });
   return { username: user.username, email: user.email ?? email };
 }
@@ -451,8 +500,8 @@ export async function resetLocalPassword(deps: Deps): Promise<void> {
       hint: "Set HEXPUB_LOCAL_PASSWORD (the current one) and HEXPUB_NEW_LOCAL_PASSWORD",
     });
   }
-  // changePassword checks the current password (WrongPasswordError) before anything changes.
-  const old = deps.env.HEXPUB_LOCAL_PASSWORD ?? await deps.prompt.password("Local password:");
+  // The current password: three tries at a terminal, checked before anything changes.
+  const { password: old } = await unlockWithPassword(deps, store);
   let next = deps.env.HEXPUB_NEW_LOCAL_PASSWORD;
   if (!next) {
     if (!deps.isTerminal) {

@@ -144,6 +144,7 @@ Deno.test("rebar3_hex users keep their credentials: the write key in hex.config 
     const target = join(home, ".config", "rebar3", "hex.config");
     await Deno.copyFile(fixture, target);
     const before = await Deno.readFile(target);
+    // rebar3's credentials are hex.pm's: used at hex.pm, or where HEX_API_URL points.
     const r = await runHexpub(["user", "key", "generate", "-k", "from-rebar3", "--json"], {
       cwd,
       home,
@@ -184,22 +185,70 @@ Deno.test("an access token about to expire is refreshed and the rotated refresh 
     const env = { ...hexEnv(server), HEXPUB_LOCAL_PASSWORD: "pw" };
     assert.equal((await runHexpub(["user", "auth"], { cwd, home, env })).code, 0);
     const file = join(configDirOf(home), "credentials.json");
-    const store = JSON.parse(await Deno.readTextFile(file));
-    const before = store.repos.hexpm.oauth;
-    // Within the 5-minute margin: the next call must refresh first.
-    store.repos.hexpm.oauth.expiresAt = Math.floor(Date.now() / 1000) + 120;
-    await Deno.writeTextFile(file, JSON.stringify(store));
-    const who = await runHexpub(["user", "whoami"], { cwd, home, env });
-    assert.equal(who.code, 0, who.stderr);
-    const refreshes = fake.requestsTo("POST", "/oauth/token").filter((r) =>
-      r.text.includes("refresh_token")
-    );
-    assert.equal(refreshes.length, 1);
-    const after = JSON.parse(await Deno.readTextFile(file)).repos.hexpm.oauth;
-    assert.notEqual(after.accessToken, before.accessToken);
-    assert.notDeepEqual(after.refreshToken, before.refreshToken, "rotated refresh token saved");
-    assert.ok(after.expiresAt > Math.floor(Date.now() / 1000) + 1000);
-    // The old access token was revoked by the refresh, the new one works.
+    const expireSoon = async () => {
+      const store = JSON.parse(await Deno.readTextFile(file));
+      const [name] = Object.keys(store.repos);
+      // Within the 5-minute margin: the next call must refresh first.
+      store.repos[name].oauth.expiresAt = Math.floor(Date.now() / 1000) + 120;
+      await Deno.writeTextFile(file, JSON.stringify(store));
+      return store.repos[name].oauth.accessToken as string;
+    };
+    const refreshes = () =>
+      fake.requestsTo("POST", "/oauth/token").filter((r) => r.text.includes("refresh_token"));
+    const first = await expireSoon();
     assert.equal((await runHexpub(["user", "whoami"], { cwd, home, env })).code, 0);
+    assert.equal(refreshes().length, 1);
+    // The server revoked the old refresh token: a second refresh only works if
+    // the rotated one was saved.
+    const second = await expireSoon();
+    assert.notEqual(second, first);
+    const again = await runHexpub(["user", "whoami"], { cwd, home, env });
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(refreshes().length, 2);
+    assert.equal(refreshes()[1].status, 200);
+  }, { deviceInterval: 0 });
+});
+
+Deno.test("concurrent runs that all need a refresh all succeed", async () => {
+  await withFakeHex(async (fake, server) => {
+    fake.addUser({ username: "noa", twoFactor: true });
+    fake.autoApprove({ user: "noa", afterPolls: 1 });
+    const { home, cwd } = await setup();
+    const env = { ...hexEnv(server), HEXPUB_LOCAL_PASSWORD: "pw" };
+    assert.equal((await runHexpub(["user", "auth"], { cwd, home, env })).code, 0);
+    const file = join(configDirOf(home), "credentials.json");
+    const store = JSON.parse(await Deno.readTextFile(file));
+    const [name] = Object.keys(store.repos);
+    store.repos[name].oauth.expiresAt = Math.floor(Date.now() / 1000) + 120;
+    await Deno.writeTextFile(file, JSON.stringify(store));
+    const runs = await Promise.all(
+      [1, 2, 3].map(() => runHexpub(["user", "whoami"], { cwd, home, env })),
+    );
+    assert.deepEqual(runs.map((r) => r.code), [0, 0, 0], runs.map((r) => r.stderr).join("\n"));
+  }, { deviceInterval: 0 });
+});
+
+Deno.test("a new login replaces the old credential; a failed one leaves the old session working", async () => {
+  await withFakeHex(async (fake, server) => {
+    fake.addUser({ username: "alice" });
+    fake.addUser({ username: "carol", twoFactor: true });
+    const aliceKey = fake.addKey({ owner: "alice" });
+    const { home, cwd } = await setup();
+    const env = { ...hexEnv(server), HEXPUB_LOCAL_PASSWORD: "pw" };
+    assert.equal(
+      (await runHexpub(["user", "auth", "--key", aliceKey.secret], { cwd, home, env })).code,
+      0,
+    );
+    fake.autoApprove({ user: "carol", afterPolls: 1 });
+    assert.equal((await runHexpub(["user", "auth"], { cwd, home, env })).code, 0);
+    const who = await runHexpub(["user", "whoami", "--json"], { cwd, home, env });
+    assert.equal(JSON.parse(who.stdout).username, "carol", "the OAuth login replaced the key");
+
+    fake.autoApprove({ user: "carol", afterPolls: 1, outcome: "deny" });
+    const denied = await runHexpub(["user", "auth"], { cwd, home, env });
+    assert.equal(denied.code, 4);
+    const still = await runHexpub(["user", "whoami", "--json"], { cwd, home, env });
+    assert.equal(still.code, 0, still.stderr);
+    assert.equal(JSON.parse(still.stdout).username, "carol", "the earlier session was kept");
   }, { deviceInterval: 0 });
 });

@@ -21,10 +21,18 @@ Deno.test("-r picks a repository from hexpub's config.json or the project's reba
     const mine = await runHexpub(["user", "whoami", "-r", "mine"], { cwd, home });
     assert.equal(mine.code, 0, mine.stderr);
     assert.match(mine.stdout, /^mine\s+kim/m);
-    const corp = await runHexpub(["user", "whoami", "-r", "corp"], {
+    // HEX_API_KEY is a hex.pm key: not sent to a custom repository on another API...
+    const corpNoKey = await runHexpub(["user", "whoami", "-r", "corp"], {
       cwd,
       home,
       env: { HEX_API_KEY: key.secret },
+    });
+    assert.equal(corpNoKey.code, 4, corpNoKey.stderr);
+    // ...unless HEX_API_URL says that API is where it goes.
+    const corp = await runHexpub(["user", "whoami", "-r", "corp"], {
+      cwd,
+      home,
+      env: { HEX_API_KEY: key.secret, HEX_API_URL: server.url },
     });
     assert.equal(corp.code, 0, corp.stderr);
     assert.match(corp.stdout, /^corp\s+kim/m);
@@ -35,5 +43,46 @@ Deno.test("-r picks a repository from hexpub's config.json or the project's reba
     const broken = await runHexpub(["user", "whoami"], { cwd, home });
     assert.equal(broken.code, 2);
     assert.match(broken.stderr, /config\.json: not valid JSON/);
+  });
+});
+
+Deno.test("credentials stay with the API they came from: a rebar.config cannot redirect them", async () => {
+  await withFakeHex(async (a, serverA) => {
+    await withFakeHex(async (b, serverB) => {
+      a.addUser({ username: "olga" });
+      const key = a.addKey({ owner: "olga" });
+      const home = await makeHome();
+      const plain = await makeProject({ "README.md": "x" });
+      const env = { HEXPUB_LOCAL_PASSWORD: "pw" };
+      const auth = await runHexpub(["user", "auth", "--key", key.secret], {
+        cwd: plain,
+        home,
+        env: { ...env, HEX_API_URL: serverA.url },
+      });
+      assert.equal(auth.code, 0, auth.stderr);
+      // A project that points hexpm at another server gets nothing to send there.
+      const evil = await makeProject({
+        "rebar.config":
+          `{hex, [{repos, [#{name => <<"hexpm">>, api_url => <<"${serverB.url}">>}]}]}.\n`,
+      });
+      const r = await runHexpub(["user", "whoami"], { cwd: evil, home, env });
+      assert.equal(r.code, 4, r.stderr);
+      assert.equal(b.requests.length, 0, "nothing reached the other server");
+      // rebar3's hex.pm OAuth token is not sent to a custom repository either.
+      await Deno.mkdir(join(home, ".config", "rebar3"), { recursive: true });
+      await Deno.writeTextFile(
+        join(home, ".config", "rebar3", "hex.config"),
+        `%% coding: utf-8\n#{<<"$oauth">> => #{access_token => <<"rebar3-hexpm-token">>, expires_at => ${
+          Math.floor(Date.now() / 1000) + 3600
+        }}}.\n`,
+      );
+      const custom = await makeProject({
+        "rebar.config":
+          `{hex, [{repos, [#{name => <<"other">>, api_url => <<"${serverB.url}">>}]}]}.\n`,
+      });
+      const r2 = await runHexpub(["user", "whoami", "-r", "other"], { cwd: custom, home, env });
+      assert.equal(r2.code, 4, r2.stderr);
+      assert.equal(b.requests.length, 0, "no token reached the custom repository");
+    });
   });
 });
