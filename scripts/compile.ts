@@ -25,7 +25,7 @@ export const TARGETS = [
  * credentials), read env (HEX_* settings), reach the network (the Hex API of
  * whichever repository is configured, so no fixed host list), read the host
  * name (default key names), run git/escript/rebar3/sh (versions, scripts,
- * docs) and xdg-open/open/cmd (`user auth --browser`), and nothing else.
+ * docs) and xdg-open/open/rundll32 (`user auth --browser`), and nothing else.
  */
 export const PERMISSIONS = [
   "--allow-read",
@@ -33,7 +33,7 @@ export const PERMISSIONS = [
   "--allow-env",
   "--allow-net",
   "--allow-sys=hostname",
-  "--allow-run=git,escript,rebar3,sh,xdg-open,open,cmd",
+  "--allow-run=git,escript,rebar3,sh,xdg-open,open,rundll32",
   "--no-prompt",
 ];
 

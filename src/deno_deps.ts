@@ -203,10 +203,9 @@ export function denoDeps(): Deps {
     now: () => Date.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     openUrl: async (url) => {
-      const [cmd, args] = Deno.build.os === "darwin"
-        ? ["open", [url]]
-        : Deno.build.os === "windows"
-        ? ["cmd", ["/c", "start", "", url]]
+      const [cmd, args] = Deno.build.os === "darwin" ? ["open", [url]] : Deno.build.os === "windows"
+        // Not `cmd /c start`: cmd would interpret & | ^ in the URL.
+        ? ["rundll32", ["url.dll,FileProtocolHandler", url]]
         : ["xdg-open", [url]];
       try {
         return (await denoRun(cmd, args, { cwd })).code === 0;
