@@ -60,6 +60,15 @@ export class AuthError extends HexpubError {
   }
 }
 
+/** The user answered no at a confirmation prompt (exit 3). */
+export class DeclinedError extends HexpubError {
+  override readonly exitCode: number = 3;
+  constructor(message = "declined at the prompt", options: HexpubErrorOptions = {}) {
+    super(message, options);
+    this.name = "DeclinedError";
+  }
+}
+
 /** The user cancelled (Ctrl-C at a prompt), exit 130. */
 export class CancelledError extends HexpubError {
   override readonly exitCode: number = 130;

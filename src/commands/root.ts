@@ -7,6 +7,10 @@ import { Command } from "@commander-js/extra-typings";
 import type { Deps } from "../ports.ts";
 import { buildCommand } from "./build.ts";
 import { organizationCommand } from "./organization.ts";
+import { ownerCommand } from "./owner.ts";
+import { publishCommand } from "./publish.ts";
+import { retireCommand } from "./retire.ts";
+import { searchCommand } from "./search.ts";
 import { userCommand } from "./user.ts";
 import { VERSION } from "../version.ts";
 
@@ -26,6 +30,10 @@ Exit codes: 0 ok, 1 failure (invalid project, package or I/O), 2 bad usage, 4 au
 Run \`hexpub COMMAND --help\` for a command's flags.`,
     );
   root.addCommand(buildCommand(deps));
+  root.addCommand(publishCommand(deps));
+  root.addCommand(ownerCommand(deps));
+  root.addCommand(retireCommand(deps));
+  root.addCommand(searchCommand(deps));
   root.addCommand(userCommand(deps));
   root.addCommand(organizationCommand(deps));
   const configure = (cmd: Command<unknown[], Record<string, unknown>>) => {

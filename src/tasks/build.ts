@@ -93,7 +93,7 @@ function docsPathFrom(packagePath: string): string {
 }
 
 /** Reports findings: warnings go out at once; errors (or warnings under --strict) stop the build. */
-function judge(problems: Problem[], strict: boolean): Problem[] {
+export function judge(problems: Problem[], strict: boolean): Problem[] {
   const errors = problems.filter((p) => p.level === "error" || strict);
   const warnings = problems.filter((p) => p.level === "warning");
   if (errors.length > 0) {
@@ -146,7 +146,7 @@ async function findDocs(
   deps: Deps,
   project: Project,
   app: ProjectApp,
-  input: BuildInput,
+  input: { docDir?: string },
 ): Promise<string> {
   if (input.docDir !== undefined) {
     const dir = resolve(app.dir, input.docDir);
@@ -198,14 +198,19 @@ async function docFiles(deps: Deps, dir: string): Promise<PackageFile[]> {
   return packable(await Promise.all(tree.map((f) => packageFile(deps, f.path, f.abs, f.info))));
 }
 
-async function buildDocs(
+/**
+ * The docs tarball of an app: from `--doc-dir`, else from the configured
+ * provider run through rebar3. Shared by `build` and `publish`.
+ *
+ * @throws {ProjectError|TarballError|UsageError} When there are no usable docs.
+ */
+export async function makeDocsTarball(
   deps: Deps,
   project: Project,
   app: ProjectApp,
-  input: BuildInput,
-  path: string,
-): Promise<BuiltDocs> {
-  const dir = await findDocs(deps, project, app, input);
+  options: { docDir?: string },
+): Promise<{ tarball: Uint8Array; checksum: string; files: string[] }> {
+  const dir = await findDocs(deps, project, app, options);
   const files = await docFiles(deps, dir);
   if (!files.some((f) => f.path === "index.html")) {
     throw new TarballError(
@@ -218,6 +223,17 @@ async function buildDocs(
     );
   }
   const docs = await createDocsTarball(files);
+  return { tarball: docs.tarball, checksum: docs.checksum, files: files.map((f) => f.path) };
+}
+
+async function buildDocs(
+  deps: Deps,
+  project: Project,
+  app: ProjectApp,
+  input: BuildInput,
+  path: string,
+): Promise<BuiltDocs> {
+  const docs = await makeDocsTarball(deps, project, app, input);
   await writeOutput(deps, path, docs.tarball, input.unpack, async () => {
     const un = await unpackDocs(docs.tarball);
     return { files: un.files };
@@ -227,7 +243,7 @@ async function buildDocs(
     unpacked: input.unpack,
     checksum: docs.checksum,
     size: docs.tarball.length,
-    files: files.map((f) => f.path),
+    files: docs.files,
   };
 }
 

@@ -1,0 +1,53 @@
+/**
+ * `hexpub publish [package|docs]`: flags to `publish()` input, result to output.
+ *
+ * @module
+ */
+import { Command } from "@commander-js/extra-typings";
+import { UsageError } from "../errors.ts";
+import type { Deps } from "../ports.ts";
+import { publish, type PublishInput } from "../tasks/publish.ts";
+import { renderPublish } from "../ui/render_publish.ts";
+import { printJson, printLines } from "./_shared.ts";
+
+/** Builds the `publish` command; `run` is the task (tests pass a recorder). */
+export function publishCommand(deps: Deps, run: typeof publish = publish) {
+  return new Command("publish")
+    .description("Publish the package (and its docs) to a Hex repository")
+    .argument("[what]", "package or docs (default: both; docs when configured)")
+    .option("-r, --repo <repo>", "repository (default hexpm; hexpm:ORG for an organization)")
+    .option("-a, --app <app>", "app to publish in an umbrella, or `all` (in dependency order)")
+    .option("-y, --yes", "publish without asking", false)
+    .option("--replace", "replace an existing release (hex.pm: within one hour)", false)
+    .option("--dry-run", "check everything, upload nothing (no credentials needed)", false)
+    .option("--doc-dir <dir>", "pre-built docs to publish (relative to the app)")
+    .option("--revert <version>", "delete that release (or its docs with `publish docs`)")
+    .option("--otp <code>", "TOTP code, when logged in with OAuth (or HEX_OTP)")
+    .option("--json", "print the result as JSON", false)
+    .addHelpText(
+      "after",
+      `
+Exit codes: 0 published (or dry run clean), 1 error, 2 bad usage, 3 declined at the prompt, 4 auth.`,
+    )
+    .action(async (what, o) => {
+      if (what !== undefined && what !== "package" && what !== "docs") {
+        throw new UsageError(`Invalid arguments: unknown publish target "${what}"`, {
+          hint: "Use `hexpub publish`, `hexpub publish package` or `hexpub publish docs`",
+        });
+      }
+      const input: PublishInput = {
+        target: what ?? "all",
+        app: o.app,
+        repo: o.repo,
+        yes: o.yes,
+        replace: o.replace,
+        dryRun: o.dryRun,
+        docDir: o.docDir,
+        revert: o.revert,
+        otp: o.otp,
+      };
+      const result = await run(deps, input);
+      if (o.json) printJson(deps, result);
+      else printLines(deps, renderPublish(result));
+    });
+}

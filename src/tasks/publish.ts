@@ -1,0 +1,632 @@
+/**
+ * `hexpub publish`: validate and build first, show what will go out, ask, then
+ * upload the package (and docs), and check that what landed is what was sent.
+ * Credentials are asked for only at the upload; a dry run needs none.
+ *
+ * @module
+ */
+import { DeclinedError, HexpubError, type Problem, UsageError } from "../errors.ts";
+import type { Deps } from "../ports.ts";
+import { HexApiError, HexNetworkError } from "../hex/api_errors.ts";
+import { buildGetPackageRequest, parseGetPackageResponse } from "../hex/package.ts";
+import {
+  buildGetReleaseRequest,
+  buildPublishDocsRequest,
+  buildPublishRequest,
+  buildRevertDocsRequest,
+  buildRevertReleaseRequest,
+  parseGetReleaseResponse,
+  parsePublishDocsResponse,
+  parsePublishResponse,
+  parseRevertDocsResponse,
+  parseRevertReleaseResponse,
+  ReleaseExistsError,
+} from "../hex/release.ts";
+import { buildRepoTarballRequest, parseRepoTarballResponse } from "../hex/repo_tarball.ts";
+import { send } from "../hex/send.ts";
+import { parseVersion } from "../hex/version.ts";
+import { type AppSrc, parseAppSrc, textProp } from "../project/app_src.ts";
+import { consultFile } from "../project/consult.ts";
+import { chooseApp, discoverProject, type Project, type ProjectApp } from "../project/discover.ts";
+import { createPackageTarball } from "../tarball/create_package.ts";
+import { metadataToJson } from "../tarball/metadata_config.ts";
+import { unpackPackage } from "../tarball/unpack_package.ts";
+import { judge, makeDocsTarball } from "./build.ts";
+import { type PreparedPackage, preparePackage } from "./prepare_package.ts";
+import { call, openSession, type Session } from "./session.ts";
+
+/** What to publish. */
+export interface PublishInput {
+  /** `all` (package, then docs when configured), `package` or `docs`. */
+  target: "all" | "package" | "docs";
+  /** `--app NAME`, or `all` for every app of an umbrella in dependency order. */
+  app?: string;
+  repo?: string;
+  yes: boolean;
+  replace: boolean;
+  dryRun: boolean;
+  docDir?: string;
+  /** `--revert VERSION`: delete that release (or its docs with target `docs`). */
+  revert?: string;
+  otp?: string;
+}
+
+/** Differences from the latest published version (dry run). */
+export interface ReleaseDiff {
+  against: string;
+  added: string[];
+  removed: string[];
+  changed: string[];
+  metadata: { key: string; before: unknown; after: unknown }[];
+}
+
+/** One app's outcome. */
+export interface Published {
+  name: string;
+  version: string;
+  repo: string;
+  /** Lower-case hex SHA-256 of the tarball sent. */
+  checksum: string;
+  size: number;
+  dryRun: boolean;
+  /** True when the release replaced an existing one. */
+  replaced?: boolean;
+  /** Whether the release fetched back has our checksum. */
+  verified?: boolean;
+  url?: string;
+  docs?: "published" | "skipped" | "failed";
+  docsReason?: string;
+  diff?: ReleaseDiff;
+  /** Dry-run checks that could not run (offline). */
+  skippedChecks?: string[];
+}
+
+/** What `publish` did. */
+export interface PublishResult {
+  published: Published[];
+  reverted?: { name: string; version: string; what: "package" | "docs"; tagDeleted?: boolean };
+  warnings: Problem[];
+}
+
+/** The order apps must be published in: an app after the project apps it uses. */
+export function dependencyOrder(apps: { name: string; uses: string[] }[]): string[] {
+  const names = new Set(apps.map((a) => a.name));
+  const byName = new Map(apps.map((a) => [a.name, a]));
+  const out: string[] = [];
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (name: string, path: string[]) => {
+    if (state.get(name) === "done") return;
+    if (state.get(name) === "visiting") {
+      throw new UsageError(
+        `the umbrella apps depend on each other in a cycle: ${[...path, name].join(" -> ")}`,
+        {
+          hint: "Publish the apps one at a time with --app NAME",
+        },
+      );
+    }
+    state.set(name, "visiting");
+    for (const dep of byName.get(name)!.uses) {
+      if (names.has(dep) && dep !== name) visit(dep, [...path, name]);
+    }
+    state.set(name, "done");
+    out.push(name);
+  };
+  for (const a of [...apps].sort((x, y) => (x.name < y.name ? -1 : 1))) visit(a.name, []);
+  return out;
+}
+
+async function appsToPublish(
+  deps: Deps,
+  project: Project,
+  input: PublishInput,
+): Promise<ProjectApp[]> {
+  if (input.app === "all") {
+    const uses: { name: string; uses: string[] }[] = [];
+    for (const app of project.apps) {
+      const src = await consultFile(deps, app.appSrcPath);
+      const parsed = src ? parseAppSrc(src) : undefined;
+      const list = parsed?.props.get("applications");
+      uses.push({
+        name: app.name,
+        uses: list?.kind === "list"
+          ? list.items.flatMap((i) => (i.kind === "atom" ? [i.value] : []))
+          : [],
+      });
+    }
+    return dependencyOrder(uses).map((n) => project.apps.find((a) => a.name === n)!);
+  }
+  if (input.app === undefined && project.apps.length > 1 && input.yes) {
+    throw new UsageError("--yes does not pick an app in an umbrella project", {
+      hint: `Pass --app NAME, or --app all to publish every app (${
+        project.apps.map((a) => a.name).join(", ")
+      })`,
+    });
+  }
+  return [await chooseApp(deps, project, input.app)];
+}
+
+/** The rebar3_hex summary printed before publishing (and in a dry run). */
+export function summary(
+  p: PreparedPackage,
+  repo: string,
+  tarball: { size: number; checksum: string },
+) {
+  const m = p.meta;
+  const lines = [
+    `Publishing ${m.name} ${m.version} to ${repo}`,
+    `  Description: ${m.description}`,
+    "  Dependencies:",
+    ...m.requirements.map((r) => `    ${r.name} ${r.requirement}`),
+    "  Included files:",
+    ...m.files.map((f) => `    ${f}`),
+    `  Licenses: ${m.licenses.join(", ")}`,
+    "  Links:",
+    ...m.links.map(([k, v]) => `    ${k}: ${v}`),
+    `  Build tools: ${m.buildTools.join(", ")}`,
+    `  Tarball: ${(tarball.size / 1024).toFixed(1)} KiB, checksum ${tarball.checksum}`,
+  ];
+  if (repo === "hexpm") lines.push("Be aware, you are publishing to the public Hexpm repository.");
+  if (repo === "hexpm" || repo.startsWith("hexpm:")) {
+    lines.push("Before publishing, please read Hex CoC: https://hex.pm/policies/codeofconduct");
+  }
+  return lines;
+}
+
+/**
+ * A GET without credentials that is allowed to fail: dry-run checks work
+ * offline, so they try once, briefly, instead of retrying with backoff.
+ */
+async function tryGet<T>(
+  deps: Deps,
+  session: Session,
+  req: Request,
+  parse: (res: Response, req: Request) => Promise<T>,
+) {
+  try {
+    return {
+      ok: true as const,
+      value: await parse(
+        await send(deps, req, {
+          idempotent: true,
+          retries: 0,
+          timeoutMs: Math.min(session.timeoutMs ?? 10_000, 10_000),
+        }),
+        req,
+      ),
+    };
+  } catch (e) {
+    return { ok: false as const, error: e };
+  }
+}
+
+const is404 = (e: unknown) => e instanceof HexApiError && e.status === 404;
+
+/** Dry-run checks hex.pm would otherwise refuse at upload, plus the diff from the latest release. */
+async function dryRunChecks(
+  deps: Deps,
+  session: Session,
+  prepared: PreparedPackage,
+  tarballBytes: Uint8Array,
+  replace: boolean,
+): Promise<{ problems: Problem[]; diff?: ReleaseDiff; skipped: string[] }> {
+  const problems: Problem[] = [];
+  const skipped: string[] = [];
+  const { meta } = prepared;
+  const call0 = { userAgent: session.userAgent };
+  const existing = await tryGet(
+    deps,
+    session,
+    buildGetReleaseRequest(session.target, meta.name, meta.version, call0),
+    parseGetReleaseResponse,
+  );
+  if (existing.ok && !replace) {
+    problems.push({
+      level: "error",
+      field: "version",
+      message: `${meta.name} ${meta.version} is already published`,
+      hint: "Bump the version, or pass --replace (hex.pm allows it within one hour of publishing)",
+    });
+  } else if (!existing.ok && !is404(existing.error)) {
+    skipped.push("whether this version is already published");
+  }
+
+  for (const r of meta.requirements) {
+    const res = await tryGet(
+      deps,
+      session,
+      buildGetPackageRequest(session.target, r.name, call0),
+      parseGetPackageResponse,
+    );
+    if (!res.ok && is404(res.error)) {
+      problems.push({
+        level: "error",
+        field: `requirements.${r.name}`,
+        message: `dependency "${r.name}" does not exist in repository "${session.repo.name}"`,
+        hint: "Check the package name in rebar.config, or publish that package first",
+        where: r.where,
+      });
+    } else if (!res.ok) skipped.push(`that dependency "${r.name}" exists`);
+  }
+
+  const pkg = await tryGet(
+    deps,
+    session,
+    buildGetPackageRequest(session.target, meta.name, call0),
+    parseGetPackageResponse,
+  );
+  if (!pkg.ok) {
+    if (!is404(pkg.error)) skipped.push("the difference from the latest published version");
+    return { problems, skipped };
+  }
+  const latest = pkg.value.latestVersion ?? pkg.value.releases[0]?.version;
+  if (!latest || !session.repo.repoUrl) return { problems, skipped };
+  const tarReq = buildRepoTarballRequest(
+    session.repo.repoUrl,
+    session.repo.organization,
+    meta.name,
+    latest,
+    {
+      userAgent: session.userAgent,
+      repoKey: session.repo.repoKey,
+    },
+  );
+  const old = await tryGet(deps, session, tarReq, parseRepoTarballResponse);
+  if (!old.ok) {
+    skipped.push(`the difference from ${latest}`);
+    return { problems, skipped };
+  }
+  return { problems, skipped, diff: await diffReleases(latest, old.value, tarballBytes) };
+}
+
+async function sha(data: Uint8Array | undefined): Promise<string> {
+  const d = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", (data ?? new Uint8Array()) as Uint8Array<ArrayBuffer>),
+  );
+  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Files added, removed and changed, and metadata keys that differ, between two tarballs. */
+export async function diffReleases(
+  against: string,
+  before: Uint8Array,
+  after: Uint8Array,
+): Promise<ReleaseDiff> {
+  const [a, b] = [await unpackPackage(before), await unpackPackage(after)];
+  const hashes = async (p: typeof a) => {
+    const m = new Map<string, string>();
+    for (const f of p.files) {
+      if (f.kind !== "dir") m.set(f.path, `${f.kind}:${f.target ?? ""}:${await sha(f.data)}`);
+    }
+    return m;
+  };
+  const [ha, hb] = [await hashes(a), await hashes(b)];
+  const added = [...hb.keys()].filter((k) => !ha.has(k)).sort();
+  const removed = [...ha.keys()].filter((k) => !hb.has(k)).sort();
+  const changed = [...hb.keys()].filter((k) => ha.has(k) && ha.get(k) !== hb.get(k)).sort();
+  const ma = metadataToJson(a.metadata);
+  const mb = metadataToJson(b.metadata);
+  const metadata = [...new Set([...Object.keys(ma), ...Object.keys(mb)])]
+    .filter((k) => k !== "files" && JSON.stringify(ma[k]) !== JSON.stringify(mb[k]))
+    .sort()
+    .map((key) => ({ key, before: ma[key], after: mb[key] }));
+  return { against, added, removed, changed, metadata };
+}
+
+/** Fetches the release back; its checksum, or undefined when it does not exist. */
+async function landedChecksum(deps: Deps, session: Session, name: string, version: string) {
+  const res = await tryGet(
+    deps,
+    session,
+    buildGetReleaseRequest(session.target, name, version, { userAgent: session.userAgent }),
+    parseGetReleaseResponse,
+  );
+  if (res.ok) return res.value.checksum.toLowerCase();
+  if (is404(res.error)) return undefined;
+  throw res.error;
+}
+
+async function confirm(deps: Deps, input: PublishInput, warnings: Problem[]): Promise<void> {
+  if (input.yes || input.dryRun) return;
+  if (!deps.isTerminal) {
+    throw new UsageError("publishing needs a confirmation and there is no terminal", {
+      hint: "Pass --yes to publish without asking (or --dry-run to check only)",
+    });
+  }
+  const question = warnings.length > 0 ? "Proceed (with warnings)?" : "Proceed?";
+  if (!(await deps.prompt.confirm(question, true))) {
+    throw new DeclinedError("not published: declined at the prompt");
+  }
+}
+
+async function uploadPackage(
+  deps: Deps,
+  session: Session,
+  prepared: PreparedPackage,
+  tarball: Uint8Array,
+  checksum: string,
+  replace: boolean,
+): Promise<{ replaced: boolean; url?: string; note?: string }> {
+  const { name, version } = prepared.meta;
+  deps.out.info(`Uploading ${name}-${version}.tar (${(tarball.length / 1024).toFixed(1)} KiB)...`);
+  try {
+    const r = await call(deps, session, {
+      write: true,
+      idempotent: false,
+      build: (credential, otp) =>
+        buildPublishRequest(session.target, tarball, {
+          replace,
+          userAgent: session.userAgent,
+          credential,
+          otp,
+        }),
+      parse: parsePublishResponse,
+    });
+    return { replaced: !r.created, url: r.release.htmlUrl ?? r.release.url };
+  } catch (e) {
+    // Deno re-sends a POST whose connection dropped; the first copy may have
+    // landed (hex-protocol §9). Our own checksum tells whether it did.
+    if (e instanceof ReleaseExistsError && !replace) {
+      if ((await landedChecksum(deps, session, name, version)) === checksum) {
+        return {
+          replaced: false,
+          note: "the release already holds exactly this tarball (an earlier attempt landed)",
+        };
+      }
+      throw e;
+    }
+    if (e instanceof HexNetworkError) {
+      const landed = await landedChecksum(deps, session, name, version).catch(() => "unknown");
+      if (landed === checksum) {
+        return {
+          replaced: replace,
+          note: "the connection failed, but the release landed with this exact tarball",
+        };
+      }
+      throw new HexpubError(
+        landed === "unknown"
+          ? `the upload of ${name} ${version} failed and hexpub could not check whether it landed: ${e.message}`
+          : `the upload of ${name} ${version} did not land: ${e.message}`,
+        { hint: "Running the same command again is safe", cause: e },
+      );
+    }
+    throw e;
+  }
+}
+
+async function publishOne(
+  deps: Deps,
+  session: Session,
+  project: Project,
+  app: ProjectApp,
+  input: PublishInput,
+  warnings: Problem[],
+): Promise<Published> {
+  const prepared = await preparePackage(deps, project, app, { repo: session.repo.name });
+  const found = judge(prepared.problems, false);
+  for (const w of found) deps.out.problem(w);
+  warnings.push(...found);
+  const { meta } = prepared;
+  const tar = await createPackageTarball({ metadata: prepared.metadata, files: prepared.files });
+
+  let docs: { tarball: Uint8Array } | undefined;
+  let docsReason: string | undefined;
+  if (input.target !== "package") {
+    try {
+      docs = await makeDocsTarball(deps, project, app, { docDir: input.docDir });
+    } catch (e) {
+      if (input.target === "docs" || !(e instanceof HexpubError) || e instanceof UsageError) {
+        throw e;
+      }
+      docsReason = e.message;
+      const w: Problem = {
+        level: "warning",
+        field: "docs",
+        message: `docs will not be published: ${e.message}`,
+        hint: e.hint,
+      };
+      deps.out.problem(w);
+      warnings.push(w);
+    }
+  }
+
+  const out: Published = {
+    name: meta.name,
+    version: meta.version,
+    repo: session.repo.name,
+    checksum: tar.outerChecksum,
+    size: tar.tarball.length,
+    dryRun: input.dryRun,
+  };
+  if (input.target !== "docs") {
+    for (
+      const line of summary(prepared, session.repo.name, {
+        size: tar.tarball.length,
+        checksum: tar.outerChecksum,
+      })
+    ) {
+      deps.out.print(line);
+    }
+  }
+
+  if (input.dryRun) {
+    const checks = await dryRunChecks(deps, session, prepared, tar.tarball, input.replace);
+    for (const p of checks.problems) deps.out.problem(p);
+    if (checks.problems.some((p) => p.level === "error")) {
+      throw new HexpubError(
+        `${meta.name} ${meta.version} would be refused by ${session.repo.name}`,
+        {
+          hint: "Fix the errors above, then run the dry run again",
+        },
+      );
+    }
+    out.diff = checks.diff;
+    out.skippedChecks = checks.skipped;
+    out.docs = docs ? "skipped" : undefined;
+    deps.out.info("--dry-run: nothing was uploaded");
+    return out;
+  }
+
+  await confirm(deps, input, warnings);
+  if (input.target !== "docs") {
+    const up = await uploadPackage(
+      deps,
+      session,
+      prepared,
+      tar.tarball,
+      tar.outerChecksum,
+      input.replace,
+    );
+    out.replaced = up.replaced;
+    if (up.note) deps.out.info(up.note);
+    const landed = await landedChecksum(deps, session, meta.name, meta.version);
+    out.verified = landed === tar.outerChecksum;
+    if (!out.verified) {
+      throw new HexpubError(
+        `${meta.name} ${meta.version} was uploaded, but the release on ${session.repo.name} has checksum ${
+          landed ?? "(none)"
+        }, not ${tar.outerChecksum}`,
+        {
+          hint:
+            "Check the release page; if it is wrong, revert it with `hexpub publish --revert VERSION`",
+        },
+      );
+    }
+    out.url = up.url ?? releasePageUrl(session, meta.name, meta.version);
+  }
+  if (docs) {
+    try {
+      await call(deps, session, {
+        write: true,
+        idempotent: false,
+        build: (credential, otp) =>
+          buildPublishDocsRequest(session.target, meta.name, meta.version, docs!.tarball, {
+            userAgent: session.userAgent,
+            credential,
+            otp,
+          }),
+        parse: parsePublishDocsResponse,
+      });
+      out.docs = "published";
+    } catch (e) {
+      if (input.target === "docs") throw e;
+      out.docs = "failed";
+      out.docsReason = e instanceof Error ? e.message : String(e);
+      deps.out.problem({
+        level: "warning",
+        field: "docs",
+        message: `the package was published, but its docs were not: ${out.docsReason}`,
+        hint: `Run \`hexpub publish docs${input.app ? ` --app ${app.name}` : ""}\` to publish them`,
+      });
+    }
+  } else if (input.target !== "package") {
+    out.docs = "skipped";
+    out.docsReason = docsReason;
+  }
+  return out;
+}
+
+function releasePageUrl(session: Session, name: string, version: string): string | undefined {
+  if (session.repo.name === "hexpm") return `https://hex.pm/packages/${name}/${version}`;
+  if (session.repo.parent === "hexpm") {
+    return `https://hex.pm/packages/${session.repo.organization}/${name}/${version}`;
+  }
+  return undefined;
+}
+
+/** The package name of an app (pkg_name, else the app name), for --revert. */
+async function packageName(
+  deps: Deps,
+  app: ProjectApp,
+): Promise<{ name: string; appSrc?: AppSrc }> {
+  const src = await consultFile(deps, app.appSrcPath);
+  if (!src) return { name: app.name };
+  const appSrc = parseAppSrc(src);
+  return { name: textProp(appSrc, "pkg_name") ?? app.name, appSrc };
+}
+
+async function revert(
+  deps: Deps,
+  session: Session,
+  project: Project,
+  input: PublishInput,
+): Promise<PublishResult> {
+  const version = input.revert!;
+  if (!parseVersion(version)) {
+    throw new UsageError(
+      `The version argument provided "${version}" is not a valid semantic version`,
+      {
+        hint: "Pass the exact version to revert, such as --revert 1.2.0",
+      },
+    );
+  }
+  if (input.app === "all") {
+    throw new UsageError("--revert takes one app", { hint: "Pass --app NAME" });
+  }
+  const app = await chooseApp(deps, project, input.app);
+  // rebar3_hex bug 9: revert by the package name (pkg_name), not the app name.
+  const { name } = await packageName(deps, app);
+  const what = input.target === "docs" ? "docs" : "package";
+  if (!input.yes) {
+    if (!deps.isTerminal) {
+      throw new UsageError("reverting needs a confirmation and there is no terminal", {
+        hint: "Pass --yes",
+      });
+    }
+    const ok = await deps.prompt.confirm(
+      `Revert ${what === "docs" ? "the docs of " : ""}${name} ${version} on ${session.repo.name}?`,
+      false,
+    );
+    if (!ok) throw new DeclinedError("not reverted: declined at the prompt");
+  }
+  // An EditWindowError (hex.pm's one hour / 24 hours rule) carries its own explanation.
+  await call(deps, session, {
+    write: true,
+    idempotent: true,
+    build: (credential, otp) =>
+      (what === "docs" ? buildRevertDocsRequest : buildRevertReleaseRequest)(
+        session.target,
+        name,
+        version,
+        {
+          userAgent: session.userAgent,
+          credential,
+          otp,
+        },
+      ),
+    parse: what === "docs" ? parseRevertDocsResponse : parseRevertReleaseResponse,
+  });
+  deps.out.print(
+    `Successfully deleted ${what === "docs" ? "docs for " : "package "}${name} ${version}`,
+  );
+  let tagDeleted: boolean | undefined;
+  if (what === "package" && !input.yes && deps.isTerminal) {
+    const tag = `v${version}`;
+    if (await deps.prompt.confirm(`Also delete tag ${tag}?`, false)) {
+      const res = await deps.run("git", ["tag", "-d", tag], { cwd: project.root });
+      tagDeleted = res.code === 0;
+      deps.out.info(
+        tagDeleted ? `Deleted tag ${tag}` : `Tag ${tag} was not deleted: ${res.stderr.trim()}`,
+      );
+    }
+  }
+  return { published: [], reverted: { name, version, what, tagDeleted }, warnings: [] };
+}
+
+/**
+ * Publishes (or, with `revert`, reverts) one app, or every app with `--app all`.
+ *
+ * @throws {ValidationError} When the package is invalid.
+ * @throws {DeclinedError} When the user answers no (exit 3).
+ */
+export async function publish(deps: Deps, input: PublishInput): Promise<PublishResult> {
+  const project = await discoverProject(deps, deps.cwd);
+  const session = await openSession(deps, { repo: input.repo, otp: input.otp, command: "publish" });
+  if (input.revert !== undefined) return await revert(deps, session, project, input);
+  const apps = await appsToPublish(deps, project, input);
+  const result: PublishResult = { published: [], warnings: [] };
+  for (const app of apps) {
+    const one = await publishOne(deps, session, project, app, input, result.warnings);
+    result.published.push(one);
+  }
+  return result;
+}

@@ -1,0 +1,56 @@
+/**
+ * `hexpub retire …`: mark releases as not to be used (or undo it).
+ *
+ * @module
+ */
+import type { Deps } from "../ports.ts";
+import {
+  buildRetireAllRequest,
+  buildRetireRequest,
+  buildUnretireRequest,
+  checkRetirement,
+  parseRetireAllResponse,
+  parseRetireResponse,
+  parseUnretireResponse,
+} from "../hex/release.ts";
+import { call, openSession } from "./session.ts";
+
+/** What to retire. */
+export interface RetireInput {
+  repo?: string;
+  pkg: string;
+  /** The version; undefined with `all`. */
+  version?: string;
+  reason?: string;
+  message?: string;
+  unretire: boolean;
+  all: boolean;
+  otp?: string;
+}
+
+/**
+ * Retires one release, every release (`all`), or unretires one. The reason and
+ * message are checked locally (five reasons, 3..140 characters) before any request.
+ */
+export async function retire(deps: Deps, input: RetireInput): Promise<void> {
+  if (!input.unretire) checkRetirement(input.reason ?? "", input.message);
+  const session = await openSession(deps, { repo: input.repo, otp: input.otp, command: "retire" });
+  const base = { userAgent: session.userAgent };
+  await call(deps, session, {
+    write: true,
+    idempotent: true,
+    build: (credential, otp) => {
+      const c = { ...base, credential, otp };
+      if (input.unretire) return buildUnretireRequest(session.target, input.pkg, input.version!, c);
+      const body = { reason: input.reason!, message: input.message };
+      return input.all
+        ? buildRetireAllRequest(session.target, input.pkg, body, c)
+        : buildRetireRequest(session.target, input.pkg, input.version!, body, c);
+    },
+    parse: input.unretire
+      ? parseUnretireResponse
+      : input.all
+      ? parseRetireAllResponse
+      : parseRetireResponse,
+  });
+}
