@@ -7,6 +7,7 @@ import { Command } from "@commander-js/extra-typings";
 import type { Deps } from "../ports.ts";
 import { buildCommand } from "./build.ts";
 import { organizationCommand } from "./organization.ts";
+import { cutCommand } from "./cut.ts";
 import { ownerCommand } from "./owner.ts";
 import { publishCommand } from "./publish.ts";
 import { retireCommand } from "./retire.ts";
@@ -31,6 +32,7 @@ Run \`hexpub COMMAND --help\` for a command's flags.`,
     );
   root.addCommand(buildCommand(deps));
   root.addCommand(publishCommand(deps));
+  root.addCommand(cutCommand(deps));
   root.addCommand(ownerCommand(deps));
   root.addCommand(retireCommand(deps));
   root.addCommand(searchCommand(deps));

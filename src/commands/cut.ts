@@ -1,0 +1,69 @@
+/**
+ * `hexpub cut`: bump the version, commit, tag, push, publish; rolled back step
+ * by step when a later step fails.
+ *
+ * @module
+ */
+import { Command } from "@commander-js/extra-typings";
+import { UsageError } from "../errors.ts";
+import type { Deps } from "../ports.ts";
+import { cut, type CutPublish } from "../tasks/cut.ts";
+import { publish } from "../tasks/publish.ts";
+import { printJson, printLines } from "./_shared.ts";
+import { renderPublish } from "../ui/render_publish.ts";
+
+/** rebar3's boolean words for `--prefix-tag`. */
+export function parseBool(flag: string, raw: string): boolean {
+  const v = raw.toLowerCase();
+  if (["true", "t", "yes", "y", "on", "1"].includes(v)) return true;
+  if (["false", "f", "no", "n", "off", "0"].includes(v)) return false;
+  throw new UsageError(`${flag} takes true or false, got "${raw}"`);
+}
+
+/** Builds the `cut` command; `run` is the task (tests pass a recorder). */
+export function cutCommand(deps: Deps, run: typeof cut = cut) {
+  return new Command("cut")
+    .description("Bump the version, commit and tag it, push, then publish")
+    .option("-i, --increment <inc>", "major, minor, patch, or an explicit VERSION")
+    .option("-p, --prefix-tag <bool>", "tag as vVERSION (true) or VERSION (false)", "true")
+    .option("-y, --yes", "do not ask: push and publish", false)
+    .option("--dry-run", "show every step, change nothing", false)
+    .option("--branch <branch>", "branch to push (default: the current one)")
+    .option("--remote <remote>", "remote to push to", "origin")
+    .option("-r, --repo <repo>", "repository to publish to (default hexpm)")
+    .option("-a, --app <app>", "app to cut in an umbrella")
+    .option("--json", "print the result as JSON", false)
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 done, 1 error (rolled back), 2 bad usage, 3 declined at the prompt.",
+    )
+    .action(async (o) => {
+      const doPublish: CutPublish = async (d, opts) => {
+        const r = await publish(d, {
+          target: "all",
+          app: opts.app,
+          repo: opts.repo,
+          yes: true,
+          replace: false,
+          dryRun: opts.dryRun,
+        });
+        if (!o.json) printLines(d, renderPublish(r));
+      };
+      const result = await run(deps, {
+        app: o.app,
+        increment: o.increment,
+        prefixTag: parseBool("--prefix-tag", o.prefixTag),
+        yes: o.yes,
+        dryRun: o.dryRun,
+        branch: o.branch,
+        remote: o.remote,
+        repo: o.repo,
+      }, doPublish);
+      if (o.json) printJson(deps, result);
+      else {deps.out.print(
+          `${
+            result.dryRun ? "Dry run: would cut" : "Cut"
+          } ${result.app} ${result.version} (tag ${result.tag})`,
+        );}
+    });
+}
