@@ -5,9 +5,14 @@
  * injection (5xx, 429, dropped connections). Every request is recorded; a
  * request no route matches gets 404 and makes `verify()` fail.
  *
- * Behaviour follows `../shared/docs/hex-protocol.md` §3 and §9 (which win over
- * apiary where they disagree). Where hex.pm's behaviour is unknown or a bug,
- * the choice is written next to the code.
+ * Packages: publish (with hex.pm's server-side validation and edit window),
+ * revert, docs, retire, owners, search, and the repository's tarballs under
+ * `/repo` (outside `/api`), for `hexpm` and for organization repositories
+ * (`/api/repos/ORG/...`, `/repo/repos/ORG/...`).
+ *
+ * Behaviour follows `../shared/docs/hex-protocol.md` §3, §5 and §9 (which win
+ * over apiary where they disagree). Where hex.pm's behaviour is unknown or a
+ * bug, the choice is written next to the code.
  *
  * In-process: `deps.fetch = fake.handler`. Over the network (for the real CLI):
  * `const server = fake.serve(); ... HEX_API_URL=server.url; await server.close()`.
@@ -17,13 +22,51 @@
 
 import { randomTotpSecret, totpCode } from "./totp.ts";
 import { type LoopbackServer, serveLoopback } from "./_loopback_server.ts";
+import {
+  buildSeedDocs,
+  buildSeedTarball,
+  type ErrorMap,
+  type FakeDownloads,
+  type FakePackage,
+  type FakePackageMeta,
+  type FakeRelease,
+  type FakeRequirement,
+  type FakeRetirement,
+  hasErrors,
+  latestVersions,
+  type OwnerLevel,
+  packageErrors,
+  packageMetaOf,
+  releaseErrors,
+  releaseFieldsOf,
+  retirementErrors,
+  type RetireReason,
+  searchMatches,
+  type SeedMeta,
+  sha256HexSync,
+  sortReleases,
+} from "./_hex_packages.ts";
+import { parseVersion } from "../../src/hex/version.ts";
+import { gunzipBytes } from "../../src/tarball/gzip.ts";
+import { type JsonValue, metadataToJson } from "../../src/tarball/metadata_config.ts";
+import { type UnpackedPackage, unpackPackage } from "../../src/tarball/unpack_package.ts";
 
 export { totpCode } from "./totp.ts";
+export {
+  type FakeDownloads,
+  type FakePackage,
+  type FakePackageMeta,
+  type FakeRelease,
+  type FakeRequirement,
+  type FakeRetirement,
+  type OwnerLevel,
+  RETIRE_REASONS,
+  type RetireReason,
+  type SeedMeta,
+} from "./_hex_packages.ts";
 
 /** An organization role, strongest first. */
 export type OrgRole = "admin" | "write" | "read";
-/** A package ownership level. */
-export type OwnerLevel = "full" | "maintainer";
 
 /** A key permission (`{domain: "api", resource: "read"}`); OAuth scopes map 1:1 (`api:read`). */
 export interface Permission {
@@ -119,14 +162,35 @@ export interface FakeDevice {
   tokenId?: number;
 }
 
-/** A package, minimal: enough for permission checks and user JSON. */
-export interface FakePackage {
+/** Options of `addRelease` (a release seeded directly, without validation). */
+export interface AddReleaseOptions {
+  /** The package; created (with `owners`, `insertedAt`) when missing. */
   name: string;
-  repository: string;
-  /** username → level */
-  owners: Map<string, OwnerLevel>;
-  insertedAt: number;
-  updatedAt: number;
+  version: string;
+  /** `hexpm` by default, else an organization name. */
+  repository?: string;
+  /** Fake-clock time of publication (default now); sets the edit window. */
+  insertedAt?: number;
+  /**
+   * Stored as is. Without it a real, valid tarball is built from `meta` and
+   * `requirements`; with it, `meta` and `requirements` are NOT read from it (use
+   * `addReleaseFromTarball` for that).
+   */
+  tarball?: Uint8Array;
+  meta?: SeedMeta;
+  /** dependency name → requirement text, or the fields (`repository` defaults to `hexpm`). */
+  requirements?: Record<
+    string,
+    string | { requirement: string; optional?: boolean; app?: string; repository?: string }
+  >;
+  /** Username shown as publisher (default: the package's first owner, if a user). */
+  publisher?: string | null;
+  retirement?: FakeRetirement | null;
+  /** Marks docs as published (with a small gzip docs tarball). */
+  hasDocs?: boolean;
+  downloads?: number;
+  /** Owners when the package is created here (default none). */
+  owners?: string[] | Record<string, OwnerLevel>;
 }
 
 /** What the token endpoint returns on success. */
@@ -155,6 +219,11 @@ export interface RecordedRequest {
   status: number;
   /** Set when an injected fault answered instead of the model. */
   fault?: "fail" | "drop";
+  /**
+   * For a connection dropped with `afterHandling`: the status the model answered (and
+   * whose effects it kept) before the connection was cut.
+   */
+  handledStatus?: number;
   /** Fake-clock time of arrival. */
   time: number;
 }
@@ -162,8 +231,20 @@ export interface RecordedRequest {
 /** Which requests a fault applies to; all when empty. */
 export interface FaultFilter {
   method?: string;
-  /** A path under `/api` (`"/keys"`), or a pattern tested against it. */
+  /**
+   * A path under `/api` (`"/keys"`), or a pattern tested against it. Paths outside
+   * `/api` (the repository, `"/repo/tarballs/foo-1.0.0.tar"`) are matched in full.
+   */
   path?: string | RegExp;
+}
+
+/** Options of `dropConnectionNext`. */
+export interface DropOptions extends FaultFilter {
+  /**
+   * Let the model handle the request first (a publish is stored, a key created), then
+   * cut the connection instead of answering: "it landed but the client never heard back".
+   */
+  afterHandling?: boolean;
 }
 
 /** Options of `failNext`. */
@@ -217,6 +298,8 @@ export interface FakeHexServer {
   url: string;
   /** `http://127.0.0.1:PORT`. */
   origin: string;
+  /** The repository base (tarballs, docs): `http://127.0.0.1:PORT/repo`. */
+  repoUrl: string;
   close(): Promise<void>;
 }
 
@@ -231,6 +314,9 @@ export const KNOWN_CLIENT_IDS = [
 export const REBAR3_CLIENT_ID = KNOWN_CLIENT_IDS[1];
 
 const API = "/api";
+const REPO = "/repo";
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
 const ACCESS_TTL_MS = 30 * 60 * 1000;
 const REFRESH_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 const DEVICE_TTL_MS = 600 * 1000;
@@ -280,6 +366,8 @@ interface Ctx {
 }
 
 interface Route {
+  /** Where the pattern is rooted: under `/api`, or the repository under `/repo`. */
+  base: "api" | "repo";
   method: string;
   pattern: string;
   regex: RegExp;
@@ -295,6 +383,7 @@ interface Fault {
   status: number;
   filter: FaultFilter;
   options: FailOptions;
+  afterHandling?: boolean;
 }
 
 /** Thrown out of the in-process handler for a dropped connection, as fetch would. */
@@ -436,13 +525,22 @@ export class FakeHex {
     o.members.set(username, role);
   }
 
-  /** Adds a package (`repository` defaults to `hexpm`); owners are `full` unless a level is given. */
+  /**
+   * Adds a package (`repository` defaults to `hexpm`); owners are `full` unless a level
+   * is given. `releases` are seeded with `addRelease`. Replaces a package of that name.
+   */
   addPackage(options: {
     name: string;
     repository?: string;
     owners?: string[] | Record<string, OwnerLevel>;
+    /** Fake-clock creation time (default now): the 24-hour edit window counts from it. */
+    insertedAt?: number;
+    meta?: Partial<FakePackageMeta>;
+    /** A number sets `all`; an object sets the counters it names. */
+    downloads?: number | Partial<FakeDownloads>;
+    releases?: Omit<AddReleaseOptions, "name" | "repository" | "owners">[];
   }): FakePackage {
-    const now = this.now();
+    const at = options.insertedAt ?? this.now();
     const owners = Array.isArray(options.owners)
       ? Object.fromEntries(options.owners.map((o) => [o, "full" as const]))
       : options.owners ?? {};
@@ -450,11 +548,150 @@ export class FakeHex {
       name: options.name,
       repository: options.repository ?? "hexpm",
       owners: new Map(Object.entries(owners)),
-      insertedAt: now,
-      updatedAt: now,
+      insertedAt: at,
+      updatedAt: at,
+      meta: {
+        description: `The ${options.name} package`,
+        licenses: ["Apache-2.0"],
+        links: {},
+        maintainers: [],
+        extra: null,
+        ...options.meta,
+      },
+      releases: [],
+      downloads: { all: 0, recent: 0, week: 0, day: 0 },
     };
     this.packages.set(`${pkg.repository}/${pkg.name}`, pkg);
+    if (options.downloads !== undefined) {
+      this.setDownloads(pkg.name, options.downloads, pkg.repository);
+    }
+    for (const release of options.releases ?? []) {
+      this.addRelease({ ...release, name: pkg.name, repository: pkg.repository });
+    }
     return pkg;
+  }
+
+  /**
+   * Seeds a release directly (no authorization, no validation, no edit window). The
+   * package is created when missing. An existing release of that version is replaced.
+   */
+  addRelease(options: AddReleaseOptions): FakeRelease {
+    const repository = options.repository ?? "hexpm";
+    const at = options.insertedAt ?? this.now();
+    const pkg = this.packages.get(`${repository}/${options.name}`) ??
+      this.addPackage({
+        name: options.name,
+        repository,
+        owners: options.owners,
+        insertedAt: at,
+      });
+    // The tarball says what the package says unless told otherwise.
+    const meta: SeedMeta = {
+      description: pkg.meta.description ?? undefined,
+      licenses: pkg.meta.licenses,
+      links: pkg.meta.links,
+      ...options.meta,
+    };
+    const requirements: FakeRequirement[] = Object.entries(options.requirements ?? {}).map(
+      ([name, r]) => {
+        const fields = typeof r === "string" ? { requirement: r } : r;
+        return {
+          name,
+          app: fields.app ?? name,
+          requirement: fields.requirement,
+          optional: fields.optional ?? false,
+          repository: fields.repository ?? "hexpm",
+        };
+      },
+    );
+    const built = options.tarball
+      ? { tarball: options.tarball, innerChecksum: "", outerChecksum: "", metadata: {} }
+      : buildSeedTarball({ name: pkg.name, version: options.version, meta, requirements });
+    const tarball = built.tarball;
+    const checksum = built.outerChecksum || sha256HexSync(tarball);
+    if (meta.description !== undefined) pkg.meta.description = meta.description;
+    if (meta.licenses !== undefined) pkg.meta.licenses = [...meta.licenses];
+    if (meta.links !== undefined) pkg.meta.links = { ...meta.links };
+    const firstOwner = [...pkg.owners.keys()].find((o) => this.users.has(o)) ?? null;
+    const docs = options.hasDocs ? buildSeedDocs(pkg.name, options.version) : null;
+    const release: FakeRelease = {
+      version: options.version,
+      tarball,
+      checksum,
+      innerChecksum: built.innerChecksum,
+      metadata: built.metadata,
+      meta: {
+        app: meta.app ?? pkg.name,
+        build_tools: meta.build_tools ?? ["rebar3"],
+        elixir: meta.elixir ?? null,
+      },
+      requirements,
+      retirement: options.retirement ?? null,
+      hasDocs: docs !== null,
+      docs,
+      publisher: options.publisher === undefined ? firstOwner : options.publisher,
+      downloads: options.downloads ?? 0,
+      insertedAt: at,
+      updatedAt: at,
+    };
+    pkg.releases = pkg.releases.filter((r) => r.version !== release.version);
+    pkg.releases.push(release);
+    // A package is never younger than its releases (the 24-hour window counts from it).
+    pkg.insertedAt = Math.min(pkg.insertedAt, at);
+    pkg.updatedAt = Math.max(pkg.updatedAt, at);
+    return release;
+  }
+
+  /**
+   * Seeds a release from a real tarball, reading name, version, metadata and
+   * requirements from it as a publish would (no authorization, no validation).
+   */
+  async addReleaseFromTarball(
+    tarball: Uint8Array,
+    options: {
+      repository?: string;
+      insertedAt?: number;
+      publisher?: string | null;
+      owners?: string[] | Record<string, OwnerLevel>;
+    } = {},
+  ): Promise<FakeRelease> {
+    const unpacked = await unpackPackage(tarball);
+    const metadata = metadataToJson(unpacked.metadata);
+    const repository = options.repository ?? "hexpm";
+    const name = String(metadata.name);
+    const at = options.insertedAt ?? this.now();
+    if (!this.packages.has(`${repository}/${name}`)) {
+      this.addPackage({ name, repository, owners: options.owners, insertedAt: at });
+    }
+    const { release } = this.#storeRelease(repository, metadata, {
+      tarball: tarball.slice(),
+      checksum: unpacked.outerChecksum,
+      innerChecksum: unpacked.innerChecksum,
+      publisher: options.publisher ?? null,
+      at,
+    });
+    return release;
+  }
+
+  /** Sets a package's download counters: a number sets `all`, an object the ones it names. */
+  setDownloads(
+    name: string,
+    downloads: number | Partial<FakeDownloads>,
+    repository = "hexpm",
+  ): void {
+    const pkg = this.packages.get(`${repository}/${name}`);
+    if (!pkg) throw new Error(`FakeHex: no package "${repository}/${name}"`);
+    Object.assign(pkg.downloads, typeof downloads === "number" ? { all: downloads } : downloads);
+  }
+
+  /** A stored package, or `undefined`. */
+  package(name: string, repository = "hexpm"): FakePackage | undefined {
+    return this.packages.get(`${repository}/${name}`);
+  }
+
+  /** A stored release, or `undefined`. */
+  release(name: string, version: string, repository = "hexpm"): FakeRelease | undefined {
+    return this.package(name, repository)?.releases.find((r) => r.version === version);
   }
 
   /**
@@ -583,9 +820,20 @@ export class FakeHex {
    * `serve()`); in-process the handler rejects with `DroppedConnectionError`. Deno's fetch
    * re-sends a request once when a reused keep-alive connection drops, so it takes 2 to
    * reach a client in that case (`hex-protocol.md` §9).
+   *
+   * With `afterHandling: true` the model handles the request first and keeps its effects
+   * (`RecordedRequest.handledStatus` says what it answered); only the answer is lost.
    */
-  dropConnectionNext(n = 1, filter: FaultFilter = {}): void {
-    this.#faults.push({ kind: "drop", remaining: n, status: 0, filter, options: {} });
+  dropConnectionNext(n = 1, options: DropOptions = {}): void {
+    const { afterHandling, ...filter } = options;
+    this.#faults.push({
+      kind: "drop",
+      remaining: n,
+      status: 0,
+      filter,
+      options: {},
+      afterHandling: afterHandling ?? false,
+    });
   }
 
   // ---------------------------------------------------------------- assertions
@@ -595,11 +843,12 @@ export class FakeHex {
     return this.requests.filter((r) => r.route === null && !r.fault);
   }
 
-  /** Recorded requests with this method and path (path under `/api`, e.g. `"/keys"`). */
+  /**
+   * Recorded requests with this method and path (path under `/api`, e.g. `"/keys"`; a
+   * path outside `/api` in full, e.g. `"/repo/tarballs/foo-1.0.0.tar"`).
+   */
   requestsTo(method: string, path: string | RegExp): RecordedRequest[] {
-    return this.requests.filter((r) =>
-      r.method === method && matchPath(path, r.path.slice(API.length))
-    );
+    return this.requests.filter((r) => r.method === method && matchPath(path, subPath(r.path)));
   }
 
   /** Forgets recorded requests (state is kept). */
@@ -648,7 +897,12 @@ export class FakeHex {
       (req, info) => this.#handle(req, info),
       { onError: (e) => this.errors.push(e) },
     );
-    return { url: `${server.origin}${API}`, origin: server.origin, close: () => server.close() };
+    return {
+      url: `${server.origin}${API}`,
+      origin: server.origin,
+      repoUrl: `${server.origin}${REPO}`,
+      close: () => server.close(),
+    };
   }
 
   // ---------------------------------------------------------------- dispatch
@@ -675,17 +929,19 @@ export class FakeHex {
     this.#noteSecretsOf(req.headers);
 
     const fault = this.#takeFault(req.method, url.pathname);
-    if (fault?.kind === "drop") {
+    const drop = () => {
       record.fault = "drop";
+      record.status = 0;
       if (info) {
         info.drop();
         return new Response(null, { status: 500 });
       }
       throw new DroppedConnectionError();
-    }
+    };
+    if (fault?.kind === "drop" && !fault.afterHandling) return drop();
     let res: Response;
     try {
-      if (fault) {
+      if (fault?.kind === "fail") {
         record.fault = "fail";
         res = this.#faultResponse(fault);
       } else {
@@ -701,6 +957,10 @@ export class FakeHex {
       this.errors.push(e);
       res = errorResponse(500);
     }
+    if (fault?.kind === "drop") {
+      record.handledStatus = res.status;
+      return drop();
+    }
     record.status = res.status;
     return res;
   }
@@ -713,11 +973,16 @@ export class FakeHex {
     ip: string,
   ): Promise<Response> {
     if (/%00/i.test(url.pathname + url.search)) return errorResponse(400);
-    if (!url.pathname.startsWith(`${API}/`) && url.pathname !== API) return errorResponse(404);
-    const sub = url.pathname.slice(API.length) || "/";
+    const base = url.pathname.startsWith(`${API}/`) || url.pathname === API
+      ? "api"
+      : url.pathname.startsWith(`${REPO}/`)
+      ? "repo"
+      : null;
+    if (!base) return errorResponse(404);
+    const sub = base === "api" ? url.pathname.slice(API.length) || "/" : url.pathname;
     let match: { route: Route; params: Record<string, string> } | undefined;
     for (const route of this.#routes) {
-      if (route.method !== req.method) continue;
+      if (route.base !== base || route.method !== req.method) continue;
       const m = route.regex.exec(sub);
       if (!m) continue;
       const params: Record<string, string> = {};
@@ -725,8 +990,23 @@ export class FakeHex {
       match = { route, params };
       break;
     }
-    if (!match) return errorResponse(404);
+    if (!match) return base === "repo" ? repoError(404) : errorResponse(404);
     record.route = `${match.route.method} ${match.route.pattern}`;
+    if (base === "repo") {
+      // The repository is a CDN: no User-Agent rule, no rate limits.
+      const auth = this.#authenticate(req, ip);
+      if (auth instanceof Response) return auth;
+      return await match.route.run({
+        req,
+        url,
+        origin: url.origin,
+        path: sub,
+        pathParams: match.params,
+        body,
+        principal: auth,
+        ip,
+      });
+    }
     if (this.#requireUserAgent && !req.headers.get("user-agent")) {
       return errorResponse(400, "User-Agent header is required");
     }
@@ -748,7 +1028,7 @@ export class FakeHex {
     }
     const limited = this.#countRate(ctx);
     if (limited) return limited;
-    const res = await match.route.run(ctx);
+    const res = await withEtag(req, await match.route.run(ctx));
     // hex.pm sends no rate-limit headers with 401s (§9).
     if (res.status !== 401) {
       for (const [k, v] of Object.entries(this.#rateHeaders(ctx))) res.headers.set(k, v);
@@ -757,7 +1037,7 @@ export class FakeHex {
   }
 
   #takeFault(method: string, path: string): Fault | undefined {
-    const sub = path.startsWith(API) ? path.slice(API.length) : path;
+    const sub = subPath(path);
     const fault = this.#faults.find((f) =>
       f.remaining > 0 &&
       (!f.filter.method || f.filter.method === method) &&
@@ -1154,13 +1434,108 @@ export class FakeHex {
     return json;
   }
 
+  /** UserView "minimal": `{username, email?, url}`; an organization owner by its name. */
+  #minimalUserJson(ctx: Ctx, name: string): Record<string, unknown> {
+    const out: Record<string, unknown> = { username: name };
+    const user = this.users.get(name);
+    if (user?.publicEmail) out.email = user.email;
+    out.url = `${ctx.origin}${API}/users/${encodeURIComponent(name)}`;
+    return out;
+  }
+
+  /** OwnerView: the user's JSON plus `level`. */
+  #ownerJson(ctx: Ctx, name: string, level: OwnerLevel): Record<string, unknown> {
+    const user = this.users.get(name);
+    if (user) return { ...this.#userJson(ctx, user), level };
+    const org = this.orgs.get(name);
+    return {
+      username: name,
+      full_name: null,
+      handles: {},
+      url: `${ctx.origin}${API}/users/${encodeURIComponent(name)}`,
+      inserted_at: iso(org?.insertedAt ?? 0),
+      updated_at: iso(org?.updatedAt ?? 0),
+      level,
+    };
+  }
+
+  /** ReleaseView "show". */
+  #releaseJson(ctx: Ctx, pkg: FakePackage, release: FakeRelease): Record<string, unknown> {
+    const urls = packageUrls(ctx.origin, pkg);
+    const requirements = [...release.requirements].sort((a, b) =>
+      cmp(a.repository, b.repository) || cmp(a.name, b.name)
+    );
+    return {
+      version: release.version,
+      checksum: release.checksum,
+      has_docs: release.hasDocs,
+      inserted_at: iso(release.insertedAt),
+      updated_at: iso(release.updatedAt),
+      retirement: release.retirement && {
+        reason: release.retirement.reason,
+        message: release.retirement.message,
+      },
+      package_url: urls.api,
+      url: `${urls.api}/releases/${release.version}`,
+      html_url: `${urls.html}/${release.version}`,
+      docs_html_url: release.hasDocs ? `${urls.docs}/${release.version}/` : null,
+      requirements: Object.fromEntries(requirements.map((r) => [
+        r.name,
+        { app: r.app, requirement: r.requirement, optional: r.optional },
+      ])),
+      configs: depSnippets(pkg, release.version),
+      meta: { ...release.meta, build_tools: [...release.meta.build_tools] },
+      downloads: release.downloads,
+      publisher: release.publisher ? this.#minimalUserJson(ctx, release.publisher) : null,
+    };
+  }
+
+  /** PackageView "show", with releases (newest first), retirements, owners and downloads. */
+  #packageJson(ctx: Ctx, pkg: FakePackage): Record<string, unknown> {
+    const urls = packageUrls(ctx.origin, pkg);
+    const releases = sortReleases(pkg.releases);
+    const { latest, stable } = latestVersions(pkg.releases);
+    return {
+      name: pkg.name,
+      repository: pkg.repository,
+      url: urls.api,
+      html_url: urls.html,
+      docs_html_url: releases.some((r) => r.hasDocs) ? `${urls.docs}/` : null,
+      meta: {
+        description: pkg.meta.description,
+        licenses: [...pkg.meta.licenses],
+        links: { ...pkg.meta.links },
+        maintainers: [...pkg.meta.maintainers],
+      },
+      downloads: { ...pkg.downloads },
+      releases: releases.map((r) => ({
+        version: r.version,
+        url: `${urls.api}/releases/${r.version}`,
+        has_docs: r.hasDocs,
+        inserted_at: iso(r.insertedAt),
+      })),
+      retirements: Object.fromEntries(
+        releases.filter((r) => r.retirement).map((r) => [
+          r.version,
+          { reason: r.retirement!.reason, message: r.retirement!.message },
+        ]),
+      ),
+      owners: [...pkg.owners.keys()].sort(cmp).map((o) => this.#minimalUserJson(ctx, o)),
+      latest_version: latest,
+      latest_stable_version: stable,
+      configs: latest ? depSnippets(pkg, latest) : {},
+      inserted_at: iso(pkg.insertedAt),
+      updated_at: iso(pkg.updatedAt),
+    };
+  }
+
   // ---------------------------------------------------------------- routes
 
   #route(
     method: string,
     pattern: string,
     run: (ctx: Ctx) => Promise<Response> | Response,
-    options: { authenticate?: boolean } = {},
+    options: { authenticate?: boolean; base?: "api" | "repo" } = {},
   ): void {
     const names: string[] = [];
     const source = pattern.replace(/:([a-z_]+)/g, (_, name: string) => {
@@ -1168,6 +1543,7 @@ export class FakeHex {
       return "([^/]+)";
     });
     this.#routes.push({
+      base: options.base ?? "api",
       method,
       pattern,
       regex: new RegExp(`^${source}/?$`),
@@ -1200,6 +1576,35 @@ export class FakeHex {
     this.#route("POST", "/oauth/device_authorization", (ctx) => this.#deviceAuth(ctx), oauth);
     this.#route("POST", "/oauth/token", (ctx) => this.#token(ctx), oauth);
     this.#route("POST", "/oauth/revoke", (ctx) => this.#revoke(ctx), oauth);
+
+    // Packages: unprefixed = repository `hexpm`; `/repos/:repo/...` for an organization.
+    for (const prefix of ["", "/repos/:repo"]) {
+      const pkg = `${prefix}/packages/:name`;
+      const rel = `${pkg}/releases/:version`;
+      this.#route("POST", `${prefix}/publish`, (ctx) => this.#publish(ctx));
+      this.#route("GET", `${prefix}/packages`, (ctx) => this.#listPackages(ctx));
+      this.#route("GET", pkg, (ctx) => this.#getPackage(ctx));
+      this.#route("POST", `${pkg}/releases`, (ctx) => this.#publish(ctx));
+      this.#route("GET", rel, (ctx) => this.#getRelease(ctx));
+      this.#route("DELETE", rel, (ctx) => this.#revertRelease(ctx));
+      this.#route("GET", `${rel}/docs`, (ctx) => this.#getDocs(ctx));
+      this.#route("POST", `${rel}/docs`, (ctx) => this.#publishDocs(ctx));
+      this.#route("DELETE", `${rel}/docs`, (ctx) => this.#revertDocs(ctx));
+      this.#route("POST", `${rel}/retire`, (ctx) => this.#retire(ctx));
+      this.#route("DELETE", `${rel}/retire`, (ctx) => this.#unretire(ctx));
+      this.#route("POST", `${pkg}/retire`, (ctx) => this.#retireAll(ctx));
+      this.#route("GET", `${pkg}/owners`, (ctx) => this.#listOwners(ctx));
+      this.#route("GET", `${pkg}/owners/:user`, (ctx) => this.#getOwner(ctx));
+      this.#route("PUT", `${pkg}/owners/:user`, (ctx) => this.#addOwner(ctx));
+      this.#route("DELETE", `${pkg}/owners/:user`, (ctx) => this.#removeOwner(ctx));
+    }
+
+    // The repository (outside `/api`): tarballs and docs, public or per organization.
+    const repo = { base: "repo" as const };
+    for (const prefix of [REPO, `${REPO}/repos/:repo`]) {
+      this.#route("GET", `${prefix}/tarballs/:file`, (ctx) => this.#repoFile(ctx, "tarball"), repo);
+      this.#route("GET", `${prefix}/docs/:file`, (ctx) => this.#repoFile(ctx, "docs"), repo);
+    }
   }
 
   // ---- users
@@ -1460,6 +1865,576 @@ export class FakeHex {
     return json(200, this.#orgJson(org, true));
   }
 
+  // ---- packages
+
+  /** The repository a package route names: `hexpm`, or an existing organization (else 404). */
+  #repoOf(ctx: Ctx): string | Response {
+    const repo = ctx.pathParams.repo ?? "hexpm";
+    if (repo !== "hexpm" && !this.orgs.has(repo)) return errorResponse(404);
+    return repo;
+  }
+
+  /** Reads: a credential, if sent, needs api:read; an organization's packages need membership. */
+  async #authorizeRead(ctx: Ctx, repo: string): Promise<Response | null> {
+    const denied = await this.#authorize(ctx, "read", { required: false });
+    if (denied) return denied;
+    if (repo === "hexpm") return null;
+    return this.#orgAccess(this.orgs.get(repo)!, ctx.principal, "read");
+  }
+
+  /**
+   * Package writes, in hexpm's order: a credential (none: 401 for publish and revert, 403
+   * for docs, retire and owners, §9), a verified email, a permission for the API write
+   * domain or (`domain: "package"`) for `package:REPO/NAME`, TOTP for OAuth, the
+   * organization's role and billing for a private repository, then ownership at `level`.
+   * A package that does not exist yet passes (a publish creates it; other routes 404).
+   */
+  async #authorizeWrite(
+    ctx: Ctx,
+    repo: string,
+    name: string,
+    options: { level: OwnerLevel; domain: "api" | "package"; anonymous: 401 | 403 },
+  ): Promise<Response | null> {
+    const p = ctx.principal;
+    if (!p) {
+      return options.anonymous === 403
+        ? forbidden()
+        : unauthorized("missing authentication information");
+    }
+    if (p.user && !p.user.emailVerified) return errorResponse(403, "email not verified");
+    const perms = this.#permissionsOf(p);
+    const permitted = options.domain === "package"
+      ? allows(perms, "package", `${repo}/${name}`)
+      : allows(perms, "api", "write");
+    if (!permitted) return unauthorized("key not authorized for this action");
+    if (p.kind === "oauth") {
+      const totp = await this.#checkTotp(ctx, p.user);
+      if (totp) return totp;
+    }
+    if (repo !== "hexpm") {
+      const org = this.orgs.get(repo)!;
+      const denied = this.#orgAccess(org, p, options.level === "full" ? "admin" : "write");
+      if (denied) return denied;
+      if (!org.billingActive) return forbidden("organization has no active billing subscription");
+    }
+    const pkg = this.package(name, repo);
+    if (!pkg) {
+      // A new package on hexpm needs a user to own it; an organization key publishes only
+      // to its own repository (checked above).
+      return repo === "hexpm" && !p.user ? forbidden() : null;
+    }
+    const level = this.#ownerLevel(pkg, p);
+    if (!level || (options.level === "full" && level !== "full")) return forbidden();
+    return null;
+  }
+
+  /**
+   * The ownership level a credential has over a package. On hexpm: the user's own
+   * level, or through an organization the package was transferred to (admin = full,
+   * write = maintainer, capped by the organization's level). In an organization's
+   * repository: the role in that organization; the organization's own key is full.
+   */
+  #ownerLevel(pkg: FakePackage, p: Principal): OwnerLevel | null {
+    const fromRole = (role: OrgRole | undefined): OwnerLevel | null =>
+      role === "admin" ? "full" : role === "write" ? "maintainer" : null;
+    if (p.kind === "key" && p.org) {
+      return pkg.repository === p.org.name ? "full" : pkg.owners.get(p.org.name) ?? null;
+    }
+    const username = p.user?.username;
+    if (!username) return null;
+    if (pkg.repository !== "hexpm") {
+      return fromRole(this.orgs.get(pkg.repository)?.members.get(username));
+    }
+    const levels: (OwnerLevel | null)[] = [pkg.owners.get(username) ?? null];
+    for (const [owner, level] of pkg.owners) {
+      const org = this.orgs.get(owner);
+      if (!org) continue;
+      const viaRole = fromRole(org.members.get(username));
+      levels.push(level === "maintainer" && viaRole ? "maintainer" : viaRole);
+    }
+    return levels.includes("full") ? "full" : levels.includes("maintainer") ? "maintainer" : null;
+  }
+
+  /** Replace or revert is allowed: private repositories always; on hexpm within 1 h / 24 h. */
+  #editable(pkg: FakePackage, release: FakeRelease): boolean {
+    if (pkg.repository !== "hexpm") return true;
+    const now = this.now();
+    return now - release.insertedAt <= HOUR_MS || now - pkg.insertedAt <= DAY_MS;
+  }
+
+  /** Stores a publish (creating the package, its publisher a full owner); replaces a version. */
+  #storeRelease(
+    repo: string,
+    metadata: Record<string, JsonValue>,
+    data: {
+      tarball: Uint8Array;
+      checksum: string;
+      innerChecksum: string;
+      publisher: string | null;
+      at: number;
+    },
+  ): { release: FakeRelease; created: boolean } {
+    const name = String(metadata.name);
+    let pkg = this.package(name, repo);
+    if (!pkg) {
+      pkg = this.addPackage({ name, repository: repo, insertedAt: data.at });
+      if (data.publisher) pkg.owners.set(data.publisher, "full");
+    }
+    pkg.meta = packageMetaOf(metadata);
+    pkg.updatedAt = data.at;
+    const version = String(metadata.version);
+    const fields = {
+      tarball: data.tarball,
+      checksum: data.checksum,
+      innerChecksum: data.innerChecksum,
+      metadata,
+      ...releaseFieldsOf(metadata),
+      publisher: data.publisher,
+      updatedAt: data.at,
+    };
+    const existing = pkg.releases.find((r) => r.version === version);
+    if (existing) {
+      Object.assign(existing, fields);
+      return { release: existing, created: false };
+    }
+    const release: FakeRelease = {
+      version,
+      ...fields,
+      retirement: null,
+      hasDocs: false,
+      docs: null,
+      downloads: 0,
+      insertedAt: data.at,
+    };
+    pkg.releases.push(release);
+    return { release, created: true };
+  }
+
+  async #publish(ctx: Ctx): Promise<Response> {
+    const repo = this.#repoOf(ctx);
+    if (repo instanceof Response) return repo;
+    const write = { level: "maintainer", domain: "package", anonymous: 401 } as const;
+    const named = ctx.pathParams.name;
+    // `/packages/NAME/releases` authorizes before reading the body; `/publish` reads and
+    // checks the tarball first (§9).
+    if (named !== undefined) {
+      const denied = await this.#authorizeWrite(ctx, repo, named, write);
+      if (denied) return denied;
+    }
+    let unpacked: UnpackedPackage;
+    try {
+      unpacked = await unpackPackage(ctx.body);
+    } catch (e) {
+      return errorResponse(422, undefined, { tar: e instanceof Error ? e.message : String(e) });
+    }
+    const metadata = metadataToJson(unpacked.metadata);
+    const name = typeof metadata.name === "string" ? metadata.name : "";
+    if (named !== undefined && name !== named) {
+      return errorResponse(422, undefined, { name: "metadata does not match package name" });
+    }
+    if (named === undefined) {
+      const denied = await this.#authorizeWrite(ctx, repo, name, write);
+      if (denied) return denied;
+    }
+    const pkg = this.package(name, repo);
+    // Package and release are separate changesets: package errors come alone.
+    const packageProblems = packageErrors(metadata, { repository: repo, isNew: !pkg });
+    if (hasErrors(packageProblems)) return errorResponse(422, undefined, packageProblems);
+    const errors: ErrorMap = releaseErrors(metadata, {
+      repository: repo,
+      dependencyExists: (dep, depRepo) => this.packages.has(`${depRepo}/${dep}`),
+    });
+    const existing = pkg?.releases.find((r) => r.version === metadata.version);
+    if (pkg && existing) {
+      // Server default when absent: replace (`Map.get(params, "replace", true)`).
+      const replace = ["true", null].includes(ctx.url.searchParams.get("replace"));
+      if (!replace) {
+        errors.inserted_at = "must include the --replace flag to update an existing release";
+      } else if (!this.#editable(pkg, existing)) {
+        errors.inserted_at = "can only modify a release up to one hour after publication";
+      }
+    }
+    if (hasErrors(errors)) return errorResponse(422, undefined, errors);
+    const { release, created } = this.#storeRelease(repo, metadata, {
+      tarball: ctx.body.slice(),
+      checksum: unpacked.outerChecksum,
+      innerChecksum: unpacked.innerChecksum,
+      publisher: ctx.principal?.user?.username ?? null,
+      at: this.now(),
+    });
+    const body = this.#releaseJson(ctx, this.package(name, repo)!, release);
+    return json(created ? 201 : 200, body, created ? { location: String(body.url) } : {});
+  }
+
+  async #listPackages(ctx: Ctx): Promise<Response> {
+    let repos: string[];
+    if (ctx.pathParams.repo !== undefined) {
+      const repo = this.#repoOf(ctx);
+      if (repo instanceof Response) return repo;
+      const denied = await this.#authorizeRead(ctx, repo);
+      if (denied) return denied;
+      repos = [repo];
+    } else {
+      // Unprefixed: hexpm and every organization the credential can read.
+      const denied = await this.#authorize(ctx, "read", { required: false });
+      if (denied) return denied;
+      repos = ["hexpm", ...[...this.orgs.keys()].filter((o) => this.#canSeeRepo(ctx, o))];
+    }
+    const q = ctx.url.searchParams;
+    const search = q.get("search") ?? "";
+    const page = positiveInt(q.get("page"), 1);
+    const perPage = Math.min(100, positiveInt(q.get("per_page"), 100));
+    const found = [...this.packages.values()].filter((p) =>
+      repos.includes(p.repository) && (search === "" || searchMatches(p, search))
+    );
+    const desc = (f: (p: FakePackage) => number) => (a: FakePackage, b: FakePackage) =>
+      f(b) - f(a) || cmp(a.name, b.name) || cmp(a.repository, b.repository);
+    switch (q.get("sort") ?? "name") {
+      case "downloads":
+      case "total_downloads":
+        found.sort(desc((p) => p.downloads.all));
+        break;
+      case "recent_downloads":
+        found.sort(desc((p) => p.downloads.recent));
+        break;
+      case "inserted_at":
+        found.sort(desc((p) => p.insertedAt));
+        break;
+      case "updated_at":
+        found.sort(desc((p) => p.updatedAt));
+        break;
+      default:
+        found.sort((a, b) => cmp(a.name, b.name) || cmp(a.repository, b.repository));
+    }
+    const slice = found.slice((page - 1) * perPage, page * perPage);
+    return json(200, slice.map((p) => this.#packageJson(ctx, p)));
+  }
+
+  /** The package and release a route names, after read authorization; a 404 otherwise. */
+  async #readTarget(
+    ctx: Ctx,
+  ): Promise<{ pkg: FakePackage; release?: FakeRelease } | Response> {
+    const repo = this.#repoOf(ctx);
+    if (repo instanceof Response) return repo;
+    const denied = await this.#authorizeRead(ctx, repo);
+    if (denied) return denied;
+    const pkg = this.package(ctx.pathParams.name, repo);
+    if (!pkg) return errorResponse(404);
+    const version = ctx.pathParams.version;
+    if (version === undefined) return { pkg };
+    if (!parseVersion(version)) return errorResponse(400, `invalid version: ${version}`);
+    const release = pkg.releases.find((r) => r.version === version);
+    return release ? { pkg, release } : errorResponse(404);
+  }
+
+  /** The package and release a write route names, after write authorization. */
+  async #writeTarget(
+    ctx: Ctx,
+    options: { level: OwnerLevel; domain: "api" | "package"; anonymous: 401 | 403 },
+  ): Promise<{ pkg: FakePackage; release?: FakeRelease } | Response> {
+    const repo = this.#repoOf(ctx);
+    if (repo instanceof Response) return repo;
+    const denied = await this.#authorizeWrite(ctx, repo, ctx.pathParams.name, options);
+    if (denied) return denied;
+    const pkg = this.package(ctx.pathParams.name, repo);
+    if (!pkg) return errorResponse(404);
+    const version = ctx.pathParams.version;
+    if (version === undefined) return { pkg };
+    const release = pkg.releases.find((r) => r.version === version);
+    return release ? { pkg, release } : errorResponse(404);
+  }
+
+  async #getPackage(ctx: Ctx): Promise<Response> {
+    const target = await this.#readTarget(ctx);
+    if (target instanceof Response) return target;
+    return json(200, this.#packageJson(ctx, target.pkg));
+  }
+
+  async #getRelease(ctx: Ctx): Promise<Response> {
+    const target = await this.#readTarget(ctx);
+    if (target instanceof Response) return target;
+    return json(200, this.#releaseJson(ctx, target.pkg, target.release!));
+  }
+
+  async #revertRelease(ctx: Ctx): Promise<Response> {
+    const target = await this.#writeTarget(ctx, {
+      level: "maintainer",
+      domain: "package",
+      anonymous: 401,
+    });
+    if (target instanceof Response) return target;
+    const { pkg, release } = target as { pkg: FakePackage; release: FakeRelease };
+    if (!this.#editable(pkg, release)) {
+      return errorResponse(422, undefined, {
+        inserted_at: "can only delete a release up to one hour after publication",
+      });
+    }
+    if (pkg.releases.length === 1) {
+      const depended = [...this.packages.values()].some((other) =>
+        other !== pkg &&
+        other.releases.some((r) =>
+          r.requirements.some((x) => x.name === pkg.name && x.repository === pkg.repository)
+        )
+      );
+      if (depended) {
+        return errorResponse(422, undefined, {
+          name: "you cannot delete this package because other packages depend on it",
+        });
+      }
+    }
+    pkg.releases = pkg.releases.filter((r) => r !== release);
+    if (pkg.releases.length === 0) this.packages.delete(`${pkg.repository}/${pkg.name}`);
+    else pkg.updatedAt = this.now();
+    return new Response(null, { status: 204 });
+  }
+
+  async #getDocs(ctx: Ctx): Promise<Response> {
+    const target = await this.#readTarget(ctx);
+    if (target instanceof Response) return target;
+    const { pkg, release } = target as { pkg: FakePackage; release: FakeRelease };
+    if (!release.hasDocs) return errorResponse(404);
+    return new Response(null, {
+      status: 302,
+      headers: { location: docsTarballUrl(ctx.origin, pkg, release) },
+    });
+  }
+
+  async #publishDocs(ctx: Ctx): Promise<Response> {
+    const target = await this.#writeTarget(ctx, {
+      level: "maintainer",
+      domain: "package",
+      anonymous: 403,
+    });
+    if (target instanceof Response) return target;
+    const { pkg, release } = target as { pkg: FakePackage; release: FakeRelease };
+    try {
+      gunzipBytes(ctx.body);
+    } catch {
+      // hex.pm checks only that the body is gzip, and answers anything else with a 500 (§9).
+      return errorResponse(500);
+    }
+    release.docs = ctx.body.slice();
+    release.hasDocs = true;
+    release.updatedAt = this.now();
+    return new Response(null, {
+      status: 201,
+      headers: { location: docsTarballUrl(ctx.origin, pkg, release) },
+    });
+  }
+
+  async #revertDocs(ctx: Ctx): Promise<Response> {
+    const target = await this.#writeTarget(ctx, {
+      level: "maintainer",
+      domain: "package",
+      anonymous: 403,
+    });
+    if (target instanceof Response) return target;
+    const release = target.release!;
+    release.docs = null;
+    release.hasDocs = false;
+    release.updatedAt = this.now();
+    return new Response(null, { status: 204 });
+  }
+
+  /** The retirement in a request body, or the 422 hexpm answers (`{"retirement":{...}}`). */
+  #retirementOf(
+    ctx: Ctx,
+  ): { retirement: FakeRetirement; params: Record<string, unknown> } | Response {
+    const params = parseParams(ctx);
+    if (params instanceof Response) return params;
+    const errors = retirementErrors(params);
+    if (hasErrors(errors)) return errorResponse(422, undefined, { retirement: errors });
+    const message = typeof params.message === "string" && params.message !== ""
+      ? params.message
+      : null;
+    return { retirement: { reason: params.reason as RetireReason, message }, params };
+  }
+
+  async #retire(ctx: Ctx): Promise<Response> {
+    const target = await this.#writeTarget(ctx, {
+      level: "maintainer",
+      domain: "package",
+      anonymous: 403,
+    });
+    if (target instanceof Response) return target;
+    const body = this.#retirementOf(ctx);
+    if (body instanceof Response) return body;
+    target.release!.retirement = body.retirement;
+    target.release!.updatedAt = this.now();
+    return new Response(null, { status: 204 });
+  }
+
+  async #unretire(ctx: Ctx): Promise<Response> {
+    const target = await this.#writeTarget(ctx, {
+      level: "maintainer",
+      domain: "package",
+      anonymous: 403,
+    });
+    if (target instanceof Response) return target;
+    target.release!.retirement = null;
+    target.release!.updatedAt = this.now();
+    return new Response(null, { status: 204 });
+  }
+
+  async #retireAll(ctx: Ctx): Promise<Response> {
+    const target = await this.#writeTarget(ctx, {
+      level: "maintainer",
+      domain: "package",
+      anonymous: 403,
+    });
+    if (target instanceof Response) return target;
+    const body = this.#retirementOf(ctx);
+    if (body instanceof Response) return body;
+    // `replace: true` also overwrites releases that are already retired.
+    const replace = body.params.replace === true || body.params.replace === "true";
+    const now = this.now();
+    for (const release of target.pkg.releases) {
+      if (release.retirement && !replace) continue;
+      release.retirement = { ...body.retirement };
+      release.updatedAt = now;
+    }
+    return new Response(null, { status: 204 });
+  }
+
+  async #listOwners(ctx: Ctx): Promise<Response> {
+    const target = await this.#readTarget(ctx);
+    if (target instanceof Response) return target;
+    const { pkg } = target;
+    const owners = [...pkg.owners].sort(([a], [b]) => cmp(a, b));
+    return json(200, owners.map(([name, level]) => this.#ownerJson(ctx, name, level)));
+  }
+
+  /** A user by username or public email, or an organization by name. */
+  #ownerSubject(name: string): { user: FakeUser } | { org: FakeOrg } | undefined {
+    const user = this.users.get(name) ??
+      [...this.users.values()].find((u) => u.email === name && u.publicEmail);
+    if (user) return { user };
+    const org = this.orgs.get(name);
+    return org ? { org } : undefined;
+  }
+
+  async #getOwner(ctx: Ctx): Promise<Response> {
+    const target = await this.#readTarget(ctx);
+    if (target instanceof Response) return target;
+    const subject = this.#ownerSubject(ctx.pathParams.user);
+    const name = subject && ("user" in subject ? subject.user.username : subject.org.name);
+    const level = name === undefined ? undefined : target.pkg.owners.get(name);
+    return name && level ? json(200, this.#ownerJson(ctx, name, level)) : errorResponse(404);
+  }
+
+  async #addOwner(ctx: Ctx): Promise<Response> {
+    const target = await this.#writeTarget(ctx, { level: "full", domain: "api", anonymous: 403 });
+    if (target instanceof Response) return target;
+    const { pkg } = target;
+    const params = parseParams(ctx);
+    if (params instanceof Response) return params;
+    const subject = this.#ownerSubject(ctx.pathParams.user);
+    if (!subject) return errorResponse(404);
+    const level = params.level === undefined || params.level === null ? "full" : params.level;
+    if (level !== "full" && level !== "maintainer") {
+      return errorResponse(422, undefined, { level: "is invalid" });
+    }
+    const transfer = params.transfer === true;
+    const fail = (field: string, message: string) =>
+      errorResponse(422, undefined, { [field]: message });
+    let name: string;
+    if ("org" in subject) {
+      name = subject.org.name;
+      if (!transfer) {
+        return fail(
+          "username",
+          "organization ownership can only be transferred, removing all existing owners",
+        );
+      }
+      if (level !== "full") {
+        return fail("level", 'ownership level is required to be "full" for organization ownership');
+      }
+    } else {
+      name = subject.user.username;
+      const orgsToJoin = [
+        ...(pkg.repository === "hexpm" ? [] : [pkg.repository]),
+        ...[...pkg.owners.keys()].filter((o) => this.orgs.has(o)),
+      ];
+      if (orgsToJoin.some((o) => !this.orgs.get(o)?.members.has(name))) {
+        return fail(
+          "username",
+          "cannot add owner to private package when the user is not a member of the organization",
+        );
+      }
+    }
+    const fullOwners = [...pkg.owners].filter(([, l]) => l === "full").map(([o]) => o);
+    if (
+      pkg.repository === "hexpm" && !transfer && level === "maintainer" &&
+      pkg.owners.get(name) === "full" && fullOwners.length === 1
+    ) {
+      return fail("level", "cannot demote the last full owner of a package");
+    }
+    if (transfer) pkg.owners.clear();
+    pkg.owners.set(name, level);
+    pkg.updatedAt = this.now();
+    return new Response(null, { status: 204 });
+  }
+
+  async #removeOwner(ctx: Ctx): Promise<Response> {
+    const target = await this.#writeTarget(ctx, { level: "full", domain: "api", anonymous: 403 });
+    if (target instanceof Response) return target;
+    const { pkg } = target;
+    const subject = this.#ownerSubject(ctx.pathParams.user);
+    if (!subject) return errorResponse(404);
+    const name = "user" in subject ? subject.user.username : subject.org.name;
+    const fail = (message: string) => errorResponse(422, undefined, { username: message });
+    const level = pkg.owners.get(name);
+    if (!level) return fail("user is not an owner of package");
+    if (pkg.repository === "hexpm" && pkg.owners.size === 1) {
+      return fail("cannot remove last owner of package");
+    }
+    const otherFull = [...pkg.owners].some(([o, l]) => o !== name && l === "full");
+    if (pkg.repository === "hexpm" && level === "full" && !otherFull) {
+      return fail("cannot remove the last full owner of package");
+    }
+    pkg.owners.delete(name);
+    pkg.updatedAt = this.now();
+    return new Response(null, { status: 204 });
+  }
+
+  /**
+   * `GET /repo[/repos/ORG]/tarballs/NAME-VERSION.tar` and `.../docs/NAME-VERSION.tar.gz`:
+   * the stored bytes with an `ETag` (rebar3 needs one) and `If-None-Match` support. An
+   * organization's files need a credential allowing `repository:ORG` (401 without one,
+   * 403 without access).
+   */
+  #repoFile(ctx: Ctx, kind: "tarball" | "docs"): Response {
+    const repo = ctx.pathParams.repo ?? "hexpm";
+    if (repo !== "hexpm") {
+      const org = this.orgs.get(repo);
+      if (!org) return repoError(404);
+      const p = ctx.principal;
+      if (!p) return repoError(401);
+      const access = this.#userAccess(
+        { user: p.user, org: p.kind === "key" ? p.org : undefined },
+        "repository",
+        repo,
+      );
+      if (!allows(this.#permissionsOf(p), "repository", repo) || !access.ok) {
+        return repoError(403);
+      }
+      if (!org.billingActive) return repoError(403);
+    }
+    const m =
+      (kind === "tarball" ? /^([a-z][a-z0-9_]*)-(.+)\.tar$/ : /^([a-z][a-z0-9_]*)-(.+)\.tar\.gz$/)
+        .exec(ctx.pathParams.file);
+    const release = m ? this.release(m[1], m[2], repo) : undefined;
+    const bytes = kind === "tarball" ? release?.tarball : release?.docs;
+    if (!release || !bytes) return repoError(404);
+    const headers = {
+      etag: `"${kind === "tarball" ? release.checksum : sha256HexSync(bytes)}"`,
+      "cache-control": repo === "hexpm" ? "public, max-age=604800" : "private, max-age=86400",
+      "content-type": kind === "tarball" ? "application/octet-stream" : "application/gzip",
+    };
+    if (etagMatches(ctx.req, headers.etag)) return new Response(null, { status: 304, headers });
+    return new Response(bytes.slice(), { status: 200, headers });
+  }
+
   // ---- OAuth
 
   #validScope(scope: string): boolean {
@@ -1678,7 +2653,7 @@ function allows(perms: Permission[], domain: string, resource: string | null): b
       case "package":
         if (d === "api") return r === null || r === "write";
         return d === "package" &&
-          (r === null || (resource !== null && r === normalisePackage(resource)));
+          (r === null || (resource !== null && normalisePackage(r) === normalisePackage(resource)));
       case "repositories":
         return d === "repositories" && resource === null;
       case "repository":
@@ -1712,6 +2687,69 @@ function packageUrl(origin: string, p: FakePackage): string {
   return p.repository === "hexpm"
     ? `${origin}${API}/packages/${p.name}`
     : `${origin}${API}/repos/${p.repository}/packages/${p.name}`;
+}
+
+/** A package's URLs: API, web page, docs pages and repository base. */
+function packageUrls(
+  origin: string,
+  p: FakePackage,
+): { api: string; html: string; docs: string; repo: string } {
+  const org = p.repository === "hexpm" ? "" : `/${p.repository}`;
+  return {
+    api: packageUrl(origin, p),
+    html: `${origin}/packages${org}/${p.name}`,
+    docs: `${origin}/docs${org}/${p.name}`,
+    repo: p.repository === "hexpm" ? `${origin}${REPO}` : `${origin}${REPO}/repos/${p.repository}`,
+  };
+}
+
+/** Where a release's docs tarball is served (the `Location` of a docs upload). */
+function docsTarballUrl(origin: string, p: FakePackage, release: FakeRelease): string {
+  return `${packageUrls(origin, p).repo}/docs/${p.name}-${release.version}.tar.gz`;
+}
+
+/** The `configs` of Release and Package JSON: how to depend on this version. */
+function depSnippets(p: FakePackage, version: string): Record<string, string> {
+  const org = p.repository === "hexpm" ? "" : `, organization: "${p.repository}"`;
+  return {
+    "mix.exs": `{:${p.name}, "~> ${version}"${org}}`,
+    "rebar.config": `{${p.name}, "${version}"}`,
+    "erlang.mk": `dep_${p.name} = hex ${version}`,
+  };
+}
+
+/** The path a fault or `requestsTo` filter sees: under `/api` without it, else in full. */
+function subPath(path: string): string {
+  return path === API || path.startsWith(`${API}/`) ? path.slice(API.length) : path;
+}
+
+/** A repository (CDN) error: plain text, no JSON. */
+function repoError(status: 401 | 403 | 404): Response {
+  const text = { 401: "Unauthorized", 403: "Forbidden", 404: "Not Found" }[status];
+  return new Response(text, { status, headers: { "content-type": "text/plain" } });
+}
+
+function etagMatches(req: Request, etag: string): boolean {
+  const header = req.headers.get("if-none-match");
+  if (!header) return false;
+  return header.trim() === "*" ||
+    header.split(",").some((t) => t.trim().replace(/^W\//, "") === etag);
+}
+
+/** hex.pm sends an `ETag` with GET responses and answers a matching `If-None-Match` with 304. */
+async function withEtag(req: Request, res: Response): Promise<Response> {
+  if (req.method !== "GET" || res.status !== 200 || res.headers.has("etag")) return res;
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const headers = new Headers(res.headers);
+  const etag = `"${sha256HexSync(bytes).slice(0, 32)}"`;
+  headers.set("etag", etag);
+  if (etagMatches(req, etag)) return new Response(null, { status: 304, headers });
+  return new Response(bytes, { status: 200, headers });
+}
+
+function positiveInt(text: string | null, fallback: number): number {
+  const n = text === null ? NaN : Number(text);
+  return Number.isInteger(n) && n >= 1 ? n : fallback;
 }
 
 function matchPath(pattern: string | RegExp, path: string): boolean {
