@@ -73,7 +73,7 @@ export function configDirOf(home: string): string {
 
 /** The environment pointing hexpub at a served FakeHex. */
 export function hexEnv(server: FakeHexServer): Record<string, string> {
-  return { HEX_API_URL: server.url };
+  return { HEX_API_URL: server.url, HEX_MIRROR_URL: server.repoUrl };
 }
 
 let denoDir: Promise<string> | undefined;
