@@ -328,3 +328,26 @@ Deno.test("search needs no log-in and orders versions by SemVer", async () => {
     assert.match(none.stdout, /No Results/);
   });
 });
+
+Deno.test("--app all publishes every umbrella app in dependency order, without prompts", async () => {
+  await withFakeHex(async (fake, server) => {
+    const { home, key } = await setup(fake);
+    const appSrc = (name: string, uses: string) =>
+      `{application, ${name}, [{description, "The ${name} app"}, {vsn, "1.0.0"}, {licenses, ["MIT"]},\n  {applications, [kernel, stdlib${uses}]}]}.\n`;
+    const cwd = await makeProject({
+      "rebar.config": "{deps, []}.\n",
+      "rebar.lock": "[].\n",
+      "apps/zeta_core/src/zeta_core.app.src": appSrc("zeta_core", ""),
+      "apps/alpha_web/src/alpha_web.app.src": appSrc("alpha_web", ", zeta_core"),
+    });
+    const env = { ...hexEnv(server), HEX_API_KEY: key };
+    const r = await runHexpub(["publish", "package", "--app", "all", "--yes"], { cwd, home, env });
+    assert.equal(r.code, 0, r.stderr);
+    const order = fake.requestsTo("POST", "/publish").map((q) => q.status);
+    assert.equal(order.length, 2);
+    assert.ok(r.stdout.indexOf("Published zeta_core") < r.stdout.indexOf("Published alpha_web"));
+    const menu = await runHexpub(["publish", "package", "--yes"], { cwd, home, env });
+    assert.equal(menu.code, 2);
+    assert.match(menu.stderr, /--app all/);
+  });
+});
