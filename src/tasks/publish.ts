@@ -347,7 +347,10 @@ async function uploadPackage(
   replace: boolean,
 ): Promise<{ replaced: boolean; url?: string; note?: string }> {
   const { name, version } = prepared.meta;
+  // fetch with a byte body sends Content-Length but reports no progress
+  // (deps.md §8), so the display is the size before and the time after.
   deps.out.info(`Uploading ${name}-${version}.tar (${(tarball.length / 1024).toFixed(1)} KiB)...`);
+  const started = deps.now();
   try {
     const r = await call(deps, session, {
       write: true,
@@ -361,6 +364,7 @@ async function uploadPackage(
         }),
       parse: parsePublishResponse,
     });
+    deps.out.info(`Uploaded in ${((deps.now() - started) / 1000).toFixed(1)} s`);
     return { replaced: !r.created, url: r.release.htmlUrl ?? r.release.url };
   } catch (e) {
     // Deno re-sends a POST whose connection dropped; the first copy may have
