@@ -8,7 +8,7 @@ import { Command } from "@commander-js/extra-typings";
 import { UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
 import { cut, type CutPublish } from "../tasks/cut.ts";
-import { publish } from "../tasks/publish.ts";
+import { checkPublishable, publish } from "../tasks/publish.ts";
 import { printJson, printLines } from "./_shared.ts";
 import { renderPublish } from "../ui/render_publish.ts";
 
@@ -46,19 +46,25 @@ export function cutCommand(deps: Deps, run: typeof cut = cut) {
           yes: true,
           replace: false,
           dryRun: opts.dryRun,
+          version: opts.version,
         });
         if (!o.json) printLines(d, renderPublish(r));
       };
-      const result = await run(deps, {
-        app: o.app,
-        increment: o.increment,
-        prefixTag: parseBool("--prefix-tag", o.prefixTag),
-        yes: o.yes,
-        dryRun: o.dryRun,
-        branch: o.branch,
-        remote: o.remote,
-        repo: o.repo,
-      }, doPublish);
+      const result = await run(
+        deps,
+        {
+          app: o.app,
+          increment: o.increment,
+          prefixTag: parseBool("--prefix-tag", o.prefixTag),
+          yes: o.yes,
+          dryRun: o.dryRun,
+          branch: o.branch,
+          remote: o.remote,
+          repo: o.repo,
+        },
+        doPublish,
+        (d, opts) => checkPublishable(d, opts),
+      );
       if (o.json) printJson(deps, result);
       else {deps.out.print(
           `${

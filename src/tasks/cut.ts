@@ -140,7 +140,12 @@ interface Undo {
  * @throws {DeclinedError} The user answered no before the push (exit 3); everything is rolled back.
  * @throws {HexpubError} A git step or publish failed; what was done is rolled back first.
  */
-export async function cut(deps: Deps, input: CutInput, publish: CutPublish): Promise<CutResult> {
+export async function cut(
+  deps: Deps,
+  input: CutInput,
+  publish: CutPublish,
+  precheck?: CutPublish,
+): Promise<CutResult> {
   const project = await discoverProject(deps, deps.cwd);
   const app = await chooseApp(deps, project, input.app);
   const root = project.root;
@@ -335,6 +340,11 @@ export async function cut(deps: Deps, input: CutInput, publish: CutPublish): Pro
     await publish(deps, publishOpts);
     return result;
   }
+
+  // Nothing is committed, tagged or pushed for a package that could not be
+  // published: validate and build it at the new version (and find the
+  // credentials) first.
+  if (precheck) await precheck(deps, publishOpts);
 
   // --- The steps, each undone when a later one fails. ---
   const undo: Undo[] = [];

@@ -163,14 +163,15 @@ function appDependencies(app: AppSrc): Set<string> {
  * @param deps Ports.
  * @param project The discovered project.
  * @param app The app to package.
- * @param options `repo`: the repository it is for (validation is strictest for `hexpm`).
+ * @param options `repo`: the repository it is for (validation is strictest for `hexpm`);
+ *   `version`: use this version instead of the app's own.
  * @throws {ProjectError} When the project cannot be packaged as it is.
  */
 export async function preparePackage(
   deps: Deps,
   project: Project,
   app: ProjectApp,
-  options: { repo: string },
+  options: { repo: string; version?: string },
 ): Promise<PreparedPackage> {
   const problems: Problem[] = [];
   const source = await consultFile(deps, app.appSrcPath);
@@ -192,7 +193,8 @@ export async function preparePackage(
   }
   const resolved = await resolveVersion(deps, appSrc, app.dir);
   for (const w of resolved.warnings) problems.push(warning("version", w));
-  const version = resolved.version;
+  // `cut --dry-run` checks the version it is about to write, not the one on disk.
+  const version = options.version ?? resolved.version;
 
   const lock = await readLock(deps, project);
   const isRoot = app.relDir === ".";

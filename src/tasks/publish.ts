@@ -33,7 +33,7 @@ import { metadataToJson } from "../tarball/metadata_config.ts";
 import { unpackPackage } from "../tarball/unpack_package.ts";
 import { judge, makeDocsTarball } from "./build.ts";
 import { type PreparedPackage, preparePackage } from "./prepare_package.ts";
-import { call, openSession, type Session } from "./session.ts";
+import { call, openSession, resolveCredential, type Session } from "./session.ts";
 
 /** What to publish. */
 export interface PublishInput {
@@ -48,6 +48,8 @@ export interface PublishInput {
   docDir?: string;
   /** `--revert VERSION`: delete that release (or its docs with target `docs`). */
   revert?: string;
+  /** Publish as this version instead of the app's own (`cut --dry-run`). */
+  version?: string;
   otp?: string;
 }
 
@@ -201,6 +203,28 @@ async function tryGet<T>(
 
 const is404 = (e: unknown) => e instanceof HexApiError && e.status === 404;
 
+/** Public hex.pm packages can be read without credentials; other repositories need them. */
+const publicReads = (session: Session) => session.repo.name === "hexpm";
+
+/**
+ * A read for the dry run: anonymous on hex.pm; elsewhere only with an API key
+ * already at hand (a dry run asks for no credentials), else not checked.
+ */
+async function dryRead<T>(
+  deps: Deps,
+  session: Session,
+  build: (credential: import("../hex/api_config.ts").Credential | undefined) => Request,
+  parse: (res: Response, req: Request) => Promise<T>,
+) {
+  if (!publicReads(session) && !session.repo.apiKey) {
+    return { ok: false as const, error: new HexpubError("needs credentials") };
+  }
+  const credential = publicReads(session)
+    ? undefined
+    : { kind: "key" as const, secret: session.repo.apiKey! };
+  return await tryGet(deps, session, build(credential), parse);
+}
+
 /** Dry-run checks hex.pm would otherwise refuse at upload, plus the diff from the latest release. */
 async function dryRunChecks(
   deps: Deps,
@@ -213,10 +237,11 @@ async function dryRunChecks(
   const skipped: string[] = [];
   const { meta } = prepared;
   const call0 = { userAgent: session.userAgent };
-  const existing = await tryGet(
+  const existing = await dryRead(
     deps,
     session,
-    buildGetReleaseRequest(session.target, meta.name, meta.version, call0),
+    (credential) =>
+      buildGetReleaseRequest(session.target, meta.name, meta.version, { ...call0, credential }),
     parseGetReleaseResponse,
   );
   if (existing.ok && !replace) {
@@ -226,32 +251,35 @@ async function dryRunChecks(
       message: `${meta.name} ${meta.version} is already published`,
       hint: "Bump the version, or pass --replace (hex.pm allows it within one hour of publishing)",
     });
-  } else if (!existing.ok && !is404(existing.error)) {
+  } else if (!existing.ok && (!is404(existing.error) || !publicReads(session))) {
+    // Outside hex.pm a 404 may only mean "cannot see it".
     skipped.push("whether this version is already published");
   }
 
+  // Requirements name no repository, so the server looks them up on hexpm.
+  const hexpmTarget = { apiUrl: session.target.apiUrl };
   for (const r of meta.requirements) {
     const res = await tryGet(
       deps,
       session,
-      buildGetPackageRequest(session.target, r.name, call0),
+      buildGetPackageRequest(hexpmTarget, r.name, call0),
       parseGetPackageResponse,
     );
     if (!res.ok && is404(res.error)) {
       problems.push({
         level: "error",
         field: `requirements.${r.name}`,
-        message: `dependency "${r.name}" does not exist in repository "${session.repo.name}"`,
+        message: `dependency "${r.name}" does not exist in repository "hexpm"`,
         hint: "Check the package name in rebar.config, or publish that package first",
         where: r.where,
       });
     } else if (!res.ok) skipped.push(`that dependency "${r.name}" exists`);
   }
 
-  const pkg = await tryGet(
+  const pkg = await dryRead(
     deps,
     session,
-    buildGetPackageRequest(session.target, meta.name, call0),
+    (credential) => buildGetPackageRequest(session.target, meta.name, { ...call0, credential }),
     parseGetPackageResponse,
   );
   if (!pkg.ok) {
@@ -312,17 +340,28 @@ export async function diffReleases(
   return { against, added, removed, changed, metadata };
 }
 
-/** Fetches the release back; its checksum, or undefined when it does not exist. */
+/**
+ * Fetches the release back (retried; with credentials outside hex.pm); its
+ * checksum, or undefined when it does not exist.
+ */
 async function landedChecksum(deps: Deps, session: Session, name: string, version: string) {
-  const res = await tryGet(
-    deps,
-    session,
-    buildGetReleaseRequest(session.target, name, version, { userAgent: session.userAgent }),
-    parseGetReleaseResponse,
-  );
-  if (res.ok) return res.value.checksum.toLowerCase();
-  if (is404(res.error)) return undefined;
-  throw res.error;
+  try {
+    const release = await call(deps, session, {
+      write: false,
+      idempotent: true,
+      anonymous: publicReads(session),
+      build: (credential) =>
+        buildGetReleaseRequest(session.target, name, version, {
+          userAgent: session.userAgent,
+          credential,
+        }),
+      parse: parseGetReleaseResponse,
+    });
+    return release.checksum.toLowerCase();
+  } catch (e) {
+    if (is404(e)) return undefined;
+    throw e;
+  }
 }
 
 async function confirm(deps: Deps, input: PublishInput, warnings: Problem[]): Promise<void> {
@@ -336,6 +375,11 @@ async function confirm(deps: Deps, input: PublishInput, warnings: Problem[]): Pr
   if (!(await deps.prompt.confirm(question, true))) {
     throw new DeclinedError("not published: declined at the prompt");
   }
+}
+
+/** Time allowed for an upload: the request limit, plus a second per 50 KB. */
+function uploadTimeout(session: Session, size: number): number {
+  return Math.max(session.timeoutMs ?? 30_000, 30_000) + Math.ceil(size / 50);
 }
 
 async function uploadPackage(
@@ -363,6 +407,7 @@ async function uploadPackage(
           otp,
         }),
       parse: parsePublishResponse,
+      timeoutMs: uploadTimeout(session, tarball.length),
     });
     deps.out.info(`Uploaded in ${((deps.now() - started) / 1000).toFixed(1)} s`);
     return { replaced: !r.created, url: r.release.htmlUrl ?? r.release.url };
@@ -389,7 +434,7 @@ async function uploadPackage(
       throw new HexpubError(
         landed === "unknown"
           ? `the upload of ${name} ${version} failed and hexpub could not check whether it landed: ${e.message}`
-          : `the upload of ${name} ${version} did not land: ${e.message}`,
+          : `the upload of ${name} ${version} has not landed (yet): ${e.message}`,
         { hint: "Running the same command again is safe", cause: e },
       );
     }
@@ -404,8 +449,11 @@ async function publishOne(
   app: ProjectApp,
   input: PublishInput,
   warnings: Problem[],
-): Promise<Published> {
-  const prepared = await preparePackage(deps, project, app, { repo: session.repo.name });
+): Promise<{ out: Published; upload?: () => Promise<Published> }> {
+  const prepared = await preparePackage(deps, project, app, {
+    repo: session.repo.name,
+    version: input.version,
+  });
   const found = judge(prepared.problems, false);
   for (const w of found) deps.out.problem(w);
   warnings.push(...found);
@@ -467,66 +515,88 @@ async function publishOne(
     out.skippedChecks = checks.skipped;
     out.docs = docs ? "skipped" : undefined;
     deps.out.info("--dry-run: nothing was uploaded");
-    return out;
+    return { out };
   }
 
-  await confirm(deps, input, warnings);
-  if (input.target !== "docs") {
-    const up = await uploadPackage(
-      deps,
-      session,
-      prepared,
-      tar.tarball,
-      tar.outerChecksum,
-      input.replace,
-    );
-    out.replaced = up.replaced;
-    if (up.note) deps.out.info(up.note);
-    const landed = await landedChecksum(deps, session, meta.name, meta.version);
-    out.verified = landed === tar.outerChecksum;
-    if (!out.verified) {
-      throw new HexpubError(
-        `${meta.name} ${meta.version} was uploaded, but the release on ${session.repo.name} has checksum ${
-          landed ?? "(none)"
-        }, not ${tar.outerChecksum}`,
-        {
-          hint:
-            "Check the release page; if it is wrong, revert it with `hexpub publish --revert VERSION`",
-        },
-      );
-    }
-    out.url = up.url ?? releasePageUrl(session, meta.name, meta.version);
-  }
-  if (docs) {
-    try {
-      await call(deps, session, {
-        write: true,
-        idempotent: false,
-        build: (credential, otp) =>
-          buildPublishDocsRequest(session.target, meta.name, meta.version, docs!.tarball, {
-            userAgent: session.userAgent,
-            credential,
-            otp,
-          }),
-        parse: parsePublishDocsResponse,
-      });
-      out.docs = "published";
-    } catch (e) {
-      if (input.target === "docs") throw e;
-      out.docs = "failed";
-      out.docsReason = e instanceof Error ? e.message : String(e);
-      deps.out.problem({
-        level: "warning",
-        field: "docs",
-        message: `the package was published, but its docs were not: ${out.docsReason}`,
-        hint: `Run \`hexpub publish docs${input.app ? ` --app ${app.name}` : ""}\` to publish them`,
-      });
-    }
-  } else if (input.target !== "package") {
-    out.docs = "skipped";
-    out.docsReason = docsReason;
-  }
-  return out;
+  // Everything above is checked for every app before anything is uploaded.
+  return {
+    out,
+    upload: async () => {
+      if (input.target !== "docs") {
+        const up = await uploadPackage(
+          deps,
+          session,
+          prepared,
+          tar.tarball,
+          tar.outerChecksum,
+          input.replace,
+        );
+        out.replaced = up.replaced;
+        if (up.note) deps.out.info(up.note);
+        let landed: string | undefined;
+        try {
+          landed = await landedChecksum(deps, session, meta.name, meta.version);
+        } catch (e) {
+          // Published, but the read-back failed: say so, never "not published".
+          deps.out.problem({
+            level: "warning",
+            field: "verify",
+            message: `${meta.name} ${meta.version} was published, but reading it back failed: ${
+              e instanceof Error ? e.message : String(e)
+            }`,
+            hint: `Check the release page, or \`hexpub search ${meta.name}\``,
+          });
+          landed = tar.outerChecksum;
+          out.verified = false;
+        }
+        out.verified ??= landed === tar.outerChecksum;
+        if (landed !== undefined && landed !== tar.outerChecksum) {
+          throw new HexpubError(
+            `${meta.name} ${meta.version} was uploaded, but the release on ${session.repo.name} has checksum ${
+              landed ?? "(none)"
+            }, not ${tar.outerChecksum}`,
+            {
+              hint:
+                "Check the release page; if it is wrong, revert it with `hexpub publish --revert VERSION`",
+            },
+          );
+        }
+        out.url = up.url ?? releasePageUrl(session, meta.name, meta.version);
+      }
+      if (docs) {
+        try {
+          await call(deps, session, {
+            write: true,
+            idempotent: false,
+            build: (credential, otp) =>
+              buildPublishDocsRequest(session.target, meta.name, meta.version, docs!.tarball, {
+                userAgent: session.userAgent,
+                credential,
+                otp,
+              }),
+            parse: parsePublishDocsResponse,
+          });
+          out.docs = "published";
+        } catch (e) {
+          if (input.target === "docs") throw e;
+          out.docs = "failed";
+          out.docsReason = e instanceof Error ? e.message : String(e);
+          deps.out.problem({
+            level: "warning",
+            field: "docs",
+            message: `the package was published, but its docs were not: ${out.docsReason}`,
+            hint: `Run \`hexpub publish docs${
+              input.app ? ` --app ${app.name}` : ""
+            }\` to publish them`,
+          });
+        }
+      } else if (input.target !== "package") {
+        out.docs = "skipped";
+        out.docsReason = docsReason;
+      }
+      return out;
+    },
+  };
 }
 
 function releasePageUrl(session: Session, name: string, version: string): string | undefined {
@@ -535,6 +605,27 @@ function releasePageUrl(session: Session, name: string, version: string): string
     return `https://hex.pm/packages/${session.repo.organization}/${name}/${version}`;
   }
   return undefined;
+}
+
+/**
+ * Everything a publish checks before uploading, at a given version, without
+ * uploading: validation, the tarball, and write credentials. `cut` runs it
+ * before it commits, tags or pushes anything.
+ */
+export async function checkPublishable(
+  deps: Deps,
+  input: { app?: string; repo?: string; version: string },
+): Promise<void> {
+  const project = await discoverProject(deps, deps.cwd);
+  const session = await openSession(deps, { repo: input.repo, command: "cut" });
+  const app = await chooseApp(deps, project, input.app);
+  const prepared = await preparePackage(deps, project, app, {
+    repo: session.repo.name,
+    version: input.version,
+  });
+  judge(prepared.problems, false);
+  await createPackageTarball({ metadata: prepared.metadata, files: prepared.files });
+  await resolveCredential(deps, session, { write: true });
 }
 
 /** The package name of an app (pkg_name, else the app name), for --revert. */
@@ -570,6 +661,14 @@ async function revert(
   // rebar3_hex bug 9: revert by the package name (pkg_name), not the app name.
   const { name } = await packageName(deps, app);
   const what = input.target === "docs" ? "docs" : "package";
+  if (input.dryRun) {
+    deps.out.print(
+      `Dry run: would delete ${
+        what === "docs" ? "the docs of " : "package "
+      }${name} ${version} from ${session.repo.name}`,
+    );
+    return { published: [], reverted: { name, version, what }, warnings: [] };
+  }
   if (!input.yes) {
     if (!deps.isTerminal) {
       throw new UsageError("reverting needs a confirmation and there is no terminal", {
@@ -628,9 +727,15 @@ export async function publish(deps: Deps, input: PublishInput): Promise<PublishR
   if (input.revert !== undefined) return await revert(deps, session, project, input);
   const apps = await appsToPublish(deps, project, input);
   const result: PublishResult = { published: [], warnings: [] };
+  // Validate and build every app first: nothing is uploaded unless all are fine.
+  const plans = [];
   for (const app of apps) {
-    const one = await publishOne(deps, session, project, app, input, result.warnings);
-    result.published.push(one);
+    plans.push(await publishOne(deps, session, project, app, input, result.warnings));
   }
+  if (!input.dryRun) {
+    // `--app all` publishes the whole umbrella without prompts.
+    await confirm(deps, { ...input, yes: input.yes || input.app === "all" }, result.warnings);
+  }
+  for (const plan of plans) result.published.push(plan.upload ? await plan.upload() : plan.out);
   return result;
 }

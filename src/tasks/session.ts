@@ -400,6 +400,8 @@ export interface Call<T> {
   anonymous?: boolean;
   /** Secrets sent in the body, kept out of any error. */
   secrets?: string[];
+  /** A time limit for this call instead of the session's (large uploads). */
+  timeoutMs?: number;
 }
 
 /**
@@ -412,7 +414,10 @@ export async function call<T>(deps: Deps, session: Session, c: Call<T>): Promise
   let refreshed = false;
   for (let otpTries = 0;;) {
     const req = c.build(resolved?.credential, otp);
-    const res = await send(deps, req, { idempotent: c.idempotent, timeoutMs: session.timeoutMs });
+    const res = await send(deps, req, {
+      idempotent: c.idempotent,
+      timeoutMs: c.timeoutMs ?? session.timeoutMs,
+    });
     try {
       return await c.parse(res, req);
     } catch (e) {

@@ -140,12 +140,12 @@ Deno.test("a connection dropped after the server stored the release: hexpub find
     const { home, key } = await setup(fake);
     const cwd = await makeProject(app("0.4.0"));
     const env = { ...hexEnv(server), HEX_API_KEY: key };
-    fake.dropConnectionNext(2, { method: "POST", path: "/publish", afterHandling: true });
+    fake.dropConnectionNext(1, { method: "POST", path: "/publish", afterHandling: true });
     const r = await runHexpub(["publish", "package", "--yes"], { cwd, home, env });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /landed/);
     assert.ok(fake.release("widget", "0.4.0"));
-  }, { verify: false });
+  });
 });
 
 Deno.test("OAuth writes need TOTP: without a terminal publish names HEX_OTP; with it, it publishes", async () => {
@@ -349,5 +349,87 @@ Deno.test("--app all publishes every umbrella app in dependency order, without p
     const menu = await runHexpub(["publish", "package", "--yes"], { cwd, home, env });
     assert.equal(menu.code, 2);
     assert.match(menu.stderr, /--app all/);
+  });
+});
+
+Deno.test("a connection dropped before the server stored anything: 'has not landed', and re-running works", async () => {
+  await withFakeHex(async (fake, server) => {
+    const { home, key } = await setup(fake);
+    const cwd = await makeProject(app("0.4.1"));
+    const env = { ...hexEnv(server), HEX_API_KEY: key };
+    fake.dropConnectionNext(1, { method: "POST", path: "/publish" });
+    const r = await runHexpub(["publish", "package", "--yes"], { cwd, home, env });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /has not landed[\s\S]*again is safe/);
+    assert.equal(fake.release("widget", "0.4.1"), undefined);
+    assert.equal((await runHexpub(["publish", "package", "--yes"], { cwd, home, env })).code, 0);
+  });
+});
+
+Deno.test("--revert with --dry-run deletes nothing", async () => {
+  await withFakeHex(async (fake, server) => {
+    const { home, key } = await setup(fake);
+    const cwd = await makeProject(app("0.1.0"));
+    const env = { ...hexEnv(server), HEX_API_KEY: key };
+    assert.equal((await runHexpub(["publish", "package", "--yes"], { cwd, home, env })).code, 0);
+    const r = await runHexpub(["publish", "--revert", "0.1.0", "--dry-run", "--yes"], {
+      cwd,
+      home,
+      env,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Dry run: would delete package widget 0\.1\.0/);
+    assert.ok(fake.release("widget", "0.1.0"), "still there");
+    assert.equal(fake.requestsTo("DELETE", /releases/).length, 0);
+  });
+});
+
+Deno.test("publishing to an organization verifies with credentials", async () => {
+  await withFakeHex(async (fake, server) => {
+    fake.addUser({ username: "pat", orgs: { acme: "admin" } });
+    fake.addOrg({ name: "acme", members: { pat: "admin" } });
+    const key = fake.addKey({ owner: "pat" });
+    const home = await makeHome();
+    const cwd = await makeProject(app("0.1.0"));
+    const env = { ...hexEnv(server), HEX_API_KEY: key.secret };
+    const r = await runHexpub(["publish", "package", "--yes", "-r", "hexpm:acme"], {
+      cwd,
+      home,
+      env,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /verified on the server/);
+    assert.ok(fake.release("widget", "0.1.0", "acme"));
+  });
+});
+
+Deno.test("a failed read-back after a successful upload is a warning, not a failure", async () => {
+  await withFakeHex(async (fake, server) => {
+    const { home, key } = await setup(fake);
+    const cwd = await makeProject(app("0.7.0"));
+    const env = { ...hexEnv(server), HEX_API_KEY: key };
+    fake.failNext(4, 503, { method: "GET", path: /releases\/0\.7\.0$/ });
+    const r = await runHexpub(["publish", "package", "--yes"], { cwd, home, env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /was published, but reading it back failed/);
+    assert.match(r.stdout, /^Published widget 0\.7\.0/m);
+  });
+});
+
+Deno.test("--app all uploads nothing when any app is invalid", async () => {
+  await withFakeHex(async (fake, server) => {
+    const { home, key } = await setup(fake);
+    const appSrc = (name: string, vsn: string) =>
+      `{application, ${name}, [{description, "The ${name} app"}, {vsn, "${vsn}"}, {licenses, ["MIT"]}]}.\n`;
+    const cwd = await makeProject({
+      "rebar.config": "{deps, []}.\n",
+      "rebar.lock": "[].\n",
+      "apps/aaa/src/aaa.app.src": appSrc("aaa", "1.0.0"),
+      "apps/bbb/src/bbb.app.src": appSrc("bbb", "1.0"),
+    });
+    const env = { ...hexEnv(server), HEX_API_KEY: key };
+    const r = await runHexpub(["publish", "package", "--app", "all"], { cwd, home, env });
+    assert.equal(r.code, 1);
+    assert.equal(fake.requestsTo("POST", "/publish").length, 0);
   });
 });
