@@ -433,3 +433,30 @@ Deno.test("--app all uploads nothing when any app is invalid", async () => {
     assert.equal(fake.requestsTo("POST", "/publish").length, 0);
   });
 });
+
+Deno.test("publish docs alone, then publish docs --revert", async () => {
+  await withFakeHex(async (fake, server) => {
+    const { home, key } = await setup(fake);
+    const cwd = await makeProject(app("0.8.0"));
+    const env = { ...hexEnv(server), HEX_API_KEY: key };
+    assert.equal((await runHexpub(["publish", "package", "--yes"], { cwd, home, env })).code, 0);
+    assert.ok(!fake.release("widget", "0.8.0")!.hasDocs);
+    const docs = await runHexpub(["publish", "docs", "--yes", "--doc-dir", "doc"], {
+      cwd,
+      home,
+      env,
+    });
+    assert.equal(docs.code, 0, docs.stderr);
+    assert.match(docs.stdout, /Published docs for widget 0\.8\.0/);
+    assert.ok(fake.release("widget", "0.8.0")!.hasDocs);
+    const rev = await runHexpub(["publish", "docs", "--revert", "0.8.0", "--yes"], {
+      cwd,
+      home,
+      env,
+    });
+    assert.equal(rev.code, 0, rev.stderr);
+    assert.match(rev.stdout, /Successfully deleted docs for widget 0\.8\.0/);
+    assert.ok(!fake.release("widget", "0.8.0")!.hasDocs);
+    assert.ok(fake.release("widget", "0.8.0"), "the package stays");
+  });
+});
