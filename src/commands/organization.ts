@@ -8,8 +8,13 @@ import { UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
 import { collect, printJson, printLines } from "./_shared.ts";
 import * as tasks from "../tasks/organization.ts";
-import { renderCreatedKey, renderKeys, renderOrganizations } from "../ui/render_account.ts";
-import { keyName } from "./user.ts";
+import {
+  renderAudit,
+  renderCreatedKey,
+  renderKeys,
+  renderOrganizations,
+} from "../ui/render_account.ts";
+import { keyName, pageNumber } from "./user.ts";
 
 /**
  * An organization as given on the command line: `hexpm:acme` (rebar3_hex's
@@ -63,6 +68,20 @@ export function organizationCommand(deps: Deps, run: typeof tasks = tasks) {
       const orgs = await run.orgList(deps);
       if (o.json) json(orgs);
       else printLines(deps, renderOrganizations(orgs));
+    });
+
+  org.command("audit")
+    .description("An organization's audit log")
+    .argument("<org>", "hexpm:ORG")
+    .option("--page <n>", "page number (100 entries each)", "1")
+    .option("--json", "print the entries as JSON", false)
+    .action(async (name, o) => {
+      const entries = await run.orgAudit(deps, {
+        org: organizationName(name),
+        page: pageNumber(o.page),
+      });
+      if (o.json) json(entries);
+      else printLines(deps, renderAudit(entries));
     });
 
   org.command("key")

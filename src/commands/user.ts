@@ -8,7 +8,13 @@ import { UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
 import { collect, printJson, printLines } from "./_shared.ts";
 import * as tasks from "../tasks/user.ts";
-import { renderCreatedKey, renderKey, renderKeys, renderWhoami } from "../ui/render_account.ts";
+import {
+  renderAudit,
+  renderCreatedKey,
+  renderKey,
+  renderKeys,
+  renderWhoami,
+} from "../ui/render_account.ts";
 
 /** The `user` command tree; `run` holds the tasks (tests pass recorders). */
 export function userCommand(deps: Deps, run: typeof tasks = tasks) {
@@ -22,11 +28,25 @@ export function userCommand(deps: Deps, run: typeof tasks = tasks) {
     .option("-r, --repo <repo>", "repository (default hexpm)")
     .option("-b, --browser", "open the verification URL in a browser", false)
     .option("--key <key>", "store this API key (from the dashboard) instead of logging in")
+    .option(
+      "-s, --scope <scope>",
+      "request only this scope (repeatable; default: api repositories)",
+      collect,
+      [] as string[],
+    )
     .option("--json", "print the result as JSON", false)
     .action(async (o) => {
-      const r = await run.userAuth(deps, { repo: o.repo, browser: o.browser, key: o.key });
+      const r = await run.userAuth(deps, {
+        repo: o.repo,
+        browser: o.browser,
+        key: o.key,
+        scopes: o.scope,
+      });
       if (o.json) json(r);
-      else deps.out.print(`Authenticated as: ${r.username}${r.email ? ` (${r.email})` : ""}`);
+      else {
+        deps.out.print(`Authenticated as: ${r.username}${r.email ? ` (${r.email})` : ""}`);
+        if (r.scope) deps.out.print(`Granted scopes: ${r.scope}`);
+      }
     });
 
   user.command("deauth")
@@ -81,6 +101,11 @@ export function userCommand(deps: Deps, run: typeof tasks = tasks) {
       collect,
       [] as string[],
     )
+    .option(
+      "--for <purpose...>",
+      "the narrowest key for a job: ci-publish PACKAGE, ci-fetch-private ORG, read-only",
+    )
+    .option("--expires <when>", "revoke the key automatically: 30d, 12w, 48h or a date")
     .option("--otp <code>", "TOTP code, when logged in with OAuth (or HEX_OTP)")
     .option("--json", "print the key as JSON", false)
     .action(async (o) => {
@@ -88,17 +113,41 @@ export function userCommand(deps: Deps, run: typeof tasks = tasks) {
         repo: o.repo,
         name: o.keyName,
         permissions: o.permission,
+        purpose: o.for,
+        expires: o.expires,
         otp: o.otp,
       });
       if (o.json) json(k);
       else printLines(deps, renderCreatedKey(k));
     });
+  key.command("rotate")
+    .description(
+      "Replace a key: same permissions and expiry policy; the old one is revoked only once the new one works",
+    )
+    .argument("[name]", "the key's name (or --key-name)")
+    .option("-k, --key-name <name>", "the key's name")
+    .option("-r, --repo <repo>", "repository (default hexpm)")
+    .option("--otp <code>", "TOTP code, when logged in with OAuth (or HEX_OTP)")
+    .option("--json", "print the new key as JSON", false)
+    .action(async (name, o) => {
+      const r = await run.keyRotate(deps, {
+        repo: o.repo,
+        name: keyName(name, o.keyName),
+        otp: o.otp,
+      });
+      if (o.json) json(r);
+      else {
+        printLines(deps, renderCreatedKey(r.key));
+        deps.out.print(`Key ${r.replaced} was revoked.`);
+      }
+    });
   key.command("list")
     .description("List your API keys")
     .option("-r, --repo <repo>", "repository (default hexpm)")
+    .option("--stale <age>", "only keys unused for this long (e.g. 90d)")
     .option("--json", "print the keys as JSON", false)
     .action(async (o) => {
-      const keys = await run.keyList(deps, { repo: o.repo });
+      const keys = await run.keyList(deps, { repo: o.repo, stale: o.stale });
       if (o.json) json(keys);
       else printLines(deps, renderKeys(keys));
     });
@@ -134,6 +183,17 @@ export function userCommand(deps: Deps, run: typeof tasks = tasks) {
       deps.out.print(`Key ${revoked} successfully revoked`);
     });
 
+  user.command("audit")
+    .description("Your account's audit log: what was done with your credentials")
+    .option("--page <n>", "page number (100 entries each)", "1")
+    .option("-r, --repo <repo>", "repository (default hexpm)")
+    .option("--json", "print the entries as JSON", false)
+    .action(async (o) => {
+      const entries = await run.userAudit(deps, { repo: o.repo, page: pageNumber(o.page) });
+      if (o.json) json(entries);
+      else printLines(deps, renderAudit(entries));
+    });
+
   user.command("reset_password")
     .description(
       "`local`: change the local password that encrypts your stored secrets; `account`: how to reset your hex.pm password",
@@ -153,6 +213,15 @@ export function userCommand(deps: Deps, run: typeof tasks = tasks) {
       deps.out.print("Local password changed.");
     });
   return user;
+}
+
+/** A --page value. */
+export function pageNumber(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UsageError(`--page must be a whole number from 1, got "${raw}"`);
+  }
+  return n;
 }
 
 /** A key name from the positional form or --key-name (rebar3_hex documents both). */

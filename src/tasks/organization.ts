@@ -18,7 +18,9 @@ import {
   setRepoKey,
   updateStore,
 } from "../config/credential_store.ts";
-import { openSession, storeEntry, storeKey, unlockStore } from "./session.ts";
+import { call, openSession, storeEntry, storeKey, unlockStore } from "./session.ts";
+import { type AuditEntry, buildOrgAuditRequest, parseAuditResponse } from "../hex/audit.ts";
+import { formatPermission } from "../hex/permissions.ts";
 import { createKey, keyPermissions, listKeys, revokeAllKeys, revokeKey } from "./user.ts";
 
 /**
@@ -134,11 +136,43 @@ export async function orgKeyGenerate(
     domain: "repository",
     resource: input.org,
   }]);
+  // Hex recommends fetch-only keys for CI: say so when asked for more.
+  const more = permissions.filter((p) =>
+    !((p.domain === "repository" || p.domain === "docs") && p.resource === input.org)
+  );
+  if (more.length > 0) {
+    deps.out.problem({
+      level: "warning",
+      field: "permissions",
+      message: `this key can do more than fetch ${input.org}'s packages: ${
+        more.map(formatPermission).join(", ")
+      }`,
+      hint: `A CI job that only fetches needs repository:${input.org} (the default)`,
+    });
+  }
   const session = await openSession(deps, { otp: input.otp, command: "organization key generate" });
   return await createKey(deps, session, {
     name: input.name ?? `${deps.host.hostname}-repository-${input.org}`,
     permissions,
     org: input.org,
+  });
+}
+
+/** `organization audit ORG`: the organization's audit log. */
+export async function orgAudit(
+  deps: Deps,
+  input: { org: string; page: number },
+): Promise<AuditEntry[]> {
+  const session = await openSession(deps, { command: "organization audit" });
+  return await call(deps, session, {
+    write: false,
+    idempotent: true,
+    build: (credential) =>
+      buildOrgAuditRequest(session.accountTarget, input.org, { page: input.page }, {
+        userAgent: session.userAgent,
+        credential,
+      }),
+    parse: parseAuditResponse,
   });
 }
 

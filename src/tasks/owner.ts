@@ -56,6 +56,7 @@ export async function ownerAdd(
         otp,
       }),
     parse: parseAddOwnerResponse,
+    need: { action: "write", pkg: `${session.repo.organization ?? "hexpm"}/${input.pkg}` },
   });
 }
 
@@ -79,6 +80,7 @@ export async function ownerRemove(
         otp,
       }),
     parse: parseRemoveOwnerResponse,
+    need: { action: "write", pkg: `${session.repo.organization ?? "hexpm"}/${input.pkg}` },
   });
 }
 

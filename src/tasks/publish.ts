@@ -407,6 +407,7 @@ async function uploadPackage(
           otp,
         }),
       parse: parsePublishResponse,
+      need: { action: "write", pkg: `${session.repo.organization ?? "hexpm"}/${name}` },
       timeoutMs: uploadTimeout(session, tarball.length),
     });
     deps.out.info(`Uploaded in ${((deps.now() - started) / 1000).toFixed(1)} s`);
@@ -575,6 +576,7 @@ async function publishOne(
                 otp,
               }),
             parse: parsePublishDocsResponse,
+            need: { action: "write", pkg: `${session.repo.organization ?? "hexpm"}/${meta.name}` },
           });
           out.docs = "published";
         } catch (e) {
@@ -697,6 +699,7 @@ async function revert(
         },
       ),
     parse: what === "docs" ? parseRevertDocsResponse : parseRevertReleaseResponse,
+    need: { action: "write", pkg: `${session.repo.organization ?? "hexpm"}/${name}` },
   });
   deps.out.print(
     `Successfully deleted ${what === "docs" ? "docs for " : "package "}${name} ${version}`,

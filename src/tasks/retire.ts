@@ -52,5 +52,6 @@ export async function retire(deps: Deps, input: RetireInput): Promise<void> {
       : input.all
       ? parseRetireAllResponse
       : parseRetireResponse,
+    need: { action: "write", pkg: `${session.repo.organization ?? "hexpm"}/${input.pkg}` },
   });
 }

@@ -16,6 +16,13 @@ import type { Deps } from "../ports.ts";
 import { VERSION } from "../version.ts";
 import type { ApiTarget, Credential } from "../hex/api_config.ts";
 import { HexApiError, TotpRequiredError } from "../hex/api_errors.ts";
+import {
+  missingScopeHint,
+  scopeAllows,
+  type ScopeNeed,
+  scopesFor,
+  splitScopeString,
+} from "../hex/scopes.ts";
 import { buildRefreshRequest, parseTokenResponse } from "../hex/oauth.ts";
 import { send } from "../hex/send.ts";
 import { userAgent } from "../hex/user_agent.ts";
@@ -205,6 +212,8 @@ export interface ResolvedCredential {
   source: string;
   /** For OAuth from hexpub's store: the repo entry it belongs to, to refresh it. */
   oauthRepo?: string;
+  /** The scopes an OAuth login was granted, when known. */
+  granted?: string[];
 }
 
 function needAuth(session: Session): AuthError {
@@ -246,6 +255,7 @@ export async function resolveCredential(
         credential: { kind: "oauth", accessToken: token },
         source: "oauth",
         oauthRepo: name,
+        granted: splitScopeString(access.scope),
       };
     }
   }
@@ -402,6 +412,8 @@ export interface Call<T> {
   secrets?: string[];
   /** A time limit for this call instead of the session's (large uploads). */
   timeoutMs?: number;
+  /** The scope it needs (default: read or write by `write`), checked before sending. */
+  need?: ScopeNeed;
 }
 
 /**
@@ -410,6 +422,17 @@ export interface Call<T> {
  */
 export async function call<T>(deps: Deps, session: Session, c: Call<T>): Promise<T> {
   let resolved = c.anonymous ? undefined : await resolveCredential(deps, session, c);
+  // A login narrowed with --scope is refused here, before any request is sent.
+  if (resolved?.granted?.length) {
+    const need: ScopeNeed = c.need ?? (c.write ? { action: "write" } : { action: "read" });
+    if (!scopeAllows(resolved.granted, need)) {
+      throw new AuthError(
+        `your login does not have the scope this needs (${scopesFor(need).join(" or ")}); ` +
+          `it has: ${resolved.granted.join(" ")}`,
+        { hint: missingScopeHint(need) },
+      );
+    }
+  }
   let otp = session.otp;
   let refreshed = false;
   for (let otpTries = 0;;) {

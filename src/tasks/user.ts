@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { AuthError, UsageError } from "../errors.ts";
+import { AuthError, HexpubError, UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
 import type { Credential } from "../hex/api_config.ts";
 import { HexApiError } from "../hex/api_errors.ts";
@@ -32,6 +32,8 @@ import {
   SLOW_DOWN_INCREMENT_S,
 } from "../hex/oauth.ts";
 import { parsePermissions, type Permission } from "../hex/permissions.ts";
+import { parseDuration, parseExpiry, parseScopes, purposePermissions } from "../hex/scopes.ts";
+import { type AuditEntry, buildUserAuditRequest, parseAuditResponse } from "../hex/audit.ts";
 import {
   buildCreateUserRequest,
   buildTestAuthRequest,
@@ -107,8 +109,10 @@ async function revokeSession(
  */
 export async function userAuth(
   deps: Deps,
-  input: { repo?: string; browser: boolean; key?: string },
+  input: { repo?: string; browser: boolean; key?: string; scopes?: string[] },
 ): Promise<AuthResult> {
+  // Refused before anything happens when malformed.
+  const scope = input.scopes?.length ? parseScopes(input.scopes).join(" ") : DEFAULT_OAUTH_SCOPE;
   const session = await openSession(deps, { repo: input.repo, command: "user auth" });
   const name = session.accountEntry;
   const store = await loadStore(deps, session.storePath);
@@ -149,7 +153,7 @@ export async function userAuth(
 
   const daReq = buildDeviceAuthorizationRequest(session.accountTarget.apiUrl, {
     clientId: session.clientId,
-    scope: DEFAULT_OAUTH_SCOPE,
+    scope,
     name: `hexpub on ${deps.host.hostname}`,
     userAgent: session.userAgent,
   });
@@ -348,7 +352,7 @@ export function keyPermissions(given: string[], fallback: Permission[]): Permiss
 export async function createKey(
   deps: Deps,
   session: Session,
-  input: { name: string; permissions: Permission[]; org?: string },
+  input: { name: string; permissions: Permission[]; org?: string; revokeAt?: Date },
 ): Promise<Key> {
   return await call(deps, session, {
     write: true,
@@ -357,6 +361,7 @@ export async function createKey(
       buildCreateKeyRequest(session.accountTarget, {
         name: input.name,
         permissions: input.permissions,
+        ...(input.revokeAt ? { revokeAt: input.revokeAt } : {}),
       }, { userAgent: session.userAgent, credential, otp, org: input.org }),
     parse: parseCreateKeyResponse,
   });
@@ -414,26 +419,182 @@ export async function revokeAllKeys(deps: Deps, session: Session, org?: string):
   });
 }
 
+/** The permissions of a new key: a named purpose, the given ones, or the fallback. */
+export function chooseKeyPermissions(
+  input: { permissions: string[]; purpose?: string[] },
+  repo: string,
+  fallback: Permission[],
+): Permission[] {
+  if (input.purpose?.length) {
+    if (input.permissions.length > 0) {
+      throw new UsageError("--for and --permission cannot be combined", {
+        hint: "--for picks the permissions for you; pass one or the other",
+      });
+    }
+    const [purpose, ...args] = input.purpose;
+    if (args.length > 1) {
+      throw new UsageError(`--for ${purpose} takes at most one argument, got ${args.length}`);
+    }
+    return purposePermissions(purpose, args[0], repo);
+  }
+  return keyPermissions(input.permissions, fallback);
+}
+
 /** `user key generate`: the new key, with its secret (shown once). */
 export async function keyGenerate(
   deps: Deps,
-  input: { repo?: string; name?: string; permissions: string[]; otp?: string },
+  input: {
+    repo?: string;
+    name?: string;
+    permissions: string[];
+    purpose?: string[];
+    expires?: string;
+    otp?: string;
+  },
 ): Promise<Key> {
-  const permissions = keyPermissions(input.permissions, [{ domain: "api" }]);
   const session = await openSession(deps, {
     repo: input.repo,
     otp: input.otp,
     command: "user key generate",
   });
-  return await createKey(deps, session, { name: input.name ?? deps.host.hostname, permissions });
+  const repoName = session.repo.organization ?? "hexpm";
+  const permissions = chooseKeyPermissions(input, repoName, [{ domain: "api" }]);
+  const revokeAt = input.expires === undefined ? undefined : parseExpiry(input.expires, deps.now());
+  return await createKey(deps, session, {
+    name: input.name ?? deps.host.hostname,
+    permissions,
+    revokeAt,
+  });
+}
+
+/** A rotated key: the replacement (with its secret) and the name of the key it replaced. */
+export interface Rotation {
+  key: Key;
+  replaced: string;
+}
+
+/**
+ * `user key rotate NAME`: a replacement with the same permissions and expiry
+ * policy, checked with `GET /auth`, then the old key revoked. Any failure
+ * leaves the old key valid (a replacement that does not work is revoked).
+ */
+export async function keyRotate(
+  deps: Deps,
+  input: { repo?: string; name: string; otp?: string },
+): Promise<Rotation> {
+  const session = await openSession(deps, {
+    repo: input.repo,
+    otp: input.otp,
+    command: "user key rotate",
+  });
+  const keep = (what: string, e: unknown) =>
+    new HexpubError(`${what}: ${e instanceof Error ? e.message : String(e)}`, {
+      hint: `The key "${input.name}" is unchanged and still valid`,
+      cause: e,
+    });
+  let old: Key;
+  try {
+    old = await call(deps, session, {
+      write: false,
+      idempotent: true,
+      build: (credential) =>
+        buildGetKeyRequest(session.accountTarget, input.name, {
+          userAgent: session.userAgent,
+          credential,
+        }),
+      parse: parseGetKeyResponse,
+    });
+  } catch (e) {
+    throw keep(`could not read the key "${input.name}"`, e);
+  }
+  // Same expiry policy: as long from now as the old key was given from its creation.
+  let revokeAt: Date | undefined;
+  if (old.revokeAt && old.insertedAt) {
+    const lifetime = Date.parse(old.revokeAt) - Date.parse(old.insertedAt);
+    if (lifetime > 0) revokeAt = new Date(deps.now() + lifetime);
+  }
+  const base = old.name.replace(/-\d{8}(-\d+)?$/, "");
+  const stamp = new Date(deps.now()).toISOString().slice(0, 10).replaceAll("-", "");
+  let fresh: Key;
+  try {
+    fresh = await createKey(deps, session, {
+      name: `${base}-${stamp}`,
+      permissions: old.permissions,
+      revokeAt,
+    });
+  } catch (e) {
+    throw keep("could not create the replacement key", e);
+  }
+  // Does the replacement work? Ask the server with it.
+  const [first] = old.permissions.length ? old.permissions : [{ domain: "api" }];
+  const check = buildTestAuthRequest(
+    session.accountTarget,
+    { domain: first.domain, resource: first.resource },
+    { userAgent: session.userAgent, credential: { kind: "key", secret: fresh.secret! } },
+  );
+  try {
+    await parseTestAuthResponse(
+      await send(deps, check, { idempotent: true, timeoutMs: session.timeoutMs }),
+      check,
+    );
+  } catch (e) {
+    await revokeKey(deps, session, { name: fresh.name }).catch(() => {});
+    throw keep(`the replacement key "${fresh.name}" did not work, so it was revoked again`, e);
+  }
+  try {
+    await revokeKey(deps, session, { name: old.name });
+  } catch (e) {
+    const err = new HexpubError(
+      `the replacement "${fresh.name}" works, but revoking "${old.name}" failed: ${
+        e instanceof Error ? e.message : String(e)
+      }`,
+      {
+        hint:
+          `Both keys are valid now: revoke the old one with \`hexpub user key revoke ${old.name}\``,
+        cause: e,
+      },
+    );
+    // The new secret must not be lost: it is printed with the error.
+    (err as HexpubError & { rotation?: Rotation }).rotation = { key: fresh, replaced: old.name };
+    throw err;
+  }
+  return { key: fresh, replaced: old.name };
 }
 
 /** `user key list`. */
-export async function keyList(deps: Deps, input: { repo?: string }): Promise<Key[]> {
-  return await listKeys(
+export async function keyList(
+  deps: Deps,
+  input: { repo?: string; stale?: string },
+): Promise<Key[]> {
+  const maxAge = input.stale === undefined ? undefined : parseDuration(input.stale);
+  const keys = await listKeys(
     deps,
     await openSession(deps, { repo: input.repo, command: "user key list" }),
   );
+  if (maxAge === undefined) return keys;
+  const cutoff = deps.now() - maxAge;
+  return keys.filter((k) => {
+    const last = k.lastUse?.usedAt ?? k.insertedAt;
+    return last === undefined || Date.parse(last) < cutoff;
+  });
+}
+
+/** `user audit [--page N]`: the account's audit log. */
+export async function userAudit(
+  deps: Deps,
+  input: { repo?: string; page: number },
+): Promise<AuditEntry[]> {
+  const session = await openSession(deps, { repo: input.repo, command: "user audit" });
+  return await call(deps, session, {
+    write: false,
+    idempotent: true,
+    build: (credential) =>
+      buildUserAuditRequest(session.accountTarget, { page: input.page }, {
+        userAgent: session.userAgent,
+        credential,
+      }),
+    parse: parseAuditResponse,
+  });
 }
 
 /** `user key fetch NAME`. */

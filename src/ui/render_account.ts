@@ -3,6 +3,8 @@
  *
  * @module
  */
+import { type AuditEntry, describeAudit } from "../hex/audit.ts";
+import { describePermissions } from "../hex/scopes.ts";
 import { renderTable } from "./table.ts";
 
 /** What `user whoami` shows. */
@@ -42,24 +44,50 @@ export interface KeyView {
 const perms = (k: KeyView) =>
   k.permissions.map((p) => (p.resource ? `${p.domain}:${p.resource}` : p.domain)).join(" ");
 
-/** A new key: its name, then its secret alone on a line (shown only this once). */
-export function renderCreatedKey(k: { name: string; secret?: string }): string[] {
-  return [`Key ${k.name} successfully created. Its secret, shown only this once:`, k.secret ?? ""];
+/** A new key: its name, its secret alone on a line (shown only this once), then what it can do. */
+export function renderCreatedKey(k: KeyView & { secret?: string }): string[] {
+  const lines = [
+    `Key ${k.name} successfully created. Its secret, shown only this once:`,
+    k.secret ?? "",
+  ];
+  if (k.permissions.length > 0) {
+    lines.push(
+      `It can: ${
+        describePermissions(
+          k.permissions.map((p) => ({ domain: p.domain, resource: p.resource ?? undefined })),
+        )
+      }` +
+        (k.revokeAt ? `; it expires ${k.revokeAt}` : "; it does not expire"),
+    );
+  }
+  return lines;
 }
 
-/** `key list`: Name, Permissions, Created. */
+const when = (iso: string | undefined | null) => (iso ? iso.replace(/\.\d+Z$/, "Z") : "");
+
+/** `key list`: name, what it can do, created, last used (when, from where, by what), expiry. */
 export function renderKeys(keys: KeyView[]): string[] {
   if (keys.length === 0) return ["No keys"];
   return renderTable(
-    ["Name", "Permissions", "Created"],
-    keys.map((k) => [k.name, perms(k), k.insertedAt ?? ""]),
+    ["Name", "Can", "Created", "Last used", "Expires"],
+    keys.map((k) => [
+      k.name,
+      describePermissions(
+        k.permissions.map((p) => ({ domain: p.domain, resource: p.resource ?? undefined })),
+      ),
+      when(k.insertedAt),
+      k.lastUse?.usedAt
+        ? `${when(k.lastUse.usedAt)} from ${k.lastUse.ip ?? "?"} by ${k.lastUse.userAgent ?? "?"}`
+        : "never",
+      k.revokeAt ? when(k.revokeAt) : "never",
+    ]),
   );
 }
 
 /** `key fetch`: rebar3_hex's columns. */
 export function renderKey(k: KeyView): string[] {
   return renderTable(
-    ["Name", "Permissions", "Created", "Updated", "LastUsed", "LastUsedBy"],
+    ["Name", "Permissions", "Created", "Updated", "LastUsed", "LastUsedBy", "Expires"],
     [[
       k.name,
       perms(k),
@@ -67,7 +95,17 @@ export function renderKey(k: KeyView): string[] {
       k.updatedAt ?? "",
       k.lastUse?.usedAt ?? "never",
       k.lastUse ? `${k.lastUse.ip ?? ""} ${k.lastUse.userAgent ?? ""}`.trim() || "n/a" : "n/a",
+      k.revokeAt ?? "never",
     ]],
+  );
+}
+
+/** An audit log: when, then what happened in words. */
+export function renderAudit(entries: AuditEntry[]): string[] {
+  if (entries.length === 0) return ["No entries"];
+  return renderTable(
+    ["When", "What", "Client"],
+    entries.map((e) => [when(e.insertedAt), describeAudit(e), e.userAgent ?? ""]),
   );
 }
 

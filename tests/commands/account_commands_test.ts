@@ -79,6 +79,8 @@ Deno.test("user key generate collects repeated -p and prints the secret alone on
     repo: undefined,
     name: "ci",
     permissions: ["api:read", "repository:acme"],
+    purpose: undefined,
+    expires: undefined,
     otp: undefined,
   });
   assert.deepEqual(deps.stdout, [

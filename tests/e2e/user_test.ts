@@ -99,7 +99,7 @@ Deno.test("user auth runs the device flow; writes need TOTP; deauth revokes", as
 
     const list = await runHexpub(["user", "key", "list"], { cwd, home, env });
     assert.equal(list.code, 0, list.stderr);
-    assert.match(list.stdout, /^ci\s+api:write/m);
+    assert.match(list.stdout, /^ci\s+read and write the API/m);
     fake.assertNoSecretIn(list.stdout + list.stderr + auth.stdout + auth.stderr);
 
     const deauth = await runHexpub(["user", "deauth"], { cwd, home, env });
@@ -212,7 +212,7 @@ Deno.test("organization auth --key, list, key generate/list/revoke, deauth", asy
     assert.equal(gen.code, 0, gen.stderr);
     assert.match(gen.stdout, /^[0-9a-f]{32}$/m);
     const keys = await runHexpub(["organization", "key", "acme", "list"], { cwd, home, env: uenv });
-    assert.match(keys.stdout, /deploy\s+repository:acme/);
+    assert.match(keys.stdout, /deploy\s+fetch packages from organization acme/);
     const rev = await runHexpub(["organization", "key", "hexpm:acme", "revoke", "deploy"], {
       cwd,
       home,

@@ -2,7 +2,8 @@
  * An in-memory model of hex.pm's HTTP API (`/api/...`) as a Web fetch handler,
  * for tests: users, organizations, API keys, the OAuth device flow with tokens
  * and refresh tokens, TOTP on OAuth writes, rate-limit headers, and fault
- * injection (5xx, 429, dropped connections). Every request is recorded; a
+ * injection (5xx, 429, dropped connections), key expiry (`revoke_at`) and `last_use`,
+ * and the user and organization audit logs. Every request is recorded; a
  * request no route matches gets 404 and makes `verify()` fail.
  *
  * Packages: publish (with hex.pm's server-side validation and edit window),
@@ -117,8 +118,13 @@ export interface FakeKey {
   secret: string;
   permissions: Permission[];
   owner: KeyOwner;
-  /** Revoked once this moment has passed (hex.pm revokes by setting it 1 s in the past). */
+  /**
+   * Refused from this moment on (hex.pm revokes by setting it 1 s in the past). A key
+   * created with a future `revoke_at` expires when the fake clock reaches it.
+   */
   revokeAt: number | null;
+  /** Set when the key was revoked by `DELETE /keys[/NAME]` (not merely expired). */
+  revokedByRequest?: boolean;
   lastUse: { usedAt: number; ip: string; userAgent: string | null } | null;
   insertedAt: number;
   updatedAt: number;
@@ -191,6 +197,18 @@ export interface AddReleaseOptions {
   downloads?: number;
   /** Owners when the package is created here (default none). */
   owners?: string[] | Record<string, OwnerLevel>;
+}
+
+/**
+ * One audit-log entry (hexpm `AuditLog`), as `GET /users/me/audit-logs` and
+ * `GET /orgs/ORG/audit-logs` render it: `{action, params, user_agent, inserted_at}`.
+ */
+export interface FakeAuditEntry {
+  /** `key.generate`, `key.remove`, `release.publish`, `release.revert`, `release.retire`, … */
+  action: string;
+  params: Record<string, unknown>;
+  userAgent: string | null;
+  insertedAt: number;
 }
 
 /** What the token endpoint returns on success. */
@@ -290,6 +308,12 @@ export interface FakeHexOptions {
   requireUserAgent?: boolean;
   /** `verification_uri`; `ORIGIN/oauth/device` of the request by default. */
   verificationUri?: string;
+  /**
+   * A key whose `revoke_at` has passed (and that was not revoked by a request) is refused
+   * with 401 `API key expired at <ISO revoke_at>` instead of hex.pm's `API key revoked`
+   * (default false: hex.pm's message, which does not say when).
+   */
+  namedKeyExpiry?: boolean;
 }
 
 /** A served fake. */
@@ -322,6 +346,7 @@ const REFRESH_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 const DEVICE_TTL_MS = 600 * 1000;
 const USER_CODE_ALPHABET = "23456789BCDFGHJKLMNPQRSTVWXYZ";
 const RESERVED_USERNAMES = ["me", "hex", "hexpm", "elixir", "erlang", "otp"];
+const AUDIT_PER_PAGE = 100;
 const ROLE_RANK: Record<OrgRole, number> = { read: 1, write: 2, admin: 3 };
 const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 const DEFAULT_MESSAGES: Record<number, string> = {
@@ -430,6 +455,10 @@ export class FakeHex {
   /** username → fake-clock times of failed TOTP attempts */
   readonly #totpFailures = new Map<string, number[]>();
   readonly #secrets = new Map<string, string>();
+  readonly #namedKeyExpiry: boolean;
+  /** `user:NAME` / `org:NAME` → entries with their insertion sequence */
+  readonly #audits = new Map<string, { entry: FakeAuditEntry; seq: number }[]>();
+  #auditSeq = 0;
 
   constructor(options: FakeHexOptions = {}) {
     this.#clock = options.clock ?? Date.now;
@@ -443,6 +472,7 @@ export class FakeHex {
     };
     this.#requireUserAgent = options.requireUserAgent ?? true;
     this.#verificationUri = options.verificationUri;
+    this.#namedKeyExpiry = options.namedKeyExpiry ?? false;
     this.#defineRoutes();
   }
 
@@ -702,19 +732,76 @@ export class FakeHex {
     owner: string | { organization: string };
     name?: string;
     permissions?: Permission[];
+    /** Fake-clock time the key stops working (an expiry; `null` = never). */
     revokeAt?: number | null;
+    /** Fake-clock creation time (default now). */
+    insertedAt?: number;
+    /** Seeds `last_use` at this fake-clock time (with `lastUsedIp`, `lastUsedUserAgent`). */
+    lastUsedAt?: number;
+    /** `last_use.ip` when `lastUsedAt` is given (default `127.0.0.1`). */
+    lastUsedIp?: string;
+    /** `last_use.user_agent` when `lastUsedAt` is given (default `null`). */
+    lastUsedUserAgent?: string | null;
   }): FakeKey {
     const owner: KeyOwner = typeof options.owner === "string"
       ? { type: "user", name: options.owner }
       : { type: "organization", name: options.owner.organization };
     const exists = owner.type === "user" ? this.users.has(owner.name) : this.orgs.has(owner.name);
     if (!exists) throw new Error(`FakeHex: no ${owner.type} "${owner.name}"`);
-    return this.#createKey(
+    const key = this.#createKey(
       owner,
       this.#uniqueKeyName(owner, options.name ?? "key"),
       options.permissions ?? [{ domain: "api", resource: null }],
       options.revokeAt ?? null,
+      options.insertedAt,
     );
+    if (options.lastUsedAt !== undefined) {
+      key.lastUse = {
+        usedAt: options.lastUsedAt,
+        ip: options.lastUsedIp ?? "127.0.0.1",
+        userAgent: options.lastUsedUserAgent ?? null,
+      };
+    }
+    return key;
+  }
+
+  /**
+   * Seeds an audit-log entry for a user (username) or `{ organization: NAME }`.
+   * `insertedAt` defaults to now; entries are listed newest first (ties: last added first).
+   */
+  addAudit(
+    owner: string | { organization: string },
+    entry: {
+      action: string;
+      params?: Record<string, unknown>;
+      userAgent?: string | null;
+      insertedAt?: number;
+    },
+  ): FakeAuditEntry {
+    const logKey = typeof owner === "string" ? `user:${owner}` : `org:${owner.organization}`;
+    if (typeof owner === "string" ? !this.users.has(owner) : !this.orgs.has(owner.organization)) {
+      throw new Error(
+        `FakeHex: no ${typeof owner === "string" ? "user" : "organization"} ${
+          JSON.stringify(typeof owner === "string" ? owner : owner.organization)
+        }`,
+      );
+    }
+    const stored: FakeAuditEntry = {
+      action: entry.action,
+      params: entry.params ?? {},
+      userAgent: entry.userAgent ?? null,
+      insertedAt: entry.insertedAt ?? this.now(),
+    };
+    this.#pushAudit(logKey, stored);
+    return stored;
+  }
+
+  /** A user's (username) or organization's audit log, newest first. */
+  auditLog(owner: string | { organization: string }): FakeAuditEntry[] {
+    const logKey = typeof owner === "string" ? `user:${owner}` : `org:${owner.organization}`;
+    return [...(this.#audits.get(logKey) ?? [])]
+      .sort((a, b) => b.entry.insertedAt - a.entry.insertedAt || b.seq - a.seq)
+      .map((x) => x.entry);
   }
 
   /** Issues an OAuth session directly (no device flow, no 2FA rule). */
@@ -1133,7 +1220,13 @@ export class FakeHex {
     }
     const key = this.keys.find((k) => k.secret === header);
     if (!key) return unauthorized("invalid API key");
-    if (this.#revoked(key)) return unauthorized("API key revoked");
+    if (this.#revoked(key)) {
+      return unauthorized(
+        this.#namedKeyExpiry && !key.revokedByRequest
+          ? `API key expired at ${iso(key.revokeAt!)}`
+          : "API key revoked",
+      );
+    }
     key.lastUse = { usedAt: this.now(), ip, userAgent: req.headers.get("user-agent") };
     return key.owner.type === "user"
       ? { kind: "key", key, user: this.users.get(key.owner.name) }
@@ -1238,8 +1331,65 @@ export class FakeHex {
     return this.#nextId++;
   }
 
+  /** Revoked or expired: `revoke_at` at or before now. */
   #revoked(key: FakeKey): boolean {
-    return key.revokeAt !== null && key.revokeAt < this.now();
+    return key.revokeAt !== null && key.revokeAt <= this.now();
+  }
+
+  #pushAudit(logKey: string, entry: FakeAuditEntry): void {
+    const list = this.#audits.get(logKey) ?? [];
+    list.push({ entry, seq: this.#auditSeq++ });
+    this.#audits.set(logKey, list);
+  }
+
+  /**
+   * Records an action in the acting user's log and, when it concerns an organization
+   * (`org`, or the acting organization key's own), in that organization's log.
+   */
+  #audit(ctx: Ctx, action: string, params: Record<string, unknown>, org?: string): void {
+    const entry = (): FakeAuditEntry => ({
+      action,
+      params: structuredClone(params),
+      userAgent: ctx.req.headers.get("user-agent"),
+      insertedAt: this.now(),
+    });
+    const p = ctx.principal;
+    if (p?.user) this.#pushAudit(`user:${p.user.username}`, entry());
+    const orgs = new Set<string>();
+    if (p?.kind === "key" && p.org) orgs.add(p.org.name);
+    if (org !== undefined && this.orgs.has(org)) orgs.add(org);
+    for (const name of orgs) this.#pushAudit(`org:${name}`, entry());
+  }
+
+  #keyAuditParams(key: FakeKey): Record<string, unknown> {
+    return {
+      name: key.name,
+      permissions: key.permissions.map((x) => ({ domain: x.domain, resource: x.resource })),
+      user: key.owner.type === "user" ? { username: key.owner.name } : null,
+      organization: key.owner.type === "organization" ? { name: key.owner.name } : null,
+    };
+  }
+
+  #releaseAuditParams(pkg: FakePackage, release: FakeRelease): Record<string, unknown> {
+    return {
+      package: { name: pkg.name, repository: pkg.repository },
+      release: {
+        version: release.version,
+        checksum: release.checksum,
+        has_docs: release.hasDocs,
+        retirement: release.retirement &&
+          { reason: release.retirement.reason, message: release.retirement.message },
+      },
+    };
+  }
+
+  /** The organization a package action concerns (its repository), if any. */
+  #repoOrg(pkg: FakePackage): string | undefined {
+    return pkg.repository === "hexpm" ? undefined : pkg.repository;
+  }
+
+  #keyOrg(key: FakeKey): string | undefined {
+    return key.owner.type === "organization" ? key.owner.name : undefined;
   }
 
   #keysOf(owner: KeyOwner): FakeKey[] {
@@ -1263,8 +1413,9 @@ export class FakeHex {
     name: string,
     permissions: Permission[],
     revokeAt: number | null,
+    insertedAt?: number,
   ): FakeKey {
-    const now = this.now();
+    const now = insertedAt ?? this.now();
     const key: FakeKey = {
       id: this.#id(),
       name,
@@ -1556,6 +1707,7 @@ export class FakeHex {
   #defineRoutes(): void {
     // Users (`/users/me` before `/users/:name`).
     this.#route("GET", "/users/me", (ctx) => this.#getMe(ctx));
+    this.#route("GET", "/users/me/audit-logs", (ctx) => this.#userAudit(ctx));
     this.#route("GET", "/users/:name", (ctx) => this.#getUser(ctx));
     this.#route("POST", "/users", (ctx) => this.#createUser(ctx));
     this.#route("GET", "/auth", (ctx) => this.#testAuth(ctx));
@@ -1571,6 +1723,7 @@ export class FakeHex {
 
     this.#route("GET", "/orgs", (ctx) => this.#listOrgs(ctx));
     this.#route("GET", "/orgs/:org", (ctx) => this.#getOrg(ctx));
+    this.#route("GET", "/orgs/:org/audit-logs", (ctx) => this.#orgAudit(ctx));
 
     const oauth = { authenticate: false };
     this.#route("POST", "/oauth/device_authorization", (ctx) => this.#deviceAuth(ctx), oauth);
@@ -1757,6 +1910,7 @@ export class FakeHex {
       (perms as { permissions: Permission[] }).permissions,
       revokeAt,
     );
+    this.#audit(ctx, "key.generate", this.#keyAuditParams(key), this.#keyOrg(key));
     return json(201, this.#keyJson(ctx, key, { withSecret: true }), {
       location: `${API}/keys/${encodeURIComponent(key.name)}`,
     });
@@ -1823,7 +1977,9 @@ export class FakeHex {
     if (!key) return errorResponse(404);
     const now = this.now();
     key.revokeAt = now - 1000;
+    key.revokedByRequest = true;
     key.updatedAt = now;
+    this.#audit(ctx, "key.remove", this.#keyAuditParams(key), this.#keyOrg(key));
     return json(200, this.#keyJson(ctx, key));
   }
 
@@ -1836,7 +1992,9 @@ export class FakeHex {
     for (const key of this.#keysOf(owner)) {
       if (this.#revoked(key)) continue;
       key.revokeAt = now - 1000;
+      key.revokedByRequest = true;
       key.updatedAt = now;
+      this.#audit(ctx, "key.remove", this.#keyAuditParams(key), this.#keyOrg(key));
     }
     // hexpm renders the authing key; an OAuth token is no key, so the body is `null`.
     const p = ctx.principal;
@@ -1863,6 +2021,37 @@ export class FakeHex {
     const noAccess = this.#orgAccess(org, ctx.principal, "read");
     if (noAccess) return noAccess;
     return json(200, this.#orgJson(org, true));
+  }
+
+  #auditPage(ctx: Ctx, entries: FakeAuditEntry[]): Response {
+    const page = positiveInt(ctx.url.searchParams.get("page"), 1);
+    return json(
+      200,
+      entries.slice((page - 1) * AUDIT_PER_PAGE, page * AUDIT_PER_PAGE).map((e) => ({
+        action: e.action,
+        params: e.params,
+        user_agent: e.userAgent,
+        inserted_at: iso(e.insertedAt),
+      })),
+    );
+  }
+
+  async #userAudit(ctx: Ctx): Promise<Response> {
+    const denied = await this.#authorize(ctx, "read", { required: true });
+    if (denied) return denied;
+    const user = ctx.principal?.user;
+    if (!user) return errorResponse(404);
+    return this.#auditPage(ctx, this.auditLog(user.username));
+  }
+
+  async #orgAudit(ctx: Ctx): Promise<Response> {
+    const org = this.orgs.get(ctx.pathParams.org);
+    if (!org) return errorResponse(404);
+    const denied = await this.#authorize(ctx, "read", { required: false });
+    if (denied) return denied;
+    const noAccess = this.#orgAccess(org, ctx.principal, "read");
+    if (noAccess) return noAccess;
+    return this.#auditPage(ctx, this.auditLog({ organization: org.name }));
   }
 
   // ---- packages
@@ -2062,7 +2251,14 @@ export class FakeHex {
       publisher: ctx.principal?.user?.username ?? null,
       at: this.now(),
     });
-    const body = this.#releaseJson(ctx, this.package(name, repo)!, release);
+    const stored = this.package(name, repo)!;
+    this.#audit(
+      ctx,
+      "release.publish",
+      this.#releaseAuditParams(stored, release),
+      this.#repoOrg(stored),
+    );
+    const body = this.#releaseJson(ctx, stored, release);
     return json(created ? 201 : 200, body, created ? { location: String(body.url) } : {});
   }
 
@@ -2183,6 +2379,7 @@ export class FakeHex {
       }
     }
     pkg.releases = pkg.releases.filter((r) => r !== release);
+    this.#audit(ctx, "release.revert", this.#releaseAuditParams(pkg, release), this.#repoOrg(pkg));
     if (pkg.releases.length === 0) this.packages.delete(`${pkg.repository}/${pkg.name}`);
     else pkg.updatedAt = this.now();
     return new Response(null, { status: 204 });
@@ -2216,6 +2413,7 @@ export class FakeHex {
     release.docs = ctx.body.slice();
     release.hasDocs = true;
     release.updatedAt = this.now();
+    this.#audit(ctx, "docs.publish", this.#releaseAuditParams(pkg, release), this.#repoOrg(pkg));
     return new Response(null, {
       status: 201,
       headers: { location: docsTarballUrl(ctx.origin, pkg, release) },
@@ -2233,6 +2431,12 @@ export class FakeHex {
     release.docs = null;
     release.hasDocs = false;
     release.updatedAt = this.now();
+    this.#audit(
+      ctx,
+      "docs.revert",
+      this.#releaseAuditParams(target.pkg, release),
+      this.#repoOrg(target.pkg),
+    );
     return new Response(null, { status: 204 });
   }
 
@@ -2261,6 +2465,12 @@ export class FakeHex {
     if (body instanceof Response) return body;
     target.release!.retirement = body.retirement;
     target.release!.updatedAt = this.now();
+    this.#audit(
+      ctx,
+      "release.retire",
+      this.#releaseAuditParams(target.pkg, target.release!),
+      this.#repoOrg(target.pkg),
+    );
     return new Response(null, { status: 204 });
   }
 
@@ -2273,6 +2483,12 @@ export class FakeHex {
     if (target instanceof Response) return target;
     target.release!.retirement = null;
     target.release!.updatedAt = this.now();
+    this.#audit(
+      ctx,
+      "release.unretire",
+      this.#releaseAuditParams(target.pkg, target.release!),
+      this.#repoOrg(target.pkg),
+    );
     return new Response(null, { status: 204 });
   }
 
@@ -2292,6 +2508,12 @@ export class FakeHex {
       if (release.retirement && !replace) continue;
       release.retirement = { ...body.retirement };
       release.updatedAt = now;
+      this.#audit(
+        ctx,
+        "release.retire",
+        this.#releaseAuditParams(target.pkg, release),
+        this.#repoOrg(target.pkg),
+      );
     }
     return new Response(null, { status: 204 });
   }
@@ -2372,6 +2594,12 @@ export class FakeHex {
     if (transfer) pkg.owners.clear();
     pkg.owners.set(name, level);
     pkg.updatedAt = this.now();
+    this.#audit(
+      ctx,
+      transfer ? "owner.transfer" : "owner.add",
+      { package: { name: pkg.name, repository: pkg.repository }, level, user: { username: name } },
+      this.#repoOrg(pkg) ?? ("org" in subject ? name : undefined),
+    );
     return new Response(null, { status: 204 });
   }
 
@@ -2394,6 +2622,12 @@ export class FakeHex {
     }
     pkg.owners.delete(name);
     pkg.updatedAt = this.now();
+    this.#audit(
+      ctx,
+      "owner.remove",
+      { package: { name: pkg.name, repository: pkg.repository }, level, user: { username: name } },
+      this.#repoOrg(pkg) ?? (this.orgs.has(name) ? name : undefined),
+    );
     return new Response(null, { status: 204 });
   }
 
