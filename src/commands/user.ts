@@ -130,11 +130,20 @@ export function userCommand(deps: Deps, run: typeof tasks = tasks) {
     .option("--otp <code>", "TOTP code, when logged in with OAuth (or HEX_OTP)")
     .option("--json", "print the new key as JSON", false)
     .action(async (name, o) => {
-      const r = await run.keyRotate(deps, {
-        repo: o.repo,
-        name: keyName(name, o.keyName),
-        otp: o.otp,
-      });
+      let r: tasks.Rotation;
+      try {
+        r = await run.keyRotate(deps, {
+          repo: o.repo,
+          name: keyName(name, o.keyName),
+          otp: o.otp,
+        });
+      } catch (e) {
+        // The replacement works but the old key could not be revoked: its
+        // secret must still reach the user, once, before the error.
+        const partial = (e as { rotation?: tasks.Rotation }).rotation;
+        if (partial) printLines(deps, renderCreatedKey(partial.key));
+        throw e;
+      }
       if (o.json) json(r);
       else {
         printLines(deps, renderCreatedKey(r.key));

@@ -215,7 +215,9 @@ export function describeAudit(e: AuditEntry): string {
   switch (e.action) {
     case "key.generate":
     case "key.remove": {
-      const name = field(p, "key", "name");
+      // hexpm nests it as {key: {name}}; some servers put the name at the top.
+      const name = field(p, "key", "name") ??
+        (typeof p.name === "string" ? p.name : undefined);
       if (name === undefined) break;
       const verb = e.action === "key.generate" ? "created" : "revoked";
       return `${verb} key${quoted(name)}`;
