@@ -10,6 +10,7 @@ import { organizationCommand } from "./organization.ts";
 import { cutCommand } from "./cut.ts";
 import { ownerCommand } from "./owner.ts";
 import { publishCommand } from "./publish.ts";
+import { repoCommand } from "./repo.ts";
 import { retireCommand } from "./retire.ts";
 import { searchCommand } from "./search.ts";
 import { userCommand } from "./user.ts";
@@ -36,6 +37,7 @@ Run \`hexpub COMMAND --help\` for a command's flags.`,
   root.addCommand(ownerCommand(deps));
   root.addCommand(retireCommand(deps));
   root.addCommand(searchCommand(deps));
+  root.addCommand(repoCommand(deps));
   root.addCommand(userCommand(deps));
   root.addCommand(organizationCommand(deps));
   const configure = (cmd: Command<unknown[], Record<string, unknown>>) => {

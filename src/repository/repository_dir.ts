@@ -1,0 +1,225 @@
+/**
+ * A file-backed Hex repository directory, as `mix hex.registry build` lays it
+ * out: `tarballs/NAME-VERSION.tar`, `docs/`, and the signed registry files
+ * `names`, `versions` and `packages/NAME`, plus `public_key`. The private key
+ * lives beside the repository (`DIR.private_key.pem`, mode 0600), never inside
+ * the served directory.
+ *
+ * @module
+ */
+import { basename, dirname, join } from "node:path";
+import { unpackTar } from "modern-tar";
+import { HexpubError, UsageError } from "../errors.ts";
+import type { Deps } from "../ports.ts";
+import { textOf } from "../erlang/term.ts";
+import { compareVersions, parseVersion } from "../hex/version.ts";
+import { decodeMetadata } from "../tarball/metadata_config.ts";
+import { generateRepoKeys, importPrivateKey } from "../registry/signing.ts";
+import {
+  encodeSignedNames,
+  encodeSignedPackage,
+  encodeSignedVersions,
+} from "../registry/registry_files.ts";
+import type { Dependency, Release } from "../registry/messages.ts";
+
+/** The repository's settings file, inside the directory. */
+export const REPO_CONFIG = "hexpub_repo.json";
+
+/** Where the private key of repository `dir` is kept: beside it, not in it. */
+export function privateKeyPath(dir: string): string {
+  return join(dirname(dir), `${basename(dir)}.private_key.pem`);
+}
+
+/** A repository directory's settings. */
+export interface RepoDir {
+  dir: string;
+  name: string;
+  privateKeyPem: string;
+  publicKeyPem: string;
+}
+
+/**
+ * Creates a repository directory (or opens an existing one): its layout, its
+ * name and, on first use, its key pair.
+ *
+ * @throws {UsageError} When the directory holds another repository's name.
+ */
+export async function initRepository(deps: Deps, dir: string, name?: string): Promise<RepoDir> {
+  for (const sub of ["", "tarballs", "docs", "packages"]) await deps.fs.mkdir(join(dir, sub));
+  const configPath = join(dir, REPO_CONFIG);
+  let repoName = name;
+  const existing = await deps.fs.lstat(configPath);
+  if (existing) {
+    const saved = JSON.parse(await deps.fs.readTextFile(configPath)) as { name?: string };
+    if (name !== undefined && saved.name !== name) {
+      throw new UsageError(`${dir} is the repository "${saved.name}", not "${name}"`, {
+        hint: "Leave out --name, or use another directory",
+      });
+    }
+    repoName = saved.name;
+  }
+  repoName ??= basename(dir);
+  if (!/^[a-z0-9_][a-z0-9_.-]*$/i.test(repoName)) {
+    throw new UsageError(`invalid repository name "${repoName}"`, {
+      hint: "Use letters, digits, _, . and -",
+    });
+  }
+  const enc = new TextEncoder();
+  if (!existing) {
+    await deps.fs.writeFileAtomic(
+      configPath,
+      enc.encode(JSON.stringify({ name: repoName }) + "\n"),
+    );
+  }
+  const keyPath = privateKeyPath(dir);
+  let privateKeyPem: string;
+  let publicKeyPem: string;
+  if (await deps.fs.lstat(keyPath)) {
+    privateKeyPem = await deps.fs.readTextFile(keyPath);
+    publicKeyPem = await deps.fs.readTextFile(join(dir, "public_key"));
+  } else {
+    ({ privateKeyPem, publicKeyPem } = await generateRepoKeys());
+    await deps.fs.writeFileAtomic(keyPath, enc.encode(privateKeyPem), { mode: 0o600 });
+    await deps.fs.writeFileAtomic(join(dir, "public_key"), enc.encode(publicKeyPem));
+  }
+  return { dir, name: repoName, privateKeyPem, publicKeyPem };
+}
+
+/** What `readRelease` learns from a tarball without unpacking its contents. */
+interface TarballRelease {
+  name: string;
+  release: Release;
+}
+
+function hexBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** Name, version, checksums and dependencies of a package tarball (outer entries only). */
+export async function readRelease(bytes: Uint8Array, file: string): Promise<TarballRelease> {
+  const bad = (why: string) =>
+    new HexpubError(`${file} is not a Hex package tarball: ${why}`, {
+      hint: "Remove it from tarballs/, or replace it with a tarball made by `hexpub build`",
+    });
+  let entries;
+  try {
+    entries = await unpackTar(bytes);
+  } catch (e) {
+    throw bad((e as Error).message);
+  }
+  const get = (n: string) => entries.find((e) => e.header.name === n)?.data;
+  const checksum = get("CHECKSUM");
+  const meta = get("metadata.config");
+  if (!checksum || !meta || !get("contents.tar.gz")) {
+    throw bad("VERSION, CHECKSUM, metadata.config or contents.tar.gz is missing");
+  }
+  const metadata = new Map(decodeMetadata(new TextDecoder().decode(meta)));
+  const name = textOf(metadata.get("name")!);
+  const version = textOf(metadata.get("version")!);
+  if (!name || !version || !parseVersion(version)) {
+    throw bad("its metadata has no valid name and version");
+  }
+  const dependencies: Dependency[] = [];
+  const reqs = metadata.get("requirements");
+  if (reqs?.kind === "list") {
+    for (const r of reqs.items) {
+      if (r.kind !== "tuple" || r.items.length !== 2 || r.items[1].kind !== "list") continue;
+      const pkg = textOf(r.items[0]);
+      const fields = new Map<string, string | boolean>();
+      for (const f of r.items[1].items) {
+        if (f.kind !== "tuple" || f.items.length !== 2) continue;
+        const k = textOf(f.items[0]);
+        const v = f.items[1];
+        if (k) fields.set(k, v.kind === "atom" ? v.value === "true" : textOf(v) ?? "");
+      }
+      if (!pkg) continue;
+      dependencies.push({
+        package: pkg,
+        requirement: String(fields.get("requirement") ?? ""),
+        ...(fields.get("optional") === true ? { optional: true } : {}),
+        ...(typeof fields.get("app") === "string" && fields.get("app") !== pkg
+          ? { app: String(fields.get("app")) }
+          : {}),
+        ...(typeof fields.get("repository") === "string"
+          ? { repository: String(fields.get("repository")) }
+          : {}),
+      });
+    }
+  }
+  const outer = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>),
+  );
+  return {
+    name,
+    release: {
+      version,
+      innerChecksum: hexBytes(new TextDecoder().decode(checksum).trim()),
+      outerChecksum: outer,
+      dependencies,
+    },
+  };
+}
+
+/** What `buildRepository` wrote. */
+export interface BuildSummary {
+  packages: number;
+  releases: number;
+}
+
+/**
+ * Rebuilds the signed registry (`names`, `versions`, `packages/NAME`) from the
+ * tarballs in `tarballs/`, as `mix hex.registry build` does. Each file is
+ * written to a temporary file and renamed.
+ */
+export async function buildRepository(deps: Deps, repo: RepoDir): Promise<BuildSummary> {
+  const tarDir = join(repo.dir, "tarballs");
+  const byName = new Map<string, Release[]>();
+  let releases = 0;
+  for (const file of await deps.fs.readDir(tarDir)) {
+    if (!file.endsWith(".tar")) continue;
+    const { name, release } = await readRelease(await deps.fs.readFile(join(tarDir, file)), file);
+    if (`${name}-${release.version}.tar` !== file) {
+      throw new HexpubError(`tarballs/${file} holds ${name} ${release.version}`, {
+        hint: `Rename it to ${name}-${release.version}.tar`,
+      });
+    }
+    byName.set(name, [...(byName.get(name) ?? []), release]);
+    releases++;
+  }
+  const names = [...byName.keys()].sort();
+  // Import the signing key once, not once per file.
+  const key = await importPrivateKey(repo.privateKeyPem);
+  const order = (a: Release, b: Release) =>
+    compareVersions(parseVersion(a.version)!, parseVersion(b.version)!);
+  for (const name of names) {
+    const rels = byName.get(name)!.sort(order);
+    await deps.fs.writeFileAtomic(
+      join(repo.dir, "packages", name),
+      await encodeSignedPackage(
+        { name, repository: repo.name, releases: rels },
+        key,
+      ),
+    );
+  }
+  await deps.fs.writeFileAtomic(
+    join(repo.dir, "names"),
+    await encodeSignedNames(
+      { repository: repo.name, packages: names.map((name) => ({ name })) },
+      key,
+    ),
+  );
+  await deps.fs.writeFileAtomic(
+    join(repo.dir, "versions"),
+    await encodeSignedVersions({
+      repository: repo.name,
+      packages: names.map((name) => ({
+        name,
+        versions: byName.get(name)!.map((r) => r.version),
+        retired: [],
+      })),
+    }, key),
+  );
+  return { packages: names.length, releases };
+}
