@@ -202,6 +202,17 @@ export function denoDeps(): Deps {
     fetch: (request) => fetch(request),
     now: () => Date.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    listen: (handler, options) => {
+      const server = Deno.serve(
+        { hostname: options.hostname, port: options.port, onListen: () => {} },
+        handler,
+      );
+      return Promise.resolve({
+        port: server.addr.port,
+        finished: server.finished,
+        close: () => server.shutdown(),
+      });
+    },
     openUrl: async (url) => {
       const [cmd, args] = Deno.build.os === "darwin" ? ["open", [url]] : Deno.build.os === "windows"
         // Not `cmd /c start`: cmd would interpret & | ^ in the URL.

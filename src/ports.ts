@@ -93,6 +93,15 @@ export interface Host {
   denoVersion: string;
 }
 
+/** A running HTTP server. */
+export interface Listener {
+  /** The port it listens on (useful with port 0). */
+  port: number;
+  /** Settles when the server stops. */
+  finished: Promise<void>;
+  close(): Promise<void>;
+}
+
 /** Everything a task may use from the outside world. */
 export interface Deps {
   /** The working directory (absolute). */
@@ -109,6 +118,11 @@ export interface Deps {
   /** Milliseconds since the epoch. */
   now(): number;
   sleep(ms: number): Promise<void>;
+  /** Serves HTTP with `handler` until `close()` (or the process ends). */
+  listen(
+    handler: (request: Request) => Promise<Response>,
+    options: { hostname: string; port: number },
+  ): Promise<Listener>;
   /** Opens a URL in the user's browser; false when that is not possible. */
   openUrl(url: string): Promise<boolean>;
   host: Host;

@@ -49,6 +49,17 @@ export function testDeps(
     now: () => Date.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     openUrl: () => Promise.resolve(false),
+    listen: (handler, options) => {
+      const server = Deno.serve(
+        { hostname: options.hostname, port: options.port, onListen: () => {} },
+        handler,
+      );
+      return Promise.resolve({
+        port: server.addr.port,
+        finished: server.finished,
+        close: () => server.shutdown(),
+      });
+    },
     host: { platform: Deno.build.os, hostname: "testhost", denoVersion: Deno.version.deno },
     prompt: {
       input: (message) => answer(message),
