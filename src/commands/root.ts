@@ -13,6 +13,7 @@ import { publishCommand } from "./publish.ts";
 import { repoCommand } from "./repo.ts";
 import { retireCommand } from "./retire.ts";
 import { searchCommand } from "./search.ts";
+import { serveCommand } from "./serve.ts";
 import { userCommand } from "./user.ts";
 import { VERSION } from "../version.ts";
 
@@ -38,6 +39,7 @@ Run \`hexpub COMMAND --help\` for a command's flags.`,
   root.addCommand(retireCommand(deps));
   root.addCommand(searchCommand(deps));
   root.addCommand(repoCommand(deps));
+  root.addCommand(serveCommand(deps));
   root.addCommand(userCommand(deps));
   root.addCommand(organizationCommand(deps));
   const configure = (cmd: Command<unknown[], Record<string, unknown>>) => {

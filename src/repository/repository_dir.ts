@@ -189,6 +189,10 @@ export async function buildRepository(deps: Deps, repo: RepoDir): Promise<BuildS
     releases++;
   }
   const names = [...byName.keys()].sort();
+  // A package whose last release is gone has no registry file any more.
+  for (const file of await deps.fs.readDir(join(repo.dir, "packages"))) {
+    if (!byName.has(file)) await deps.fs.remove(join(repo.dir, "packages", file));
+  }
   // Import the signing key once, not once per file.
   const key = await importPrivateKey(repo.privateKeyPem);
   const order = (a: Release, b: Release) =>

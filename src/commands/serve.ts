@@ -1,0 +1,79 @@
+/**
+ * `hexpub serve [DIR]`: serves a repository directory over HTTP (registry
+ * files and the publishing subset of hex.pm's API), and `hexpub serve key
+ * generate [DIR]` to make an API key for it.
+ *
+ * The server is started through `deps.listen` (the one place that calls
+ * `Deno.serve`, in `src/deno_deps.ts`); tests pass their own.
+ *
+ * @module
+ */
+import { Command } from "@commander-js/extra-typings";
+import { join, resolve } from "node:path";
+import { UsageError } from "../errors.ts";
+import type { Deps } from "../ports.ts";
+import { displayPath } from "../project/consult.ts";
+import { initRepository } from "../repository/repository_dir.ts";
+import { repositoryHandler } from "../repository/server.ts";
+import { generateServeKey, serveKeysPath } from "../repository/server_keys.ts";
+
+/** Options of {@link serveCommand}. */
+export interface ServeCommandOptions {
+  /** The directory served when DIR is left out (e.g. the built-in `local` repository). */
+  defaultDir?: () => string | Promise<string>;
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) {
+    throw new UsageError(`invalid port "${value}"`, { hint: "Use 0 to 65535 (0 = any free port)" });
+  }
+  return n;
+}
+
+/** The `serve` command (with `serve key generate`). */
+export function serveCommand(deps: Deps, options: ServeCommandOptions = {}) {
+  const dirOf = async (dir: string | undefined): Promise<string> => {
+    if (dir !== undefined) return resolve(deps.cwd, dir);
+    if (options.defaultDir) return resolve(deps.cwd, await options.defaultDir());
+    throw new UsageError("no repository directory given", {
+      hint: "Run `hexpub serve DIR` (created with its keys on first use)",
+    });
+  };
+  const serve = new Command("serve")
+    .description("Serve a Hex repository directory: registry files and the publishing API")
+    .argument("[dir]", "the repository directory (created on first use)")
+    .option("--port <port>", "the port to listen on (0 = any free port)", "4000")
+    .option("--host <host>", "the address to listen on", "127.0.0.1")
+    .option("--name <name>", "the repository's name, when the directory is new")
+    .action(async (dir, o) => {
+      const port = parsePort(o.port);
+      const repo = await initRepository(deps, await dirOf(dir), o.name);
+      const handler = repositoryHandler(deps, repo);
+      const listener = await deps.listen(handler, { hostname: o.host, port });
+      const host = o.host.includes(":") ? `[${o.host}]` : o.host;
+      deps.out.print(`Serving repository ${repo.name} at http://${host}:${listener.port}`);
+      deps.out.print(`  directory: ${displayPath(deps, repo.dir)}`);
+      deps.out.print(`  public key: ${displayPath(deps, join(repo.dir, "public_key"))}`);
+      deps.out.info("Make an API key for publishing with `hexpub serve key generate`.");
+      deps.out.info("Press Ctrl-C to stop.");
+      await listener.finished;
+    });
+  const key = new Command("key").description("Manage the API keys of a served repository");
+  key.command("generate")
+    .description("Make an API key for publishing to a served repository (printed once)")
+    .argument("[dir]", "the repository directory")
+    .option("--key-name <name>", "the key's name (shown as the publisher)", deps.host.hostname)
+    .action(async (dir, o) => {
+      const repo = await initRepository(deps, await dirOf(dir));
+      const secret = await generateServeKey(deps, repo.dir, o.keyName);
+      deps.out.info(
+        `API key ${o.keyName} for ${repo.name} (hash stored in ${
+          displayPath(deps, serveKeysPath(repo.dir))
+        }); it is not shown again:`,
+      );
+      deps.out.print(secret);
+    });
+  serve.addCommand(key);
+  return serve;
+}
