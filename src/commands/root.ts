@@ -14,6 +14,7 @@ import { repoCommand } from "./repo.ts";
 import { retireCommand } from "./retire.ts";
 import { searchCommand } from "./search.ts";
 import { serveCommand } from "./serve.ts";
+import { localRepoDir } from "../config/config_paths.ts";
 import { userCommand } from "./user.ts";
 import { VERSION } from "../version.ts";
 
@@ -39,7 +40,9 @@ Run \`hexpub COMMAND --help\` for a command's flags.`,
   root.addCommand(retireCommand(deps));
   root.addCommand(searchCommand(deps));
   root.addCommand(repoCommand(deps));
-  root.addCommand(serveCommand(deps));
+  root.addCommand(serveCommand(deps, {
+    defaultDir: () => Promise.resolve(localRepoDir(deps.env, deps.host.platform)),
+  }));
   root.addCommand(userCommand(deps));
   root.addCommand(organizationCommand(deps));
   const configure = (cmd: Command<unknown[], Record<string, unknown>>) => {

@@ -88,3 +88,25 @@ export function credentialsPath(env: Env, platform: Platform): string {
   const dir = configDir(env, platform);
   return (platform === "windows" ? win32 : posix).join(dir, CREDENTIALS_FILE);
 }
+
+/**
+ * The directory of the built-in `local` repository: `HEXPUB_LOCAL_REPO`, else
+ * the user data dir (`$XDG_DATA_HOME/hexpub/local`, `~/.local/share/hexpub/local`,
+ * or `%LOCALAPPDATA%\\hexpub\\local` on Windows).
+ */
+export function localRepoDir(env: Env, platform: Platform): string {
+  const explicit = setting(env, "HEXPUB_LOCAL_REPO");
+  if (explicit) return explicit;
+  if (platform === "windows") {
+    const base = setting(env, "LOCALAPPDATA") ?? setting(env, "APPDATA");
+    if (base) return win32.join(base, "hexpub", "local");
+  } else {
+    const xdg = setting(env, "XDG_DATA_HOME");
+    if (xdg && posix.isAbsolute(xdg)) return posix.join(xdg, "hexpub", "local");
+    const home = setting(env, "HOME");
+    if (home) return posix.join(home, ".local", "share", "hexpub", "local");
+  }
+  throw new UsageError("cannot find the user data directory for the local repository", {
+    hint: "Set HEXPUB_LOCAL_REPO to the directory to keep it in",
+  });
+}

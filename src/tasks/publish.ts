@@ -33,7 +33,10 @@ import { metadataToJson } from "../tarball/metadata_config.ts";
 import { unpackPackage } from "../tarball/unpack_package.ts";
 import { judge, makeDocsTarball } from "./build.ts";
 import { type PreparedPackage, preparePackage } from "./prepare_package.ts";
-import { call, openSession, resolveCredential, type Session } from "./session.ts";
+import { call, isLocal, openSession, resolveCredential, type Session } from "./session.ts";
+import { publishToLocal } from "./publish_local.ts";
+import { localRepoDir } from "../config/config_paths.ts";
+import { join } from "node:path";
 
 /** What to publish. */
 export interface PublishInput {
@@ -501,6 +504,22 @@ async function publishOne(
     }
   }
 
+  if (input.dryRun && isLocal(session)) {
+    const there = await deps.fs.lstat(
+      join(
+        localRepoDir(deps.env, deps.host.platform),
+        "tarballs",
+        `${meta.name}-${meta.version}.tar`,
+      ),
+    );
+    if (there && !input.replace) {
+      throw new HexpubError(`${meta.name} ${meta.version} is already in the local repository`, {
+        hint: "Bump the version, or pass --replace",
+      });
+    }
+    deps.out.info("--dry-run: nothing was written");
+    return { out };
+  }
   if (input.dryRun) {
     const checks = await dryRunChecks(deps, session, prepared, tar.tarball, input.replace);
     for (const p of checks.problems) deps.out.problem(p);
@@ -523,6 +542,25 @@ async function publishOne(
   return {
     out,
     upload: async () => {
+      if (isLocal(session)) {
+        const local = await publishToLocal(deps, {
+          name: meta.name,
+          version: meta.version,
+          tarball: tar.tarball,
+          docs: docs?.tarball,
+          replace: input.replace,
+        });
+        const written = await deps.fs.readFile(local.path);
+        const d = new Uint8Array(
+          await crypto.subtle.digest("SHA-256", written as Uint8Array<ArrayBuffer>),
+        );
+        out.verified = Array.from(d, (b) =>
+          b.toString(16).padStart(2, "0")).join("") === tar.outerChecksum;
+        out.replaced = local.replaced;
+        out.url = local.path;
+        if (docs) out.docs = "published";
+        return out;
+      }
       if (input.target !== "docs") {
         const up = await uploadPackage(
           deps,
@@ -627,7 +665,7 @@ export async function checkPublishable(
   });
   judge(prepared.problems, false);
   await createPackageTarball({ metadata: prepared.metadata, files: prepared.files });
-  await resolveCredential(deps, session, { write: true });
+  if (!isLocal(session)) await resolveCredential(deps, session, { write: true });
 }
 
 /** The package name of an app (pkg_name, else the app name), for --revert. */
@@ -663,6 +701,13 @@ async function revert(
   // rebar3_hex bug 9: revert by the package name (pkg_name), not the app name.
   const { name } = await packageName(deps, app);
   const what = input.target === "docs" ? "docs" : "package";
+  if (isLocal(session)) {
+    throw new UsageError("--revert does not work on the local repository yet", {
+      hint: `Delete tarballs/${name}-${version}.tar from ${
+        localRepoDir(deps.env, deps.host.platform)
+      }, then run \`hexpub repo build\` on that directory`,
+    });
+  }
   if (input.dryRun) {
     deps.out.print(
       `Dry run: would delete ${

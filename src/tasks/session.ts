@@ -70,6 +70,13 @@ export interface Session {
   timeoutMs?: number;
 }
 
+/** The built-in file-backed repository's name, and the API URL that marks it. */
+export const LOCAL_REPO = "local";
+export const LOCAL_API = "local:";
+
+/** Whether a session publishes into the built-in `local` directory repository. */
+export const isLocal = (s: Session) => s.repo.apiUrl === LOCAL_API;
+
 /** Refresh OAuth access tokens this long before they expire. */
 const REFRESH_MARGIN_S = 300;
 
@@ -103,6 +110,16 @@ export async function openSession(
     env: deps.env,
     files: { project: project?.file, global: global?.file },
   });
+  // The built-in `local` repository: a directory, no server, always there.
+  if (options.repo === LOCAL_REPO && !repos.some((r) => r.name === LOCAL_REPO)) {
+    repos.push({
+      name: LOCAL_REPO,
+      apiUrl: LOCAL_API,
+      repoUrl: "",
+      verify: true,
+      verifyOrigin: true,
+    });
+  }
   const repo = selectRepo(repos, options.repo, { command: options.command, env: deps.env });
   // The account (user) side of an org repo is its parent, with the same env overrides.
   const accountRepo = repo.parent
