@@ -6,7 +6,12 @@
 import { Command } from "@commander-js/extra-typings";
 import { resolve } from "node:path";
 import type { Deps } from "../ports.ts";
-import { buildRepository, initRepository, privateKeyPath } from "../repository/repository_dir.ts";
+import {
+  buildRepository,
+  initRepository,
+  privateKeyPath,
+  withRepoLock,
+} from "../repository/repository_dir.ts";
 import { displayPath } from "../project/consult.ts";
 
 /** The `repo` command tree. */
@@ -31,7 +36,7 @@ export function repoCommand(deps: Deps) {
     .argument("<dir>")
     .action(async (dir) => {
       const r = await initRepository(deps, resolve(deps.cwd, dir));
-      const s = await buildRepository(deps, r);
+      const s = await withRepoLock(deps, r.dir, () => buildRepository(deps, r));
       deps.out.print(
         `Built the registry of ${r.name}: ${s.packages} packages, ${s.releases} releases`,
       );

@@ -6,6 +6,7 @@
 import { Command } from "@commander-js/extra-typings";
 import { UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
+import type { Key } from "../hex/key.ts";
 import { collect, printJson, printLines } from "./_shared.ts";
 import * as tasks from "../tasks/user.ts";
 import {
@@ -130,25 +131,33 @@ export function userCommand(deps: Deps, run: typeof tasks = tasks) {
     .option("--otp <code>", "TOTP code, when logged in with OAuth (or HEX_OTP)")
     .option("--json", "print the new key as JSON", false)
     .action(async (name, o) => {
+      // The new secret is shown as soon as the new key is known to work, before
+      // the old one is revoked (in JSON mode, in the final object).
+      let shown = false;
+      const announce = o.json ? undefined : (k: Key) => {
+        printLines(deps, renderCreatedKey(k));
+        shown = true;
+      };
       let r: tasks.Rotation;
       try {
         r = await run.keyRotate(deps, {
           repo: o.repo,
           name: keyName(name, o.keyName),
           otp: o.otp,
+          announce,
         });
       } catch (e) {
         // The replacement works but the old key could not be revoked: its
         // secret must still reach the user, once, before the error.
         const partial = (e as { rotation?: tasks.Rotation }).rotation;
-        if (partial) printLines(deps, renderCreatedKey(partial.key));
+        if (partial && !shown) {
+          if (o.json) json(partial);
+          else printLines(deps, renderCreatedKey(partial.key));
+        }
         throw e;
       }
       if (o.json) json(r);
-      else {
-        printLines(deps, renderCreatedKey(r.key));
-        deps.out.print(`Key ${r.replaced} was revoked.`);
-      }
+      else deps.out.print(`Key ${r.replaced} was revoked.`);
     });
   key.command("list")
     .description("List your API keys")

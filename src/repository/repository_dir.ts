@@ -14,7 +14,8 @@ import type { Deps } from "../ports.ts";
 import { textOf } from "../erlang/term.ts";
 import { compareVersions, parseVersion } from "../hex/version.ts";
 import { decodeMetadata } from "../tarball/metadata_config.ts";
-import { generateRepoKeys, importPrivateKey } from "../registry/signing.ts";
+import { generateRepoKeys, importPrivateKey, publicKeyPemOf } from "../registry/signing.ts";
+import { withFileLock } from "../config/file_lock.ts";
 import {
   encodeSignedNames,
   encodeSignedPackage,
@@ -72,17 +73,35 @@ export async function initRepository(deps: Deps, dir: string, name?: string): Pr
     );
   }
   const keyPath = privateKeyPath(dir);
-  let privateKeyPem: string;
-  let publicKeyPem: string;
-  if (await deps.fs.lstat(keyPath)) {
-    privateKeyPem = await deps.fs.readTextFile(keyPath);
-    publicKeyPem = await deps.fs.readTextFile(join(dir, "public_key"));
-  } else {
-    ({ privateKeyPem, publicKeyPem } = await generateRepoKeys());
-    await deps.fs.writeFileAtomic(keyPath, enc.encode(privateKeyPem), { mode: 0o600 });
-    await deps.fs.writeFileAtomic(join(dir, "public_key"), enc.encode(publicKeyPem));
+  if (!(await deps.fs.lstat(keyPath))) {
+    // Created exclusively: when two first runs race, one key wins and both use it.
+    const fresh = await generateRepoKeys();
+    await deps.fs.createNew(keyPath, enc.encode(fresh.privateKeyPem), { mode: 0o600 });
+  }
+  const privateKeyPem = await deps.fs.readTextFile(keyPath);
+  // The public key is derived from the private one, so the two always match.
+  const publicKeyPem = await publicKeyPemOf(privateKeyPem);
+  const publicPath = join(dir, "public_key");
+  if (
+    !(await deps.fs.lstat(publicPath)) || (await deps.fs.readTextFile(publicPath)) !== publicKeyPem
+  ) {
+    await deps.fs.writeFileAtomic(publicPath, enc.encode(publicKeyPem));
   }
   return { dir, name: repoName, privateKeyPem, publicKeyPem };
+}
+
+/**
+ * Runs `fn` holding the repository's write lock (a file beside the registry),
+ * shared by `serve`, `repo build` and `publish -r local`, so no two writers
+ * interleave reading `tarballs/` and writing the registry. Rebuilds of large
+ * repositories take a while, so the lock is only considered abandoned after
+ * ten minutes.
+ */
+export async function withRepoLock<T>(deps: Deps, dir: string, fn: () => Promise<T>): Promise<T> {
+  return await withFileLock(deps.fs, join(dir, ".write.lock"), fn, {
+    staleMs: 600_000,
+    timeoutMs: 600_000,
+  });
 }
 
 /** What `readRelease` learns from a tarball without unpacking its contents. */

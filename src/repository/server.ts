@@ -20,7 +20,7 @@ import { sha256Hex } from "../tarball/checksum.ts";
 import { unpackDocs, unpackPackage } from "../tarball/unpack_package.ts";
 import { decodeMetadata } from "../tarball/metadata_config.ts";
 import { unpackTar } from "modern-tar";
-import { buildRepository, readRelease, type RepoDir } from "./repository_dir.ts";
+import { buildRepository, readRelease, type RepoDir, withRepoLock } from "./repository_dir.ts";
 import { checkServeKey } from "./server_keys.ts";
 
 const PACKAGE_NAME = /^[a-z][a-z0-9_]*$/;
@@ -70,6 +70,30 @@ function segments(pathname: string): string[] | undefined {
   return out;
 }
 
+/** Hex's largest tarball (16 MiB); bigger uploads are refused with 413. */
+export const MAX_UPLOAD = 16 * 1024 * 1024;
+
+/** The request body, or undefined when it is larger than MAX_UPLOAD (read no further). */
+async function readBody(req: Request): Promise<Uint8Array | undefined> {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > MAX_UPLOAD) return undefined;
+  if (!req.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of req.body) {
+    size += chunk.length;
+    if (size > MAX_UPLOAD) return undefined;
+    chunks.push(chunk);
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
+}
+
 /** A serial lock: each task starts when the previous one has settled. */
 function serialLock(): <T>(task: () => Promise<T>) => Promise<T> {
   let tail: Promise<unknown> = Promise.resolve();
@@ -110,7 +134,10 @@ export function repositoryHandler(
   repo: RepoDir,
   options: HandlerOptions = {},
 ): (req: Request) => Promise<Response> {
-  const lock = serialLock();
+  // In-process order, plus the repository's file lock shared with other
+  // processes (`repo build`, `publish -r local`, another `serve`).
+  const serial = serialLock();
+  const lock = <T>(task: () => Promise<T>) => serial(() => withRepoLock(deps, repo.dir, task));
   const tarPath = (name: string, version: string) =>
     join(repo.dir, "tarballs", `${name}-${version}.tar`);
   const docsPath = (name: string, version: string) =>
@@ -244,7 +271,12 @@ export function repositoryHandler(
   }
 
   async function publish(req: Request, url: URL): Promise<Response> {
-    const body = new Uint8Array(await req.arrayBuffer());
+    // Unlike hex.pm, check the key before reading a body, and cap its size:
+    // an anonymous client must not make the server hold large uploads.
+    const user = await authorize(req);
+    if (!user) return error(401, "invalid API key");
+    const body = await readBody(req);
+    if (!body) return error(413, "Payload too large");
     let unpacked;
     try {
       unpacked = await unpackPackage(body);
@@ -252,8 +284,6 @@ export function repositoryHandler(
       if (e instanceof TarballError) return error(422, "Validation error(s)", { tar: e.message });
       throw e;
     }
-    const user = await authorize(req);
-    if (!user) return error(401, "invalid API key");
     const name = textOf(metaGet(unpacked.metadata, "name") ?? { kind: "atom", value: "" }) ?? "";
     const version = textOf(metaGet(unpacked.metadata, "version") ?? { kind: "atom", value: "" }) ??
       "";
@@ -360,7 +390,8 @@ export function repositoryHandler(
         });
         return gone ? json(204, null) : notFound();
       }
-      const body = new Uint8Array(await req.arrayBuffer());
+      const body = await readBody(req);
+      if (!body) return error(413, "Payload too large");
       try {
         await unpackDocs(body);
       } catch (err) {

@@ -7,11 +7,10 @@
  * @module
  */
 import { join } from "node:path";
-import { withFileLock } from "../config/file_lock.ts";
 import { localRepoDir } from "../config/config_paths.ts";
 import { HexpubError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
-import { buildRepository, initRepository } from "../repository/repository_dir.ts";
+import { buildRepository, initRepository, withRepoLock } from "../repository/repository_dir.ts";
 
 /** Where a release went. */
 export interface LocalPublish {
@@ -37,22 +36,33 @@ export async function publishToLocal(
 ): Promise<LocalPublish> {
   const dir = localRepoDir(deps.env, deps.host.platform);
   const repo = await initRepository(deps, dir, "local");
-  return await withFileLock(deps.fs, join(dir, ".publish.lock"), async () => {
+  return await withRepoLock(deps, dir, async () => {
     const path = join(dir, "tarballs", `${input.name}-${input.version}.tar`);
+    const docsPath = join(dir, "docs", `${input.name}-${input.version}.tar.gz`);
     const replaced = !!(await deps.fs.lstat(path));
     if (replaced && !input.replace) {
       throw new HexpubError(`${input.name} ${input.version} is already in the local repository`, {
         hint: "Bump the version, or pass --replace",
       });
     }
-    await deps.fs.writeFileAtomic(path, input.tarball);
-    if (input.docs) {
-      await deps.fs.writeFileAtomic(
-        join(dir, "docs", `${input.name}-${input.version}.tar.gz`),
-        input.docs,
-      );
+    // Keep what was there, to put it back if the rebuild fails.
+    const before = replaced ? await deps.fs.readFile(path) : undefined;
+    const docsBefore = (await deps.fs.lstat(docsPath))
+      ? await deps.fs.readFile(docsPath)
+      : undefined;
+    try {
+      await deps.fs.writeFileAtomic(path, input.tarball);
+      if (input.docs) await deps.fs.writeFileAtomic(docsPath, input.docs);
+      await buildRepository(deps, repo);
+    } catch (e) {
+      if (before) await deps.fs.writeFileAtomic(path, before);
+      else await deps.fs.remove(path).catch(() => {});
+      if (input.docs) {
+        if (docsBefore) await deps.fs.writeFileAtomic(docsPath, docsBefore);
+        else await deps.fs.remove(docsPath).catch(() => {});
+      }
+      throw e;
     }
-    await buildRepository(deps, repo);
     return { dir, path, replaced };
   });
 }

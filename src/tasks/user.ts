@@ -480,7 +480,13 @@ export interface Rotation {
  */
 export async function keyRotate(
   deps: Deps,
-  input: { repo?: string; name: string; otp?: string },
+  input: {
+    repo?: string;
+    name: string;
+    otp?: string;
+    /** Shows the replacement (its secret) before the old key is revoked. */
+    announce?: (key: Key) => void;
+  },
 ): Promise<Rotation> {
   const session = await openSession(deps, {
     repo: input.repo,
@@ -538,9 +544,19 @@ export async function keyRotate(
       check,
     );
   } catch (e) {
-    await revokeKey(deps, session, { name: fresh.name }).catch(() => {});
-    throw keep(`the replacement key "${fresh.name}" did not work, so it was revoked again`, e);
+    const cleaned = await revokeKey(deps, session, { name: fresh.name }).then(
+      () => true,
+      () => false,
+    );
+    throw keep(
+      cleaned
+        ? `the replacement key "${fresh.name}" did not work, so it was revoked again`
+        : `the replacement key "${fresh.name}" did not work, and revoking it failed too: revoke it with \`hexpub user key revoke ${fresh.name}\``,
+      e,
+    );
   }
+  // The replacement works: show it before the old key goes, so it is never lost.
+  input.announce?.(fresh);
   try {
     await revokeKey(deps, session, { name: old.name });
   } catch (e) {

@@ -181,10 +181,17 @@ Deno.test("replace rules, docs, revert and auth refusals", async () => {
   );
   assert.deepEqual(pkg.releases[0].dependencies, [{ package: "alpha", requirement: "~> 1.0" }]);
 
-  // Bad tarball → 422 {tar}; checked before authentication, as hex.pm does.
-  const bad = await handler(publish(undefined, enc.encode("not a tarball")));
+  // The key is checked before the body is read (an anonymous client cannot make
+  // the server hold an upload); with a key, a bad tarball is a 422 {tar}.
+  const anon = await handler(publish(undefined, enc.encode("not a tarball")));
+  assert.equal(anon.status, 401);
+  await anon.body?.cancel();
+  const bad = await handler(publish(key, enc.encode("not a tarball")));
   assert.equal(bad.status, 422);
   assert.ok((await bad.json()).errors.tar);
+  const huge = await handler(publish(key, new Uint8Array(16 * 1024 * 1024 + 1)));
+  assert.equal(huge.status, 413);
+  await huge.body?.cancel();
   // Auth refusals.
   for (const k of [undefined, "0".repeat(32)]) {
     const r = await handler(publish(k, (await tarball("gamma", "1.0.0")).tarball));
