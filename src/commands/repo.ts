@@ -1,5 +1,6 @@
 /**
- * `hexpub repo init|build`: a Hex repository of your own, in a directory.
+ * `hexpub repo init|build|add|list|remove`: Hex repositories of your own (a
+ * directory), and the ones hexpub is told about.
  *
  * @module
  */
@@ -13,10 +14,16 @@ import {
   withRepoLock,
 } from "../repository/repository_dir.ts";
 import { displayPath } from "../project/consult.ts";
+import { addRepo, listRepos, removeRepo } from "../tasks/repo.ts";
+import { localRepoDir } from "../config/config_paths.ts";
+import { renderTable } from "../ui/table.ts";
+import { printJson, printLines } from "./_shared.ts";
 
 /** The `repo` command tree. */
 export function repoCommand(deps: Deps) {
-  const repo = new Command("repo").description("Create and rebuild a Hex repository of your own");
+  const repo = new Command("repo").description(
+    "Create, rebuild and add Hex repositories (your own, a team's, a mirror)",
+  );
   repo.command("init")
     .description("Create a repository directory and its signing keys")
     .argument("<dir>")
@@ -40,6 +47,73 @@ export function repoCommand(deps: Deps) {
       deps.out.print(
         `Built the registry of ${r.name}: ${s.packages} packages, ${s.releases} releases`,
       );
+    });
+  repo.command("add")
+    .description("Add a repository to publish to or fetch from (kept in hexpub's config.json)")
+    .argument("<name>", "the name to use with -r")
+    .argument("<url>", "the repository URL (where names, packages/ and tarballs/ are)")
+    .option("--api-url <url>", "the API URL (default: URL/api, where `hexpub serve` answers)")
+    .option("--no-api", "a fetch-only repository (a static mirror) with no API")
+    .option("--public-key <file>", "the PEM public key the registry is signed with")
+    .option(
+      "--fetch-public-key <fingerprint>",
+      "fetch URL/public_key and check it has this SHA256:… fingerprint",
+    )
+    .option("-y, --yes", "trust the fetched public key without asking", false)
+    .option("--json", "print the result as JSON", false)
+    .action(async (name, url, o) => {
+      const r = await addRepo(deps, {
+        name,
+        url,
+        apiUrl: o.apiUrl,
+        api: o.api,
+        publicKeyFile: o.publicKey,
+        fetchPublicKey: o.fetchPublicKey,
+        yes: o.yes,
+      });
+      if (o.json) return printJson(deps, r);
+      deps.out.print(`${r.replaced ? "Updated" : "Added"} repository ${r.name}`);
+      deps.out.print(`  repository: ${r.repoUrl}`);
+      deps.out.print(`  api: ${r.apiUrl ?? "none (fetch only)"}`);
+      deps.out.print(`  public key: ${r.fingerprint}`);
+      if (r.keySource === "fetched-yes") {
+        deps.out.warn(
+          "The key was trusted as fetched (--yes): check its fingerprint with the repository's owner",
+        );
+      }
+      if (r.apiUrl) {
+        deps.out.info(
+          `Publish with \`hexpub publish -r ${r.name}\` after \`hexpub user auth -r ${r.name} --key KEY\``,
+        );
+      }
+    });
+  repo.command("list")
+    .description("List the repositories added with `repo add`")
+    .option("--json", "print the list as JSON", false)
+    .action(async (o) => {
+      const repos = await listRepos(deps);
+      if (o.json) return printJson(deps, repos);
+      if (repos.length > 0) {
+        printLines(
+          deps,
+          renderTable(
+            ["Name", "URL", "API", "Public key"],
+            repos.map((r) => [r.name, r.repoUrl, r.apiUrl ?? "-", r.fingerprint ?? "-"]),
+          ),
+        );
+      } else deps.out.print("No repositories added (see `hexpub repo add`).");
+      deps.out.info(
+        `Built in: hexpm (hex.pm) and local (${
+          displayPath(deps, localRepoDir(deps.env, deps.host.platform))
+        }). Repositories in rebar.config files are used too.`,
+      );
+    });
+  repo.command("remove")
+    .description("Remove a repository added with `repo add`")
+    .argument("<name>")
+    .action(async (name) => {
+      await removeRepo(deps, name);
+      deps.out.print(`Removed repository ${name}`);
     });
   return repo;
 }

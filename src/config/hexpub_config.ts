@@ -12,6 +12,7 @@
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import type { Fs } from "../ports.ts";
+import { withFileLock } from "./file_lock.ts";
 import type { RepoConfig } from "./repos.ts";
 
 /** The file name, inside the config directory. */
@@ -71,5 +72,39 @@ export async function readHexpubRepos(fs: Fs, dir: string): Promise<RepoConfig[]
       out[field] = key.endsWith("_url") ? value.replace(/\/+$/, "") : value;
     }
     return { verify: true, verifyOrigin: true, ...out } as RepoConfig;
+  });
+}
+
+/** One repository as written in `config.json` (snake_case keys, as in rebar.config). */
+export type RawRepoEntry = { name: string } & Record<string, string | boolean>;
+
+/**
+ * Changes the repository list of `DIR/config.json` under a lock: reads it
+ * (checking it as {@link readHexpubRepos} does), lets `change` edit the raw
+ * entries, and writes it back through a temporary file (mode 0600, as it may
+ * hold keys). Other top-level keys are kept.
+ *
+ * @returns What `change` returned.
+ * @throws {UsageError} For a file that is not valid.
+ */
+export async function updateHexpubRepos<T>(
+  fs: Fs,
+  dir: string,
+  change: (repos: RawRepoEntry[]) => T,
+): Promise<T> {
+  await fs.mkdir(dir);
+  const file = join(dir, CONFIG_FILE);
+  return await withFileLock(fs, `${file}.lock`, async () => {
+    await readHexpubRepos(fs, dir); // refuses a broken file before touching it
+    const json: Record<string, unknown> = (await fs.lstat(file))
+      ? JSON.parse(await fs.readTextFile(file)) ?? {}
+      : {};
+    const repos = (json.repos ?? []) as RawRepoEntry[];
+    const result = change(repos);
+    json.repos = repos;
+    await fs.writeFileAtomic(file, new TextEncoder().encode(JSON.stringify(json, null, 2) + "\n"), {
+      mode: 0o600,
+    });
+    return result;
   });
 }
