@@ -234,8 +234,14 @@ export interface ResolvedCredential {
 }
 
 function needAuth(session: Session): AuthError {
-  return new AuthError(`not authenticated to ${session.repo.name}`, {
-    hint: "Run `hexpub user auth` (or set HEX_API_KEY)",
+  const { repo } = session;
+  const hexpm = repo.name === "hexpm" || repo.parent === "hexpm";
+  return new AuthError(`not authenticated to ${repo.name}`, {
+    hint: hexpm
+      ? "Run `hexpub user auth` (or set HEX_API_KEY)"
+      // HEX_API_KEY reaches another repository only with HEX_API_URL naming its API.
+      : `Run \`hexpub user auth -r ${repo.name} --key KEY\` (or set HEX_API_KEY and ` +
+        `HEX_API_URL=${repo.apiUrl}, or api_key in the repository's config)`,
   });
 }
 

@@ -11,4 +11,4 @@ greet(Name) when is_binary(Name) ->
 %% @doc The greeting as a JSON object.
 -spec greet_json(binary()) -> binary().
 greet_json(Name) ->
-    jsx:encode(#{<<"greeting">> => greet(Name)}).
+    tiny_json:encode(#{<<"greeting">> => greet(Name)}).
