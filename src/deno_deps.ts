@@ -11,7 +11,13 @@ import type { Deps, FileInfo, Fs, Output, RunResult } from "./ports.ts";
 
 function info(st: Deno.FileInfo): FileInfo {
   const kind = st.isSymlink ? "symlink" : st.isFile ? "file" : st.isDirectory ? "dir" : "other";
-  return { kind, size: kind === "file" ? st.size : 0, mode: st.mode ?? undefined };
+  return {
+    kind,
+    size: kind === "file" ? st.size : 0,
+    mode: st.mode ?? undefined,
+    mtime: st.mtime?.getTime(),
+    ino: st.ino ?? undefined,
+  };
 }
 
 async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {

@@ -15,6 +15,10 @@ export interface FileInfo {
   size: number;
   /** Permission bits (`0o644`), or `undefined` where the platform has none. */
   mode: number | undefined;
+  /** Last modification, in milliseconds since the epoch, where the platform reports it. */
+  mtime?: number;
+  /** The inode number, where the platform has one (a file replaced by a rename gets a new one). */
+  ino?: number;
 }
 
 /** The file system operations hexpub uses. Paths are absolute or relative to `Deps.cwd`. */

@@ -21,7 +21,8 @@ import {
   encodeSignedPackage,
   encodeSignedVersions,
 } from "../registry/registry_files.ts";
-import type { Dependency, Release } from "../registry/messages.ts";
+import { type Dependency, type Release, retirementReasonCode } from "../registry/messages.ts";
+import { pruneState, readRetirements } from "./repository_state.ts";
 
 /** The repository's settings file, inside the directory. */
 export const REPO_CONFIG = "hexpub_repo.json";
@@ -189,12 +190,16 @@ export interface BuildSummary {
 
 /**
  * Rebuilds the signed registry (`names`, `versions`, `packages/NAME`) from the
- * tarballs in `tarballs/`, as `mix hex.registry build` does. Each file is
- * written to a temporary file and renamed.
+ * tarballs in `tarballs/`, as `mix hex.registry build` does, plus the
+ * retirements of `retirements.json` (on each `Release` and as the `retired`
+ * indexes of `versions`). Each file is written to a temporary file and
+ * renamed. Afterwards the state of releases that are gone is dropped (see
+ * `pruneState`). Call it holding the repository's write lock.
  */
 export async function buildRepository(deps: Deps, repo: RepoDir): Promise<BuildSummary> {
   const tarDir = join(repo.dir, "tarballs");
   const byName = new Map<string, Release[]>();
+  const retirements = await readRetirements(deps, repo.dir);
   let releases = 0;
   for (const file of await deps.fs.readDir(tarDir)) {
     if (!file.endsWith(".tar")) continue;
@@ -203,6 +208,12 @@ export async function buildRepository(deps: Deps, repo: RepoDir): Promise<BuildS
       throw new HexpubError(`tarballs/${file} holds ${name} ${release.version}`, {
         hint: `Rename it to ${name}-${release.version}.tar`,
       });
+    }
+    const retired = retirements.get(name)?.get(release.version);
+    if (retired) {
+      release.retired = retired.message === undefined
+        ? { reason: retirementReasonCode(retired.reason) ?? 0 }
+        : { reason: retirementReasonCode(retired.reason) ?? 0, message: retired.message };
     }
     byName.set(name, [...(byName.get(name) ?? []), release]);
     releases++;
@@ -237,12 +248,20 @@ export async function buildRepository(deps: Deps, repo: RepoDir): Promise<BuildS
     join(repo.dir, "versions"),
     await encodeSignedVersions({
       repository: repo.name,
-      packages: names.map((name) => ({
-        name,
-        versions: byName.get(name)!.map((r) => r.version),
-        retired: [],
-      })),
+      packages: names.map((name) => {
+        const rels = byName.get(name)!;
+        return {
+          name,
+          versions: rels.map((r) => r.version),
+          retired: rels.flatMap((r, i) => r.retired ? [i] : []),
+        };
+      }),
     }, key),
+  );
+  await pruneState(
+    deps,
+    repo.dir,
+    new Map(names.map((name) => [name, new Set(byName.get(name)!.map((r) => r.version))])),
   );
   return { packages: names.length, releases };
 }

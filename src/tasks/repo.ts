@@ -91,7 +91,8 @@ async function keyFromFile(deps: Deps, file: string): Promise<string> {
   const path = resolve(deps.cwd, file);
   if ((await deps.fs.lstat(path))?.kind !== "file") {
     throw new UsageError(`--public-key: ${file} is not a file`, {
-      hint: "Give the repository's public key PEM (a `hexpub serve` repository has it in DIR/public_key)",
+      hint:
+        "Give the repository's public key PEM (a `hexpub serve` repository has it in DIR/public_key)",
     });
   }
   const pem = await deps.fs.readTextFile(path);
@@ -100,7 +101,8 @@ async function keyFromFile(deps: Deps, file: string): Promise<string> {
   } catch (e) {
     if (!(e instanceof RegistryError)) throw e;
     throw new UsageError(`--public-key: ${file} does not hold an RSA public key`, {
-      hint: 'Give a PEM file starting "-----BEGIN PUBLIC KEY-----" or "-----BEGIN RSA PUBLIC KEY-----"',
+      hint:
+        'Give a PEM file starting "-----BEGIN PUBLIC KEY-----" or "-----BEGIN RSA PUBLIC KEY-----"',
     });
   }
   return pem;
@@ -117,9 +119,7 @@ async function keyFromFile(deps: Deps, file: string): Promise<string> {
 export async function addRepo(deps: Deps, input: AddRepoInput): Promise<AddedRepo> {
   checkName(input.name);
   const repoUrl = parseUrl(input.url, "repository URL");
-  const apiUrl = input.api
-    ? parseUrl(input.apiUrl ?? `${repoUrl}/api`, "--api-url")
-    : undefined;
+  const apiUrl = input.api ? parseUrl(input.apiUrl ?? `${repoUrl}/api`, "--api-url") : undefined;
   for (const u of [repoUrl, apiUrl]) {
     if (u && u.startsWith("http:") && !isLoopback(u)) {
       deps.out.warn(`${u} is plain http: keys and packages travel unencrypted; prefer https`);

@@ -13,7 +13,8 @@ import {
   parseRetireResponse,
   parseUnretireResponse,
 } from "../hex/release.ts";
-import { call, openSession } from "./session.ts";
+import { call, isLocal, openSession } from "./session.ts";
+import { retireLocal } from "./publish_local.ts";
 
 /** What to retire. */
 export interface RetireInput {
@@ -31,10 +32,24 @@ export interface RetireInput {
 /**
  * Retires one release, every release (`all`), or unretires one. The reason and
  * message are checked locally (five reasons, 3..140 characters) before any request.
+ * On the built-in `local` repository the retirement is recorded in its
+ * directory and the registry rebuilt, with no server and no credentials.
  */
 export async function retire(deps: Deps, input: RetireInput): Promise<void> {
   if (!input.unretire) checkRetirement(input.reason ?? "", input.message);
   const session = await openSession(deps, { repo: input.repo, otp: input.otp, command: "retire" });
+  if (isLocal(session)) {
+    // The built-in directory repository: no server, no credentials.
+    await retireLocal(deps, {
+      name: input.pkg,
+      version: input.version,
+      all: input.all,
+      reason: input.reason,
+      message: input.message,
+      unretire: input.unretire,
+    });
+    return;
+  }
   const base = { userAgent: session.userAgent };
   await call(deps, session, {
     write: true,

@@ -20,6 +20,14 @@ import {
   encodeSignedVersions,
 } from "../../src/registry/registry_files.ts";
 import { generateRepoKeys } from "../../src/registry/signing.ts";
+import {
+  buildRepository,
+  initRepository,
+  withRepoLock,
+} from "../../src/repository/repository_dir.ts";
+import { setRetirements } from "../../src/repository/repository_ops.ts";
+import { tarball } from "../repository/repo_fixtures.ts";
+import { testDeps } from "../support/test_deps.ts";
 import { erlangTools, interopTest } from "./erlang.ts";
 
 const script = fileURLToPath(new URL("./registry_decode.escript", import.meta.url));
@@ -172,3 +180,52 @@ interopTest("hex_core refuses hexpub's files under a wrong repository name or ke
     "unverified",
   ]);
 });
+
+interopTest(
+  "hex_core decodes a retired release from a repository directory hexpub built",
+  async () => {
+    const work = await Deno.makeTempDir({ prefix: "hexpub-registry-" });
+    try {
+      const deps = testDeps(work);
+      const repo = await initRepository(deps, join(work, "team"), "team");
+      for (const v of ["1.0.0", "1.1.0"]) {
+        await Deno.writeFile(
+          join(repo.dir, "tarballs", `gadget-${v}.tar`),
+          (await tarball("gadget", v)).tarball,
+        );
+      }
+      await withRepoLock(deps, repo.dir, async () => {
+        await buildRepository(deps, repo);
+        await setRetirements(
+          deps,
+          repo,
+          "gadget",
+          new Map([["1.0.0", { reason: "deprecated", message: "use 1.1.0" }]]),
+        );
+      });
+      const pkg = await decodeWithHexCore(
+        "package",
+        await Deno.readFile(join(repo.dir, "packages", "gadget")),
+        repo.publicKeyPem,
+        "team",
+        "gadget",
+      ) as [string, { version: string; retired?: unknown }[]];
+      assert.equal(pkg[0], "ok");
+      assert.deepEqual(pkg[1].map((r) => [r.version, r.retired]), [
+        ["1.0.0", { reason: "RETIRED_DEPRECATED", message: "use 1.1.0" }],
+        ["1.1.0", undefined],
+      ]);
+      assert.deepEqual(
+        await decodeWithHexCore(
+          "versions",
+          await Deno.readFile(join(repo.dir, "versions")),
+          repo.publicKeyPem,
+          "team",
+        ),
+        ["ok", [{ name: "gadget", versions: ["1.0.0", "1.1.0"], retired: [0] }]],
+      );
+    } finally {
+      await Deno.remove(work, { recursive: true });
+    }
+  },
+);

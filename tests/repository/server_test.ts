@@ -151,6 +151,11 @@ Deno.test("publish, then registry files with ETag/304 verify with the repository
   assert.deepEqual(await (await handler(get("/api/packages?search=zz"))).json(), []);
   const me = await handler(get("/api/users/me", { authorization: key }));
   assert.equal((await me.json()).username, "alice");
+  const auth = await handler(get("/api/auth", { authorization: key }));
+  assert.deepEqual(await auth.json(), {
+    key: { name: "alice", owner: { type: "user", name: "alice" } },
+  });
+  assert.equal((await handler(get("/api/auth", { authorization: "nope" }))).status, 401);
   assert.equal((await handler(get("/api/repos/mine/packages/alpha"))).status, 200);
 });
 

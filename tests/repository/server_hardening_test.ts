@@ -1,0 +1,205 @@
+/**
+ * `hexpub serve` under failure and attack: a write whose registry rebuild
+ * fails puts every file back (docs included); static files behind a symlinked
+ * component are not served; the ETag cache hashes each file once and follows
+ * replacements.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { Deps } from "../../src/ports.ts";
+import { gzipBytes } from "../../src/tarball/gzip.ts";
+import { tarOfFiles } from "../../src/tarball/ustar.ts";
+import { answer, publishAs, registryOf, req, setupRepo, tarball } from "./repo_fixtures.ts";
+
+const docsTar = (text: string) =>
+  gzipBytes(tarOfFiles([["index.html", new TextEncoder().encode(text)]]));
+
+/** Real ports whose atomic writes fail for paths matching `failing` while it is set. */
+function faulty(control: { failing?: RegExp; reads: string[] }) {
+  return (d: Deps): Deps => ({
+    ...d,
+    out: { ...d.out, warn: () => {} },
+    fs: {
+      ...d.fs,
+      readFile: (path) => {
+        control.reads.push(path);
+        return d.fs.readFile(path);
+      },
+      writeFileAtomic: (path, data, options) =>
+        control.failing?.test(path)
+          ? Promise.reject(new Error(`injected failure writing ${path}`))
+          : d.fs.writeFileAtomic(path, data, options),
+    },
+  });
+}
+
+Deno.test("a revert whose rebuild fails puts the tarball, the docs and the retirement back", async () => {
+  const control: { failing?: RegExp; reads: string[] } = { reads: [] };
+  const { repo, keys, handler } = await setupRepo(faulty(control));
+  assert.equal((await publishAs(handler, keys.alice, "alpha", "1.0.0")).status, 201);
+  assert.equal(
+    (await handler(
+      req("POST", "/api/packages/alpha/releases/1.0.0/docs", keys.alice, docsTar("v1")),
+    )).status,
+    201,
+  );
+  assert.equal(
+    (await handler(
+      req("POST", "/api/packages/alpha/releases/1.0.0/retire", keys.alice, {
+        reason: "security",
+        message: "CVE-1",
+      }),
+    )).status,
+    204,
+  );
+  const files = ["tarballs/alpha-1.0.0.tar", "docs/alpha-1.0.0.tar.gz", "retirements.json"];
+  const before = await Promise.all(files.map((f) => Deno.readFile(join(repo.dir, f))));
+
+  control.failing = /[/\\]names$/;
+  const res = await handler(req("DELETE", "/api/packages/alpha/releases/1.0.0", keys.alice));
+  assert.equal(res.status, 500);
+  await res.body?.cancel();
+  control.failing = undefined;
+  const after = await Promise.all(files.map((f) => Deno.readFile(join(repo.dir, f))));
+  assert.deepEqual(after, before);
+  const reg = await registryOf(repo, "alpha");
+  assert.deepEqual(reg.pkg.releases.map((r) => [r.version, r.retired]), [
+    ["1.0.0", { reason: 2, message: "CVE-1" }],
+  ]);
+  assert.equal((await handler(req("GET", "/docs/alpha-1.0.0.tar.gz"))).status, 200);
+
+  // A retirement whose rebuild fails leaves the retirements as they were.
+  control.failing = /[/\\]versions$/;
+  const r = await handler(
+    req("DELETE", "/api/packages/alpha/releases/1.0.0/retire", keys.alice),
+  );
+  assert.equal(r.status, 500);
+  await r.body?.cancel();
+  control.failing = undefined;
+  assert.deepEqual(await Deno.readFile(join(repo.dir, "retirements.json")), before[2]);
+  assert.deepEqual((await registryOf(repo, "alpha")).versions.packages[0].retired, [0]);
+});
+
+Deno.test("docs upload and delete go through the same undo path", async () => {
+  const control: { failing?: RegExp; reads: string[] } = { reads: [] };
+  const { repo, keys, handler } = await setupRepo(faulty(control));
+  assert.equal((await publishAs(handler, keys.alice, "alpha", "1.0.0")).status, 201);
+  assert.equal(
+    (await handler(
+      req("POST", "/api/packages/alpha/releases/1.0.0/docs", keys.alice, docsTar("v1")),
+    )).status,
+    201,
+  );
+  const docs = join(repo.dir, "docs", "alpha-1.0.0.tar.gz");
+  const v1 = await Deno.readFile(docs);
+  // An unowned package: the upload also claims it, and that write fails.
+  await Deno.remove(join(repo.dir, "owners.json"));
+  control.failing = /owners\.json$/;
+  const up = await handler(
+    req("POST", "/api/packages/alpha/releases/1.0.0/docs", keys.bob, docsTar("v2")),
+  );
+  assert.equal(up.status, 500);
+  await up.body?.cancel();
+  assert.deepEqual(await Deno.readFile(docs), v1, "the previous docs are back");
+  const del = await handler(
+    req("DELETE", "/api/packages/alpha/releases/1.0.0/docs", keys.bob),
+  );
+  assert.equal(del.status, 500);
+  await del.body?.cancel();
+  assert.deepEqual(await Deno.readFile(docs), v1, "the deleted docs are back");
+  control.failing = undefined;
+  assert.equal(
+    (await handler(req("DELETE", "/api/packages/alpha/releases/1.0.0/docs", keys.bob))).status,
+    204,
+  );
+  assert.equal((await handler(req("GET", "/docs/alpha-1.0.0.tar.gz"))).status, 404);
+  assert.equal(
+    (await handler(req("DELETE", "/api/packages/alpha/releases/1.0.0/docs", keys.bob))).status,
+    404,
+  );
+});
+
+Deno.test("static files behind a symlinked directory or file are not served", async () => {
+  const { repo, keys, handler, work } = await setupRepo();
+  assert.equal((await publishAs(handler, keys.alice, "alpha", "1.0.0")).status, 201);
+  const outside = join(work, "outside");
+  await Deno.mkdir(outside);
+  await Deno.writeTextFile(join(outside, "secret-1.0.0.tar"), "secret");
+  await Deno.writeTextFile(join(outside, "secret"), "secret");
+
+  // A symlinked file inside a real directory.
+  await Deno.symlink(join(outside, "secret-1.0.0.tar"), join(repo.dir, "tarballs", "s-1.0.0.tar"));
+  await Deno.symlink(join(outside, "secret"), join(repo.dir, "packages", "secret"));
+  assert.equal((await handler(req("GET", "/tarballs/s-1.0.0.tar"))).status, 404);
+  assert.equal((await handler(req("GET", "/packages/secret"))).status, 404);
+  await Deno.remove(join(repo.dir, "tarballs", "s-1.0.0.tar"));
+
+  // A symlinked directory: even the files it really holds are refused.
+  await Deno.rename(join(repo.dir, "tarballs"), join(work, "real_tarballs"));
+  await Deno.symlink(join(work, "real_tarballs"), join(repo.dir, "tarballs"));
+  assert.equal((await handler(req("GET", "/tarballs/alpha-1.0.0.tar"))).status, 404);
+  await Deno.remove(join(repo.dir, "docs"), { recursive: true });
+  await Deno.symlink(outside, join(repo.dir, "docs"));
+  await Deno.writeTextFile(join(outside, "x-1.0.0.tar.gz"), "secret");
+  assert.equal((await handler(req("GET", "/docs/x-1.0.0.tar.gz"))).status, 404);
+  // The real files next to them still are.
+  assert.equal((await handler(req("GET", "/packages/alpha"))).status, 200);
+  assert.equal((await handler(req("GET", "/names"))).status, 200);
+});
+
+Deno.test("the ETag is computed once per file version: 304s read nothing, a replaced file gets a new one", async () => {
+  const control: { failing?: RegExp; reads: string[] } = { reads: [] };
+  const { keys, handler } = await setupRepo(faulty(control));
+  assert.equal((await publishAs(handler, keys.alice, "alpha", "1.0.0")).status, 201);
+  const path = "/tarballs/alpha-1.0.0.tar";
+  const first = await handler(req("GET", path));
+  const etag = first.headers.get("etag")!;
+  const v1 = new Uint8Array(await first.arrayBuffer());
+  assert.equal(etag, `"${await sha(v1)}"`);
+
+  control.reads.length = 0;
+  const cond = (tag: string) =>
+    new Request(`http://repo.test${path}`, {
+      headers: { "if-none-match": tag },
+    });
+  for (let i = 0; i < 3; i++) {
+    const res = await handler(cond(etag));
+    assert.equal(res.status, 304);
+    assert.equal(res.headers.get("etag"), etag);
+  }
+  assert.deepEqual(control.reads, [], "a 304 from the cache reads no file");
+  const again = await handler(req("GET", path));
+  assert.equal(again.headers.get("etag"), etag);
+  assert.deepEqual(new Uint8Array(await again.arrayBuffer()), v1);
+  assert.equal(control.reads.length, 1, "a cached 200 reads the file once and hashes nothing");
+  const head = await handler(new Request(`http://repo.test${path}`, { method: "HEAD" }));
+  assert.equal(head.status, 200);
+  assert.equal(head.headers.get("etag"), etag);
+  assert.equal(head.headers.get("content-length"), String(v1.length));
+  assert.equal(await head.text(), "");
+
+  // Replace the release: the next GET has the new bytes and their ETag, and the old one 200s.
+  const t2 = await tarball("alpha", "1.0.0", " (fixed)");
+  const rep = await handler(req("POST", "/api/publish?replace=true", keys.alice, t2.tarball));
+  assert.equal(rep.status, 200, JSON.stringify(await answer(rep.clone())));
+  const after = await handler(cond(etag));
+  assert.equal(after.status, 200);
+  const v2 = new Uint8Array(await after.arrayBuffer());
+  assert.deepEqual(v2, t2.tarball);
+  assert.equal(after.headers.get("etag"), `"${t2.outerChecksum}"`);
+
+  // The registry files get new ETags as they change.
+  const names1 = (await handler(req("GET", "/names"))).headers.get("etag");
+  assert.equal((await publishAs(handler, keys.alice, "beta", "1.0.0")).status, 201);
+  const names2 = await handler(req("GET", "/names"));
+  assert.notEqual(names2.headers.get("etag"), names1);
+  assert.equal(
+    names2.headers.get("etag"),
+    `"${await sha(new Uint8Array(await names2.arrayBuffer()))}"`,
+  );
+});
+
+async function sha(bytes: Uint8Array): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
