@@ -8,6 +8,8 @@ import type { Deps } from "../ports.ts";
 import { buildCommand } from "./build.ts";
 import { organizationCommand } from "./organization.ts";
 import { cutCommand } from "./cut.ts";
+import { fetchCommand } from "./fetch.ts";
+import { infoCommand } from "./info.ts";
 import { ownerCommand } from "./owner.ts";
 import { publishCommand } from "./publish.ts";
 import { repoCommand } from "./repo.ts";
@@ -39,6 +41,8 @@ Run \`hexpub COMMAND --help\` for a command's flags.`,
   root.addCommand(ownerCommand(deps));
   root.addCommand(retireCommand(deps));
   root.addCommand(searchCommand(deps));
+  root.addCommand(infoCommand(deps));
+  root.addCommand(fetchCommand(deps));
   root.addCommand(repoCommand(deps));
   root.addCommand(serveCommand(deps, {
     defaultDir: () => Promise.resolve(localRepoDir(deps.env, deps.host.platform)),

@@ -235,6 +235,9 @@ export interface OpenSignedOptions {
   verify: boolean;
 }
 
+/** The largest registry file accepted, unpacked (hex.pm's biggest are a few MiB). */
+export const MAX_REGISTRY_FILE = 256 * 1024 * 1024;
+
 /**
  * Unpacks a registry file and checks its signature.
  *
@@ -252,11 +255,15 @@ export async function openSignedFile(
 ): Promise<Uint8Array> {
   let raw: Uint8Array;
   try {
-    raw = gunzipBytes(file);
+    raw = gunzipBytes(file, { maxOutputLength: MAX_REGISTRY_FILE });
   } catch (cause) {
-    throw new RegistryError("bad_gzip", `Cannot read the registry file: not valid gzip`, {
-      cause,
-    });
+    throw new RegistryError(
+      "bad_gzip",
+      `Cannot read the registry file: not valid gzip, or over ${
+        MAX_REGISTRY_FILE / 1024 / 1024
+      } MiB unpacked`,
+      { cause },
+    );
   }
   let signed;
   try {

@@ -34,9 +34,15 @@ import { unpackPackage } from "../tarball/unpack_package.ts";
 import { judge, makeDocsTarball } from "./build.ts";
 import { type PreparedPackage, preparePackage } from "./prepare_package.ts";
 import { call, isLocal, openSession, resolveCredential, type Session } from "./session.ts";
-import { publishToLocal } from "./publish_local.ts";
+import { publishToLocal, revertLocal } from "./publish_local.ts";
 import { localRepoDir } from "../config/config_paths.ts";
 import { join } from "node:path";
+import { HEXPM, type RepoConfig } from "../config/repos.ts";
+import { matchesRequirement, parseRequirement } from "../hex/requirement.ts";
+import type { Package } from "../registry/messages.ts";
+import { RegistryError } from "../registry/signing.ts";
+import { newestFirst, retirementOf } from "./info.ts";
+import { type ReadOptions, readPackageEntry, registrySource, selectReadRepo } from "./registry.ts";
 
 /** What to publish. */
 export interface PublishInput {
@@ -228,6 +234,165 @@ async function dryRead<T>(
   return await tryGet(deps, session, build(credential), parse);
 }
 
+/** A requirement as the dependency check reads it. */
+interface CheckedRequirement {
+  name: string;
+  requirement: string;
+  /** The dependency's repository when the metadata names one. */
+  repository?: string;
+  where?: Problem["where"];
+}
+
+/** The registry reads of a dry run: one try, briefly, so an offline dry run stays quick. */
+function dryReadOptions(session: Session): ReadOptions {
+  return { retries: 0, timeoutMs: Math.min(session.timeoutMs ?? 10_000, 10_000) };
+}
+
+/**
+ * The repositories a dependency is looked up in, in order: the one its metadata
+ * names; else, publishing to hex.pm, `hexpm`; to `hexpm:ORG`, the organization then
+ * `hexpm` (as hex.pm resolves them); to any other repository, that repository.
+ */
+async function lookupRepos(
+  deps: Deps,
+  session: Session,
+  r: CheckedRequirement,
+): Promise<RepoConfig[]> {
+  const repo = session.repo;
+  const hexpmFamily = repo.name === HEXPM || repo.parent === HEXPM;
+  if (r.repository !== undefined) {
+    const name = hexpmFamily && r.repository !== HEXPM && !r.repository.includes(":")
+      ? `${HEXPM}:${r.repository}`
+      : r.repository;
+    if (name === repo.name || (repo.organization && r.repository === repo.organization)) {
+      return [repo];
+    }
+    return [await selectReadRepo(deps, { repo: name, command: "publish" })];
+  }
+  if (repo.parent === HEXPM) {
+    return [repo, await selectReadRepo(deps, { repo: HEXPM, command: "publish" })];
+  }
+  return [repo];
+}
+
+/** Why a registry read gave no answer, briefly, for the "not checked" list. */
+function whyUnchecked(e: unknown): string {
+  if (e instanceof RegistryError) return " (no public key is configured for it)";
+  if (e instanceof HexApiError && (e.status === 401 || e.status === 403)) {
+    return " (it needs a repository key: set repo_key in its entry)";
+  }
+  if (e instanceof HexApiError) return ` (${e.status} ${e.serverMessage})`;
+  return "";
+}
+
+/**
+ * The dry run's dependency checks, read from each dependency's signed registry
+ * entry: a package that does not exist or has no version matching the
+ * requirement is an error; one whose matching versions are all retired, a
+ * warning. A repository that cannot be read (offline, a private repository
+ * without a configured key) makes the check "not checked"; a refused registry
+ * file is a warning naming what was wrong.
+ */
+async function dependencyChecks(
+  deps: Deps,
+  session: Session,
+  requirements: readonly CheckedRequirement[],
+): Promise<{ problems: Problem[]; skipped: string[] }> {
+  const problems: Problem[] = [];
+  const skipped: string[] = [];
+  for (const r of requirements) {
+    const field = `requirements.${r.name}`;
+    let repos: RepoConfig[];
+    try {
+      repos = await lookupRepos(deps, session, r);
+    } catch (e) {
+      skipped.push(`that dependency "${r.name}" exists (${(e as Error).message})`);
+      continue;
+    }
+    let found: { pkg: Package; repo: RepoConfig } | undefined;
+    let unsure: string | undefined;
+    let refusedFile = false;
+    for (const repo of repos) {
+      try {
+        const source = await registrySource(deps, repo);
+        const pkg = await readPackageEntry(deps, source, r.name, dryReadOptions(session));
+        if (pkg) {
+          found = { pkg, repo };
+          break;
+        }
+      } catch (e) {
+        if (e instanceof RegistryError && e.reason !== "missing_public_key") {
+          problems.push({
+            level: "warning",
+            field,
+            message: `dependency "${r.name}" was not checked: ${e.message}`,
+            hint: e.hint,
+            where: r.where,
+          });
+          refusedFile = true;
+          break;
+        }
+        unsure ??= `that dependency "${r.name}" exists in repository "${repo.name}"` +
+          whyUnchecked(e);
+      }
+    }
+    if (refusedFile) continue;
+    if (!found) {
+      if (unsure) skipped.push(unsure);
+      else {
+        const names = repos.map((x) => `"${x.name}"`).join(" or ");
+        problems.push({
+          level: "error",
+          field,
+          message: `dependency "${r.name}" does not exist in repository ${names}`,
+          hint: "Check the package name in rebar.config, or publish that package first",
+          where: r.where,
+        });
+      }
+      continue;
+    }
+    let req;
+    try {
+      req = parseRequirement(r.requirement);
+    } catch {
+      continue; // validation has already reported it
+    }
+    const all = newestFirst(found.pkg.releases);
+    const matching = all.filter((x) => {
+      const v = parseVersion(x.version);
+      return v !== undefined && matchesRequirement(v, req);
+    });
+    const where = `in repository "${found.repo.name}"`;
+    if (matching.length === 0) {
+      const listed = all.slice(0, 8).map((x) => x.version).join(", ");
+      problems.push({
+        level: "error",
+        field,
+        message: `no version of dependency "${r.name}" ${where} matches "${r.requirement}"` +
+          (all.length
+            ? ` (it has ${listed}${all.length > 8 ? ", …" : ""})`
+            : " (it has no releases)"),
+        hint: `Change the requirement in rebar.config, or publish a matching ${r.name} first`,
+        where: r.where,
+      });
+    } else if (matching.every((x) => x.retired)) {
+      const detail = matching.slice(0, 3).map((x) => {
+        const ret = retirementOf(x)!;
+        return `${x.version}: ${ret.reason}${ret.message ? ` "${ret.message}"` : ""}`;
+      }).join("; ");
+      problems.push({
+        level: "warning",
+        field,
+        message: `every version of dependency "${r.name}" ${where} matching ` +
+          `"${r.requirement}" is retired (${detail})`,
+        hint: `Require a version of ${r.name} that is not retired`,
+        where: r.where,
+      });
+    }
+  }
+  return { problems, skipped };
+}
+
 /** Dry-run checks hex.pm would otherwise refuse at upload, plus the diff from the latest release. */
 async function dryRunChecks(
   deps: Deps,
@@ -259,25 +424,9 @@ async function dryRunChecks(
     skipped.push("whether this version is already published");
   }
 
-  // Requirements name no repository, so the server looks them up on hexpm.
-  const hexpmTarget = { apiUrl: session.target.apiUrl };
-  for (const r of meta.requirements) {
-    const res = await tryGet(
-      deps,
-      session,
-      buildGetPackageRequest(hexpmTarget, r.name, call0),
-      parseGetPackageResponse,
-    );
-    if (!res.ok && is404(res.error)) {
-      problems.push({
-        level: "error",
-        field: `requirements.${r.name}`,
-        message: `dependency "${r.name}" does not exist in repository "hexpm"`,
-        hint: "Check the package name in rebar.config, or publish that package first",
-        where: r.where,
-      });
-    } else if (!res.ok) skipped.push(`that dependency "${r.name}" exists`);
-  }
+  const depChecks = await dependencyChecks(deps, session, meta.requirements);
+  problems.push(...depChecks.problems);
+  skipped.push(...depChecks.skipped);
 
   const pkg = await dryRead(
     deps,
@@ -517,6 +666,17 @@ async function publishOne(
         hint: "Bump the version, or pass --replace",
       });
     }
+    const checks = await dependencyChecks(deps, session, meta.requirements);
+    for (const p of checks.problems) deps.out.problem(p);
+    if (checks.problems.some((p) => p.level === "error")) {
+      throw new HexpubError(
+        `${meta.name} ${meta.version} would be refused by ${session.repo.name}`,
+        {
+          hint: "Fix the errors above, then run the dry run again",
+        },
+      );
+    }
+    out.skippedChecks = checks.skipped;
     deps.out.info("--dry-run: nothing was written");
     return { out };
   }
@@ -701,13 +861,6 @@ async function revert(
   // rebar3_hex bug 9: revert by the package name (pkg_name), not the app name.
   const { name } = await packageName(deps, app);
   const what = input.target === "docs" ? "docs" : "package";
-  if (isLocal(session)) {
-    throw new UsageError("--revert does not work on the local repository yet", {
-      hint: `Delete tarballs/${name}-${version}.tar from ${
-        localRepoDir(deps.env, deps.host.platform)
-      }, then run \`hexpub repo build\` on that directory`,
-    });
-  }
   if (input.dryRun) {
     deps.out.print(
       `Dry run: would delete ${
@@ -728,24 +881,29 @@ async function revert(
     );
     if (!ok) throw new DeclinedError("not reverted: declined at the prompt");
   }
-  // An EditWindowError (hex.pm's one hour / 24 hours rule) carries its own explanation.
-  await call(deps, session, {
-    write: true,
-    idempotent: true,
-    build: (credential, otp) =>
-      (what === "docs" ? buildRevertDocsRequest : buildRevertReleaseRequest)(
-        session.target,
-        name,
-        version,
-        {
-          userAgent: session.userAgent,
-          credential,
-          otp,
-        },
-      ),
-    parse: what === "docs" ? parseRevertDocsResponse : parseRevertReleaseResponse,
-    need: { action: "write", pkg: `${session.repo.organization ?? "hexpm"}/${name}` },
-  });
+  if (isLocal(session)) {
+    // No server, no edit window: the release (or its docs) leaves the directory.
+    await revertLocal(deps, { name, version, docsOnly: what === "docs" });
+  } else {
+    // An EditWindowError (hex.pm's one hour / 24 hours rule) carries its own explanation.
+    await call(deps, session, {
+      write: true,
+      idempotent: true,
+      build: (credential, otp) =>
+        (what === "docs" ? buildRevertDocsRequest : buildRevertReleaseRequest)(
+          session.target,
+          name,
+          version,
+          {
+            userAgent: session.userAgent,
+            credential,
+            otp,
+          },
+        ),
+      parse: what === "docs" ? parseRevertDocsResponse : parseRevertReleaseResponse,
+      need: { action: "write", pkg: `${session.repo.organization ?? "hexpm"}/${name}` },
+    });
+  }
   deps.out.print(
     `Successfully deleted ${what === "docs" ? "docs for " : "package "}${name} ${version}`,
   );

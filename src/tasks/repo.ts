@@ -19,12 +19,10 @@ import { parseUrl } from "../config/settings.ts";
 import { DeclinedError, HexpubError, UsageError } from "../errors.ts";
 import { buildPublicKeyRequest, parsePublicKeyResponse } from "../hex/public_key.ts";
 import { send } from "../hex/send.ts";
-import { userAgent } from "../hex/user_agent.ts";
 import type { Deps } from "../ports.ts";
 import { publicKeyFingerprint } from "../registry/fingerprint.ts";
 import { RegistryError } from "../registry/signing.ts";
-import { VERSION } from "../version.ts";
-import { LOCAL_REPO } from "./session.ts";
+import { LOCAL_REPO, runUserAgent } from "./session.ts";
 
 /** What `repo add` is given. */
 export interface AddRepoInput {
@@ -136,13 +134,7 @@ export async function addRepo(deps: Deps, input: AddRepoInput): Promise<AddedRep
     pem = await keyFromFile(deps, input.publicKeyFile);
     keySource = "file";
   } else {
-    const agent = userAgent({
-      version: VERSION,
-      denoVersion: deps.host.denoVersion,
-      os: deps.host.platform,
-      ci: !!deps.env.CI && deps.env.CI !== "false",
-    });
-    const req = buildPublicKeyRequest(repoUrl, agent);
+    const req = buildPublicKeyRequest(repoUrl, runUserAgent(deps));
     pem = await parsePublicKeyResponse(await send(deps, req, { idempotent: true }), req);
     keySource = "fetched-yes";
   }

@@ -93,14 +93,12 @@ async function rebarConfigs(deps: Deps) {
 }
 
 /**
- * Selects the repository for a command and prepares its session.
+ * Every repository hexpub knows for this run: both rebar.config files, hexpub's
+ * own config.json, hexpm, and the built-in `local` when `requested` names it.
  *
- * @throws {UsageError} For an unknown or ambiguous `-r`.
+ * @throws {UsageError} For config files that cannot be read.
  */
-export async function openSession(
-  deps: Deps,
-  options: { repo?: string; otp?: string; command: string },
-): Promise<Session> {
+export async function knownRepos(deps: Deps, requested?: string): Promise<RepoConfig[]> {
   const { project, global } = await rebarConfigs(deps);
   const hexpubRepos = await readHexpubRepos(deps.fs, configDir(deps.env, deps.host.platform));
   const repos = resolveRepos({
@@ -111,7 +109,7 @@ export async function openSession(
     files: { project: project?.file, global: global?.file },
   });
   // The built-in `local` repository: a directory, no server, always there.
-  if (options.repo === LOCAL_REPO && !repos.some((r) => r.name === LOCAL_REPO)) {
+  if (requested === LOCAL_REPO && !repos.some((r) => r.name === LOCAL_REPO)) {
     repos.push({
       name: LOCAL_REPO,
       apiUrl: LOCAL_API,
@@ -120,6 +118,29 @@ export async function openSession(
       verifyOrigin: true,
     });
   }
+  return repos;
+}
+
+/** hexpub's User-Agent for this run. */
+export function runUserAgent(deps: Deps): string {
+  return userAgent({
+    version: VERSION,
+    denoVersion: deps.host.denoVersion,
+    os: deps.host.platform,
+    ci: !!deps.env.CI && deps.env.CI !== "false",
+  });
+}
+
+/**
+ * Selects the repository for a command and prepares its session.
+ *
+ * @throws {UsageError} For an unknown or ambiguous `-r`.
+ */
+export async function openSession(
+  deps: Deps,
+  options: { repo?: string; otp?: string; command: string },
+): Promise<Session> {
+  const repos = await knownRepos(deps, options.repo);
   const repo = selectRepo(repos, options.repo, { command: options.command, env: deps.env });
   // The account (user) side of an org repo is its parent, with the same env overrides.
   const accountRepo = repo.parent
@@ -129,12 +150,7 @@ export async function openSession(
     repo,
     target: { apiUrl: repo.apiUrl, repo: repo.organization },
     accountTarget: { apiUrl: accountRepo.apiUrl },
-    userAgent: userAgent({
-      version: VERSION,
-      denoVersion: deps.host.denoVersion,
-      os: deps.host.platform,
-      ci: !!deps.env.CI && deps.env.CI !== "false",
-    }),
+    userAgent: runUserAgent(deps),
     storePath: credentialsPath(deps.env, deps.host.platform),
     entry: storeEntry(repo.name, repo.apiUrl),
     accountEntry: storeEntry(accountRepo.name, accountRepo.apiUrl),
@@ -154,7 +170,7 @@ export function storeEntry(name: string, apiUrl: string): string {
 }
 
 /** HEX_HTTP_TIMEOUT (seconds) as milliseconds; a value that is not a positive number is refused. */
-function httpTimeout(raw: string | undefined): number | undefined {
+export function httpTimeout(raw: string | undefined): number | undefined {
   if (!raw?.trim()) return undefined;
   const seconds = Number(raw);
   if (!(seconds > 0)) {

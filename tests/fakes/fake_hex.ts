@@ -7,9 +7,12 @@
  * request no route matches gets 404 and makes `verify()` fail.
  *
  * Packages: publish (with hex.pm's server-side validation and edit window),
- * revert, docs, retire, owners, search, and the repository's tarballs under
- * `/repo` (outside `/api`), for `hexpm` and for organization repositories
- * (`/api/repos/ORG/...`, `/repo/repos/ORG/...`).
+ * revert, docs, retire, owners, search, and the repository under `/repo`
+ * (outside `/api`): tarballs, docs and the signed registry (`names`,
+ * `versions`, `packages/NAME`, `public_key`), for `hexpm` and for organization
+ * repositories (`/api/repos/ORG/...`, `/repo/repos/ORG/...`). The registry is
+ * signed with a test key (`registryKeys()`), never hex.pm's: tests trust it by
+ * configuring `repo_public_key` on the hexpm entry, as any user can.
  *
  * Behaviour follows `../shared/docs/hex-protocol.md` §3, §5 and §9 (which win
  * over apiary where they disagree). Where hex.pm's behaviour is unknown or a
@@ -48,6 +51,17 @@ import {
   sortReleases,
 } from "./_hex_packages.ts";
 import { parseVersion } from "../../src/hex/version.ts";
+import {
+  type Dependency as RegistryDependency,
+  type Release as RegistryRelease,
+  retirementReasonCode,
+} from "../../src/registry/messages.ts";
+import {
+  encodeSignedNames,
+  encodeSignedPackage,
+  encodeSignedVersions,
+} from "../../src/registry/registry_files.ts";
+import { generateRepoKeys, importPrivateKey } from "../../src/registry/signing.ts";
 import { gunzipBytes } from "../../src/tarball/gzip.ts";
 import { type JsonValue, metadataToJson } from "../../src/tarball/metadata_config.ts";
 import { type UnpackedPackage, unpackPackage } from "../../src/tarball/unpack_package.ts";
@@ -314,6 +328,25 @@ export interface FakeHexOptions {
    * (default false: hex.pm's message, which does not say when).
    */
   namedKeyExpiry?: boolean;
+  /**
+   * The key pair the registry is signed with (PEM). By default one RSA key generated
+   * once per test process and shared by every fake.
+   */
+  registryKeys?: RegistryKeys;
+}
+
+/** A repository signing key pair, PEM. */
+export interface RegistryKeys {
+  privateKeyPem: string;
+  publicKeyPem: string;
+}
+
+let sharedRegistryKeys: Promise<RegistryKeys> | undefined;
+
+/** The test process's registry key pair (generated on first use). */
+export function testRegistryKeys(): Promise<RegistryKeys> {
+  sharedRegistryKeys ??= generateRepoKeys();
+  return sharedRegistryKeys;
 }
 
 /** A served fake. */
@@ -459,6 +492,9 @@ export class FakeHex {
   /** `user:NAME` / `org:NAME` → entries with their insertion sequence */
   readonly #audits = new Map<string, { entry: FakeAuditEntry; seq: number }[]>();
   #auditSeq = 0;
+  readonly #registryKeys?: RegistryKeys;
+  /** Path under `/repo` (`/packages/foo`) → bytes served instead of the signed file. */
+  readonly #registryOverrides = new Map<string, Uint8Array>();
 
   constructor(options: FakeHexOptions = {}) {
     this.#clock = options.clock ?? Date.now;
@@ -473,6 +509,7 @@ export class FakeHex {
     this.#requireUserAgent = options.requireUserAgent ?? true;
     this.#verificationUri = options.verificationUri;
     this.#namedKeyExpiry = options.namedKeyExpiry ?? false;
+    this.#registryKeys = options.registryKeys;
     this.#defineRoutes();
   }
 
@@ -971,6 +1008,70 @@ export class FakeHex {
       }
     }
     if (problems.length) throw new Error(`FakeHex.verify():\n  ${problems.join("\n  ")}`);
+  }
+
+  // ---------------------------------------------------------------- registry
+
+  /** The key pair the registry files are signed with. */
+  registryKeys(): Promise<RegistryKeys> {
+    return this.#registryKeys ? Promise.resolve(this.#registryKeys) : testRegistryKeys();
+  }
+
+  /**
+   * The signed registry file the fake serves at `path` under `/repo` (`/names`,
+   * `/versions`, `/packages/NAME`, each also under `/repos/ORG`), built from the
+   * current packages; `undefined` for a package (or organization) that does not exist.
+   * An override set with `setRegistryFile` wins.
+   */
+  async registryFile(path: string): Promise<Uint8Array | undefined> {
+    const override = this.#registryOverrides.get(path);
+    if (override) return override.slice();
+    const m = /^(?:\/repos\/([^/]+))?\/(names|versions|packages\/([^/]+))$/.exec(path);
+    if (!m) return undefined;
+    const repository = m[1] ?? "hexpm";
+    if (repository !== "hexpm" && !this.orgs.has(repository)) return undefined;
+    const key = await importPrivateKey((await this.registryKeys()).privateKeyPem);
+    const packages = [...this.packages.values()]
+      .filter((p) => p.repository === repository && p.releases.length > 0)
+      .sort((a, b) => cmp(a.name, b.name));
+    if (m[2] === "names") {
+      return await encodeSignedNames({
+        repository,
+        packages: packages.map((p) => ({
+          name: p.name,
+          updatedAt: { seconds: Math.floor(p.updatedAt / 1000), nanos: 0 },
+        })),
+      }, key);
+    }
+    if (m[2] === "versions") {
+      return await encodeSignedVersions({
+        repository,
+        packages: packages.map((p) => {
+          const releases = [...sortReleases(p.releases)].reverse();
+          return {
+            name: p.name,
+            versions: releases.map((r) => r.version),
+            retired: releases.flatMap((r, i) => (r.retirement ? [i] : [])),
+          };
+        }),
+      }, key);
+    }
+    const pkg = packages.find((p) => p.name === m[3]);
+    if (!pkg) return undefined;
+    return await encodeSignedPackage({
+      name: pkg.name,
+      repository,
+      releases: [...sortReleases(pkg.releases)].reverse().map((r) => registryRelease(pkg, r)),
+    }, key);
+  }
+
+  /**
+   * Serves `bytes` at `path` under `/repo` instead of the signed file (a tampered,
+   * foreign or wrongly named registry file); `null` goes back to the real one.
+   */
+  setRegistryFile(path: string, bytes: Uint8Array | null): void {
+    if (bytes === null) this.#registryOverrides.delete(path);
+    else this.#registryOverrides.set(path, bytes.slice());
   }
 
   // ---------------------------------------------------------------- serving
@@ -1757,7 +1858,20 @@ export class FakeHex {
     for (const prefix of [REPO, `${REPO}/repos/:repo`]) {
       this.#route("GET", `${prefix}/tarballs/:file`, (ctx) => this.#repoFile(ctx, "tarball"), repo);
       this.#route("GET", `${prefix}/docs/:file`, (ctx) => this.#repoFile(ctx, "docs"), repo);
+      this.#route("GET", `${prefix}/names`, (ctx) => this.#registryRoute(ctx), repo);
+      this.#route("GET", `${prefix}/versions`, (ctx) => this.#registryRoute(ctx), repo);
+      this.#route("GET", `${prefix}/packages/:name`, (ctx) => this.#registryRoute(ctx), repo);
     }
+    this.#route(
+      "GET",
+      `${REPO}/public_key`,
+      async () =>
+        new Response((await this.registryKeys()).publicKeyPem, {
+          status: 200,
+          headers: { "content-type": "text/plain" },
+        }),
+      repo,
+    );
   }
 
   // ---- users
@@ -2632,6 +2746,48 @@ export class FakeHex {
   }
 
   /**
+   * Whether the request may read repository `repo`: always for `hexpm`; for an
+   * organization, a credential allowing `repository:ORG` (401 without one, 403 without
+   * access or with billing off, 404 for no such organization).
+   */
+  #repoAccess(ctx: Ctx, repo: string): Response | undefined {
+    if (repo === "hexpm") return undefined;
+    const org = this.orgs.get(repo);
+    if (!org) return repoError(404);
+    const p = ctx.principal;
+    if (!p) return repoError(401);
+    const access = this.#userAccess(
+      { user: p.user, org: p.kind === "key" ? p.org : undefined },
+      "repository",
+      repo,
+    );
+    if (!allows(this.#permissionsOf(p), "repository", repo) || !access.ok) {
+      return repoError(403);
+    }
+    if (!org.billingActive) return repoError(403);
+    return undefined;
+  }
+
+  /**
+   * `GET /repo[/repos/ORG]/names`, `/versions` and `/packages/NAME`: the signed
+   * registry (gzip, as repo.hex.pm stores it, without `content-encoding`), with an
+   * `ETag` and `If-None-Match`. An override from `setRegistryFile` is served as is.
+   */
+  async #registryRoute(ctx: Ctx): Promise<Response> {
+    const denied = this.#repoAccess(ctx, ctx.pathParams.repo ?? "hexpm");
+    if (denied) return denied;
+    const bytes = await this.registryFile(ctx.path.slice(REPO.length));
+    if (!bytes) return repoError(404);
+    const headers = {
+      etag: `"${sha256HexSync(bytes).slice(0, 32)}"`,
+      "cache-control": ctx.pathParams.repo ? "private, max-age=3600" : "public, max-age=3600",
+      "content-type": "application/octet-stream",
+    };
+    if (etagMatches(ctx.req, headers.etag)) return new Response(null, { status: 304, headers });
+    return new Response(bytes.slice(), { status: 200, headers });
+  }
+
+  /**
    * `GET /repo[/repos/ORG]/tarballs/NAME-VERSION.tar` and `.../docs/NAME-VERSION.tar.gz`:
    * the stored bytes with an `ETag` (rebar3 needs one) and `If-None-Match` support. An
    * organization's files need a credential allowing `repository:ORG` (401 without one,
@@ -2639,21 +2795,8 @@ export class FakeHex {
    */
   #repoFile(ctx: Ctx, kind: "tarball" | "docs"): Response {
     const repo = ctx.pathParams.repo ?? "hexpm";
-    if (repo !== "hexpm") {
-      const org = this.orgs.get(repo);
-      if (!org) return repoError(404);
-      const p = ctx.principal;
-      if (!p) return repoError(401);
-      const access = this.#userAccess(
-        { user: p.user, org: p.kind === "key" ? p.org : undefined },
-        "repository",
-        repo,
-      );
-      if (!allows(this.#permissionsOf(p), "repository", repo) || !access.ok) {
-        return repoError(403);
-      }
-      if (!org.billingActive) return repoError(403);
-    }
+    const denied = this.#repoAccess(ctx, repo);
+    if (denied) return denied;
     const m =
       (kind === "tarball" ? /^([a-z][a-z0-9_]*)-(.+)\.tar$/ : /^([a-z][a-z0-9_]*)-(.+)\.tar\.gz$/)
         .exec(ctx.pathParams.file);
@@ -2950,6 +3093,42 @@ function depSnippets(p: FakePackage, version: string): Record<string, string> {
     "rebar.config": `{${p.name}, "${version}"}`,
     "erlang.mk": `dep_${p.name} = hex ${version}`,
   };
+}
+
+function hexBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** A release as hex.pm's registry builder writes it (registry_builder.ex). */
+function registryRelease(pkg: FakePackage, r: FakeRelease): RegistryRelease {
+  const dependencies: RegistryDependency[] = [...r.requirements]
+    .sort((a, b) => cmp(a.name, b.name))
+    .map((d) => ({
+      package: d.name,
+      requirement: d.requirement || ">= 0.0.0",
+      ...(d.optional ? { optional: true } : {}),
+      ...(d.app !== d.name ? { app: d.app } : {}),
+      ...(d.repository !== pkg.repository ? { repository: d.repository } : {}),
+    }));
+  const out: RegistryRelease = {
+    version: r.version,
+    // A seeded tarball of arbitrary bytes has no CHECKSUM to tell.
+    innerChecksum: /^[0-9a-fA-F]{64}$/.test(r.innerChecksum)
+      ? hexBytes(r.innerChecksum)
+      : new Uint8Array(32),
+    outerChecksum: hexBytes(r.checksum),
+    dependencies,
+    publishedAt: { seconds: Math.floor(r.insertedAt / 1000), nanos: 0 },
+  };
+  if (r.retirement) {
+    out.retired = {
+      reason: retirementReasonCode(r.retirement.reason) ?? 0,
+      ...(r.retirement.message ? { message: r.retirement.message } : {}),
+    };
+  }
+  return out;
 }
 
 /** The path a fault or `requestsTo` filter sees: under `/api` without it, else in full. */

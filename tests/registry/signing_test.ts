@@ -5,6 +5,7 @@ import {
   checkRepository,
   derToPem,
   generateRepoKeys,
+  MAX_REGISTRY_FILE,
   openSignedFile,
   publicKeyPemOf,
   readPem,
@@ -170,4 +171,13 @@ Deno.test("PKCS#1 keys (as `mix hex.registry build` writes) are accepted", async
     Uint8Array.of(42),
   );
   assert.equal(await publicKeyPemOf(rsaPriv), keys.publicKeyPem);
+});
+
+Deno.test("a registry file that unpacks past the limit is refused as bad_gzip", async () => {
+  const bomb = gzipBytes(new Uint8Array(MAX_REGISTRY_FILE + 1));
+  await assert.rejects(
+    () => openSignedFile(bomb, undefined, { verify: false }),
+    (e: unknown) =>
+      e instanceof RegistryError && e.reason === "bad_gzip" && /256 MiB/.test(e.message),
+  );
 });

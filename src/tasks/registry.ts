@@ -1,0 +1,408 @@
+/**
+ * Reading a repository's signed registry, for every kind of repository: hex.pm
+ * (`hexpm`, with its key built in), its organizations (`hexpm:ORG`, under
+ * `/repos/ORG`, signed for `ORG`), custom repositories (their configured
+ * `repo_public_key`), and the built-in `local` directory (read from disk, its
+ * `public_key` file). Every file is verified before anything in it is used:
+ * the signature with the repository's key, the repository name, the package
+ * name (hex_core's checks). `HEX_UNSAFE_REGISTRY` and
+ * `HEX_NO_VERIFY_REPO_ORIGIN`, already folded into the `RepoConfig`, turn the
+ * checks off.
+ *
+ * Credentials: a repository key (`repo_key`) goes only to the configured
+ * repository URL, and requests carrying it never follow redirects. hex.pm's
+ * organizations without `repo_key` use the key stored by `hexpub organization
+ * auth` (info and fetch only; a dry run asks for nothing). Nothing is sent to
+ * an untrusted mirror (`HEX_MIRROR_URL`), as mix does.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { HexpubError, UsageError } from "../errors.ts";
+import type { Deps } from "../ports.ts";
+import { HexApiError } from "../hex/api_errors.ts";
+import { buildRegistryRequest, parseRegistryResponse } from "../hex/registry_request.ts";
+import { buildRepoTarballRequest, parseRepoTarballResponse } from "../hex/repo_tarball.ts";
+import { send } from "../hex/send.ts";
+import { HEXPM_PUBLIC_KEY } from "../registry/hexpm_key.ts";
+import type { Package } from "../registry/messages.ts";
+import { readPackage } from "../registry/registry_files.ts";
+import { RegistryError } from "../registry/signing.ts";
+import { credentialsPath, localRepoDir } from "../config/config_paths.ts";
+import { HEXPM, type RepoConfig, selectRepo } from "../config/repos.ts";
+import {
+  httpTimeout,
+  knownRepos,
+  LOCAL_API,
+  runUserAgent,
+  storeEntry,
+  unlockStore,
+} from "./session.ts";
+import { getRepo, getRepoKey, loadStore } from "../config/credential_store.ts";
+
+/** Where a repository's registry is read from, and how it is checked. */
+export interface RegistrySource {
+  /** The repository as configured. */
+  repo: RepoConfig;
+  /** The repository name signed files must carry (`hexpm`, `ORG` for `hexpm:ORG`, …). */
+  repository: string;
+  /** The public key (PEM) files are verified with; undefined only when `repo.verify` is off. */
+  publicKey?: string;
+  /** The directory of a repository read from disk (`local`); undefined for HTTP. */
+  dir?: string;
+  /** The `User-Agent`. */
+  userAgent: string;
+  /** Per-request time limit (HEX_HTTP_TIMEOUT), or the default. */
+  timeoutMs?: number;
+  /** The repository key to send, when there is one and the URL may receive it. */
+  repoKey?: string;
+  /** A key is configured but withheld because the URL is an untrusted mirror. */
+  keyWithheld?: boolean;
+}
+
+/** How hard to try a read (a dry run tries once, briefly). */
+export interface ReadOptions {
+  /** Re-sends after the first attempt (default: `send`'s). */
+  retries?: number;
+  /** Time limit per attempt (default: the source's). */
+  timeoutMs?: number;
+}
+
+/** hex.pm and its organizations (and mirrors of hex.pm) are signed with hex.pm's key. */
+function signedByHexpm(repo: RepoConfig): boolean {
+  return repo.name === HEXPM || repo.parent === HEXPM || repo.mirrorOf === HEXPM;
+}
+
+/**
+ * The repository name a repository's signed files carry: the organization for
+ * `PARENT:ORG` (hex_core's `repo_organization`), what a mirror mirrors, else the
+ * configured name.
+ */
+export function signedRepositoryName(repo: RepoConfig): string {
+  return repo.organization ?? repo.mirrorOf ?? repo.name;
+}
+
+/** Hex package names (hex.pm: `^[a-z]\w*$`); also what makes a name safe as a file name on disk. */
+const PACKAGE_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+/**
+ * Refuses a package name that no Hex repository can hold, before any request.
+ *
+ * @throws {UsageError} Naming the rule.
+ */
+export function checkLookupName(name: string): void {
+  if (!PACKAGE_NAME.test(name)) {
+    throw new UsageError(`invalid package name ${JSON.stringify(name)}`, {
+      hint: "Hex package names are letters, digits and underscores, starting with a letter",
+    });
+  }
+}
+
+function envUrl(deps: Deps, names: string[]): string | undefined {
+  for (const n of names) {
+    const v = deps.env[n]?.trim();
+    if (v) return v.replace(/\/+$/, "");
+  }
+  return undefined;
+}
+
+/**
+ * The repository `-r` names, for reading: as `openSession` selects it (rebar3's
+ * and hexpub's configuration, the environment, the built-in `local`), except
+ * that a repository without an API (a fetch-only mirror) is fine here.
+ *
+ * @throws {UsageError} For an unknown or ambiguous `-r`.
+ */
+export async function selectReadRepo(
+  deps: Deps,
+  options: { repo?: string; command: string },
+): Promise<RepoConfig> {
+  const repos = await knownRepos(deps, options.repo);
+  return selectRepo(repos, options.repo, {
+    command: options.command,
+    env: deps.env,
+    requireApi: false,
+  });
+}
+
+/**
+ * Where and how to read `repo`'s registry.
+ *
+ * @param deps Ports.
+ * @param repo The repository (from {@link selectReadRepo} or a session).
+ * @param options `storedCredentials`: for a hex.pm organization without `repo_key`,
+ *   use the key `hexpub organization auth` stored (may ask for the local password).
+ * @returns The source.
+ * @throws {RegistryError} `missing_public_key` when verification is on and the
+ *   repository has no public key, naming how to configure one.
+ * @throws {UsageError} When the repository has no `repo_url`.
+ */
+export async function registrySource(
+  deps: Deps,
+  repo: RepoConfig,
+  options: { storedCredentials?: boolean } = {},
+): Promise<RegistrySource> {
+  const source: RegistrySource = {
+    repo,
+    repository: signedRepositoryName(repo),
+    userAgent: runUserAgent(deps),
+    timeoutMs: httpTimeout(deps.env.HEX_HTTP_TIMEOUT),
+  };
+  if (repo.apiUrl === LOCAL_API) {
+    source.dir = localRepoDir(deps.env, deps.host.platform);
+    const keyFile = join(source.dir, "public_key");
+    source.publicKey = repo.repoPublicKey ??
+      ((await deps.fs.lstat(keyFile)) ? await deps.fs.readTextFile(keyFile) : undefined);
+    // An empty local repository has no key yet, and no packages either.
+    return source;
+  }
+  if (repo.repoUrl === "") {
+    throw new UsageError(`repository "${repo.name}" has no repo_url`, {
+      hint: `Add repo_url => <<"https://…">> to its entry in rebar.config (or hexpub's ` +
+        `config.json), or run \`hexpub repo add ${repo.name} URL --public-key FILE\``,
+    });
+  }
+  source.publicKey = repo.repoPublicKey ?? (signedByHexpm(repo) ? HEXPM_PUBLIC_KEY : undefined);
+  if (repo.verify && source.publicKey === undefined) {
+    throw new RegistryError(
+      "missing_public_key",
+      `cannot verify the registry of repository "${repo.name}": no public key is configured for it`,
+      {
+        hint: `Run \`hexpub repo add ${repo.name} ${repo.repoUrl} --public-key FILE\`, or add ` +
+          `repo_public_key => <<"-----BEGIN PUBLIC KEY-----…">> to its entry in rebar.config`,
+      },
+    );
+  }
+  // HEX_MIRROR_URL names an untrusted mirror of hex.pm: it gets no credentials.
+  const mirror = envUrl(deps, ["HEX_MIRROR_URL", "HEX_MIRROR"]);
+  const untrusted = signedByHexpm(repo) && mirror !== undefined &&
+    repo.repoUrl.replace(/\/+$/, "") === mirror;
+  if (repo.repoKey) {
+    if (untrusted) source.keyWithheld = true;
+    else source.repoKey = repo.repoKey;
+  } else if (options.storedCredentials && repo.parent === HEXPM && repo.organization) {
+    if (!untrusted) source.repoKey = await storedRepoKey(deps, repo);
+    else if (await hasStoredRepoKey(deps, repo)) source.keyWithheld = true;
+  }
+  return source;
+}
+
+/** Whether `hexpub organization auth` stored a key for the organization (no password needed). */
+async function hasStoredRepoKey(deps: Deps, repo: RepoConfig): Promise<boolean> {
+  const store = await loadStore(deps, credentialsPath(deps.env, deps.host.platform));
+  return !!getRepo(store, storeEntry(repo.name, repo.apiUrl))?.repoKey;
+}
+
+/**
+ * The repository key `hexpub organization auth` stored for a hex.pm organization
+ * (under the same store entry, keyed by name and API URL), if any. Opening it may
+ * ask for the local password.
+ */
+async function storedRepoKey(deps: Deps, repo: RepoConfig): Promise<string | undefined> {
+  if (!(await hasStoredRepoKey(deps, repo))) return undefined;
+  const store = await loadStore(deps, credentialsPath(deps.env, deps.host.platform));
+  return await getRepoKey(
+    store,
+    await unlockStore(deps, store),
+    storeEntry(repo.name, repo.apiUrl),
+  );
+}
+
+/** Where a package's registry file is, for messages. */
+function fileLocation(source: RegistrySource, name: string): string {
+  if (source.dir) return join(source.dir, "packages", name);
+  const org = source.repo.organization ? `/repos/${source.repo.organization}` : "";
+  return `${source.repo.repoUrl.replace(/\/+$/, "")}${org}/packages/${name}`;
+}
+
+const WHAT_WAS_WRONG: Partial<Record<RegistryError["reason"], string>> = {
+  bad_signature: "the signature does not match the repository's public key",
+  bad_gzip: "it is not a gzip file",
+  bad_signed: "it is not a signed registry file",
+  bad_payload: "its signed content cannot be read",
+};
+
+/** A refused registry file, saying what was wrong, where, and what it may mean. */
+function refused(e: RegistryError, source: RegistrySource, name: string): RegistryError {
+  const where = fileLocation(source, name);
+  if (e.reason === "bad_key") {
+    return new RegistryError(
+      "bad_key",
+      `the public key of repository "${source.repo.name}" cannot be used: ${e.message}`,
+      {
+        hint: "Set repo_public_key of the repository to its RSA public key (PEM), as its " +
+          "owner publishes it",
+        cause: e,
+      },
+    );
+  }
+  if (e.reason === "missing_public_key") {
+    return new RegistryError(
+      e.reason,
+      `cannot verify ${where}: repository "${source.repo.name}" has no public key`,
+      { hint: e.hint, cause: e },
+    );
+  }
+  const detail = WHAT_WAS_WRONG[e.reason] ??
+    e.message.replace(/^Registry file refused: /, "").replace(
+      /^Cannot read the registry file: /,
+      "",
+    );
+  return new RegistryError(
+    e.reason,
+    `refused the registry entry of package "${name}" from repository "${source.repo.name}" ` +
+      `(${where}): ${detail}; the file may have been tampered with`,
+    {
+      hint: "Nothing from it was used. If the repository is yours, check its repo_url and " +
+        "public key (repo_public_key) in the configuration; otherwise report it to the " +
+        "repository's owner",
+      cause: e,
+    },
+  );
+}
+
+/** A 401/403 from a mirror that was not sent the configured key says why. */
+function withheldKeyHint(e: unknown, source: RegistrySource): unknown {
+  if (!(e instanceof HexApiError) || (e.status !== 401 && e.status !== 403)) return e;
+  if (!source.keyWithheld) return e;
+  return new HexApiError(e.message, {
+    status: e.status,
+    method: e.method,
+    url: e.url,
+    serverMessage: e.serverMessage,
+    hint: "HEX_MIRROR_URL names an untrusted mirror, so hexpub sends it no repository key: " +
+      "unset it to read private packages from the repository itself",
+    cause: e,
+  });
+}
+
+/**
+ * Reads and verifies a package's registry entry.
+ *
+ * @param deps Ports.
+ * @param source From {@link registrySource}.
+ * @param name The package.
+ * @param options Retries and time limit.
+ * @returns The package, or `undefined` when the repository has no such package.
+ * @throws {RegistryError} When the file is refused (exit 1), naming what was wrong.
+ * @throws {HexApiError} For an HTTP failure (401/403 with a hint about keys).
+ * @throws {HexNetworkError} When the repository cannot be reached.
+ */
+export async function readPackageEntry(
+  deps: Deps,
+  source: RegistrySource,
+  name: string,
+  options: ReadOptions = {},
+): Promise<Package | undefined> {
+  let file: Uint8Array;
+  if (source.dir) {
+    checkLookupName(name);
+    const path = join(source.dir, "packages", name);
+    if (!(await deps.fs.lstat(path))) return undefined;
+    file = await deps.fs.readFile(path);
+  } else {
+    const req = buildRegistryRequest(
+      source.repo.repoUrl,
+      source.repo.organization,
+      { kind: "package", name },
+      { userAgent: source.userAgent, authorization: source.repoKey },
+    );
+    let res;
+    try {
+      res = await parseRegistryResponse(
+        await send(deps, req, {
+          idempotent: true,
+          retries: options.retries,
+          timeoutMs: options.timeoutMs ?? source.timeoutMs,
+        }),
+        req,
+      );
+    } catch (e) {
+      throw withheldKeyHint(e, source);
+    }
+    if (!res.found) return undefined;
+    file = res.file;
+  }
+  try {
+    return await readPackage(file, source.publicKey, {
+      repository: source.repository,
+      name,
+      verify: source.repo.verify,
+      verifyOrigin: source.repo.verifyOrigin,
+    });
+  } catch (e) {
+    if (e instanceof RegistryError) throw refused(e, source, name);
+    throw e;
+  }
+}
+
+/**
+ * Reads a package's registry entry, or explains that it does not exist.
+ *
+ * @throws {HexpubError} `package X does not exist in repository R` (exit 1).
+ * @throws See {@link readPackageEntry}.
+ */
+export async function requirePackageEntry(
+  deps: Deps,
+  source: RegistrySource,
+  name: string,
+): Promise<Package> {
+  const pkg = await readPackageEntry(deps, source, name);
+  if (pkg) return pkg;
+  const hint = source.dir
+    ? "Check the name; `hexpub publish -r local --yes` puts packages there"
+    : source.repo.organization
+    ? `Check the name, and that your key can read hexpm:${source.repo.organization}`
+    : source.repo.name === HEXPM
+    ? "Check the name (`hexpub search TERM` finds packages), or pass -r for another repository"
+    : "Check the name, or pass -r for another repository";
+  throw new HexpubError(`package "${name}" does not exist in repository "${source.repo.name}"`, {
+    hint,
+  });
+}
+
+/**
+ * Downloads (or, for `local`, reads) a release's tarball. Checking it against the
+ * registry is the caller's job.
+ *
+ * @throws {HexApiError} For an HTTP failure (404: no such tarball).
+ * @throws {HexpubError} When the local repository has no such tarball.
+ */
+export async function readTarball(
+  deps: Deps,
+  source: RegistrySource,
+  name: string,
+  version: string,
+  options: ReadOptions = {},
+): Promise<Uint8Array> {
+  if (source.dir) {
+    checkLookupName(name);
+    const file = `${name}-${version}.tar`;
+    const path = join(source.dir, "tarballs", file);
+    if (file.includes("/") || file.includes("\\") || !(await deps.fs.lstat(path))) {
+      throw new HexpubError(`the local repository has no tarball for ${name} ${version}`, {
+        hint: `Rebuild its registry with \`hexpub repo build ${source.dir}\``,
+      });
+    }
+    return await deps.fs.readFile(path);
+  }
+  const req = buildRepoTarballRequest(
+    source.repo.repoUrl,
+    source.repo.organization,
+    name,
+    version,
+    { userAgent: source.userAgent, repoKey: source.repoKey },
+  );
+  try {
+    return await parseRepoTarballResponse(
+      await send(deps, req, {
+        idempotent: true,
+        retries: options.retries,
+        timeoutMs: options.timeoutMs ?? source.timeoutMs,
+      }),
+      req,
+    );
+  } catch (e) {
+    throw withheldKeyHint(e, source);
+  }
+}

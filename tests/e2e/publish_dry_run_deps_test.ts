@@ -1,0 +1,155 @@
+/**
+ * `publish --dry-run` checks each dependency against its repository's signed
+ * registry (no credentials): a missing package or a requirement nothing
+ * matches is an error, a requirement only retired versions match is a warning,
+ * and a registry that cannot be reached is "not checked".
+ */
+import { strict as assert } from "node:assert";
+import { hexEnv, makeHome, runHexpub, withFakeHex } from "../support/e2e.ts";
+import { makeProject } from "../support/project.ts";
+import { trustHexpmKey } from "../support/registry.ts";
+import type { FakeHex } from "../fakes/fake_hex.ts";
+
+/** A project depending on these packages, `name => [requirement, locked version]`. */
+function project(deps: Record<string, [string, string]>) {
+  const entries = Object.entries(deps);
+  return makeProject({
+    "rebar.config": `{deps, [${entries.map(([n, [req]]) => `{${n}, "${req}"}`).join(", ")}]}.\n`,
+    "rebar.lock": `{"1.2.0", [${
+      entries.map(([n, [, v]]) => `{<<"${n}">>,{pkg,<<"${n}">>,<<"${v}">>},0}`).join(",\n ")
+    }]}.\n`,
+    "src/widget.app.src": `{application, widget, [{description, "A widget"}, {vsn, "0.1.0"},
+  {licenses, ["Apache-2.0"]}, {applications, [kernel, stdlib${
+      entries.map(([n]) => `, ${n}`).join("")
+    }]}]}.\n`,
+    "src/widget.erl": "-module(widget).\n",
+  });
+}
+
+async function trusted(fake: FakeHex) {
+  const home = await makeHome();
+  await trustHexpmKey(home, (await fake.registryKeys()).publicKeyPem);
+  return home;
+}
+
+Deno.test("--dry-run reports a dependency that does not exist and one no version matches", async () => {
+  await withFakeHex(async (fake, server) => {
+    fake.addRelease({ name: "cowlib", version: "2.12.1" });
+    fake.addRelease({ name: "ranch", version: "1.8.0" });
+    fake.addRelease({ name: "ranch", version: "2.1.0" });
+    const home = await trusted(fake);
+    const cwd = await project({
+      cowlib: ["~> 2.12", "2.12.1"],
+      ranch: ["~> 3.0", "2.1.0"],
+      ghost: ["~> 1.0", "1.0.0"],
+    });
+    const r = await runHexpub(["publish", "package", "--dry-run"], {
+      cwd,
+      home,
+      env: hexEnv(server),
+    });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /dependency "ghost" does not exist in repository "hexpm"/);
+    assert.match(
+      r.stderr,
+      /no version of dependency "ranch" in repository "hexpm" matches "~> 3\.0" \(it has 2\.1\.0, 1\.8\.0\)/,
+    );
+    assert.doesNotMatch(r.stderr, /cowlib/);
+    assert.match(r.stderr, /would be refused by hexpm/);
+    // Read from the registry, anonymously; the API's package endpoint is not used for them.
+    for (const name of ["cowlib", "ranch", "ghost"]) {
+      const reads = fake.requestsTo("GET", `/repo/packages/${name}`);
+      assert.equal(reads.length, 1, name);
+      assert.equal(reads[0].headers.has("authorization"), false);
+      assert.equal(fake.requestsTo("GET", `/packages/${name}`).length, 0, name);
+    }
+    assert.equal(fake.requestsTo("POST", "/publish").length, 0);
+  });
+});
+
+Deno.test("--dry-run warns when only retired versions match, and passes", async () => {
+  await withFakeHex(async (fake, server) => {
+    fake.addRelease({
+      name: "oldie",
+      version: "1.0.0",
+      retirement: { reason: "deprecated", message: "Use newie" },
+    });
+    fake.addRelease({ name: "oldie", version: "2.0.0" });
+    const home = await trusted(fake);
+    const cwd = await project({ oldie: ["~> 1.0.0", "1.0.0"] });
+    const r = await runHexpub(["publish", "package", "--dry-run"], {
+      cwd,
+      home,
+      env: hexEnv(server),
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /every version of dependency "oldie" in repository "hexpm" matching "~> 1\.0\.0" is retired \(1\.0\.0: deprecated "Use newie"\)/,
+    );
+    assert.match(r.stdout, /Dry run: widget 0\.1\.0 would be published/);
+  });
+});
+
+Deno.test("--dry-run lists an unreachable registry as not checked, and a refused one as a warning", async () => {
+  await withFakeHex(async (fake, server) => {
+    fake.addRelease({ name: "cowlib", version: "2.12.1" });
+    const home = await trusted(fake);
+    const cwd = await project({ cowlib: ["~> 2.12", "2.12.1"] });
+    fake.failNext(1, 503, { path: "/repo/packages/cowlib" });
+    const down = await runHexpub(["publish", "package", "--dry-run"], {
+      cwd,
+      home,
+      env: hexEnv(server),
+    });
+    assert.equal(down.code, 0, down.stderr);
+    assert.match(
+      down.stdout,
+      /not checked \(offline\?\): that dependency "cowlib" exists in repository "hexpm" \(503/,
+    );
+    // A home that does not trust the fake's key: hex.pm's built-in key refuses the file.
+    const untrusting = await runHexpub(["publish", "package", "--dry-run"], {
+      cwd,
+      env: hexEnv(server),
+    });
+    assert.equal(untrusting.code, 0, untrusting.stderr);
+    assert.match(
+      untrusting.stderr,
+      /dependency "cowlib" was not checked: refused the registry entry of package "cowlib"[\s\S]*signature/,
+    );
+  });
+});
+
+Deno.test("--dry-run -r local looks dependencies up in the local repository itself", async () => {
+  const home = await makeHome();
+  const dir = `${home}/local`;
+  const env = { HEXPUB_LOCAL_REPO: dir };
+  const gizmo = await makeProject({
+    "rebar.config": "{deps, []}.\n",
+    "rebar.lock": "[].\n",
+    "src/gizmo.app.src":
+      `{application, gizmo, [{description, "G"}, {vsn, "1.0.0"}, {licenses, ["MIT"]}]}.\n`,
+    "src/gizmo.erl": "-module(gizmo).\n",
+  });
+  const cwd = await project({ gizmo: ["~> 1.0", "1.0.0"] });
+  const before = await runHexpub(["publish", "package", "-r", "local", "--dry-run"], {
+    cwd,
+    home,
+    env,
+  });
+  assert.equal(before.code, 1, before.stdout);
+  assert.match(before.stderr, /dependency "gizmo" does not exist in repository "local"/);
+  const put = await runHexpub(["publish", "package", "-r", "local", "--yes"], {
+    cwd: gizmo,
+    home,
+    env,
+  });
+  assert.equal(put.code, 0, put.stderr);
+  const after = await runHexpub(["publish", "package", "-r", "local", "--dry-run"], {
+    cwd,
+    home,
+    env,
+  });
+  assert.equal(after.code, 0, after.stderr);
+  assert.doesNotMatch(after.stderr, /gizmo/);
+});

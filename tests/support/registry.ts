@@ -1,0 +1,53 @@
+/**
+ * Registry helpers for end-to-end tests: trusting a test signing key the way a
+ * user would (a `repo_public_key` in the global rebar.config), and making
+ * registry files that must be refused.
+ */
+import { join } from "node:path";
+import { encodeSignedPackage } from "../../src/registry/registry_files.ts";
+import type { Package } from "../../src/registry/messages.ts";
+import { gunzipBytes, gzipBytes } from "../../src/tarball/gzip.ts";
+import { decodeSigned, encodeSigned } from "../../src/registry/messages.ts";
+
+/** One `#{…}` repository entry of rebar.config, from plain fields. */
+function entry(fields: Record<string, string | boolean>): string {
+  const parts = Object.entries(fields).map(([k, v]) =>
+    typeof v === "boolean" ? `${k} => ${v}` : `${k} => <<${JSON.stringify(v)}>>`
+  );
+  return `#{${parts.join(", ")}}`;
+}
+
+/**
+ * Writes `HOME/.config/rebar3/rebar.config` (the global rebar.config hexpub and
+ * rebar3 read) with these repository entries, e.g. the hexpm entry with the fake's
+ * `repo_public_key`.
+ */
+export async function writeGlobalRepos(
+  home: string,
+  repos: Record<string, string | boolean>[],
+): Promise<void> {
+  const dir = join(home, ".config", "rebar3");
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeTextFile(
+    join(dir, "rebar.config"),
+    `{hex, [{repos, [${repos.map(entry).join(",\n  ")}]}]}.\n`,
+  );
+}
+
+/** Trusts `publicKeyPem` as hexpm's key (and so its organizations'). */
+export async function trustHexpmKey(home: string, publicKeyPem: string): Promise<void> {
+  await writeGlobalRepos(home, [{ name: "hexpm", repo_public_key: publicKeyPem }]);
+}
+
+/** The file with one byte of its signed payload flipped (signature and gzip intact). */
+export function flipPayloadByte(file: Uint8Array): Uint8Array {
+  const signed = decodeSigned(gunzipBytes(file));
+  const payload = signed.payload.slice();
+  payload[payload.length >> 1] ^= 0x01;
+  return gzipBytes(encodeSigned({ payload, signature: signed.signature }));
+}
+
+/** A package file signed with `privateKeyPem`. */
+export function signedPackageFile(pkg: Package, privateKeyPem: string): Promise<Uint8Array> {
+  return encodeSignedPackage(pkg, privateKeyPem);
+}

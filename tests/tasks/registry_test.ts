@@ -1,0 +1,199 @@
+/**
+ * The registry client: where each kind of repository is read from, with which
+ * key, credential and name, and how reads are retried. HTTP goes to the fake
+ * hex.pm in process (`deps.fetch = fake.handler`), never to hex.pm.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { UsageError } from "../../src/errors.ts";
+import { HexApiError } from "../../src/hex/api_errors.ts";
+import type { RepoConfig } from "../../src/config/repos.ts";
+import { HEXPM_PUBLIC_KEY } from "../../src/registry/hexpm_key.ts";
+import { RegistryError } from "../../src/registry/signing.ts";
+import { gunzipBytes } from "../../src/tarball/gzip.ts";
+import {
+  readPackageEntry,
+  registrySource,
+  requirePackageEntry,
+  selectReadRepo,
+} from "../../src/tasks/registry.ts";
+import { FakeHex } from "../fakes/fake_hex.ts";
+import { testDeps } from "../support/test_deps.ts";
+
+const FAKE_REPO = "http://fake.test/repo";
+
+async function setup(env: Record<string, string> = {}) {
+  const fake = new FakeHex();
+  fake.addRelease({ name: "widget", version: "1.0.0" });
+  const home = await Deno.makeTempDir();
+  const deps = testDeps(home, {
+    env: {
+      HOME: home,
+      REBAR_GLOBAL_CONFIG_DIR: home,
+      HEXPUB_CONFIG_DIR: join(home, "cfg"),
+      HEX_MIRROR_URL: "",
+      HEX_MIRROR: "",
+      HEX_CDN: "",
+      HEX_HTTP_TIMEOUT: "",
+      ...env,
+    },
+  });
+  deps.fetch = fake.handler;
+  const slept: number[] = [];
+  deps.sleep = (ms) => {
+    slept.push(ms);
+    return Promise.resolve();
+  };
+  const hexpm: RepoConfig = {
+    name: "hexpm",
+    apiUrl: "http://fake.test/api",
+    repoUrl: FAKE_REPO,
+    repoPublicKey: (await fake.registryKeys()).publicKeyPem,
+    verify: true,
+    verifyOrigin: true,
+  };
+  return { fake, deps, hexpm, slept, home };
+}
+
+Deno.test("readPackageEntry() reads and verifies packages/NAME; a missing package is undefined", async () => {
+  const { fake, deps, hexpm } = await setup();
+  const source = await registrySource(deps, hexpm);
+  const pkg = await readPackageEntry(deps, source, "widget");
+  assert.deepEqual(pkg?.releases.map((r) => r.version), ["1.0.0"]);
+  assert.equal(await readPackageEntry(deps, source, "nothing"), undefined);
+  await assert.rejects(
+    requirePackageEntry(deps, source, "nothing"),
+    /package "nothing" does not exist in repository "hexpm"/,
+  );
+  assert.equal(fake.requestsTo("GET", "/repo/packages/widget").length, 1);
+});
+
+Deno.test("readPackageEntry() accepts a body the transport already decompressed", async () => {
+  const { fake, deps, hexpm } = await setup();
+  const file = (await fake.registryFile("/packages/widget"))!;
+  fake.setRegistryFile("/packages/widget", gunzipBytes(file));
+  const pkg = await readPackageEntry(deps, await registrySource(deps, hexpm), "widget");
+  assert.equal(pkg?.name, "widget");
+});
+
+Deno.test("readPackageEntry() retries 5xx like the API client, and a dry run tries once", async () => {
+  const { fake, deps, hexpm, slept } = await setup();
+  const source = await registrySource(deps, hexpm);
+  fake.failNext(2, 503, { path: "/repo/packages/widget" });
+  assert.equal((await readPackageEntry(deps, source, "widget"))?.name, "widget");
+  assert.equal(fake.requestsTo("GET", "/repo/packages/widget").length, 3);
+  assert.deepEqual(slept, [1000, 2000]);
+  fake.failNext(1, 503, { path: "/repo/packages/widget" });
+  await assert.rejects(
+    readPackageEntry(deps, source, "widget", { retries: 0 }),
+    (e: unknown) => e instanceof HexApiError && e.status === 503,
+  );
+});
+
+Deno.test("registrySource() honours HEX_HTTP_TIMEOUT and refuses a bad one", async () => {
+  const { hexpm } = await setup();
+  const ok = (await setup({ HEX_HTTP_TIMEOUT: "7" })).deps;
+  assert.equal((await registrySource(ok, hexpm)).timeoutMs, 7000);
+  const bad = (await setup({ HEX_HTTP_TIMEOUT: "soon" })).deps;
+  await assert.rejects(registrySource(bad, hexpm), UsageError);
+});
+
+Deno.test("registrySource() refuses a custom repository with verification on and no public key", async () => {
+  const { deps } = await setup();
+  const team: RepoConfig = {
+    name: "team",
+    apiUrl: "",
+    repoUrl: "https://hex.example.com",
+    verify: true,
+    verifyOrigin: true,
+  };
+  await assert.rejects(
+    registrySource(deps, team),
+    (e: unknown) =>
+      e instanceof RegistryError && e.reason === "missing_public_key" &&
+      /repository "team"/.test(e.message) &&
+      (e.hint ?? "").includes("hexpub repo add team https://hex.example.com --public-key FILE") &&
+      (e.hint ?? "").includes("repo_public_key"),
+  );
+  // HEX_UNSAFE_REGISTRY (verify off) needs no key.
+  assert.equal((await registrySource(deps, { ...team, verify: false })).publicKey, undefined);
+  await assert.rejects(
+    registrySource(deps, { ...team, repoUrl: "" }),
+    (e: unknown) => e instanceof UsageError && /has no repo_url/.test(e.message),
+  );
+});
+
+Deno.test("registrySource() signs names: hexpm, the organization for hexpm:ORG, what a mirror mirrors", async () => {
+  const { deps } = await setup();
+  const base = { apiUrl: "", repoUrl: "https://m.example", verify: true, verifyOrigin: true };
+  const mirror = await registrySource(deps, { ...base, name: "corp", mirrorOf: "hexpm" });
+  assert.equal(mirror.repository, "hexpm");
+  assert.equal(mirror.publicKey, HEXPM_PUBLIC_KEY);
+  const org = await registrySource(deps, {
+    ...base,
+    name: "team:acme",
+    organization: "acme",
+    parent: "team",
+    repoPublicKey: HEXPM_PUBLIC_KEY,
+  });
+  assert.equal(org.repository, "acme");
+});
+
+Deno.test("the repository key goes to the configured URL, never to an untrusted HEX_MIRROR_URL", async () => {
+  const { fake, deps, hexpm } = await setup();
+  fake.addOrg({ name: "acme" });
+  fake.addRelease({ name: "secret", version: "0.1.0", repository: "acme" });
+  const key = fake.addKey({
+    owner: { organization: "acme" },
+    permissions: [{ domain: "repository", resource: "acme" }],
+  });
+  const acme: RepoConfig = {
+    ...hexpm,
+    name: "hexpm:acme",
+    organization: "acme",
+    parent: "hexpm",
+    repoKey: key.secret,
+  };
+  const source = await registrySource(deps, acme);
+  assert.equal(source.repoKey, key.secret);
+  assert.equal((await readPackageEntry(deps, source, "secret"))?.repository, "acme");
+  assert.equal(fake.requests.at(-1)!.path, "/repo/repos/acme/packages/secret");
+  assert.equal(fake.requests.at(-1)!.headers.get("authorization"), key.secret);
+
+  const mirrored = (await setup({ HEX_MIRROR_URL: `${FAKE_REPO}/` })).deps;
+  mirrored.fetch = fake.handler;
+  const withheld = await registrySource(mirrored, acme);
+  assert.equal(withheld.repoKey, undefined);
+  assert.equal(withheld.keyWithheld, true);
+  await assert.rejects(
+    readPackageEntry(mirrored, withheld, "secret"),
+    (e: unknown) =>
+      e instanceof HexApiError && e.status === 401 && /HEX_MIRROR_URL/.test(e.hint ?? ""),
+  );
+  assert.equal(fake.requests.at(-1)!.headers.has("authorization"), false);
+});
+
+Deno.test("selectReadRepo() takes a repository without api_url, and the built-in local one", async () => {
+  const { deps, home } = await setup();
+  await Deno.mkdir(join(home, "cfg"), { recursive: true });
+  await Deno.writeTextFile(
+    join(home, "cfg", "config.json"),
+    JSON.stringify({ repos: [{ name: "mirror", repo_url: "https://m.example" }] }),
+  );
+  const mirror = await selectReadRepo(deps, { repo: "mirror", command: "info" });
+  assert.equal(mirror.repoUrl, "https://m.example");
+  assert.equal(mirror.apiUrl, "");
+  const local = await selectReadRepo(deps, { repo: "local", command: "info" });
+  assert.equal(local.name, "local");
+  const source = await registrySource(
+    { ...deps, env: { ...deps.env, HEXPUB_LOCAL_REPO: join(home, "nowhere") } },
+    local,
+  );
+  assert.equal(source.dir, join(home, "nowhere"));
+  assert.equal(await readPackageEntry(deps, source, "widget"), undefined, "empty local repository");
+  await assert.rejects(
+    readPackageEntry(deps, source, "../etc"),
+    (e: unknown) => e instanceof UsageError && /invalid package name/.test(e.message),
+  );
+  await assert.rejects(selectReadRepo(deps, { repo: "unknown", command: "info" }), UsageError);
+});
