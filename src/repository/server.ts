@@ -189,10 +189,16 @@ interface CachedTag {
   mtime: number;
   ino: number | undefined;
   etag: string;
+  /** The file itself, for small files (registry files, most tarballs). */
+  bytes?: Uint8Array;
 }
 
 /** At most this many ETags are cached (then the cache starts over). */
 const ETAG_CACHE_LIMIT = 20_000;
+/** Files up to this size are kept in memory with their ETag… */
+const BYTES_CACHE_FILE = 256 * 1024;
+/** …up to this much in all (then the cache starts over). */
+const BYTES_CACHE_TOTAL = 64 * 1024 * 1024;
 
 /**
  * A request handler serving repository `repo`.
@@ -658,6 +664,7 @@ export function repositoryHandler(
 
   // ETags of static files, by path, valid while the file's size, mtime and inode stay.
   const etags = new Map<string, CachedTag>();
+  let cachedBytes = 0;
   const fresh = (c: CachedTag | undefined, info: FileInfo): c is CachedTag =>
     c !== undefined && info.mtime !== undefined && c.size === info.size &&
     c.mtime === info.mtime && c.ino === info.ino;
@@ -689,10 +696,17 @@ export function repositoryHandler(
       };
       // Cache only what the stat describes (the file may have changed in between).
       if (bytes.length === info.size && info.mtime !== undefined) {
-        if (etags.size >= ETAG_CACHE_LIMIT) etags.clear();
+        if (etags.size >= ETAG_CACHE_LIMIT || cachedBytes + bytes.length > BYTES_CACHE_TOTAL) {
+          etags.clear();
+          cachedBytes = 0;
+        }
+        if (bytes.length <= BYTES_CACHE_FILE) {
+          cached.bytes = bytes;
+          cachedBytes += bytes.length;
+        }
         etags.set(path, cached);
       }
-    }
+    } else bytes = cached.bytes;
     let etag = cached.etag;
     const inm = req.headers.get("if-none-match");
     if (
