@@ -76,6 +76,13 @@ export function repoCommand(deps: Deps) {
       deps.out.print(`  repository: ${r.repoUrl}`);
       deps.out.print(`  api: ${r.apiUrl ?? "none (fetch only)"}`);
       deps.out.print(`  public key: ${r.fingerprint}`);
+      if (r.dropped.length > 0) {
+        deps.out.warn(
+          `The repository's URL or key changed, so these settings were dropped: ${
+            r.dropped.join(", ")
+          } (log in again with \`hexpub user auth -r ${r.name} --key KEY\`)`,
+        );
+      }
       if (r.keySource === "fetched-yes") {
         deps.out.warn(
           "The key was trusted as fetched (--yes): check its fingerprint with the repository's owner",

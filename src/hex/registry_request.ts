@@ -15,6 +15,7 @@
 
 import { UsageError } from "../errors.ts";
 import { gzipBytes } from "../tarball/gzip.ts";
+import { readCapped } from "./read_capped.ts";
 import { HexApiError, parseErrorResponse } from "./api_errors.ts";
 import { pathSegment } from "./request.ts";
 
@@ -116,40 +117,6 @@ export type RegistryResponse =
   | { found: true; file: Uint8Array }
   | { found: false };
 
-async function readCapped(res: Response, req: Request | undefined): Promise<Uint8Array> {
-  const tooBig = () =>
-    new HexApiError(
-      `${req?.method ?? "GET"} ${req?.url ?? res.url} failed: the registry file is larger ` +
-        `than ${MAX_REGISTRY_FILE / 1024 / 1024} MiB`,
-      {
-        status: res.status,
-        method: req?.method ?? "GET",
-        url: req?.url ?? res.url,
-        serverMessage: "registry file too large",
-        hint: "Check that the repository's repo_url points at a Hex repository",
-      },
-    );
-  if (Number(res.headers.get("content-length") ?? "0") > MAX_REGISTRY_FILE) {
-    await res.body?.cancel().catch(() => {});
-    throw tooBig();
-  }
-  if (!res.body) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of res.body) {
-    size += chunk.length;
-    if (size > MAX_REGISTRY_FILE) throw tooBig();
-    chunks.push(chunk);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
-
 /**
  * The stored form of a registry body: the bytes as they are when they start with the
  * gzip magic, else (a body `fetch` already decompressed) gzip'd again.
@@ -180,7 +147,10 @@ export async function parseRegistryResponse(
     return { found: false };
   }
   if (res.status !== 200) throw registryError(await parseErrorResponse(res, req), req);
-  return { found: true, file: storedRegistryFile(await readCapped(res, req)) };
+  return {
+    found: true,
+    file: storedRegistryFile(await readCapped(res, req, MAX_REGISTRY_FILE, "the registry file")),
+  };
 }
 
 /** The API's error with a hint about the repository where the API's would mislead. */

@@ -13,6 +13,8 @@
 import { UsageError } from "../errors.ts";
 import { HexApiError, parseErrorResponse } from "./api_errors.ts";
 import { pathSegment } from "./request.ts";
+import { readCapped } from "./read_capped.ts";
+import { MAX_TARBALL_SIZE } from "../tarball/limits.ts";
 
 /** What {@link buildRepoTarballRequest} needs besides the tarball's name. */
 export interface RepoCallOptions {
@@ -90,7 +92,7 @@ export function buildRepoTarballRequest(
  */
 export async function parseRepoTarballResponse(res: Response, req?: Request): Promise<Uint8Array> {
   if (res.status !== 200) throw repoError(await parseErrorResponse(res, req), req);
-  return new Uint8Array(await res.arrayBuffer());
+  return await readCapped(res, req, MAX_TARBALL_SIZE, "the tarball");
 }
 
 /** The error with a hint about the repository where the API's would mislead. */

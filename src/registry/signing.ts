@@ -236,7 +236,7 @@ export interface OpenSignedOptions {
 }
 
 /** The largest registry file accepted, unpacked (hex.pm's biggest are a few MiB). */
-export const MAX_REGISTRY_FILE = 256 * 1024 * 1024;
+export const MAX_UNPACKED_REGISTRY_FILE = 256 * 1024 * 1024;
 
 /**
  * Unpacks a registry file and checks its signature.
@@ -255,12 +255,12 @@ export async function openSignedFile(
 ): Promise<Uint8Array> {
   let raw: Uint8Array;
   try {
-    raw = gunzipBytes(file, { maxOutputLength: MAX_REGISTRY_FILE });
+    raw = gunzipBytes(file, { maxOutputLength: MAX_UNPACKED_REGISTRY_FILE });
   } catch (cause) {
     throw new RegistryError(
       "bad_gzip",
       `Cannot read the registry file: not valid gzip, or over ${
-        MAX_REGISTRY_FILE / 1024 / 1024
+        MAX_UNPACKED_REGISTRY_FILE / 1024 / 1024
       } MiB unpacked`,
       { cause },
     );

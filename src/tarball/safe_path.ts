@@ -148,3 +148,49 @@ export function checkPackageFile(file: PackageFile, exclude = EXCLUDE_FROM_PACKA
       );
   }
 }
+
+/**
+ * The first entry of an archive that reaches through one of the archive's own
+ * symlinks, or `undefined` when none does. Each link's target is checked as
+ * text ({@link resolveSymlinkTarget}), but the file system follows links: a
+ * link `d/e/b -> ../..` makes `x -> d/e/b/../..` (textually the root) climb
+ * out, and an entry `d/e/b/f` would be written wherever `b` points. So an
+ * entry's parent directories, and the directories a link's target passes
+ * through, must not be symlinks of the archive.
+ *
+ * @param entries The archive's entries (kind, path and, for links, target).
+ * @returns The offending entry's path and why, or `undefined`.
+ */
+export function throughSymlink(
+  entries: readonly { path: string; kind: string; target?: string }[],
+): { path: string; why: string } | undefined {
+  const links = new Set(
+    entries.filter((e) => e.kind === "symlink").map((e) => normalizeArchivePath(e.path)),
+  );
+  if (links.size === 0) return undefined;
+  // Every proper prefix of `segments` (as a path) that is a link, walking `..` as the OS does.
+  const firstLinkOnTheWay = (segments: string[]): string | undefined => {
+    const at: string[] = [];
+    for (let i = 0; i < segments.length - 1; i++) {
+      const s = segments[i];
+      if (s === ".") continue;
+      if (s === "..") at.pop();
+      else at.push(s);
+      if (links.has(at.join("/"))) return at.join("/");
+    }
+    return undefined;
+  };
+  for (const e of entries) {
+    const parent = firstLinkOnTheWay(archivePathSegments(e.path));
+    if (parent !== undefined) {
+      return { path: e.path, why: `it is inside the symlink ${parent}` };
+    }
+    if (e.kind === "symlink" && e.target !== undefined) {
+      const via = firstLinkOnTheWay(archivePathSegments(resolveSymlinkTarget(e.path, e.target)));
+      if (via !== undefined) {
+        return { path: e.path, why: `its target ${e.target} passes through the symlink ${via}` };
+      }
+    }
+  }
+  return undefined;
+}

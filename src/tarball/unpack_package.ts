@@ -14,7 +14,12 @@ import { sha256Hex, sha256HexOfParts } from "./checksum.ts";
 import { gunzipBytes } from "./gzip.ts";
 import { formatMegabytes, type Limits, resolveLimits } from "./limits.ts";
 import { decodeMetadata, decodeMetadataBytes, encodeTerm } from "./metadata_config.ts";
-import { isSafeArchivePath, normalizeArchivePath, resolveSymlinkTarget } from "./safe_path.ts";
+import {
+  isSafeArchivePath,
+  normalizeArchivePath,
+  resolveSymlinkTarget,
+  throughSymlink,
+} from "./safe_path.ts";
 
 /** One entry of an unpacked tarball. */
 export interface UnpackedFile {
@@ -143,6 +148,14 @@ function toFiles(entries: ParsedTarEntryWithData[], max: number, what: string): 
         { hint: DAMAGED_HINT },
       );
     }
+  }
+  const through = throughSymlink(files);
+  if (through) {
+    throw new TarballError(
+      "unsafe_symlink",
+      `unsafe entry in tarball: ${through.path} (${through.why})`,
+      { hint: UNSAFE_HINT },
+    );
   }
   return files;
 }

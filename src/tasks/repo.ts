@@ -51,6 +51,8 @@ export interface AddedRepo {
   keySource: "file" | "fetched-confirmed" | "fetched-fingerprint" | "fetched-yes";
   /** Whether an entry of that name was replaced. */
   replaced: boolean;
+  /** Settings of the replaced entry dropped because its URL or key changed. */
+  dropped: string[];
 }
 
 /** One configured repository, as `repo list` shows it. */
@@ -64,6 +66,16 @@ export interface ListedRepo {
 }
 
 const NAME = /^[a-z0-9_][a-z0-9_.-]*$/i;
+
+/** Settings that belong to one host and one key: dropped when either changes. */
+const HOST_BOUND_FIELDS = [
+  "api_key",
+  "repo_key",
+  "repo_verify",
+  "repo_verify_origin",
+  "mirror_of",
+  "oauth_client_id",
+];
 
 function checkName(name: string): void {
   if (!NAME.test(name)) {
@@ -179,11 +191,25 @@ export async function addRepo(deps: Deps, input: AddRepoInput): Promise<AddedRep
     }
   }
   const dir = configDir(deps.env, deps.host.platform);
+  const dropped: string[] = [];
   const replaced = await updateHexpubRepos(deps.fs, dir, (repos) => {
     const at = repos.findIndex((r) => r.name === input.name);
     const previous = at >= 0 ? repos[at] : undefined;
-    // Keep settings the user set by hand (keys, verify flags), replace the rest.
+    // Keep settings the user set by hand (keys, verify flags) while the
+    // repository stays where it was; a key meant for one host must never
+    // follow the name to another, and a new key means verification is wanted.
     const entry: Record<string, string | boolean> = { ...(previous ?? {}) };
+    const moved = previous !== undefined &&
+      (previous.repo_url !== repoUrl || (previous.api_url ?? undefined) !== apiUrl ||
+        previous.repo_public_key !== pem);
+    if (moved) {
+      for (const field of HOST_BOUND_FIELDS) {
+        if (field in entry) {
+          dropped.push(field);
+          delete entry[field];
+        }
+      }
+    }
     delete entry.api_url;
     Object.assign(entry, {
       name: input.name,
@@ -195,7 +221,7 @@ export async function addRepo(deps: Deps, input: AddRepoInput): Promise<AddedRep
     else repos.push(entry as typeof repos[number]);
     return at >= 0;
   });
-  return { name: input.name, repoUrl, apiUrl, fingerprint, keySource, replaced };
+  return { name: input.name, repoUrl, apiUrl, fingerprint, keySource, replaced, dropped };
 }
 
 /**

@@ -6,9 +6,9 @@
  * @module
  */
 import { basename, dirname, join } from "node:path";
-import { UsageError } from "../errors.ts";
+import { TarballError, UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
-import { isSafeArchivePath } from "../tarball/safe_path.ts";
+import { isSafeArchivePath, throughSymlink } from "../tarball/safe_path.ts";
 
 /** One unpacked entry. */
 export interface UnpackedEntry {
@@ -47,12 +47,26 @@ export async function writeUnpacked(deps: Deps, dir: string, tree: UnpackedTree)
       });
     }
   }
+  // Defence in depth (unpacking refuses these already): nothing is written
+  // through a link of the tree, and links are made last.
+  const through = throughSymlink(tree.files);
+  if (through) {
+    throw new TarballError(
+      "unsafe_symlink",
+      `unsafe entry in tarball: ${through.path} (${through.why})`,
+      { hint: "Nothing was written. The package is unsafe to unpack; tell its publisher" },
+    );
+  }
+  const ordered = [
+    ...tree.files.filter((f) => f.kind !== "symlink"),
+    ...tree.files.filter((f) => f.kind === "symlink"),
+  ];
   const parent = dirname(dir);
   await deps.fs.mkdir(parent);
   const tmp = await deps.fs.makeTempDir({ dir: parent, prefix: `.${basename(dir)}-` });
   try {
     const enc = new TextEncoder();
-    for (const f of tree.files) {
+    for (const f of ordered) {
       if (!isSafeArchivePath(f.path)) continue;
       const path = join(tmp, f.path);
       await deps.fs.mkdir(f.kind === "dir" ? path : dirname(path));

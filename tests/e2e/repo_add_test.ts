@@ -54,22 +54,27 @@ Deno.test("repo add with the right fingerprint stores the key (0600) and repo li
       { name: "team", repoUrl: url, apiUrl: `${url}/api`, fingerprint: fp, source: "config.json" },
     ]);
 
-    // Adding again updates the entry in place and keeps hand-set fields.
+    // Adding again updates the entry in place and keeps hand-set fields…
     const config2 = await readConfig(home);
     config2.repos[0].api_key = "kept-by-hand";
     await Deno.writeTextFile(join(configDirOf(home), "config.json"), JSON.stringify(config2));
-    const again = await runHexpub(["repo", "add", "team", url, "--no-api", "--yes"], {
-      cwd: work,
-      home,
-    });
+    const again = await runHexpub(["repo", "add", "team", url, "--yes"], { cwd: work, home });
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /Updated repository team/);
     assert.match(again.stderr, /trusted as fetched/);
+    assert.equal((await readConfig(home)).repos[0].api_key, "kept-by-hand");
+    // …but not when the repository moves: a key never follows the name to another place.
+    const moved = await runHexpub(["repo", "add", "team", url, "--no-api", "--yes"], {
+      cwd: work,
+      home,
+    });
+    assert.equal(moved.code, 0, moved.stderr);
+    assert.match(moved.stderr, /settings were dropped: api_key/);
     const after = await readConfig(home);
     assert.equal(after.repos.length, 1);
-    assert.equal(after.repos[0].api_key, "kept-by-hand");
+    assert.equal(after.repos[0].api_key, undefined);
     assert.equal(after.repos[0].api_url, undefined);
-    assert.doesNotMatch(again.stdout + again.stderr, /kept-by-hand/);
+    assert.doesNotMatch(again.stdout + again.stderr + moved.stdout + moved.stderr, /kept-by-hand/);
 
     const rm = await runHexpub(["repo", "remove", "team"], { cwd: work, home });
     assert.equal(rm.code, 0, rm.stderr);

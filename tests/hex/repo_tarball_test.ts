@@ -139,3 +139,31 @@ Deno.test("parseRepoTarballResponse() never echoes the repository key", async ()
   assert.ok(!everything.includes(REPO_KEY));
   assert.match(err.message, /\[REDACTED\]/);
 });
+
+Deno.test("a tarball body over 16 MiB is refused, by its length or while reading", async () => {
+  const req = buildRepoTarballRequest("https://repo.test", undefined, "big", "1.0.0", {
+    userAgent: "t",
+  });
+  const declared = new Response("x", {
+    status: 200,
+    headers: { "content-length": String(16 * 1024 * 1024 + 1) },
+  });
+  await assert.rejects(
+    () => parseRepoTarballResponse(declared, req),
+    (e: unknown) => e instanceof HexApiError && /the tarball is larger than 16 MiB/.test(e.message),
+  );
+  let sent = 0;
+  const endless = new ReadableStream<Uint8Array>({
+    pull(c) {
+      sent += 1024 * 1024;
+      c.enqueue(new Uint8Array(1024 * 1024));
+    },
+  });
+  await assert.rejects(
+    () => parseRepoTarballResponse(new Response(endless, { status: 200 }), req),
+    /the tarball is larger than 16 MiB/,
+  );
+  assert.ok(sent <= 18 * 1024 * 1024, `read ${sent} bytes`);
+  const ok = await parseRepoTarballResponse(new Response(new Uint8Array(10)), req);
+  assert.equal(ok.length, 10);
+});

@@ -5,7 +5,7 @@ import {
   checkRepository,
   derToPem,
   generateRepoKeys,
-  MAX_REGISTRY_FILE,
+  MAX_UNPACKED_REGISTRY_FILE,
   openSignedFile,
   publicKeyPemOf,
   readPem,
@@ -174,7 +174,7 @@ Deno.test("PKCS#1 keys (as `mix hex.registry build` writes) are accepted", async
 });
 
 Deno.test("a registry file that unpacks past the limit is refused as bad_gzip", async () => {
-  const bomb = gzipBytes(new Uint8Array(MAX_REGISTRY_FILE + 1));
+  const bomb = gzipBytes(new Uint8Array(MAX_UNPACKED_REGISTRY_FILE + 1));
   await assert.rejects(
     () => openSignedFile(bomb, undefined, { verify: false }),
     (e: unknown) =>

@@ -8,6 +8,7 @@ import {
   isSafeArchivePath,
   normalizeArchivePath,
   resolveSymlinkTarget,
+  throughSymlink,
 } from "../../src/tarball/safe_path.ts";
 import { dir, memFile, symlink } from "./_helpers.ts";
 
@@ -111,4 +112,23 @@ Deno.test("checkPackageFile() ends hints with the caller's exclusion advice", ()
     () => checkPackageFile(memFile("/x", "")),
     (err) => err instanceof TarballError && err.hint!.includes("exclude_paths"),
   );
+});
+
+Deno.test("throughSymlink: links through links and entries inside links are found", () => {
+  const f = (path: string) => ({ path, kind: "file" });
+  const l = (path: string, target: string) => ({ path, kind: "symlink", target });
+  assert.equal(throughSymlink([f("a/b"), l("c", "a/b"), l("d", "c")]), undefined);
+  assert.deepEqual(throughSymlink([l("d/e/b", "../.."), l("x", "d/e/b/../..")]), {
+    path: "x",
+    why: "its target d/e/b/../.. passes through the symlink d/e/b",
+  });
+  assert.deepEqual(throughSymlink([l("lib", "src"), f("lib/evil.erl")]), {
+    path: "lib/evil.erl",
+    why: "it is inside the symlink lib",
+  });
+  assert.deepEqual(throughSymlink([l("./lib", "src"), f("lib/./x")]), {
+    path: "lib/./x",
+    why: "it is inside the symlink lib",
+  });
+  assert.equal(throughSymlink([l("a/l", "../b"), f("a/l2/x")]), undefined);
 });
