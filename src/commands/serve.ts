@@ -1,7 +1,9 @@
 /**
  * `hexpub serve [DIR]`: serves a repository directory over HTTP (registry
- * files and the publishing subset of hex.pm's API), and `hexpub serve key
- * generate [DIR]` to make an API key for it.
+ * files and the publishing subset of hex.pm's API), `hexpub serve key
+ * generate [DIR]` to make an API key for it, and `hexpub serve owner add|list
+ * [DIR] PKG …`, run on the server to manage owners directly (the way to give
+ * an owner to a package that has none).
  *
  * The server is started through `deps.listen` (the one place that calls
  * `Deno.serve`, in `src/deno_deps.ts`); tests pass their own.
@@ -14,8 +16,11 @@ import { UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
 import { displayPath } from "../project/consult.ts";
 import { initRepository } from "../repository/repository_dir.ts";
+import { addOwnerLocally, ownersLocally } from "../repository/repository_ops.ts";
 import { repositoryHandler } from "../repository/server.ts";
 import { generateServeKey, serveKeysPath } from "../repository/server_keys.ts";
+import { renderTable } from "../ui/table.ts";
+import { printJson, printLines } from "./_shared.ts";
 
 /** Options of {@link serveCommand}. */
 export interface ServeCommandOptions {
@@ -31,7 +36,19 @@ function parsePort(value: string): number {
   return n;
 }
 
-/** The `serve` command (with `serve key generate`). */
+/**
+ * Splits `[DIR] ARG…` positionals: `count` required arguments, optionally
+ * preceded by the directory.
+ */
+function withDir(args: string[], count: number, usage: string): [string | undefined, string[]] {
+  if (args.length === count) return [undefined, args];
+  if (args.length === count + 1) return [args[0], args.slice(1)];
+  throw new UsageError(`expected ${usage}, got ${args.length} argument(s)`, {
+    hint: `Run \`hexpub serve owner ${usage}\``,
+  });
+}
+
+/** The `serve` command (with `serve key generate` and `serve owner add|list`). */
 export function serveCommand(deps: Deps, options: ServeCommandOptions = {}) {
   const dirOf = async (dir: string | undefined): Promise<string> => {
     if (dir !== undefined) return resolve(deps.cwd, dir);
@@ -75,5 +92,58 @@ export function serveCommand(deps: Deps, options: ServeCommandOptions = {}) {
       deps.out.print(secret);
     });
   serve.addCommand(key);
+
+  const owner = new Command("owner")
+    .description("Manage package owners on the server itself, in the repository's owners.json");
+  owner.command("add")
+    .description(
+      "Make USER (an API key name) an owner of PKG, or change their level; " +
+        "the only way to give an owner to a package that has none",
+    )
+    .usage("[dir] <package> <user> [options]")
+    .argument("<args...>", "[DIR] PACKAGE USER")
+    .option("-l, --level <level>", "full or maintainer", "full")
+    .action(async (args, o) => {
+      const [dir, [pkg, user]] = withDir(args, 2, "add [DIR] PKG USER");
+      const path = await dirOf(dir);
+      const change = await addOwnerLocally(deps, path, { name: pkg, user, level: o.level });
+      deps.out.print(
+        change.outcome === "unchanged"
+          ? `${user} already is a ${o.level} owner of package ${pkg}`
+          : change.outcome === "changed"
+          ? `${user} is now a ${o.level} owner of package ${pkg}`
+          : `Added ${user} as ${o.level} owner of package ${pkg}`,
+      );
+      if (!change.owners.some((x) => x.level === "full")) {
+        deps.out.warn(
+          `package ${pkg} has no full owner: owners can only be changed here until it has one`,
+        );
+      }
+    });
+  owner.command("list")
+    .description("List the owners of PKG, as stored on the server")
+    .usage("[dir] <package> [options]")
+    .argument("<args...>", "[DIR] PACKAGE")
+    .option("--json", "print the result as JSON", false)
+    .action(async (args, o) => {
+      const [dir, [pkg]] = withDir(args, 1, "list [DIR] PKG");
+      const path = await dirOf(dir);
+      const owners = await ownersLocally(deps, path, pkg);
+      if (o.json) printJson(deps, owners);
+      else if (owners.length === 0) {
+        deps.out.print(`package ${pkg} has no owners`);
+        deps.out.info(
+          `Nobody may write to it over HTTP until you run \`hexpub serve owner add ${
+            dir === undefined ? "" : `${dir} `
+          }${pkg} USER\``,
+        );
+      } else {
+        printLines(
+          deps,
+          renderTable(["Username", "Level"], owners.map((x) => [x.username, x.level])),
+        );
+      }
+    });
+  serve.addCommand(owner);
   return serve;
 }

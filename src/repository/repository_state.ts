@@ -43,7 +43,11 @@ export interface StoredOwner {
   level: OwnerLevel;
 }
 
-/** Owners by package name. A package with no entry has never been claimed. */
+/**
+ * Owners by package name. A package with releases but no entry (put in by
+ * `publish -r local`, `repo build` or a copied tarball) is writable by no key
+ * until `hexpub serve owner add` gives it an owner.
+ */
 export type Owners = Map<string, StoredOwner[]>;
 
 /** The length of a text as Elixir's `String.length/1` counts it (graphemes). */

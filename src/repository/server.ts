@@ -7,10 +7,12 @@
  * retire/unretire, owners, package search and info, users.
  *
  * Users are the names of the repository's API keys (`hexpub serve key
- * generate --key-name NAME`). The first user to write to a package becomes
- * its full owner; after that, writes need an owner (owner changes a full
- * one), as on hex.pm. A package with no owners yet (a repository from before
- * owners existed) is open to any key until its first write claims it.
+ * generate --key-name NAME`). Publishing a brand-new package (no release of
+ * that name) makes the publisher its full owner; after that, writes need an
+ * owner (owner changes a full one), as on hex.pm. A package that has releases
+ * but no owners (put in by `publish -r local`, `repo build` or a copied
+ * tarball) is claimed by nobody over HTTP: every write to it is a 403 whose
+ * `errors` names the fix, `hexpub serve owner add DIR PKG USER` on the server.
  *
  * Writes run one at a time (a promise chain in this process plus the
  * repository's file lock shared with other processes); each snapshots the
@@ -23,6 +25,11 @@
  * is cached per path and recomputed only when the file's size, mtime or inode
  * changes, so a GET reads the file once and hashes nothing.
  *
+ * The API's package and release answers (search included) take what they
+ * need from a tarball (checksum, metadata, dependencies) from a cache kept
+ * the same way, so anonymous readers never make the server unpack a tarball
+ * twice; search answers at most 100 packages a page, as hex.pm does.
+ *
  * @module
  */
 import { join } from "node:path";
@@ -34,6 +41,7 @@ import { sha256Hex } from "../tarball/checksum.ts";
 import { unpackDocs, unpackPackage } from "../tarball/unpack_package.ts";
 import { decodeMetadata } from "../tarball/metadata_config.ts";
 import { unpackTar } from "modern-tar";
+import type { Dependency } from "../registry/messages.ts";
 import { buildRepository, readRelease, type RepoDir, withRepoLock } from "./repository_dir.ts";
 import {
   docsPath,
@@ -50,7 +58,7 @@ import {
   OWNERS_FILE,
   readOwners,
   readRetirements,
-  RETIREMENTS_FILE,
+  type Retirements,
   type StoredOwner,
   type StoredRetirement,
   validateRetirement,
@@ -89,7 +97,17 @@ function error(status: number, message: string, errors?: unknown): Response {
 const notFound = () => error(404, "Page not found");
 const noContent = () => json(204, null);
 /** hex.pm's answer to a write by someone who is not (enough of) an owner. */
-const forbidden = () => error(403, "account not authorized for this action");
+const FORBIDDEN = "account not authorized for this action";
+const forbidden = () => error(403, FORBIDDEN);
+/**
+ * hex.pm's 403, for a write to a package that has releases but no owners,
+ * with the fix in `errors` (hexpub and mix show it under the message).
+ */
+const unowned = (name: string, user: string) =>
+  error(403, FORBIDDEN, {
+    owners:
+      `package ${name} has no owners: on the server, run \`hexpub serve owner add DIR ${name} ${user}\``,
+  });
 const invalid = (errors: unknown) => error(422, "Validation error(s)", errors);
 
 /** Path segments of a URL path, decoded; `undefined` when one is unsafe. */
@@ -169,29 +187,70 @@ function textList(t: Term | undefined): string[] {
   return t?.kind === "list" ? t.items.map(textOf).filter((s): s is string => !!s) : [];
 }
 
-/** Who may write to a package: its owners, or anyone (who then claims it) when it has none. */
+/**
+ * Who may write to a package: its owners. A package with no owners is
+ * claimed by the publisher of its first release (`isNew`: no release of that
+ * name exists); one that has releases is `unowned`, open to no key.
+ */
 function access(
   owners: Owners,
   name: string,
   user: string,
   need: "owner" | "full",
-): "allowed" | "claim" | "forbidden" {
+  isNew: boolean,
+): "allowed" | "claim" | "unowned" | "forbidden" {
   const list = owners.get(name);
-  if (!list || list.length === 0) return "claim";
+  if (!list || list.length === 0) return isNew ? "claim" : "unowned";
   const me = list.find((o) => o.username === user);
   if (!me || (need === "full" && me.level !== "full")) return "forbidden";
   return "allowed";
 }
 
-/** What the ETag cache knows about one static file. */
-interface CachedTag {
+/** The stat a cache entry was made from: it holds while the file keeps all three. */
+interface StatStamp {
   size: number;
   mtime: number;
   ino: number | undefined;
+}
+
+/** Whether cache entry `c` still describes the file `info` stats. */
+const fresh = <T extends StatStamp>(c: T | undefined, info: FileInfo): c is T =>
+  c !== undefined && info.mtime !== undefined && c.size === info.size &&
+  c.mtime === info.mtime && c.ino === info.ino;
+
+/** What the ETag cache knows about one static file. */
+interface CachedTag extends StatStamp {
   etag: string;
   /** The file itself, for small files (registry files, most tarballs). */
   bytes?: Uint8Array;
 }
+
+/** What the API answers take from a release tarball (see {@link CachedFacts}). */
+interface TarballFacts {
+  /** The SHA-256 of the tarball, lower hex. */
+  checksum: string;
+  dependencies: Dependency[];
+  app: string;
+  buildTools: string[];
+  description: string;
+  licenses: string[];
+  links: Record<string, string>;
+}
+
+/** What the facts cache knows about one tarball: its facts, or why it could not be read. */
+interface CachedFacts extends StatStamp {
+  facts?: TarballFacts;
+  failure?: string;
+  /** Roughly the memory it holds, in characters. */
+  weight: number;
+}
+
+/** At most this many tarballs' facts are cached… */
+const FACTS_CACHE_LIMIT = 20_000;
+/** …holding about this much text in all (then the cache starts over). */
+const FACTS_CACHE_WEIGHT = 32 * 1024 * 1024;
+/** Search answers at most this many packages a page (hex.pm's page size). */
+const SEARCH_PAGE = 100;
 
 /** At most this many ETags are cached (then the cache starts over). */
 const ETAG_CACHE_LIMIT = 20_000;
@@ -238,21 +297,101 @@ export function repositoryHandler(
     return meta ? decodeMetadata(new TextDecoder().decode(meta)) : [];
   }
 
+  /** What the API needs from the tarball `bytes` of `name` `version`. */
+  async function factsOf(
+    bytes: Uint8Array,
+    name: string,
+    version: string,
+    metadata?: [string, Term][],
+  ): Promise<TarballFacts> {
+    const { release } = await readRelease(bytes, `${name}-${version}.tar`);
+    const md = metadata ?? await metadataOf(bytes);
+    const links: Record<string, string> = {};
+    const l = metaGet(md, "links");
+    if (l?.kind === "list") {
+      for (const item of l.items) {
+        if (item.kind !== "tuple" || item.items.length !== 2) continue;
+        const [k, v] = item.items.map(textOf);
+        if (k && v) links[k] = v;
+      }
+    }
+    const text = (key: string) => textOf(metaGet(md, key) ?? { kind: "atom", value: "" }) ?? "";
+    return {
+      checksum: await sha256Hex(bytes),
+      dependencies: release.dependencies,
+      app: text("app") || name,
+      buildTools: textList(metaGet(md, "build_tools")),
+      description: text("description"),
+      licenses: textList(metaGet(md, "licenses")),
+      links,
+    };
+  }
+
+  // Tarball facts, by path, valid while the file's size, mtime and inode stay.
+  const factsCache = new Map<string, CachedFacts>();
+  const factsPending = new Map<string, Promise<TarballFacts>>();
+  let factsWeight = 0;
+
+  /**
+   * The facts of release `name` `version` in `tarballs/`, read and unpacked
+   * once per version of the file (a failure is remembered too); `undefined`
+   * when there is no such file.
+   */
+  async function releaseFacts(name: string, version: string): Promise<TarballFacts | undefined> {
+    const path = tarPath(name, version);
+    const info = await deps.fs.lstat(path);
+    if (info?.kind !== "file") return undefined;
+    const cached = factsCache.get(path);
+    if (fresh(cached, info)) {
+      if (cached.failure !== undefined) throw new Error(cached.failure);
+      return cached.facts;
+    }
+    // Concurrent misses for the same file version share one read.
+    const key = `${path}\0${info.size}\0${info.mtime}\0${info.ino}`;
+    let pending = factsPending.get(key);
+    if (!pending) {
+      pending = (async () => {
+        const bytes = await deps.fs.readFile(path);
+        // Cache only what the stat describes (the file may have changed in between).
+        const cacheable = bytes.length === info.size && info.mtime !== undefined;
+        const entry: CachedFacts = {
+          size: info.size,
+          mtime: info.mtime ?? NaN,
+          ino: info.ino,
+          weight: 0,
+        };
+        try {
+          entry.facts = await factsOf(bytes, name, version);
+        } catch (e) {
+          entry.failure = e instanceof Error ? e.message : String(e);
+        }
+        entry.weight = 200 + (entry.failure?.length ?? JSON.stringify(entry.facts).length);
+        if (cacheable) {
+          if (
+            factsCache.size >= FACTS_CACHE_LIMIT || factsWeight + entry.weight > FACTS_CACHE_WEIGHT
+          ) {
+            factsCache.clear();
+            factsWeight = 0;
+          }
+          const old = factsCache.get(path);
+          if (old) factsWeight -= old.weight;
+          factsCache.set(path, entry);
+          factsWeight += entry.weight;
+        }
+        if (entry.failure !== undefined) throw new Error(entry.failure);
+        return entry.facts!;
+      })().finally(() => factsPending.delete(key));
+      factsPending.set(key, pending);
+    }
+    return await pending;
+  }
+
   const retirementJson = (r: StoredRetirement | undefined) =>
     r ? { reason: r.reason, message: r.message ?? null } : null;
 
-  async function releaseJson(
-    req: Request,
-    name: string,
-    version: string,
-    bytes: Uint8Array,
-    metadata?: [string, Term][],
-  ) {
-    const { release } = await readRelease(bytes, `${name}-${version}.tar`);
-    const md = metadata ?? await metadataOf(bytes);
-    const app = textOf(metaGet(md, "app") ?? { kind: "atom", value: "" }) || name;
+  async function releaseJson(req: Request, name: string, version: string, facts: TarballFacts) {
     const requirements: Record<string, unknown> = {};
-    for (const d of release.dependencies) {
+    for (const d of facts.dependencies) {
       requirements[d.package] = {
         app: d.app ?? d.package,
         requirement: d.requirement,
@@ -264,9 +403,9 @@ export function repositoryHandler(
     return {
       name,
       version,
-      checksum: await sha256Hex(bytes),
+      checksum: facts.checksum,
       has_docs: await exists(docsOf(name, version)),
-      meta: { app, build_tools: textList(metaGet(md, "build_tools")) },
+      meta: { app: facts.app, build_tools: facts.buildTools },
       requirements,
       retirement: retirementJson(retired),
       inserted_at: null,
@@ -277,50 +416,55 @@ export function repositoryHandler(
     };
   }
 
-  async function packageJson(req: Request, name: string, versions: string[], owners: Owners) {
+  /** What package answers share within one request, read once. */
+  interface PackageContext {
+    owners: Owners;
+    retirements: Retirements;
+    /** The file names in `docs/`. */
+    docs: Set<string>;
+  }
+
+  async function packageContext(): Promise<PackageContext> {
+    return {
+      owners: await readOwners(deps, repo.dir),
+      retirements: await readRetirements(deps, repo.dir),
+      docs: new Set(await deps.fs.readDir(join(repo.dir, "docs")).catch(() => [] as string[])),
+    };
+  }
+
+  async function packageJson(req: Request, name: string, versions: string[], ctx: PackageContext) {
     if (versions.length === 0) return undefined;
     const latest = versions[versions.length - 1];
-    const md = await metadataOf(await deps.fs.readFile(tarPath(name, latest)));
+    const facts = await releaseFacts(name, latest);
+    if (!facts) return undefined; // reverted since `tarballs/` was listed
     const stable = versions.filter((v) => parseVersion(v)!.pre.length === 0);
-    const links: Record<string, string> = {};
-    const l = metaGet(md, "links");
-    if (l?.kind === "list") {
-      for (const item of l.items) {
-        if (item.kind !== "tuple" || item.items.length !== 2) continue;
-        const [k, v] = item.items.map(textOf);
-        if (k && v) links[k] = v;
-      }
-    }
-    const releases = [];
-    for (const v of [...versions].reverse()) {
-      releases.push({
-        version: v,
-        has_docs: await exists(docsOf(name, v)),
-        inserted_at: null,
-        url: `${base(req)}/api/packages/${name}/releases/${v}`,
-      });
-    }
+    const hasDocs = (v: string) => ctx.docs.has(`${name}-${v}.tar.gz`);
+    const releases = [...versions].reverse().map((v) => ({
+      version: v,
+      has_docs: hasDocs(v),
+      inserted_at: null,
+      url: `${base(req)}/api/packages/${name}/releases/${v}`,
+    }));
     const retirements: Record<string, unknown> = {};
-    const retired = (await readRetirements(deps, repo.dir)).get(name) ?? new Map();
+    const retired = ctx.retirements.get(name) ?? new Map();
     for (const v of versions) {
       if (retired.has(v)) retirements[v] = retirementJson(retired.get(v));
     }
-    const description = textOf(metaGet(md, "description") ?? { kind: "atom", value: "" });
     return {
       name,
       repository: repo.name,
       releases,
       retirements,
-      owners: (owners.get(name) ?? []).map((o) => ({
+      owners: (ctx.owners.get(name) ?? []).map((o) => ({
         username: o.username,
         url: userUrl(req, o.username),
       })),
       latest_version: latest,
       latest_stable_version: stable[stable.length - 1] ?? null,
       meta: {
-        description: description || null,
-        licenses: textList(metaGet(md, "licenses")),
-        links,
+        description: facts.description || null,
+        licenses: facts.licenses,
+        links: facts.links,
       },
       downloads: {},
       url: `${base(req)}/api/packages/${name}`,
@@ -350,7 +494,7 @@ export function repositoryHandler(
     return (await authorize(req)) ?? error(401, "invalid API key");
   }
 
-  /** Makes `user` the full owner of an unowned package (written by the caller's write). */
+  /** Makes `user` the full owner of a new package (written by the caller's write). */
   async function claim(name: string, user: string): Promise<void> {
     const owners = await readOwners(deps, repo.dir);
     if (owners.get(name)?.length) return;
@@ -380,8 +524,9 @@ export function repositoryHandler(
     const replace = url.searchParams.get("replace") === "true";
     const path = tarPath(name, version);
     const result = await lock(async () => {
-      const who = access(await readOwners(deps, repo.dir), name, user, "owner");
-      if (who === "forbidden") return "forbidden" as const;
+      const isNew = (await versionsOf(deps, repo.dir, name)).length === 0;
+      const who = access(await readOwners(deps, repo.dir), name, user, "owner", isNew);
+      if (who === "forbidden" || who === "unowned") return who;
       const existed = await exists(path);
       if (existed && !replace) return "exists" as const;
       return await releaseWrite(deps, repo, { name, version }, async () => {
@@ -392,12 +537,14 @@ export function repositoryHandler(
       });
     });
     if (result === "forbidden") return forbidden();
+    if (result === "unowned") return unowned(name, user);
     if (result === "exists") {
       return invalid({
         inserted_at: "must include the --replace flag to update an existing release",
       });
     }
-    const rel = await releaseJson(req, name, version, body, unpacked.metadata);
+    const facts = await factsOf(body, name, version, unpacked.metadata);
+    const rel = await releaseJson(req, name, version, facts);
     return result === "created"
       ? json(201, { ...rel, publisher: { username: user } }, { location: rel.url })
       : json(200, { ...rel, publisher: { username: user } });
@@ -406,30 +553,30 @@ export function repositoryHandler(
   /**
    * Runs a write to package `name` under the lock, once the package exists
    * and `user` may write to it: 404 for an unknown package, 403 for someone
-   * who is not (enough of) an owner. `work` gets the package's versions and
-   * whether the write claims the package for `user`.
+   * who is not (enough of) an owner, and for everyone when the package has
+   * no owners. `work` gets the package's versions and owners.
    */
   function packageWrite(
     name: string,
     user: string,
     need: "owner" | "full",
-    work: (versions: string[], claims: boolean, owners: Owners) => Promise<Response>,
+    work: (versions: string[], owners: Owners) => Promise<Response>,
   ): Promise<Response> {
     return lock(async () => {
       const versions = await versionsOf(deps, repo.dir, name);
       if (versions.length === 0) return notFound();
       const owners = await readOwners(deps, repo.dir);
-      const who = access(owners, name, user, need);
-      if (who === "forbidden") return forbidden();
-      return await work(versions, who === "claim", owners);
+      const who = access(owners, name, user, need, false);
+      if (who === "unowned") return unowned(name, user);
+      if (who !== "allowed") return forbidden();
+      return await work(versions, owners);
     });
   }
 
   async function revert(user: string, name: string, version: string): Promise<Response> {
-    return await packageWrite(name, user, "owner", async (versions, claims) => {
+    return await packageWrite(name, user, "owner", async (versions) => {
       if (!versions.includes(version)) return notFound();
       await releaseWrite(deps, repo, { name, version }, async () => {
-        if (claims) await claim(name, user);
         await revertRelease(deps, repo, { name, version, docsOnly: false });
       });
       return noContent();
@@ -438,14 +585,10 @@ export function repositoryHandler(
 
   async function docs(req: Request, user: string, name: string, version: string) {
     const path = docsOf(name, version);
-    const files = [path, ownersPath];
     if (req.method === "DELETE") {
-      return await packageWrite(name, user, "owner", async (versions, claims) => {
+      return await packageWrite(name, user, "owner", async (versions) => {
         if (!versions.includes(version) || !(await exists(path))) return notFound();
-        await withUndo(deps, files, async () => {
-          if (claims) await claim(name, user);
-          await deps.fs.remove(path);
-        });
+        await withUndo(deps, [path], () => deps.fs.remove(path));
         return noContent();
       });
     }
@@ -457,12 +600,9 @@ export function repositoryHandler(
       if (err instanceof TarballError) return invalid({ tar: err.message });
       throw err;
     }
-    return await packageWrite(name, user, "owner", async (versions, claims) => {
+    return await packageWrite(name, user, "owner", async (versions) => {
       if (!versions.includes(version)) return notFound();
-      await withUndo(deps, files, async () => {
-        await deps.fs.writeFileAtomic(path, body);
-        if (claims) await claim(name, user);
-      });
+      await withUndo(deps, [path], () => deps.fs.writeFileAtomic(path, body));
       const loc = `${base(req)}/api/packages/${name}/releases/${version}/docs`;
       return json(201, { url: loc }, { location: loc });
     });
@@ -474,7 +614,7 @@ export function repositoryHandler(
     if (user instanceof Response) return user;
     const params = req.method === "POST" ? await readJsonBody(req) : {};
     if (params instanceof Response) return params;
-    return await packageWrite(name, user, "owner", async (versions, claims) => {
+    return await packageWrite(name, user, "owner", async (versions) => {
       if (version !== undefined && !versions.includes(version)) return notFound();
       const changes = new Map<string, StoredRetirement | undefined>();
       if (req.method === "DELETE") {
@@ -491,11 +631,7 @@ export function repositoryHandler(
           }
         }
       }
-      const state = [join(repo.dir, RETIREMENTS_FILE), ownersPath];
-      await withUndo(deps, state, async () => {
-        if (claims) await claim(name, user);
-        await setRetirements(deps, repo, name, changes);
-      }, () => buildRepository(deps, repo));
+      await setRetirements(deps, repo, name, changes);
       return noContent();
     });
   }
@@ -506,11 +642,9 @@ export function repositoryHandler(
     if (user instanceof Response) return user;
     const params = req.method === "PUT" ? await readJsonBody(req) : {};
     if (params instanceof Response) return params;
-    return await packageWrite(name, user, "full", async (_versions, claims, owners) => {
+    return await packageWrite(name, user, "full", async (_versions, owners) => {
       const users = new Set((await readServeKeys(deps, repo.dir)).map((k) => k.name));
-      const current: StoredOwner[] = claims
-        ? [{ username: user, level: "full" }]
-        : owners.get(name)!;
+      const current: StoredOwner[] = owners.get(name)!;
       const existing = current.find((o) => o.username === target);
       let next: StoredOwner[];
       if (req.method === "PUT") {
@@ -595,6 +729,33 @@ export function repositoryHandler(
     });
   }
 
+  /** A whole number from a query parameter, or `fallback` when absent or malformed. */
+  const intParam = (url: URL, key: string, fallback: number) => {
+    const v = url.searchParams.get(key);
+    return v !== null && /^\d{1,9}$/.test(v) && Number(v) >= 1 ? Number(v) : fallback;
+  };
+
+  /**
+   * `GET /packages?search=TEXT&page=N&per_page=N`: packages whose name holds
+   * TEXT, by name, a page at a time (at most 100 a page, as on hex.pm).
+   */
+  async function search(req: Request, url: URL): Promise<Response> {
+    const q = url.searchParams.get("search") ?? "";
+    const perPage = Math.min(intParam(url, "per_page", SEARCH_PAGE), SEARCH_PAGE);
+    const page = intParam(url, "page", 1);
+    const all = await releasesByName(deps, repo.dir);
+    const names = [...all.keys()].filter((n) => n.includes(q)).sort()
+      .slice((page - 1) * perPage, page * perPage);
+    if (names.length === 0) return json(200, []);
+    const ctx = await packageContext();
+    const out = [];
+    for (const n of names) {
+      const pkg = await packageJson(req, n, all.get(n)!, ctx);
+      if (pkg) out.push(pkg);
+    }
+    return json(200, out);
+  }
+
   async function api(req: Request, parts: string[], url: URL): Promise<Response> {
     const method = req.method;
     if (parts[0] === "repos") {
@@ -614,24 +775,12 @@ export function repositoryHandler(
       return json(200, { key: { name: user, owner: { type: "user", name: user } } });
     }
     if (a !== "packages") return notFound();
-    if (parts.length === 1 && method === "GET") {
-      const q = url.searchParams.get("search") ?? "";
-      const all = await releasesByName(deps, repo.dir);
-      const owners = await readOwners(deps, repo.dir);
-      const out = [];
-      for (const n of [...all.keys()].filter((n) => n.includes(q)).sort()) {
-        out.push(await packageJson(req, n, all.get(n)!, owners));
-      }
-      return json(200, out.filter((p) => p));
-    }
+    if (parts.length === 1 && method === "GET") return await search(req, url);
     if (!name || !PACKAGE_NAME.test(name)) return notFound();
     if (parts.length === 2 && method === "GET") {
-      const pkg = await packageJson(
-        req,
-        name,
-        await versionsOf(deps, repo.dir, name),
-        await readOwners(deps, repo.dir),
-      );
+      const versions = await versionsOf(deps, repo.dir, name);
+      if (versions.length === 0) return notFound();
+      const pkg = await packageJson(req, name, versions, await packageContext());
       return pkg ? json(200, pkg) : notFound();
     }
     if (c === "owners" && (parts.length === 3 || parts.length === 4)) {
@@ -644,10 +793,9 @@ export function repositoryHandler(
     }
     if (c !== "releases" || !version) return notFound();
     if (!parseVersion(version)) return error(400, `invalid version: ${version}`);
-    const path = tarPath(name, version);
     if (parts.length === 4 && method === "GET") {
-      if (!(await exists(path))) return notFound();
-      return json(200, await releaseJson(req, name, version, await deps.fs.readFile(path)));
+      const facts = await releaseFacts(name, version);
+      return facts ? json(200, await releaseJson(req, name, version, facts)) : notFound();
     }
     if (parts.length === 5 && e === "retire" && (method === "POST" || method === "DELETE")) {
       return await retire(req, name, version);
@@ -665,9 +813,6 @@ export function repositoryHandler(
   // ETags of static files, by path, valid while the file's size, mtime and inode stay.
   const etags = new Map<string, CachedTag>();
   let cachedBytes = 0;
-  const fresh = (c: CachedTag | undefined, info: FileInfo): c is CachedTag =>
-    c !== undefined && info.mtime !== undefined && c.size === info.size &&
-    c.mtime === info.mtime && c.ino === info.ino;
 
   async function staticFile(req: Request, parts: string[]): Promise<Response> {
     if (req.method !== "GET" && req.method !== "HEAD") return error(405, "Method not allowed");

@@ -1,8 +1,10 @@
 /**
  * The real CLI managing packages in a repository served by `hexpub serve` on
  * 127.0.0.1 (`retire`, `retire --unretire`, `owner add|list|remove` with
- * `-r NAME`), a second key that is not an owner being refused, and the
- * built-in `local` repository (`retire -r local`, `publish --revert -r local`).
+ * `-r NAME`), a second key that is not an owner being refused, a package with
+ * no owners (copied in and `repo build`) refused until `hexpub serve owner
+ * add` on the server, and the built-in `local` repository (`retire -r local`,
+ * `publish --revert -r local`).
  */
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
@@ -117,6 +119,77 @@ Deno.test("hexpub retire and owner against hexpub serve: an owner may, another k
     for (const out of [r.stdout, r.stderr]) {
       assert.doesNotMatch(out, new RegExp(`${alice}|${bob}`));
     }
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("a copied-in package has no owners: writes are refused naming `hexpub serve owner add`, which fixes it", async () => {
+  const work = await Deno.makeTempDir();
+  const deps = testDeps(work);
+  const repo = await initRepository(deps, join(work, "team"), "team");
+  const alice = await generateServeKey(deps, repo.dir, "alice");
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    repositoryHandler(deps, repo),
+  );
+  try {
+    const url = `http://127.0.0.1:${server.addr.port}`;
+    const home = await makeHome();
+    const cwd = await makeProject(project("thing", "1.0.0"));
+    // The tarball comes from another repository (here `local`), copied in and rebuilt.
+    let r = await runHexpub(["publish", "-r", "local", "--yes"], { cwd, home });
+    assert.equal(r.code, 0, r.stderr);
+    await Deno.copyFile(
+      join(home, ".local", "share", "hexpub", "local", "tarballs", "thing-1.0.0.tar"),
+      join(repo.dir, "tarballs", "thing-1.0.0.tar"),
+    );
+    r = await runHexpub(["repo", "build", repo.dir], { cwd, home });
+    assert.equal(r.code, 0, r.stderr);
+
+    await Deno.mkdir(configDirOf(home), { recursive: true });
+    await Deno.writeTextFile(
+      join(configDirOf(home), "config.json"),
+      JSON.stringify({
+        repos: [{ name: "team", api_url: `${url}/api`, repo_url: url, api_key: alice }],
+      }),
+    );
+    const retire = ["retire", "thing", "1.0.0", "security", "-m", "CVE-2026-9", "-r", "team"];
+    r = await runHexpub(retire, { cwd, home });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /403 account not authorized for this action/);
+    assert.match(
+      r.stderr,
+      /package thing has no owners: on the server, run `hexpub serve owner add DIR thing alice`/,
+    );
+    r = await runHexpub(["publish", "package", "-r", "team", "--yes", "--replace"], { cwd, home });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /hexpub serve owner add DIR thing alice/);
+
+    // On the server: who owns it, then give it to alice.
+    r = await runHexpub(["serve", "owner", "list", repo.dir, "thing"], { cwd, home });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /package thing has no owners/);
+    r = await runHexpub(["serve", "owner", "add", repo.dir, "thing", "zed"], { cwd, home });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /zed is not a user of the repository/);
+    assert.match(r.stderr, /hexpub serve key generate .* --key-name zed/);
+    r = await runHexpub(["serve", "owner", "add", repo.dir, "thing", "alice"], { cwd, home });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Added alice as full owner of package thing/);
+    r = await runHexpub(["serve", "owner", "list", repo.dir, "thing"], { cwd, home });
+    assert.match(r.stdout, /alice\s+full/);
+
+    r = await runHexpub(retire, { cwd, home });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /thing 1\.0\.0 has been retired/);
+    r = await runHexpub(["owner", "list", "thing", "-r", "team", "--json"], { cwd, home });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(
+      JSON.parse(r.stdout).map((o: { username: string; level: string }) => [o.username, o.level]),
+      [["alice", "full"]],
+    );
+    assert.doesNotMatch(r.stdout + r.stderr, new RegExp(alice));
   } finally {
     await server.shutdown();
   }

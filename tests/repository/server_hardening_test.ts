@@ -2,20 +2,31 @@
  * `hexpub serve` under failure and attack: a write whose registry rebuild
  * fails puts every file back (docs included); static files behind a symlinked
  * component are not served; the ETag cache hashes each file once and follows
- * replacements.
+ * replacements; the API's package answers and search read each tarball once
+ * per version of the file, and search pages at 100.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Deps } from "../../src/ports.ts";
 import { gzipBytes } from "../../src/tarball/gzip.ts";
 import { tarOfFiles } from "../../src/tarball/ustar.ts";
+import { repositoryHandler } from "../../src/repository/server.ts";
 import { answer, publishAs, registryOf, req, setupRepo, tarball } from "./repo_fixtures.ts";
 
 const docsTar = (text: string) =>
   gzipBytes(tarOfFiles([["index.html", new TextEncoder().encode(text)]]));
 
-/** Real ports whose atomic writes fail for paths matching `failing` while it is set. */
-function faulty(control: { failing?: RegExp; reads: string[] }) {
+/** What {@link faulty} records and which writes it fails. */
+interface Control {
+  /** Atomic writes and removals of matching paths fail while set. */
+  failing?: RegExp;
+  /** Every path read with `readFile`. */
+  reads: string[];
+}
+
+/** Real ports whose atomic writes and removals fail for paths matching `failing` while it is set. */
+function faulty(control: Control) {
+  const fail = (path: string) => Promise.reject(new Error(`injected failure writing ${path}`));
   return (d: Deps): Deps => ({
     ...d,
     out: { ...d.out, warn: () => {} },
@@ -26,15 +37,18 @@ function faulty(control: { failing?: RegExp; reads: string[] }) {
         return d.fs.readFile(path);
       },
       writeFileAtomic: (path, data, options) =>
-        control.failing?.test(path)
-          ? Promise.reject(new Error(`injected failure writing ${path}`))
-          : d.fs.writeFileAtomic(path, data, options),
+        control.failing?.test(path) ? fail(path) : d.fs.writeFileAtomic(path, data, options),
+      remove: (path) => control.failing?.test(path) ? fail(path) : d.fs.remove(path),
     },
   });
 }
 
+/** The tarballs among the paths read. */
+const tarballReads = (control: Control) =>
+  control.reads.filter((p) => /[/\\]tarballs[/\\]/.test(p));
+
 Deno.test("a revert whose rebuild fails puts the tarball, the docs and the retirement back", async () => {
-  const control: { failing?: RegExp; reads: string[] } = { reads: [] };
+  const control: Control = { reads: [] };
   const { repo, keys, handler } = await setupRepo(faulty(control));
   assert.equal((await publishAs(handler, keys.alice, "alpha", "1.0.0")).status, 201);
   assert.equal(
@@ -80,8 +94,8 @@ Deno.test("a revert whose rebuild fails puts the tarball, the docs and the retir
   assert.deepEqual((await registryOf(repo, "alpha")).versions.packages[0].retired, [0]);
 });
 
-Deno.test("docs upload and delete go through the same undo path", async () => {
-  const control: { failing?: RegExp; reads: string[] } = { reads: [] };
+Deno.test("a docs upload or delete that fails leaves the docs as they were", async () => {
+  const control: Control = { reads: [] };
   const { repo, keys, handler } = await setupRepo(faulty(control));
   assert.equal((await publishAs(handler, keys.alice, "alpha", "1.0.0")).status, 201);
   assert.equal(
@@ -92,29 +106,27 @@ Deno.test("docs upload and delete go through the same undo path", async () => {
   );
   const docs = join(repo.dir, "docs", "alpha-1.0.0.tar.gz");
   const v1 = await Deno.readFile(docs);
-  // An unowned package: the upload also claims it, and that write fails.
-  await Deno.remove(join(repo.dir, "owners.json"));
-  control.failing = /owners\.json$/;
+  control.failing = /alpha-1\.0\.0\.tar\.gz$/;
   const up = await handler(
-    req("POST", "/api/packages/alpha/releases/1.0.0/docs", keys.bob, docsTar("v2")),
+    req("POST", "/api/packages/alpha/releases/1.0.0/docs", keys.alice, docsTar("v2")),
   );
   assert.equal(up.status, 500);
   await up.body?.cancel();
-  assert.deepEqual(await Deno.readFile(docs), v1, "the previous docs are back");
+  assert.deepEqual(await Deno.readFile(docs), v1, "the previous docs stay");
   const del = await handler(
-    req("DELETE", "/api/packages/alpha/releases/1.0.0/docs", keys.bob),
+    req("DELETE", "/api/packages/alpha/releases/1.0.0/docs", keys.alice),
   );
   assert.equal(del.status, 500);
   await del.body?.cancel();
-  assert.deepEqual(await Deno.readFile(docs), v1, "the deleted docs are back");
+  assert.deepEqual(await Deno.readFile(docs), v1, "the docs are still there");
   control.failing = undefined;
   assert.equal(
-    (await handler(req("DELETE", "/api/packages/alpha/releases/1.0.0/docs", keys.bob))).status,
+    (await handler(req("DELETE", "/api/packages/alpha/releases/1.0.0/docs", keys.alice))).status,
     204,
   );
   assert.equal((await handler(req("GET", "/docs/alpha-1.0.0.tar.gz"))).status, 404);
   assert.equal(
-    (await handler(req("DELETE", "/api/packages/alpha/releases/1.0.0/docs", keys.bob))).status,
+    (await handler(req("DELETE", "/api/packages/alpha/releases/1.0.0/docs", keys.alice))).status,
     404,
   );
 });
@@ -148,7 +160,7 @@ Deno.test("static files behind a symlinked directory or file are not served", as
 });
 
 Deno.test("the ETag is computed once per file version: 304s read nothing, a replaced file gets a new one", async () => {
-  const control: { failing?: RegExp; reads: string[] } = { reads: [] };
+  const control: Control = { reads: [] };
   const { keys, handler } = await setupRepo(faulty(control));
   assert.equal((await publishAs(handler, keys.alice, "alpha", "1.0.0")).status, 201);
   const path = "/tarballs/alpha-1.0.0.tar";
@@ -197,6 +209,99 @@ Deno.test("the ETag is computed once per file version: 304s read nothing, a repl
     names2.headers.get("etag"),
     `"${await sha(new Uint8Array(await names2.arrayBuffer()))}"`,
   );
+});
+
+Deno.test("search and package info read each tarball once per file version; search pages at 100", async () => {
+  const control: Control = { reads: [] };
+  const { keys, handler } = await setupRepo(faulty(control));
+  for (const [name, version] of [["alpha", "1.0.0"], ["alpha", "1.1.0"], ["beta", "0.1.0"]]) {
+    assert.equal((await publishAs(handler, keys.alice, name, version)).status, 201);
+  }
+  const search = async (query = "") => {
+    const res = await handler(req("GET", `/api/packages?search=${query}`));
+    assert.equal(res.status, 200);
+    return await res.json() as {
+      name: string;
+      latest_version: string;
+      meta: { description: string };
+    }[];
+  };
+
+  control.reads.length = 0;
+  const first = await search();
+  assert.deepEqual(first.map((p) => [p.name, p.latest_version, p.meta.description]), [
+    ["alpha", "1.1.0", "The alpha package"],
+    ["beta", "0.1.0", "The beta package"],
+  ]);
+  assert.equal(tarballReads(control).length, 2, "one read per latest release");
+  control.reads.length = 0;
+  assert.deepEqual(await search(), first);
+  assert.deepEqual(await search("alp"), [first[0]]);
+  const info = await handler(req("GET", "/api/packages/alpha"));
+  assert.deepEqual(await info.json(), first[0]);
+  const release = await handler(req("GET", "/api/packages/alpha/releases/1.1.0"));
+  assert.equal(release.status, 200);
+  const rel = await release.json();
+  assert.equal(rel.meta.app, "alpha");
+  assert.equal(rel.checksum.length, 64);
+  assert.deepEqual(tarballReads(control), [], "answered from the cache: no tarball read");
+  // The release info also comes from the cache the second time.
+  await (await handler(req("GET", "/api/packages/alpha/releases/1.1.0"))).body?.cancel();
+  assert.deepEqual(tarballReads(control), []);
+
+  // A replaced tarball is read again, once, and its new metadata shows.
+  const t = await tarball("beta", "0.1.0", " (fixed)");
+  const rep = await handler(req("POST", "/api/publish?replace=true", keys.alice, t.tarball));
+  assert.equal(rep.status, 200);
+  await rep.body?.cancel();
+  control.reads.length = 0;
+  await search();
+  await search();
+  assert.equal(
+    tarballReads(control).filter((p) => p.endsWith("beta-0.1.0.tar")).length,
+    1,
+    "the replaced tarball is read once",
+  );
+  assert.equal(tarballReads(control).length, 1);
+  const beta = await (await handler(req("GET", "/api/packages/beta/releases/0.1.0"))).json();
+  assert.equal(beta.checksum, t.outerChecksum);
+
+  // Concurrent cold searches share one read per tarball.
+  const cold = await setupRepo(faulty(control));
+  for (const name of ["gamma", "delta"]) {
+    assert.equal((await publishAs(cold.handler, cold.keys.alice, name, "1.0.0")).status, 201);
+  }
+  control.reads.length = 0;
+  const answers = await Promise.all(
+    Array.from({ length: 5 }, () => cold.handler(req("GET", "/api/packages?search="))),
+  );
+  for (const a of answers) assert.equal((await a.json()).length, 2);
+  assert.equal(tarballReads(control).length, 2);
+});
+
+Deno.test("search pages: at most 100 packages, page and per_page honoured, past the end empty", async () => {
+  const { repo, deps } = await setupRepo();
+  // 105 packages put straight into tarballs/ (one publish each would take long).
+  const names = Array.from({ length: 105 }, (_, i) => `p${String(i).padStart(3, "0")}`);
+  for (const name of names) {
+    const t = await tarball(name, "1.0.0");
+    await Deno.writeFile(join(repo.dir, "tarballs", `${name}-1.0.0.tar`), t.tarball);
+  }
+  const handler = repositoryHandler(deps, repo);
+  const page = async (query: string) => {
+    const res = await handler(req("GET", `/api/packages?search=p${query}`));
+    assert.equal(res.status, 200);
+    return ((await res.json()) as { name: string }[]).map((p) => p.name);
+  };
+  assert.deepEqual(await page(""), names.slice(0, 100));
+  assert.deepEqual(await page("&page=1"), names.slice(0, 100));
+  assert.deepEqual(await page("&page=2"), names.slice(100));
+  assert.deepEqual(await page("&page=3"), []);
+  assert.deepEqual(await page("&per_page=10&page=3"), names.slice(20, 30));
+  assert.deepEqual(await page("&per_page=1000"), names.slice(0, 100), "per_page is capped at 100");
+  assert.deepEqual(await page("&page=0"), names.slice(0, 100), "a bad page is the first");
+  assert.deepEqual(await page("&page=x"), names.slice(0, 100));
+  assert.deepEqual(await page("10&per_page=3"), ["p100", "p101", "p102"]);
 });
 
 async function sha(bytes: Uint8Array): Promise<string> {

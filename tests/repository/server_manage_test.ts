@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { gzipBytes } from "../../src/tarball/gzip.ts";
 import { tarOfFiles } from "../../src/tarball/ustar.ts";
+import { addOwnerLocally } from "../../src/repository/repository_ops.ts";
 import { answer, publishAs, registryOf, req, setupRepo } from "./repo_fixtures.ts";
 
 const FORBIDDEN = { status: 403, message: "account not authorized for this action" };
@@ -278,35 +279,57 @@ Deno.test("owners: the first publisher is the full owner; add, levels, transfer 
   assert.deepEqual(saved, { owners: { alpha: [{ username: "carol", level: "full" }] } });
 });
 
-Deno.test("a package with no owners (a repository from before owners) is claimed by its first writer; its last revert frees the name", async () => {
-  const { keys, handler, repo } = await setupRepo();
+Deno.test("a package with no owners is claimed by no write, not even its publisher's; once owned, its last revert frees the name", async () => {
+  const { keys, handler, repo, deps } = await setupRepo();
   assert.equal((await publishAs(handler, keys.alice, "alpha", "1.0.0")).status, 201);
   await Deno.remove(join(repo.dir, "owners.json"));
   assert.deepEqual(await (await handler(req("GET", "/api/packages/alpha/owners"))).json(), []);
 
-  // Refused writes claim nothing.
-  assert.equal(
-    (await handler(
-      req("POST", "/api/packages/alpha/releases/1.0.0/retire", keys.bob, { reason: "nope" }),
-    )).status,
-    422,
-  );
+  const refusal = (user: string) => ({
+    ...FORBIDDEN,
+    errors: {
+      owners:
+        `package alpha has no owners: on the server, run \`hexpub serve owner add DIR alpha ${user}\``,
+    },
+  });
+  for (const [who, key] of [["alice", keys.alice], ["bob", keys.bob]]) {
+    assert.deepEqual(
+      await answer(
+        await handler(
+          req("POST", "/api/packages/alpha/releases/1.0.0/retire", key, {
+            reason: "other",
+            message: "claimed",
+          }),
+        ),
+      ),
+      { status: 403, body: refusal(who) },
+    );
+    assert.deepEqual(await answer(await publishAs(handler, key, "alpha", "2.0.0")), {
+      status: 403,
+      body: refusal(who),
+    });
+    assert.equal(
+      (await handler(req("PUT", "/api/packages/alpha/owners/carol", key, {}))).status,
+      403,
+    );
+    assert.equal(
+      (await handler(req("DELETE", "/api/packages/alpha/releases/1.0.0", key))).status,
+      403,
+    );
+  }
   assert.equal(await Deno.lstat(join(repo.dir, "owners.json")).catch(() => undefined), undefined);
-  // bob writes first, so bob owns it now.
+  assert.deepEqual((await registryOf(repo, "alpha")).pkg.releases.map((r) => r.version), ["1.0.0"]);
+
+  // The server's owner command gives it an owner; then that owner may write.
+  await addOwnerLocally(deps, repo.dir, { name: "alpha", user: "bob", level: "full" });
   assert.equal(
     (await handler(
       req("POST", "/api/packages/alpha/releases/1.0.0/retire", keys.bob, {
         reason: "other",
-        message: "claimed",
+        message: "owned",
       }),
     )).status,
     204,
-  );
-  assert.deepEqual(
-    (await (await handler(req("GET", "/api/packages/alpha/owners"))).json()).map((
-      o: { username: string },
-    ) => o.username),
-    ["bob"],
   );
   assert.equal((await publishAs(handler, keys.alice, "alpha", "2.0.0")).status, 403);
 
@@ -321,6 +344,7 @@ Deno.test("a package with no owners (a repository from before owners) is claimed
   assert.deepEqual(JSON.parse(await Deno.readTextFile(join(repo.dir, "retirements.json"))), {
     retirements: {},
   });
+  // A brand-new package again: its first publisher claims it.
   assert.equal((await publishAs(handler, keys.carol, "alpha", "1.0.0")).status, 201);
   const reg = await registryOf(repo, "alpha");
   assert.equal(reg.pkg.releases[0].retired, undefined, "a re-published version is not retired");
