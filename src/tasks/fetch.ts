@@ -22,6 +22,7 @@ import { encodeMetadata } from "../tarball/metadata_config.ts";
 import { unpackPackage } from "../tarball/unpack_package.ts";
 import { displayPath } from "../project/consult.ts";
 import {
+  cleanRegistryText,
   type InfoRetirement,
   latestStableRelease,
   newestFirst,
@@ -64,6 +65,11 @@ export interface FetchResult {
   retired?: InfoRetirement;
 }
 
+/** Registry versions, printable, for messages. */
+function listed(releases: readonly Release[], count = 6): string {
+  return releases.slice(0, count).map((r) => cleanRegistryText(r.version)).join(", ");
+}
+
 /**
  * The release `spec` names: a version, a requirement, or (none) the newest stable
  * release that is not retired.
@@ -85,11 +91,11 @@ export function chooseRelease(
     const latest = latestStableRelease(pkg);
     if (latest) return { release: latest };
     throw new HexpubError(
-      `package "${pkg.name}" has no stable release that is not retired in repository "${repo}"`,
+      `package "${
+        cleanRegistryText(pkg.name)
+      }" has no stable release that is not retired in repository "${repo}"`,
       {
-        hint: all.length
-          ? `Name a version: ${all.slice(0, 6).map((r) => r.version).join(", ")}`
-          : "It has no releases at all",
+        hint: all.length ? `Name a version: ${listed(all)}` : "It has no releases at all",
       },
     );
   }
@@ -115,15 +121,17 @@ export function chooseRelease(
     const r = matching[0];
     return {
       release: r,
-      warning: `every version of ${pkg.name} matching "${spec}" is retired; taking ${r.version}`,
+      warning: `every version of ${
+        cleanRegistryText(pkg.name)
+      } matching "${spec}" is retired; taking ${cleanRegistryText(r.version)}`,
     };
   }
   throw new HexpubError(
-    `no version of package "${pkg.name}" in repository "${repo}" matches "${spec}"`,
+    `no version of package "${
+      cleanRegistryText(pkg.name)
+    }" in repository "${repo}" matches "${spec}"`,
     {
-      hint: all.length
-        ? `Its newest versions: ${all.slice(0, 6).map((r) => r.version).join(", ")}`
-        : "It has no releases at all",
+      hint: all.length ? `Its newest versions: ${listed(all)}` : "It has no releases at all",
     },
   );
 }
@@ -184,19 +192,30 @@ export async function fetchPackage(deps: Deps, input: FetchInput): Promise<Fetch
   const pkg = await requirePackageEntry(deps, source, input.name);
   const { release, warning } = chooseRelease(pkg, repo.name, input.spec);
   if (warning) deps.out.warn(`warning: ${warning}`);
+  // The version becomes part of a URL and a file name: a registry (one with
+  // checks off, or a hostile one signing its own files) must not choose "../x".
+  if (!parseVersion(release.version)) {
+    throw new HexpubError(
+      `refused release "${cleanRegistryText(release.version)}" of package "${input.name}" ` +
+        `from repository "${repo.name}": its version is not a valid version, and nothing was written`,
+      { hint: "Report it to the repository's owner" },
+    );
+  }
   const retired = retirementOf(release);
   if (retired && !warning) {
     deps.out.warn(
-      `warning: ${pkg.name} ${release.version} is retired (${retired.reason})` +
-        (retired.message ? `: ${retired.message}` : ""),
+      `warning: ${input.name} ${release.version} is retired (${
+        cleanRegistryText(retired.reason)
+      })` +
+        (retired.message ? `: ${cleanRegistryText(retired.message)}` : ""),
     );
   }
 
-  const tarball = await readTarball(deps, source, pkg.name, release.version);
-  const checksum = await verifyTarball(tarball, release, { name: pkg.name, repo: repo.name });
+  const tarball = await readTarball(deps, source, input.name, release.version);
+  const checksum = await verifyTarball(tarball, release, { name: input.name, repo: repo.name });
 
   const dir = resolve(deps.cwd, input.output ?? ".");
-  const base = `${pkg.name}-${release.version}`;
+  const base = `${input.name}-${release.version}`;
   const path = join(dir, input.unpack ? base : `${base}.tar`);
   try {
     if (input.unpack) {
@@ -222,7 +241,7 @@ export async function fetchPackage(deps: Deps, input: FetchInput): Promise<Fetch
     );
   }
   const out: FetchResult = {
-    name: pkg.name,
+    name: input.name,
     version: release.version,
     repository: repo.name,
     checksum,

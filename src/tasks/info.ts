@@ -90,6 +90,21 @@ export interface ReleaseInfo {
 /** What `info` found. */
 export type InfoResult = PackageInfo | ReleaseInfo;
 
+/**
+ * Registry text (retirement messages, versions, names) is the repository's: it is
+ * shown with every control character (C0, DEL, C1: escape sequences, carriage
+ * returns, newlines) replaced by a space, so no repository can move the cursor,
+ * recolour or rewrite the terminal. The one filter for every place hexpub prints
+ * registry text (`info`, `fetch`, the dry run's dependency checks).
+ *
+ * @param text Text read from a registry file.
+ * @returns The text, printable.
+ */
+export function cleanRegistryText(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return text.replace(/[\x00-\x1f\x7f-\x9f]+/g, " ").trim();
+}
+
 /** Lower-case hex of bytes. */
 export function toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -164,17 +179,18 @@ export function nearestVersions(pkg: Package, wanted: string, count = 6): string
  * @param wanted The version asked for.
  */
 export function unknownVersion(pkg: Package, repo: string, wanted: string): HexpubError {
-  const near = nearestVersions(pkg, wanted);
+  const near = nearestVersions(pkg, wanted).map(cleanRegistryText);
   const all = pkg.releases.length;
+  const name = cleanRegistryText(pkg.name);
   const listed = near.length < all
-    ? `versions near it: ${near.join(", ")} (${all} in all: \`hexpub info ${pkg.name}${
+    ? `versions near it: ${near.join(", ")} (${all} in all: \`hexpub info ${name}${
       repo === "hexpm" ? "" : ` -r ${repo}`
     }\` lists them)`
     : all === 0
     ? "it has no releases"
     : `its versions: ${near.join(", ")}`;
   return new HexpubError(
-    `package "${pkg.name}" has no version "${wanted}" in repository "${repo}"`,
+    `package "${name}" has no version "${wanted}" in repository "${repo}"`,
     { hint: `Pick an existing version; ${listed}` },
   );
 }

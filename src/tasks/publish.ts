@@ -33,7 +33,15 @@ import { metadataToJson } from "../tarball/metadata_config.ts";
 import { unpackPackage } from "../tarball/unpack_package.ts";
 import { judge, makeDocsTarball } from "./build.ts";
 import { type PreparedPackage, preparePackage } from "./prepare_package.ts";
-import { call, isLocal, openSession, resolveCredential, type Session } from "./session.ts";
+import {
+  call,
+  isLocal,
+  knownRepos,
+  LOCAL_API,
+  openSession,
+  resolveCredential,
+  type Session,
+} from "./session.ts";
 import { publishToLocal, revertLocal } from "./publish_local.ts";
 import { localRepoDir } from "../config/config_paths.ts";
 import { join } from "node:path";
@@ -41,8 +49,14 @@ import { HEXPM, type RepoConfig } from "../config/repos.ts";
 import { matchesRequirement, parseRequirement } from "../hex/requirement.ts";
 import type { Package } from "../registry/messages.ts";
 import { RegistryError } from "../registry/signing.ts";
-import { newestFirst, retirementOf } from "./info.ts";
-import { type ReadOptions, readPackageEntry, registrySource, selectReadRepo } from "./registry.ts";
+import { cleanRegistryText, newestFirst, retirementOf } from "./info.ts";
+import {
+  type ReadOptions,
+  readPackageEntry,
+  registrySource,
+  repoCredential,
+  selectReadRepo,
+} from "./registry.ts";
 
 /** What to publish. */
 export interface PublishInput {
@@ -248,50 +262,107 @@ function dryReadOptions(session: Session): ReadOptions {
   return { retries: 0, timeoutMs: Math.min(session.timeoutMs ?? 10_000, 10_000) };
 }
 
+/** hex.pm and its organizations: the server checks every dependency at publish. */
+const hexpmFamily = (repo: RepoConfig) => repo.name === HEXPM || repo.parent === HEXPM;
+
+/** Where a dependency is looked up, and what not finding it means. */
+interface LookupPlan {
+  /** Searched in order; the first that has the package answers. */
+  repos: RepoConfig[];
+  /**
+   * Whether the target refuses a missing dependency (hex.pm and its
+   * organizations: an error). A local or custom repository does not check
+   * dependencies, and rebar3 resolves them across every repository it knows
+   * (a warning).
+   */
+  enforced: boolean;
+  /**
+   * Publishing to `hexpm:ORG`: the organization, read only to explain a
+   * dependency missing from hexpm that it has (rebar3_hex issue #262).
+   */
+  trap?: RepoConfig;
+}
+
 /**
- * The repositories a dependency is looked up in, in order: the one its metadata
- * names; else, publishing to hex.pm, `hexpm`; to `hexpm:ORG`, the organization then
- * `hexpm` (as hex.pm resolves them); to any other repository, that repository.
+ * Where a dependency is looked up:
+ * - its metadata names a repository: that one (on hex.pm, an organization's
+ *   name means `hexpm:ORG`);
+ * - publishing to `hexpm` or `hexpm:ORG`: `hexpm` only, as hex.pm does (a
+ *   requirement without a repository is hexpm's, even in an organization's
+ *   package);
+ * - publishing to `local` or a custom repository: that repository, then
+ *   `hexpm`, then every other repository configured, as rebar3 resolves them.
  */
-async function lookupRepos(
+async function lookupPlan(
   deps: Deps,
   session: Session,
   r: CheckedRequirement,
-): Promise<RepoConfig[]> {
+): Promise<LookupPlan> {
   const repo = session.repo;
-  const hexpmFamily = repo.name === HEXPM || repo.parent === HEXPM;
-  if (r.repository !== undefined) {
-    const name = hexpmFamily && r.repository !== HEXPM && !r.repository.includes(":")
-      ? `${HEXPM}:${r.repository}`
-      : r.repository;
-    if (name === repo.name || (repo.organization && r.repository === repo.organization)) {
-      return [repo];
+  const select = (name: string) => selectReadRepo(deps, { repo: name, command: "publish" });
+  if (hexpmFamily(repo)) {
+    if (r.repository !== undefined) {
+      const name = r.repository !== HEXPM && !r.repository.includes(":")
+        ? `${HEXPM}:${r.repository}`
+        : r.repository;
+      const same = name === repo.name || (repo.organization && r.repository === repo.organization);
+      return { repos: [same ? repo : await select(name)], enforced: true };
     }
-    return [await selectReadRepo(deps, { repo: name, command: "publish" })];
+    return {
+      repos: [repo.name === HEXPM ? repo : await select(HEXPM)],
+      enforced: true,
+      trap: repo.organization ? repo : undefined,
+    };
   }
-  if (repo.parent === HEXPM) {
-    return [repo, await selectReadRepo(deps, { repo: HEXPM, command: "publish" })];
+  if (r.repository !== undefined) {
+    return {
+      repos: [r.repository === repo.name ? repo : await select(r.repository)],
+      enforced: false,
+    };
   }
-  return [repo];
+  const others = (await knownRepos(deps)).filter((x) => x.name !== repo.name);
+  return {
+    repos: [
+      repo,
+      ...others.filter((x) => x.name === HEXPM),
+      ...others.filter((x) => x.name !== HEXPM),
+    ],
+    enforced: false,
+  };
 }
 
 /** Why a registry read gave no answer, briefly, for the "not checked" list. */
-function whyUnchecked(e: unknown): string {
-  if (e instanceof RegistryError) return " (no public key is configured for it)";
+function whyUnchecked(e: unknown, repo: RepoConfig): string {
+  if (e instanceof RegistryError) {
+    return repo.apiUrl === LOCAL_API ? ` (${e.message})` : " (no public key is configured for it)";
+  }
   if (e instanceof HexApiError && (e.status === 401 || e.status === 403)) {
     return " (it needs a repository key: set repo_key in its entry)";
   }
-  if (e instanceof HexApiError) return ` (${e.status} ${e.serverMessage})`;
+  if (e instanceof HexApiError) return ` (${e.status} ${cleanRegistryText(e.serverMessage ?? "")})`;
+  if (e instanceof UsageError) return ` (${e.message})`;
   return "";
+}
+
+/** `"a"`, `"a" or "b"`, `"a", "b" or "c"`. */
+function orList(names: readonly string[]): string {
+  const q = names.map((n) => `"${n}"`);
+  return q.length < 2 ? q.join("") : `${q.slice(0, -1).join(", ")} or ${q.at(-1)}`;
 }
 
 /**
  * The dry run's dependency checks, read from each dependency's signed registry
- * entry: a package that does not exist or has no version matching the
- * requirement is an error; one whose matching versions are all retired, a
+ * entry. On hex.pm (and its organizations), which refuses a publish whose
+ * dependency is missing, a package that does not exist in hexpm (or the
+ * repository the requirement names) is an error, and one that exists only in
+ * the organization being published to says why hex.pm will not find it there
+ * (rebar3_hex issue #262). A local or custom repository checks nothing, and
+ * rebar3 looks dependencies up in every repository it knows: a package found in
+ * none of them is a warning naming those searched. Everywhere, no version
+ * matching the requirement is an error and only retired ones matching, a
  * warning. A repository that cannot be read (offline, a private repository
- * without a configured key) makes the check "not checked"; a refused registry
- * file is a warning naming what was wrong.
+ * without a configured key) is "not checked"; a refused registry file is a
+ * warning naming what was wrong.
  */
 async function dependencyChecks(
   deps: Deps,
@@ -300,26 +371,29 @@ async function dependencyChecks(
 ): Promise<{ problems: Problem[]; skipped: string[] }> {
   const problems: Problem[] = [];
   const skipped: string[] = [];
+  const read = async (repo: RepoConfig, name: string) =>
+    await readPackageEntry(deps, await registrySource(deps, repo), name, dryReadOptions(session));
   for (const r of requirements) {
     const field = `requirements.${r.name}`;
-    let repos: RepoConfig[];
+    let plan: LookupPlan;
     try {
-      repos = await lookupRepos(deps, session, r);
+      plan = await lookupPlan(deps, session, r);
     } catch (e) {
       skipped.push(`that dependency "${r.name}" exists (${(e as Error).message})`);
       continue;
     }
     let found: { pkg: Package; repo: RepoConfig } | undefined;
-    let unsure: string | undefined;
+    const searched: string[] = [];
+    const unchecked: string[] = [];
     let refusedFile = false;
-    for (const repo of repos) {
+    for (const repo of plan.repos) {
       try {
-        const source = await registrySource(deps, repo);
-        const pkg = await readPackageEntry(deps, source, r.name, dryReadOptions(session));
+        const pkg = await read(repo, r.name);
         if (pkg) {
           found = { pkg, repo };
           break;
         }
+        searched.push(repo.name);
       } catch (e) {
         if (e instanceof RegistryError && e.reason !== "missing_public_key") {
           problems.push({
@@ -332,23 +406,57 @@ async function dependencyChecks(
           refusedFile = true;
           break;
         }
-        unsure ??= `that dependency "${r.name}" exists in repository "${repo.name}"` +
-          whyUnchecked(e);
+        unchecked.push(
+          `that dependency "${r.name}" exists in repository "${repo.name}"` +
+            whyUnchecked(e, repo),
+        );
       }
     }
     if (refusedFile) continue;
     if (!found) {
-      if (unsure) skipped.push(unsure);
-      else {
-        const names = repos.map((x) => `"${x.name}"`).join(" or ");
+      skipped.push(...unchecked);
+      if (searched.length === 0) continue;
+      if (!plan.enforced) {
         problems.push({
-          level: "error",
+          level: "warning",
           field,
-          message: `dependency "${r.name}" does not exist in repository ${names}`,
-          hint: "Check the package name in rebar.config, or publish that package first",
+          message: `dependency "${r.name}" was not found in repository ${orList(searched)}` +
+            (unchecked.length ? " (the others could not be read)" : ""),
+          hint: "rebar3 looks dependencies up in every repository it knows when the package " +
+            `is installed: check the name in rebar.config, or publish ${r.name} to one of them`,
           where: r.where,
         });
+        continue;
       }
+      let inOrganization = false;
+      if (plan.trap) {
+        try {
+          inOrganization = (await read(plan.trap, r.name)) !== undefined;
+        } catch {
+          // Unreadable: the plain error below says enough.
+        }
+      }
+      problems.push(
+        inOrganization
+          ? {
+            level: "error",
+            field,
+            message: `dependency "${r.name}" does not exist in repository ${orList(searched)}; ` +
+              `it is in "${plan.trap!.name}", but hex.pm looks a requirement without a ` +
+              `repository up in "hexpm", even in an organization's package, and refuses it`,
+            hint: `rebar3 packages cannot name a dependency's repository (rebar3_hex issue ` +
+              `#262), so a package of ${plan.trap!.name} cannot depend on another one of it: ` +
+              `publish ${r.name} on hexpm, or drop the dependency`,
+            where: r.where,
+          }
+          : {
+            level: "error",
+            field,
+            message: `dependency "${r.name}" does not exist in repository ${orList(searched)}`,
+            hint: "Check the package name in rebar.config, or publish that package first",
+            where: r.where,
+          },
+      );
       continue;
     }
     let req;
@@ -364,7 +472,7 @@ async function dependencyChecks(
     });
     const where = `in repository "${found.repo.name}"`;
     if (matching.length === 0) {
-      const listed = all.slice(0, 8).map((x) => x.version).join(", ");
+      const listed = all.slice(0, 8).map((x) => cleanRegistryText(x.version)).join(", ");
       problems.push({
         level: "error",
         field,
@@ -378,7 +486,9 @@ async function dependencyChecks(
     } else if (matching.every((x) => x.retired)) {
       const detail = matching.slice(0, 3).map((x) => {
         const ret = retirementOf(x)!;
-        return `${x.version}: ${ret.reason}${ret.message ? ` "${ret.message}"` : ""}`;
+        return `${cleanRegistryText(x.version)}: ${cleanRegistryText(ret.reason)}${
+          ret.message ? ` "${cleanRegistryText(ret.message)}"` : ""
+        }`;
       }).join("; ");
       problems.push({
         level: "warning",
@@ -440,15 +550,18 @@ async function dryRunChecks(
   }
   const latest = pkg.value.latestVersion ?? pkg.value.releases[0]?.version;
   if (!latest || !session.repo.repoUrl) return { problems, skipped };
+  if (!parseVersion(latest)) {
+    skipped.push("the difference from the latest published version (not a valid version)");
+    return { problems, skipped };
+  }
+  // The same rule as every registry read: no key to an untrusted mirror.
+  const { repoKey } = await repoCredential(deps, session.repo);
   const tarReq = buildRepoTarballRequest(
     session.repo.repoUrl,
     session.repo.organization,
     meta.name,
     latest,
-    {
-      userAgent: session.userAgent,
-      repoKey: session.repo.repoKey,
-    },
+    { userAgent: session.userAgent, repoKey },
   );
   const old = await tryGet(deps, session, tarReq, parseRepoTarballResponse);
   if (!old.ok) {

@@ -12,14 +12,21 @@
  * Credentials: a repository key (`repo_key`) goes only to the configured
  * repository URL, and requests carrying it never follow redirects. hex.pm's
  * organizations without `repo_key` use the key stored by `hexpub organization
- * auth` (info and fetch only; a dry run asks for nothing). Nothing is sent to
- * an untrusted mirror (`HEX_MIRROR_URL`), as mix does.
+ * auth` (info and fetch only; a dry run asks for nothing), but only when the
+ * organization is read from hex.pm's own repository (`https://repo.hex.pm`) or
+ * from the URL `HEX_CDN` names: a cloned project's rebar.config can point
+ * `rebar_packages_cdn` or a `repo_url` anywhere, and the stored key must not
+ * follow it. Nothing is sent to an untrusted mirror (`HEX_MIRROR_URL`), as mix
+ * does.
+ *
+ * When verification is off (`HEX_UNSAFE_REGISTRY`, `repo_verify` false,
+ * `repo_verify_origin` false) a warning says so, once per run.
  *
  * @module
  */
 import { join } from "node:path";
 import { HexpubError, UsageError } from "../errors.ts";
-import type { Deps } from "../ports.ts";
+import type { Deps, Output } from "../ports.ts";
 import { HexApiError } from "../hex/api_errors.ts";
 import { buildRegistryRequest, parseRegistryResponse } from "../hex/registry_request.ts";
 import { buildRepoTarballRequest, parseRepoTarballResponse } from "../hex/repo_tarball.ts";
@@ -29,7 +36,10 @@ import type { Package } from "../registry/messages.ts";
 import { readPackage } from "../registry/registry_files.ts";
 import { RegistryError } from "../registry/signing.ts";
 import { credentialsPath, localRepoDir } from "../config/config_paths.ts";
+import { privateKeyPath as privateKeyFile } from "../repository/repository_dir.ts";
 import { HEXPM, type RepoConfig, selectRepo } from "../config/repos.ts";
+import { HEXPM_REPO_URL, readSetting } from "../config/settings.ts";
+import { cleanRegistryText } from "./info.ts";
 import {
   httpTimeout,
   knownRepos,
@@ -56,8 +66,21 @@ export interface RegistrySource {
   timeoutMs?: number;
   /** The repository key to send, when there is one and the URL may receive it. */
   repoKey?: string;
-  /** A key is configured but withheld because the URL is an untrusted mirror. */
-  keyWithheld?: boolean;
+  /**
+   * Why a key hexpub has was not sent: `mirror`, the URL is an untrusted
+   * `HEX_MIRROR_URL`; `repo_url`, a stored organization key and a URL that is
+   * neither hex.pm's repository nor `HEX_CDN`.
+   */
+  keyWithheld?: KeyWithheld;
+}
+
+/** Why a repository key was not sent (see {@link RegistrySource.keyWithheld}). */
+export type KeyWithheld = "mirror" | "repo_url";
+
+/** The repository key a read may send, or why one was withheld. */
+export interface RepoCredential {
+  repoKey?: string;
+  keyWithheld?: KeyWithheld;
 }
 
 /** How hard to try a read (a dry run tries once, briefly). */
@@ -154,6 +177,7 @@ export async function registrySource(
     source.publicKey = repo.repoPublicKey ??
       ((await deps.fs.lstat(keyFile)) ? await deps.fs.readTextFile(keyFile) : undefined);
     // An empty local repository has no key yet, and no packages either.
+    warnUnverified(deps, repo);
     return source;
   }
   if (repo.repoUrl === "") {
@@ -173,18 +197,106 @@ export async function registrySource(
       },
     );
   }
+  Object.assign(source, await repoCredential(deps, repo, options));
+  warnUnverified(deps, repo);
+  return source;
+}
+
+/** Normalised URL: no trailing slash. */
+function bare(url: string): string {
+  return url.replace(/\/+$/, "");
+}
+
+/**
+ * Whether a stored hex.pm organization key may go to `repo`'s URL: hex.pm's
+ * own repository, or the URL `HEX_CDN` names (the user's explicit choice, as
+ * opposed to a project's `rebar_packages_cdn` or `repo_url`).
+ */
+function storedKeyMayGo(deps: Deps, repo: RepoConfig): boolean {
+  const url = bare(repo.repoUrl);
+  if (url === HEXPM_REPO_URL) return true;
+  const cdn = envUrl(deps, ["HEX_CDN"]);
+  return cdn !== undefined && url === cdn;
+}
+
+/**
+ * The repository key a read of `repo` sends, by one rule for every read
+ * (info, fetch, the dry run's registry and tarball reads):
+ *
+ * - a configured `repo_key` goes to the configured URL, except to an untrusted
+ *   mirror of hex.pm (`HEX_MIRROR_URL`);
+ * - with `storedCredentials`, a hex.pm organization without `repo_key` uses the
+ *   key `hexpub organization auth` stored, but only at hex.pm's repository URL or
+ *   the one `HEX_CDN` names; anywhere else (a `rebar_packages_cdn` or `repo_url`
+ *   from a project's rebar.config) it is withheld.
+ *
+ * @param deps Ports.
+ * @param repo The repository.
+ * @param options `storedCredentials`: consider the stored key (opening it may
+ *   ask for the local password).
+ * @returns The key to send, or why none is sent.
+ */
+export async function repoCredential(
+  deps: Deps,
+  repo: RepoConfig,
+  options: { storedCredentials?: boolean } = {},
+): Promise<RepoCredential> {
+  if (repo.apiUrl === LOCAL_API) return {};
   // HEX_MIRROR_URL names an untrusted mirror of hex.pm: it gets no credentials.
   const mirror = envUrl(deps, ["HEX_MIRROR_URL", "HEX_MIRROR"]);
-  const untrusted = signedByHexpm(repo) && mirror !== undefined &&
-    repo.repoUrl.replace(/\/+$/, "") === mirror;
-  if (repo.repoKey) {
-    if (untrusted) source.keyWithheld = true;
-    else source.repoKey = repo.repoKey;
-  } else if (options.storedCredentials && repo.parent === HEXPM && repo.organization) {
-    if (!untrusted) source.repoKey = await storedRepoKey(deps, repo);
-    else if (await hasStoredRepoKey(deps, repo)) source.keyWithheld = true;
+  const untrusted = signedByHexpm(repo) && mirror !== undefined && bare(repo.repoUrl) === mirror;
+  if (repo.repoKey) return untrusted ? { keyWithheld: "mirror" } : { repoKey: repo.repoKey };
+  if (!options.storedCredentials || repo.parent !== HEXPM || !repo.organization) return {};
+  if (!untrusted && storedKeyMayGo(deps, repo)) {
+    const repoKey = await storedRepoKey(deps, repo);
+    return repoKey ? { repoKey } : {};
   }
-  return source;
+  if (await hasStoredRepoKey(deps, repo)) return { keyWithheld: untrusted ? "mirror" : "repo_url" };
+  return {};
+}
+
+/** The warnings already printed, per output (one run), so each is printed once. */
+const warned = new WeakMap<Output, Set<string>>();
+
+function warnOnce(deps: Deps, line: string): void {
+  let seen = warned.get(deps.out);
+  if (!seen) warned.set(deps.out, seen = new Set());
+  if (seen.has(line)) return;
+  seen.add(line);
+  deps.out.warn(line);
+}
+
+/**
+ * Says, once per run, that a repository's registry is read with checks off. A
+ * cause that applies to every repository (an environment variable) gives one
+ * line for all of them; a repository's own setting names the repository.
+ */
+function warnUnverified(deps: Deps, repo: RepoConfig): void {
+  const fromEnv = (name: "unsafeRegistry" | "noVerifyRepoOrigin") => {
+    const setting = readSetting(name, { env: deps.env });
+    return setting?.source === "env" && setting.value === true ? setting.origin : undefined;
+  };
+  if (!repo.verify) {
+    const env = fromEnv("unsafeRegistry");
+    warnOnce(
+      deps,
+      `warning: registry signatures are not checked (${
+        env ? `${env} is set` : `repo_verify is false for repository "${repo.name}"`
+      }): what is read from ${
+        env ? "any repository" : "it"
+      } may have been changed by anyone between you and the repository`,
+    );
+  } else if (!repo.verifyOrigin) {
+    const env = fromEnv("noVerifyRepoOrigin");
+    warnOnce(
+      deps,
+      `warning: registry files are not checked to be ${
+        env ? "their repository's" : `repository "${repo.name}"'s`
+      } (${
+        env ? `${env} is set` : `repo_verify_origin is false for repository "${repo.name}"`
+      }): a file signed for another repository or package is accepted`,
+    );
+  }
 }
 
 /** Whether `hexpub organization auth` stored a key for the organization (no password needed). */
@@ -222,31 +334,110 @@ const WHAT_WAS_WRONG: Partial<Record<RegistryError["reason"], string>> = {
   bad_payload: "its signed content cannot be read",
 };
 
-/** A refused registry file, saying what was wrong, where, and what it may mean. */
-function refused(e: RegistryError, source: RegistrySource, name: string): RegistryError {
+/** A name a repository could have, so it is safe to put in a suggested command. */
+const REPO_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+/**
+ * What to do about a file signed for repository `signed` (cleaned) where
+ * `source.repository` was expected: add the repository under that name, or fix
+ * the name it is configured under; or, for a file that is not what it claims,
+ * report it.
+ */
+function wrongRepositoryHint(source: RegistrySource, signed: string): string {
+  const repo = source.repo;
+  const usable = REPO_NAME.test(signed);
+  if (source.dir) {
+    const add = usable
+      ? `serve it and add it as \`hexpub repo add ${signed} URL --public-key ${
+        join(source.dir, "public_key")
+      }\`, `
+      : "";
+    return `${source.dir} holds repository "${signed}", not the local repository: ${add}` +
+      "or set HEXPUB_LOCAL_REPO to the directory of your local repository";
+  }
+  const url = bare(repo.repoUrl);
+  if (repo.parent) {
+    const other = signed === repo.parent ? repo.parent : `${repo.parent}:${signed}`;
+    return `If ${url} really serves ${
+      signed === repo.parent ? `repository "${signed}"` : `organization "${signed}"`
+    }, ${usable ? `read it with \`-r ${other}\`` : "read it under that name"}; otherwise ` +
+      `check the repo_url of "${repo.parent}", or report it to the repository's owner`;
+  }
+  if (repo.mirrorOf !== undefined) {
+    return `If ${url} mirrors repository "${signed}", set mirror_of to ${
+      usable ? `<<"${signed}">>` : "that name"
+    } in the entry of "${repo.name}" (or fix its repo_url); otherwise report it to the ` +
+      "repository's owner";
+  }
+  return `If ${url} is repository "${signed}", add it under that name${
+    usable ? ` (\`hexpub repo add ${signed} ${url} --public-key FILE\`)` : ""
+  } or rename the entry "${repo.name}" in the configuration to "${signed}"; if it is not, ` +
+    "its repo_url is wrong or the file was changed: report it to the repository's owner";
+}
+
+/**
+ * A refused registry file, saying what was wrong, where, and what it may mean.
+ *
+ * @param signedFor For `wrong_repository`: the repository name the file was signed for.
+ */
+function refused(
+  e: RegistryError,
+  source: RegistrySource,
+  name: string,
+  signedFor?: string,
+): RegistryError {
   const where = fileLocation(source, name);
   if (e.reason === "bad_key") {
     return new RegistryError(
       "bad_key",
       `the public key of repository "${source.repo.name}" cannot be used: ${e.message}`,
       {
-        hint: "Set repo_public_key of the repository to its RSA public key (PEM), as its " +
-          "owner publishes it",
+        hint: source.dir
+          ? `Rewrite ${join(source.dir, "public_key")} with \`hexpub repo build ${source.dir}\``
+          : "Set repo_public_key of the repository to its RSA public key (PEM), as its " +
+            "owner publishes it",
         cause: e,
       },
     );
   }
   if (e.reason === "missing_public_key") {
+    if (source.dir) {
+      // `local` cannot be `repo add`-ed: its key is the directory's own file.
+      const keyFile = join(source.dir, "public_key");
+      return new RegistryError(
+        e.reason,
+        `cannot verify ${where}: ${keyFile} is missing, so the local repository's registry ` +
+          "cannot be checked",
+        {
+          hint: `Run \`hexpub repo build ${source.dir}\`: it writes public_key from the ` +
+            `repository's private key (${privateKeyFile(source.dir)}) and signs the registry again`,
+          cause: e,
+        },
+      );
+    }
     return new RegistryError(
       e.reason,
       `cannot verify ${where}: repository "${source.repo.name}" has no public key`,
       { hint: e.hint, cause: e },
     );
   }
+  if (e.reason === "wrong_repository" && signedFor !== undefined) {
+    const signed = cleanRegistryText(signedFor);
+    return new RegistryError(
+      e.reason,
+      `refused the registry entry of package "${name}" from repository "${source.repo.name}" ` +
+        `(${where}): it is signed for repository "${signed}", expected "${source.repository}"; ` +
+        "it is another repository's file (a repository configured under another name), or " +
+        "the file may have been tampered with. Nothing from it was used",
+      { hint: wrongRepositoryHint(source, signed), cause: e },
+    );
+  }
   const detail = WHAT_WAS_WRONG[e.reason] ??
-    e.message.replace(/^Registry file refused: /, "").replace(
-      /^Cannot read the registry file: /,
-      "",
+    cleanRegistryText(
+      e.message.replace(/^Registry file refused: /, "").replace(
+        /^Cannot read the registry file: /,
+        "",
+      ),
     );
   return new RegistryError(
     e.reason,
@@ -261,17 +452,23 @@ function refused(e: RegistryError, source: RegistrySource, name: string): Regist
   );
 }
 
-/** A 401/403 from a mirror that was not sent the configured key says why. */
+/** A 401/403 from a repository that was not sent a key hexpub has says why. */
 function withheldKeyHint(e: unknown, source: RegistrySource): unknown {
   if (!(e instanceof HexApiError) || (e.status !== 401 && e.status !== 403)) return e;
   if (!source.keyWithheld) return e;
+  const url = bare(source.repo.repoUrl);
   return new HexApiError(e.message, {
     status: e.status,
     method: e.method,
     url: e.url,
     serverMessage: e.serverMessage,
-    hint: "HEX_MIRROR_URL names an untrusted mirror, so hexpub sends it no repository key: " +
-      "unset it to read private packages from the repository itself",
+    hint: source.keyWithheld === "mirror"
+      ? "HEX_MIRROR_URL names an untrusted mirror, so hexpub sends it no repository key: " +
+        "unset it to read private packages from the repository itself"
+      : `hexpub sends the key stored by \`hexpub organization auth\` only to hex.pm's ` +
+        `repository (${HEXPM_REPO_URL}) or the URL HEX_CDN names, and "${source.repo.name}" is ` +
+        `read from ${url} (set by rebar_packages_cdn or a repo_url in rebar.config). If you ` +
+        `trust it, run with HEX_CDN=${url}, or give it its own repo_key`,
     cause: e,
   });
 }
@@ -331,8 +528,22 @@ export async function readPackageEntry(
       verifyOrigin: source.repo.verifyOrigin,
     });
   } catch (e) {
-    if (e instanceof RegistryError) throw refused(e, source, name);
-    throw e;
+    if (!(e instanceof RegistryError)) throw e;
+    throw refused(e, source, name, e.reason === "wrong_repository" ? await signedFor() : undefined);
+  }
+
+  /** The repository name the (correctly signed) file carries. */
+  async function signedFor(): Promise<string | undefined> {
+    try {
+      return (await readPackage(file, source.publicKey, {
+        repository: source.repository,
+        name,
+        verify: source.repo.verify,
+        verifyOrigin: false,
+      })).repository;
+    } catch {
+      return undefined;
+    }
   }
 }
 

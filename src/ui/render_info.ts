@@ -4,14 +4,14 @@
  * @module
  */
 import type { FetchResult } from "../tasks/fetch.ts";
-import type { InfoResult, InfoRetirement, PackageInfo, ReleaseInfo } from "../tasks/info.ts";
+import {
+  cleanRegistryText as clean,
+  type InfoResult,
+  type InfoRetirement,
+  type PackageInfo,
+  type ReleaseInfo,
+} from "../tasks/info.ts";
 import { renderTable } from "./table.ts";
-
-/** Registry text is the repository's: no control characters reach the terminal. */
-function clean(text: string): string {
-  // deno-lint-ignore no-control-regex
-  return text.replace(/[\x00-\x1f\x7f-\x9f]+/g, " ").trim();
-}
 
 function retirementText(r: InfoRetirement): string {
   return `retired (${clean(r.reason)})${r.message ? `: ${clean(r.message)}` : ""}`;
@@ -22,16 +22,18 @@ function where(repository: string): string {
 }
 
 function renderPackage(p: PackageInfo): string[] {
-  const lines = [`${p.name} (${where(p.repository)})`];
+  const lines = [`${clean(p.name)} (${where(p.repository)})`];
   lines.push(
-    `Latest stable version: ${p.latestStable ?? "none (no stable release that is not retired)"}`,
+    `Latest stable version: ${
+      p.latestStable ? clean(p.latestStable) : "none (no stable release that is not retired)"
+    }`,
   );
   if (p.versions.length === 0) return [...lines, "No releases"];
   lines.push("");
   const withDates = p.versions.some((v) => v.publishedAt);
   const headers = ["Version", "Dependencies", ...(withDates ? ["Published"] : []), "Status"];
   const rows = p.versions.map((v) => [
-    v.version,
+    clean(v.version),
     String(v.dependencies),
     ...(withDates ? [v.publishedAt?.slice(0, 10) ?? ""] : []),
     [v.prerelease ? "pre-release" : "", v.retired ? retirementText(v.retired) : ""]
@@ -40,7 +42,7 @@ function renderPackage(p: PackageInfo): string[] {
   lines.push(...renderTable(headers, rows));
   lines.push("");
   lines.push(
-    `Run \`hexpub info ${p.name} VERSION${
+    `Run \`hexpub info ${clean(p.name)} VERSION${
       p.repository === "hexpm" ? "" : ` -r ${p.repository}`
     }\` for a release's checksum and dependencies.`,
   );
@@ -48,7 +50,7 @@ function renderPackage(p: PackageInfo): string[] {
 }
 
 function renderRelease(r: ReleaseInfo): string[] {
-  const lines = [`${r.name} ${r.version} (${where(r.repository)})`];
+  const lines = [`${clean(r.name)} ${clean(r.version)} (${where(r.repository)})`];
   if (r.retired) lines.push(`R${retirementText(r.retired).slice(1)}`);
   lines.push(`Checksum: ${r.checksum ?? "not in the registry (an old release)"}`);
   lines.push(`Inner checksum: ${r.innerChecksum}`);
@@ -59,12 +61,12 @@ function renderRelease(r: ReleaseInfo): string[] {
   }
   lines.push("Dependencies:");
   const rows = r.dependencies.map((d) => [
-    d.package,
-    d.requirement,
+    clean(d.package),
+    clean(d.requirement),
     [
       d.optional ? "optional" : "",
-      d.app ? `app ${d.app}` : "",
-      d.repository ? `repository ${d.repository}` : "",
+      d.app ? `app ${clean(d.app)}` : "",
+      d.repository ? `repository ${clean(d.repository)}` : "",
     ].filter(Boolean).join(", "),
   ]);
   lines.push(...renderTable(["Name", "Requirement", "Notes"], rows).map((l) => `  ${l}`.trimEnd()));

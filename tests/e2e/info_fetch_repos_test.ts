@@ -11,6 +11,7 @@ import { generateRepoKeys } from "../../src/registry/signing.ts";
 import { sha256Hex } from "../../src/tarball/checksum.ts";
 import { buildSeedTarball } from "../fakes/_hex_packages.ts";
 import { configDirOf, makeHome, runHexpub, withFakeHex } from "../support/e2e.ts";
+import { makeProject } from "../support/project.ts";
 import { flipPayloadByte, writeGlobalRepos } from "../support/registry.ts";
 import { testDeps } from "../support/test_deps.ts";
 
@@ -71,10 +72,29 @@ Deno.test("a custom repository (hexpub serve) is read with its configured key an
     const wrongKey = await runHexpub(["info", "gizmo", "-r", "team"], { cwd, home });
     assert.equal(wrongKey.code, 1);
     assert.match(wrongKey.stderr, /signature does not match/);
+    // Checks turned off: it is read, with one warning on stderr for the run.
+    for (const args of [["info", "gizmo"], ["fetch", "gizmo", "0.2.0", "-o", "unsafe"]]) {
+      const unsafe = await runHexpub([...args, "-r", "team"], {
+        cwd,
+        home,
+        env: { HEX_UNSAFE_REGISTRY: "true" },
+      });
+      assert.equal(unsafe.code, 0, unsafe.stderr);
+      assert.equal(unsafe.stderr.match(/^warning: /gm)?.length, 1, unsafe.stderr);
+      assert.match(
+        unsafe.stderr,
+        /registry signatures are not checked \(HEX_UNSAFE_REGISTRY is set\)/,
+      );
+    }
     await writeHexpubConfig(home, [{ ...entry, name: "crew" }]);
     const wrongName = await runHexpub(["fetch", "gizmo", "-r", "crew"], { cwd, home });
     assert.equal(wrongName.code, 1);
     assert.match(wrongName.stderr, /signed for repository "team", expected "crew"/);
+    // It names the repository the file is for, and how to add it under that name.
+    assert.match(
+      wrongName.stderr,
+      new RegExp(`hexpub repo add team ${url} --public-key FILE\`[^\n]*rename the entry "crew"`),
+    );
   } finally {
     await server.shutdown();
   }
@@ -112,6 +132,14 @@ Deno.test("the local repository is read from its directory and verified with its
   );
   assert.match(tampered.stderr, new RegExp(`${file.replaceAll("/", "\\/")}`));
   assert.equal(await Deno.lstat(join(cwd, "again")).then(() => true, () => false), false);
+
+  // No public_key: `repo build` writes it again (`local` cannot be `repo add`-ed).
+  await Deno.remove(join(dir, "public_key"));
+  const nokey = await runHexpub(["info", "gizmo", "-r", "local"], { cwd, home, env });
+  assert.equal(nokey.code, 1);
+  assert.ok(nokey.stderr.includes(`${join(dir, "public_key")} is missing`), nokey.stderr);
+  assert.ok(nokey.stderr.includes(`hexpub repo build ${dir}`), nokey.stderr);
+  assert.doesNotMatch(nokey.stderr, /repo add/);
 });
 
 Deno.test("a hex.pm organization is read under /repos/ORG, signed for ORG, with its repository key only", async () => {
@@ -158,7 +186,9 @@ Deno.test("a hex.pm organization is read under /repos/ORG, signed for ORG, with 
       false,
     );
 
-    // The key `organization auth` stored is used when no repo_key is configured.
+    // The key `organization auth` stored is used when no repo_key is configured,
+    // but only at hex.pm's repository or the URL HEX_CDN names: a repo_url (or
+    // rebar_packages_cdn) from a rebar.config could point anywhere.
     await writeGlobalRepos(home, [hexpm]);
     const auth = await runHexpub(["organization", "auth", "hexpm:acme", "--key", orgKey.secret], {
       cwd,
@@ -166,13 +196,41 @@ Deno.test("a hex.pm organization is read under /repos/ORG, signed for ORG, with 
       env,
     });
     assert.equal(auth.code, 0, auth.stderr);
-    const stored = await runHexpub(["info", "secret", "1.0.0", "-r", "hexpm:acme"], {
-      cwd,
+    const configured = await runHexpub(["info", "secret", "-r", "hexpm:acme"], { cwd, home, env });
+    assert.equal(configured.code, 4, configured.stderr);
+    assert.ok(configured.stderr.includes(`run with HEX_CDN=${server.repoUrl}`), configured.stderr);
+    assert.equal(
+      fake.requestsTo("GET", /\/repo\/repos\/acme\//).at(-1)!.headers.has("authorization"),
+      false,
+    );
+    const projectCdn = await makeProject({
+      "rebar.config": `{rebar_packages_cdn, "${server.repoUrl}"}.\n`,
+    });
+    await writeGlobalRepos(home, [{ name: "hexpm", repo_public_key: publicKeyPem }]);
+    const cloned = await runHexpub(["fetch", "secret", "-r", "hexpm:acme"], {
+      cwd: projectCdn,
       home,
       env,
     });
+    assert.equal(cloned.code, 4, cloned.stderr);
+    assert.match(cloned.stderr, /rebar_packages_cdn/);
+    assert.equal(
+      fake.requestsTo("GET", /\/repo\/repos\/acme\//).at(-1)!.headers.has("authorization"),
+      false,
+    );
+    await writeGlobalRepos(home, [hexpm]);
+    const cdnEnv = { ...env, HEX_CDN: server.repoUrl };
+    const stored = await runHexpub(["info", "secret", "1.0.0", "-r", "hexpm:acme"], {
+      cwd,
+      home,
+      env: cdnEnv,
+    });
     assert.equal(stored.code, 0, stored.stderr);
     assert.match(stored.stdout, /secret 1\.0\.0 \(repository hexpm:acme\)/);
+    assert.equal(
+      fake.requestsTo("GET", /\/repo\/repos\/acme\//).at(-1)!.headers.get("authorization"),
+      orgKey.secret,
+    );
     const storedMirror = await runHexpub(["info", "secret", "-r", "hexpm:acme"], {
       cwd,
       home,
@@ -191,8 +249,13 @@ Deno.test("a hex.pm organization is read under /repos/ORG, signed for ORG, with 
         privateKeyPem,
       ),
     );
-    const foreign = await runHexpub(["info", "secret", "-r", "hexpm:acme"], { cwd, home, env });
+    const foreign = await runHexpub(["info", "secret", "-r", "hexpm:acme"], {
+      cwd,
+      home,
+      env: cdnEnv,
+    });
     assert.equal(foreign.code, 1);
     assert.match(foreign.stderr, /signed for repository "hexpm", expected "acme"/);
+    assert.match(foreign.stderr, /read it with `-r hexpm`/);
   });
 });

@@ -1,13 +1,17 @@
 /**
  * `publish --dry-run` checks each dependency against its repository's signed
- * registry (no credentials): a missing package or a requirement nothing
- * matches is an error, a requirement only retired versions match is a warning,
- * and a registry that cannot be reached is "not checked".
+ * registry (no credentials): on hex.pm a missing package (looked up in hexpm,
+ * as hex.pm does, even for an organization's package) or a requirement
+ * nothing matches is an error; for local and custom repositories, which check
+ * nothing, a package found in no known repository is a warning; a requirement
+ * only retired versions match is a warning, and a registry that cannot be
+ * reached is "not checked".
  */
 import { strict as assert } from "node:assert";
-import { hexEnv, makeHome, runHexpub, withFakeHex } from "../support/e2e.ts";
+import { join } from "node:path";
+import { configDirOf, hexEnv, makeHome, runHexpub, withFakeHex } from "../support/e2e.ts";
 import { makeProject } from "../support/project.ts";
-import { trustHexpmKey } from "../support/registry.ts";
+import { trustHexpmKey, writeGlobalRepos } from "../support/registry.ts";
 import type { FakeHex } from "../fakes/fake_hex.ts";
 
 /** A project depending on these packages, `name => [requirement, locked version]`. */
@@ -120,36 +124,132 @@ Deno.test("--dry-run lists an unreachable registry as not checked, and a refused
   });
 });
 
-Deno.test("--dry-run -r local looks dependencies up in the local repository itself", async () => {
-  const home = await makeHome();
-  const dir = `${home}/local`;
-  const env = { HEXPUB_LOCAL_REPO: dir };
-  const gizmo = await makeProject({
-    "rebar.config": "{deps, []}.\n",
-    "rebar.lock": "[].\n",
-    "src/gizmo.app.src":
-      `{application, gizmo, [{description, "G"}, {vsn, "1.0.0"}, {licenses, ["MIT"]}]}.\n`,
-    "src/gizmo.erl": "-module(gizmo).\n",
+Deno.test("--dry-run -r local looks dependencies up as rebar3 does: local, then hexpm, then the others; missing is a warning", async () => {
+  await withFakeHex(async (fake, server) => {
+    fake.addRelease({ name: "cowlib", version: "2.12.1" });
+    const home = await trusted(fake);
+    const dir = `${home}/local`;
+    // A configured repository nobody answers at: "not checked".
+    await Deno.mkdir(configDirOf(home), { recursive: true });
+    await Deno.writeTextFile(
+      join(configDirOf(home), "config.json"),
+      JSON.stringify({
+        repos: [{
+          name: "team",
+          repo_url: "http://127.0.0.1:1",
+          repo_public_key: (await fake.registryKeys()).publicKeyPem,
+        }],
+      }),
+    );
+    // hexpm's registry at the fake (HEX_API_URL would make `local` an HTTP repository).
+    const env = { HEX_MIRROR_URL: server.repoUrl, HEXPUB_LOCAL_REPO: dir };
+    const gizmo = await makeProject({
+      "rebar.config": "{deps, []}.\n",
+      "rebar.lock": "[].\n",
+      "src/gizmo.app.src":
+        `{application, gizmo, [{description, "G"}, {vsn, "1.0.0"}, {licenses, ["MIT"]}]}.\n`,
+      "src/gizmo.erl": "-module(gizmo).\n",
+    });
+    const cwd = await project({ gizmo: ["~> 1.0", "1.0.0"], cowlib: ["~> 2.12", "2.12.1"] });
+    const before = await runHexpub(["publish", "package", "-r", "local", "--dry-run"], {
+      cwd,
+      home,
+      env,
+    });
+    // The local repository checks no dependencies: a warning, not a refusal.
+    assert.equal(before.code, 0, before.stdout + before.stderr);
+    assert.match(
+      before.stderr,
+      /warning: [^\n]*dependency "gizmo" was not found in repository "local" or "hexpm" \(the others could not be read\)/,
+    );
+    assert.match(
+      before.stdout,
+      /not checked \(offline\?\): that dependency "gizmo" exists in repository "team"/,
+    );
+    assert.doesNotMatch(before.stderr, /cowlib/, "found on hexpm");
+    assert.doesNotMatch(before.stdout, /not checked[^\n]*cowlib/);
+    assert.equal(fake.requestsTo("GET", "/repo/packages/cowlib").length, 1);
+    const put = await runHexpub(["publish", "package", "-r", "local", "--yes"], {
+      cwd: gizmo,
+      home,
+      env,
+    });
+    assert.equal(put.code, 0, put.stderr);
+    const after = await runHexpub(["publish", "package", "-r", "local", "--dry-run"], {
+      cwd,
+      home,
+      env,
+    });
+    assert.equal(after.code, 0, after.stderr);
+    assert.doesNotMatch(after.stderr + after.stdout, /gizmo"/);
+    assert.equal(fake.requestsTo("GET", "/repo/packages/gizmo").length, 1, "found locally");
   });
-  const cwd = await project({ gizmo: ["~> 1.0", "1.0.0"] });
-  const before = await runHexpub(["publish", "package", "-r", "local", "--dry-run"], {
-    cwd,
-    home,
-    env,
+});
+
+Deno.test("--dry-run -r hexpm:ORG looks dependencies up in hexpm only, and names the organization trap (rebar3_hex#262)", async () => {
+  await withFakeHex(async (fake, server) => {
+    fake.addOrg({ name: "acme" });
+    fake.addRelease({ name: "cowlib", version: "2.12.1" });
+    fake.addRelease({ name: "inner", version: "1.0.0", repository: "acme" });
+    fake.addRelease({ name: "shared", version: "1.0.0", repository: "acme" });
+    fake.addRelease({ name: "shared", version: "1.0.0" });
+    const orgKey = fake.addKey({
+      owner: { organization: "acme" },
+      permissions: [{ domain: "repository", resource: "acme" }],
+    });
+    const home = await makeHome();
+    const { publicKeyPem } = await fake.registryKeys();
+    await writeGlobalRepos(home, [
+      { name: "hexpm", repo_url: server.repoUrl, repo_public_key: publicKeyPem },
+      { name: "hexpm:acme", repo_key: orgKey.secret },
+    ]);
+    const cwd = await project({
+      inner: ["~> 1.0", "1.0.0"],
+      cowlib: ["~> 2.12", "2.12.1"],
+      shared: ["~> 1.0", "1.0.0"],
+    });
+    const r = await runHexpub(["publish", "package", "-r", "hexpm:acme", "--dry-run"], {
+      cwd,
+      home,
+      env: { HEX_API_URL: server.url },
+    });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(
+      r.stderr,
+      /dependency "inner" does not exist in repository "hexpm"; it is in "hexpm:acme", but hex\.pm looks/,
+    );
+    assert.match(r.stderr, /rebar3_hex issue #262/);
+    assert.doesNotMatch(r.stderr, /cowlib|shared/);
+    assert.match(r.stderr, /would be refused by hexpm:acme/);
+    // shared is found on hexpm: the organization is not read for it.
+    assert.equal(fake.requestsTo("GET", "/repo/repos/acme/packages/shared").length, 0);
+    fake.assertNoSecretIn(r.stdout + r.stderr);
   });
-  assert.equal(before.code, 1, before.stdout);
-  assert.match(before.stderr, /dependency "gizmo" does not exist in repository "local"/);
-  const put = await runHexpub(["publish", "package", "-r", "local", "--yes"], {
-    cwd: gizmo,
-    home,
-    env,
+});
+
+Deno.test("--dry-run with checks off warns once, and registry text reaches the terminal without control characters", async () => {
+  await withFakeHex(async (fake, server) => {
+    fake.addRelease({
+      name: "oldie",
+      version: "1.0.0",
+      retirement: { reason: "deprecated", message: "Use newie\x1b]0;owned\x07\x1b[2J" },
+    });
+    fake.addRelease({ name: "cowlib", version: "2.12.1" });
+    // Not trusted: with checks on, hex.pm's built-in key would refuse these files.
+    const cwd = await project({ oldie: ["~> 1.0", "1.0.0"], cowlib: ["~> 2.12", "2.12.1"] });
+    const r = await runHexpub(["publish", "package", "--dry-run"], {
+      cwd,
+      env: { ...hexEnv(server), HEX_UNSAFE_REGISTRY: "true" },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      r.stderr.match(/registry signatures are not checked \(HEX_UNSAFE_REGISTRY is set\)/g)
+        ?.length,
+      1,
+      r.stderr,
+    );
+    assert.match(r.stderr, /1\.0\.0: deprecated "Use newie \]0;owned \[2J"/);
+    // deno-lint-ignore no-control-regex
+    assert.doesNotMatch(r.stderr + r.stdout, /[\x07\x1b]/);
   });
-  assert.equal(put.code, 0, put.stderr);
-  const after = await runHexpub(["publish", "package", "-r", "local", "--dry-run"], {
-    cwd,
-    home,
-    env,
-  });
-  assert.equal(after.code, 0, after.stderr);
-  assert.doesNotMatch(after.stderr, /gizmo/);
 });

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { runCli } from "../../src/cli.ts";
 import { hexEnv, makeHome, runHexpub, withFakeHex } from "../support/e2e.ts";
 import { makeProject } from "../support/project.ts";
+import { writeGlobalRepos } from "../support/registry.ts";
 import { testDeps } from "../support/test_deps.ts";
 
 function app(version: string, extra: Record<string, string> = {}, deps = "[]") {
@@ -400,6 +401,48 @@ Deno.test("publishing to an organization verifies with credentials", async () =>
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /verified on the server/);
     assert.ok(fake.release("widget", "0.1.0", "acme"));
+  });
+});
+
+Deno.test("the dry run's diff sends an organization's repo_key to its repository, never to an untrusted HEX_MIRROR_URL", async () => {
+  await withFakeHex(async (fake, server) => {
+    fake.addUser({ username: "pat", orgs: { acme: "admin" } });
+    fake.addOrg({ name: "acme", members: { pat: "admin" } });
+    const key = fake.addKey({ owner: "pat" });
+    const orgKey = fake.addKey({
+      owner: { organization: "acme" },
+      permissions: [{ domain: "repository", resource: "acme" }],
+    });
+    fake.addRelease({ name: "widget", version: "0.1.0", repository: "acme" });
+    const home = await makeHome();
+    const cwd = await makeProject(app("0.2.0"));
+    const tarballs = () => fake.requestsTo("GET", "/repo/repos/acme/tarballs/widget-0.1.0.tar");
+
+    await writeGlobalRepos(home, [{ name: "hexpm:acme", repo_key: orgKey.secret }]);
+    const mirrored = await runHexpub(["publish", "package", "-r", "hexpm:acme", "--dry-run"], {
+      cwd,
+      home,
+      env: { ...hexEnv(server), HEX_API_KEY: key.secret },
+    });
+    assert.equal(mirrored.code, 0, mirrored.stderr);
+    assert.equal(tarballs().length, 1);
+    assert.equal(tarballs()[0].headers.has("authorization"), false);
+    assert.match(mirrored.stdout, /not checked \(offline\?\): the difference from 0\.1\.0/);
+
+    // Its own repository (not a mirror) gets the key, and the diff is shown.
+    await writeGlobalRepos(home, [
+      { name: "hexpm", repo_url: server.repoUrl },
+      { name: "hexpm:acme", repo_key: orgKey.secret },
+    ]);
+    const own = await runHexpub(["publish", "package", "-r", "hexpm:acme", "--dry-run"], {
+      cwd,
+      home,
+      env: { HEX_API_URL: server.url, HEX_API_KEY: key.secret },
+    });
+    assert.equal(own.code, 0, own.stderr);
+    assert.equal(tarballs().at(-1)!.headers.get("authorization"), orgKey.secret);
+    assert.match(own.stdout, /Compared with widget 0\.1\.0/);
+    fake.assertNoSecretIn(mirrored.stdout + mirrored.stderr + own.stdout + own.stderr);
   });
 });
 

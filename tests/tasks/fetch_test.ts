@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
 import { HexpubError, UsageError } from "../../src/errors.ts";
 import type { Package, Release } from "../../src/registry/messages.ts";
-import { chooseRelease, verifyTarball } from "../../src/tasks/fetch.ts";
+import { join } from "node:path";
+import { chooseRelease, fetchPackage, verifyTarball } from "../../src/tasks/fetch.ts";
 import { buildSeedTarball } from "../fakes/_hex_packages.ts";
+import { FakeHex } from "../fakes/fake_hex.ts";
+import { signedPackageFile, trustHexpmKey } from "../support/registry.ts";
+import { testDeps } from "../support/test_deps.ts";
 
 function release(version: string, retired = false): Release {
   return {
@@ -89,4 +93,68 @@ Deno.test("verifyTarball() compares the SHA-256 with the outer checksum, else th
     verifyTarball(seed.tarball, { ...old, innerChecksum: new Uint8Array(32) }, what),
     /inner checksum/,
   );
+});
+
+/** fetchPackage() in process against the fake hex.pm, whose key the home trusts. */
+async function fetchSetup() {
+  const fake = new FakeHex();
+  const home = await Deno.makeTempDir();
+  await trustHexpmKey(home, (await fake.registryKeys()).publicKeyPem);
+  const cwd = await Deno.makeTempDir();
+  const deps = testDeps(cwd, {
+    env: {
+      HOME: home,
+      REBAR_GLOBAL_CONFIG_DIR: home,
+      HEXPUB_CONFIG_DIR: join(home, "cfg"),
+      HEX_CDN: "http://fake.test/repo",
+      HEX_MIRROR_URL: "",
+      HEX_MIRROR: "",
+      HEX_UNSAFE_REGISTRY: "",
+      HEX_NO_VERIFY_REPO_ORIGIN: "",
+      REBAR_NO_VERIFY_REPO_ORIGIN: "",
+    },
+  });
+  deps.fetch = fake.handler;
+  return { fake, deps, cwd };
+}
+
+Deno.test("fetchPackage() prints a retirement message without the registry's control characters", async () => {
+  const { fake, deps, cwd } = await fetchSetup();
+  fake.addRelease({
+    name: "widget",
+    version: "1.0.0",
+    retirement: { reason: "security", message: "Use 1.1.0\x1b]0;owned\x07\x1b[2J\r\n" },
+  });
+  const r = await fetchPackage(deps, { name: "widget", spec: "1.0.0", unpack: false });
+  assert.equal(r.version, "1.0.0");
+  assert.ok((await Deno.stat(join(cwd, "widget-1.0.0.tar"))).isFile);
+  assert.deepEqual(deps.stderr, [
+    "warning: widget 1.0.0 is retired (security): Use 1.1.0 ]0;owned [2J",
+  ]);
+});
+
+Deno.test("fetchPackage() refuses a registry release whose version is not a version, before any download", async () => {
+  const { fake, deps, cwd } = await fetchSetup();
+  fake.addRelease({ name: "widget", version: "1.0.0" });
+  const { privateKeyPem } = await fake.registryKeys();
+  const evil = "1.0.0/../../../escape";
+  fake.setRegistryFile(
+    "/packages/widget",
+    await signedPackageFile({
+      name: "widget",
+      repository: "hexpm",
+      releases: [{
+        version: evil,
+        innerChecksum: new Uint8Array(32),
+        outerChecksum: new Uint8Array(32),
+        dependencies: [],
+      }],
+    }, privateKeyPem),
+  );
+  await assert.rejects(
+    fetchPackage(deps, { name: "widget", spec: evil, unpack: true }),
+    (e: unknown) => e instanceof HexpubError && /is not a valid version/.test(e.message),
+  );
+  assert.equal(fake.requestsTo("GET", /\/tarballs\//).length, 0);
+  assert.deepEqual([...Deno.readDirSync(cwd)], []);
 });

@@ -2,12 +2,14 @@ import assert from "node:assert/strict";
 import { HexpubError } from "../../src/errors.ts";
 import type { Package, Release } from "../../src/registry/messages.ts";
 import {
+  cleanRegistryText,
   latestStableRelease,
   nearestVersions,
   newestFirst,
   packageInfo,
   releaseInfo,
 } from "../../src/tasks/info.ts";
+import { renderInfo } from "../../src/ui/render_info.ts";
 
 function release(version: string, extra: Partial<Release> = {}): Release {
   return {
@@ -120,4 +122,38 @@ Deno.test("releaseInfo() for an unknown version names the versions nearest to it
       e.message === 'package "widget" has no version "1.1.5" in repository "hexpm"' &&
       /1\.2\.0, 1\.1\.0, 1\.0\.0/.test(e.hint ?? "") && /8 in all/.test(e.hint ?? ""),
   );
+});
+
+Deno.test("registry text is cleaned of control characters in messages and in what info prints", () => {
+  assert.equal(cleanRegistryText("a\x1b[2Jb\x07\r\n\u009bc\x7f "), "a [2Jb c");
+  const hostile = pkg(["1.0.0", "1.1.0\x1b]0;x\x07"]);
+  assert.throws(
+    () => releaseInfo(hostile, "team", "9.9.9"),
+    (e: unknown) =>
+      // deno-lint-ignore no-control-regex
+      e instanceof HexpubError && !/[\x07\x1b]/.test(`${e.message}${e.hint}`) &&
+      /1\.1\.0 \]0;x/.test(e.hint ?? ""),
+  );
+  const text = renderInfo(packageInfo({
+    ...hostile,
+    releases: [
+      release("1.0.0", {
+        retired: { reason: 1, message: "bad\x1b[31m" },
+        dependencies: [{ package: "dep\x1b[1m", requirement: "~> 1.0\r" }],
+      }),
+    ],
+  }, "team")).concat(renderInfo(releaseInfo(
+    {
+      ...hostile,
+      releases: [
+        release("1.0.0", { dependencies: [{ package: "dep\x1b[1m", requirement: "~> 1\r" }] }),
+      ],
+    },
+    "team",
+    "1.0.0",
+  ))).join("\n");
+  // deno-lint-ignore no-control-regex
+  assert.doesNotMatch(text, /[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+  assert.match(text, /retired \(invalid\): bad \[31m/);
+  assert.match(text, /dep \[1m +~> 1/);
 });

@@ -8,16 +8,22 @@ import { join } from "node:path";
 import { UsageError } from "../../src/errors.ts";
 import { HexApiError } from "../../src/hex/api_errors.ts";
 import type { RepoConfig } from "../../src/config/repos.ts";
+import { HEXPM_API_URL, HEXPM_REPO_URL } from "../../src/config/settings.ts";
+import { credentialsPath } from "../../src/config/config_paths.ts";
+import { createKey, loadStore, saveStore, setRepoKey } from "../../src/config/credential_store.ts";
 import { HEXPM_PUBLIC_KEY } from "../../src/registry/hexpm_key.ts";
 import { RegistryError } from "../../src/registry/signing.ts";
 import { gunzipBytes } from "../../src/tarball/gzip.ts";
+import { buildRepository, initRepository } from "../../src/repository/repository_dir.ts";
 import {
   readPackageEntry,
   registrySource,
   requirePackageEntry,
   selectReadRepo,
 } from "../../src/tasks/registry.ts";
+import { buildSeedTarball } from "../fakes/_hex_packages.ts";
 import { FakeHex } from "../fakes/fake_hex.ts";
+import { signedPackageFile } from "../support/registry.ts";
 import { testDeps } from "../support/test_deps.ts";
 
 const FAKE_REPO = "http://fake.test/repo";
@@ -35,6 +41,10 @@ async function setup(env: Record<string, string> = {}) {
       HEX_MIRROR: "",
       HEX_CDN: "",
       HEX_HTTP_TIMEOUT: "",
+      HEX_UNSAFE_REGISTRY: "",
+      HEX_NO_VERIFY_REPO_ORIGIN: "",
+      REBAR_NO_VERIFY_REPO_ORIGIN: "",
+      HEXPUB_LOCAL_REPO: join(home, "local"),
       ...env,
     },
   });
@@ -164,7 +174,7 @@ Deno.test("the repository key goes to the configured URL, never to an untrusted 
   mirrored.fetch = fake.handler;
   const withheld = await registrySource(mirrored, acme);
   assert.equal(withheld.repoKey, undefined);
-  assert.equal(withheld.keyWithheld, true);
+  assert.equal(withheld.keyWithheld, "mirror");
   await assert.rejects(
     readPackageEntry(mirrored, withheld, "secret"),
     (e: unknown) =>
@@ -196,4 +206,142 @@ Deno.test("selectReadRepo() takes a repository without api_url, and the built-in
     (e: unknown) => e instanceof UsageError && /invalid package name/.test(e.message),
   );
   await assert.rejects(selectReadRepo(deps, { repo: "unknown", command: "info" }), UsageError);
+});
+
+/** Stores `secret` for `hexpm:acme` as `hexpub organization auth` does. */
+async function storeOrgKey(deps: ReturnType<typeof testDeps>, secret: string) {
+  const path = credentialsPath(deps.env, deps.host.platform);
+  const key = await createKey("correct horse", { iterations: 1000 });
+  await saveStore(
+    deps,
+    path,
+    await setRepoKey(await loadStore(deps, path), key, "hexpm:acme", secret),
+  );
+}
+
+Deno.test("a key stored by organization auth goes only to hex.pm's repository or HEX_CDN, not to a repo_url the project set", async () => {
+  const { fake, deps, hexpm } = await setup({ HEXPUB_LOCAL_PASSWORD: "correct horse" });
+  fake.addOrg({ name: "acme" });
+  fake.addRelease({ name: "secret", version: "0.1.0", repository: "acme" });
+  const key = fake.addKey({
+    owner: { organization: "acme" },
+    permissions: [{ domain: "repository", resource: "acme" }],
+  });
+  await storeOrgKey(deps, key.secret);
+  // The store entry of hex.pm's organization is keyed by hex.pm's API URL.
+  const acme: RepoConfig = {
+    ...hexpm,
+    apiUrl: HEXPM_API_URL,
+    name: "hexpm:acme",
+    organization: "acme",
+    parent: "hexpm",
+  };
+  const stored = { storedCredentials: true };
+  const atHexpm = { ...acme, repoUrl: `${HEXPM_REPO_URL}/` };
+  assert.equal((await registrySource(deps, atHexpm, stored)).repoKey, key.secret);
+  assert.equal((await registrySource(deps, atHexpm)).repoKey, undefined, "only when asked for");
+
+  // A repo_url (or rebar_packages_cdn) from a cloned project's rebar.config: withheld.
+  const elsewhere = await registrySource(deps, acme, stored);
+  assert.equal(elsewhere.repoKey, undefined);
+  assert.equal(elsewhere.keyWithheld, "repo_url");
+  await assert.rejects(
+    readPackageEntry(deps, elsewhere, "secret"),
+    (e: unknown) =>
+      e instanceof HexApiError && e.status === 401 &&
+      (e.hint ?? "").includes("hexpub organization auth") &&
+      (e.hint ?? "").includes(`HEX_CDN=${FAKE_REPO}`),
+  );
+  assert.equal(fake.requests.at(-1)!.headers.has("authorization"), false);
+
+  // HEX_CDN names it: the user's own choice, so the key goes there.
+  const cdn = (await setup({ HEXPUB_LOCAL_PASSWORD: "correct horse", HEX_CDN: FAKE_REPO })).deps;
+  cdn.fetch = fake.handler;
+  await storeOrgKey(cdn, key.secret);
+  const named = await registrySource(cdn, acme, stored);
+  assert.equal(named.repoKey, key.secret);
+  assert.equal((await readPackageEntry(cdn, named, "secret"))?.name, "secret");
+  assert.equal(fake.requests.at(-1)!.headers.get("authorization"), key.secret);
+});
+
+Deno.test("a refused file signed for another repository names it and how to add it under that name", async () => {
+  const { fake, deps, hexpm } = await setup();
+  const { privateKeyPem } = await fake.registryKeys();
+  const crew: RepoConfig = { ...hexpm, name: "crew", apiUrl: "" };
+  const file = (repository: string) =>
+    signedPackageFile({ name: "widget", repository, releases: [] }, privateKeyPem);
+  fake.setRegistryFile("/packages/widget", await file("team"));
+  await assert.rejects(
+    readPackageEntry(deps, await registrySource(deps, crew), "widget"),
+    (e: unknown) =>
+      e instanceof RegistryError && e.reason === "wrong_repository" &&
+      /signed for repository "team", expected "crew"/.test(e.message) &&
+      (e.hint ?? "").includes(`\`hexpub repo add team ${FAKE_REPO} --public-key FILE\``) &&
+      (e.hint ?? "").includes('rename the entry "crew"'),
+  );
+  // A name no repository can have is shown cleaned, and put in no command.
+  fake.setRegistryFile("/packages/widget", await file("te\x1b[2Jam"));
+  await assert.rejects(
+    readPackageEntry(deps, await registrySource(deps, crew), "widget"),
+    (e: unknown) =>
+      // deno-lint-ignore no-control-regex
+      e instanceof RegistryError && !/\x1b/.test(e.message + e.hint) &&
+      /signed for repository "te \[2Jam"/.test(e.message) && !/repo add/.test(e.hint ?? ""),
+  );
+});
+
+Deno.test("the local repository: another repository's directory, and a missing public_key, say what to do", async () => {
+  const { deps, home } = await setup();
+  const dir = join(home, "local");
+  const repo = await initRepository(deps, dir, "team");
+  await Deno.writeFile(
+    join(dir, "tarballs", "gizmo-0.1.0.tar"),
+    buildSeedTarball({ name: "gizmo", version: "0.1.0", meta: {}, requirements: [] }).tarball,
+  );
+  await buildRepository(deps, repo);
+  const local = await selectReadRepo(deps, { repo: "local", command: "info" });
+  await assert.rejects(
+    readPackageEntry(deps, await registrySource(deps, local), "gizmo"),
+    (e: unknown) =>
+      e instanceof RegistryError &&
+      /signed for repository "team", expected "local"/.test(e.message) &&
+      (e.hint ?? "").includes(`hexpub repo add team URL --public-key ${join(dir, "public_key")}`),
+  );
+  await Deno.remove(join(dir, "public_key"));
+  await assert.rejects(
+    readPackageEntry(deps, await registrySource(deps, local), "gizmo"),
+    (e: unknown) =>
+      e instanceof RegistryError && e.reason === "missing_public_key" &&
+      e.message.includes(`${join(dir, "public_key")} is missing`) &&
+      (e.hint ?? "").includes(`hexpub repo build ${dir}`) && !/repo add/.test(e.hint ?? ""),
+  );
+});
+
+Deno.test("reading with checks off warns once per run, naming why", async () => {
+  const unsafe = await setup({ HEX_UNSAFE_REGISTRY: "true" });
+  const off = { ...unsafe.hexpm, verify: false };
+  await registrySource(unsafe.deps, off);
+  await registrySource(unsafe.deps, { ...off, name: "team", apiUrl: "" });
+  await registrySource({ ...unsafe.deps, env: { ...unsafe.deps.env } }, off);
+  assert.equal(unsafe.deps.stderr.length, 1, unsafe.deps.stderr.join("\n"));
+  assert.match(
+    unsafe.deps.stderr[0],
+    /^warning: registry signatures are not checked \(HEX_UNSAFE_REGISTRY is set\)/,
+  );
+
+  const config = await setup();
+  await registrySource(config.deps, { ...config.hexpm, verify: false });
+  await registrySource(config.deps, { ...config.hexpm, verifyOrigin: false, name: "team" });
+  await registrySource(config.deps, config.hexpm);
+  assert.deepEqual(config.deps.stderr.map((l) => l.replace(/\).*$/, ")")), [
+    'warning: registry signatures are not checked (repo_verify is false for repository "hexpm")',
+    'warning: registry files are not checked to be repository "team"\'s (repo_verify_origin is false for repository "team")',
+  ]);
+
+  const origin = await setup({ REBAR_NO_VERIFY_REPO_ORIGIN: "1" });
+  await registrySource(origin.deps, { ...origin.hexpm, verifyOrigin: false });
+  assert.match(origin.deps.stderr.join("\n"), /REBAR_NO_VERIFY_REPO_ORIGIN is set/);
+  const checked = await setup();
+  await registrySource(checked.deps, checked.hexpm);
+  assert.deepEqual(checked.deps.stderr, [], "no warning when everything is checked");
 });
