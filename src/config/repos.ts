@@ -49,6 +49,9 @@ import {
 /** The default repository's name. */
 export const HEXPM = "hexpm";
 
+/** The `apiUrl` of the built-in `local` repository (a directory: no API, no overrides). */
+export const LOCAL_API = "local:";
+
 /** One repository, fully resolved. */
 export interface RepoConfig {
   /** `hexpm`, `hexpm:acme`, or a custom name. */
@@ -466,6 +469,9 @@ export function selectRepo(
     repo = found;
   }
 
+  // The local directory repository takes no API URL or key from the environment:
+  // HEX_API_URL must not turn `publish -r local` into an upload.
+  if (repo.apiUrl === LOCAL_API) return repo;
   const inputs: SettingInputs = { env: options.env, flags: { ...options.flags } };
   const apiKey = readSetting("apiKey", inputs);
   const apiUrl = readSetting("apiUrl", inputs);

@@ -44,8 +44,8 @@ import {
 } from "../config/credential_store.ts";
 import { decryptLegacyWriteKey, readRebar3HexConfig } from "../config/rebar3_credentials.ts";
 import { rebar3HexConfigPath } from "../config/config_paths.ts";
-import { type RepoConfig, resolveRepos, selectRepo } from "../config/repos.ts";
-import { HEXPM_API_URL, REBAR3_OAUTH_CLIENT_ID } from "../config/settings.ts";
+import { LOCAL_API, type RepoConfig, resolveRepos, selectRepo } from "../config/repos.ts";
+import { HEXPM_API_URL, readSetting, REBAR3_OAUTH_CLIENT_ID } from "../config/settings.ts";
 import { consultFile } from "../project/consult.ts";
 
 /** A selected repository and how to reach it. */
@@ -72,7 +72,7 @@ export interface Session {
 
 /** The built-in file-backed repository's name, and the API URL that marks it. */
 export const LOCAL_REPO = "local";
-export const LOCAL_API = "local:";
+export { LOCAL_API };
 
 /** Whether a session publishes into the built-in `local` directory repository. */
 export const isLocal = (s: Session) => s.repo.apiUrl === LOCAL_API;
@@ -110,12 +110,15 @@ export async function knownRepos(deps: Deps, requested?: string): Promise<RepoCo
   });
   // The built-in `local` repository: a directory, no server, always there.
   if (requested === LOCAL_REPO && !repos.some((r) => r.name === LOCAL_REPO)) {
+    // HEX_UNSAFE_REGISTRY and HEX_NO_VERIFY_REPO_ORIGIN apply here too.
+    const unsafe = readSetting("unsafeRegistry", { env: deps.env });
+    const noOrigin = readSetting("noVerifyRepoOrigin", { env: deps.env });
     repos.push({
       name: LOCAL_REPO,
       apiUrl: LOCAL_API,
       repoUrl: "",
-      verify: true,
-      verifyOrigin: true,
+      verify: !unsafe?.value,
+      verifyOrigin: !noOrigin?.value,
     });
   }
   return repos;

@@ -39,6 +39,16 @@ function paint(color: boolean, style: (s: string) => string, text: string): stri
   return color ? style(text) : text;
 }
 
+/**
+ * Text from anywhere (a server's message, a registry's retirement note, a file
+ * name) without control characters, so it cannot drive the terminal; line
+ * breaks and tabs stay.
+ */
+function plain(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, "");
+}
+
 /** One finding as `level: file:line: message` plus an indented hint. */
 export function formatProblem(
   p: Problem,
@@ -50,8 +60,8 @@ export function formatProblem(
     ? paint(color, colors.red, "error")
     : paint(color, colors.yellow, "warning");
   const loc = at(p.where);
-  const lines = [`${indent}${label}: ${loc ? loc + ": " : ""}${p.message}`];
-  if (p.hint) lines.push(`${indent}  hint: ${p.hint}`);
+  const lines = [`${indent}${label}: ${loc ? plain(loc) + ": " : ""}${plain(p.message)}`];
+  if (p.hint) lines.push(`${indent}  hint: ${plain(p.hint)}`);
   return lines.join("\n");
 }
 
@@ -74,23 +84,25 @@ export function formatError(
     return { text: "", code: err.exitCode === 0 ? EXIT.ok : EXIT.usage };
   }
   if (err instanceof HexpubError) {
-    const lines = [`${label}: ${err.message}`];
-    if (err.where) lines.push(`  --> ${at(err.where)}`);
+    const lines = [`${label}: ${plain(err.message)}`];
+    if (err.where) lines.push(`  --> ${plain(at(err.where))}`);
     if (err instanceof ValidationError) {
       for (const p of err.problems) lines.push(formatProblem(p, { indent: "  ", color }));
     }
-    if (err.hint) lines.push(`  hint: ${err.hint}`);
+    if (err.hint) lines.push(`  hint: ${plain(err.hint)}`);
     return { text: lines.join("\n"), code: err.exitCode };
   }
   if (err instanceof Error && err.name === "PermissionDenied") {
     return {
       text:
-        `${label}: ${err.message}\n  hint: hexpub needs read, write, run and env permissions: ` +
+        `${label}: ${
+          plain(err.message)
+        }\n  hint: hexpub needs read, write, run and env permissions: ` +
         "run it with the permissions in README, or use the compiled binary",
       code: EXIT.failure,
     };
   }
-  const message = err instanceof Error ? err.message : String(err);
+  const message = plain(err instanceof Error ? err.message : String(err));
   const lines = [`${label}: ${message}`];
   if (options.debug && err instanceof Error && err.stack) lines.push(err.stack);
   else {

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { CommanderError } from "commander";
-import { ProjectError, UsageError, ValidationError } from "../../src/errors.ts";
+import { HexpubError, ProjectError, UsageError, ValidationError } from "../../src/errors.ts";
 import { EXIT, formatError, formatProblem } from "../../src/ui/format_error.ts";
 
 Deno.test("formatError() maps error classes to documented exit codes", () => {
@@ -43,4 +43,18 @@ Deno.test("formatError() maps a cancelled prompt to exit 130", async () => {
   const { CancelledError } = await import("../../src/errors.ts");
   assert.equal(formatError(new CancelledError("cancelled at the prompt")).code, EXIT.cancelled);
   assert.equal(EXIT.cancelled, 130);
+});
+
+Deno.test("control characters in messages and hints never reach the terminal", () => {
+  const err = new HexpubError("server said \x1b[2Jcleared\x07", {
+    hint: "see \x1b]8;;evil\x07 this\nnext",
+  });
+  const { text } = formatError(err, { color: false });
+  // deno-lint-ignore no-control-regex
+  assert.doesNotMatch(text, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+  assert.match(text, /server said \[2Jcleared/);
+  assert.match(text, /this\nnext/);
+  const other = formatError(new Error("boom\x1b[31m"), { color: false }).text;
+  // deno-lint-ignore no-control-regex
+  assert.doesNotMatch(other, /\x1b/);
 });
