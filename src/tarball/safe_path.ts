@@ -164,8 +164,11 @@ export function checkPackageFile(file: PackageFile, exclude = EXCLUDE_FROM_PACKA
 export function throughSymlink(
   entries: readonly { path: string; kind: string; target?: string }[],
 ): { path: string; why: string } | undefined {
+  // Compared folded: on a case-insensitive or normalising file system (macOS,
+  // Windows) `d/e/B` and `d/e/b` are one path.
+  const fold = (p: string) => p.normalize("NFC").toLowerCase();
   const links = new Set(
-    entries.filter((e) => e.kind === "symlink").map((e) => normalizeArchivePath(e.path)),
+    entries.filter((e) => e.kind === "symlink").map((e) => fold(normalizeArchivePath(e.path))),
   );
   if (links.size === 0) return undefined;
   // Every proper prefix of `segments` (as a path) that is a link, walking `..` as the OS does.
@@ -176,7 +179,7 @@ export function throughSymlink(
       if (s === ".") continue;
       if (s === "..") at.pop();
       else at.push(s);
-      if (links.has(at.join("/"))) return at.join("/");
+      if (links.has(fold(at.join("/")))) return at.join("/");
     }
     return undefined;
   };

@@ -104,7 +104,12 @@ function toFiles(entries: ParsedTarEntryWithData[], max: number, what: string): 
   let total = 0;
   for (const { header, data } of entries) {
     const name = header.name;
-    if (name.includes("\0") || !isSafeArchivePath(name) || normalizeArchivePath(name) === "") {
+    // A backslash is a separator on Windows and a name character elsewhere:
+    // paths that mean different things on different systems are refused.
+    if (
+      name.includes("\0") || name.includes("\\") || (header.linkname ?? "").includes("\\") ||
+      !isSafeArchivePath(name) || normalizeArchivePath(name) === ""
+    ) {
       throw new TarballError("unsafe_path", `unsafe path in tarball: ${name}`, {
         hint: UNSAFE_HINT,
       });

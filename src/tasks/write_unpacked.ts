@@ -8,7 +8,7 @@
 import { basename, dirname, join } from "node:path";
 import { TarballError, UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
-import { isSafeArchivePath, throughSymlink } from "../tarball/safe_path.ts";
+import { isSafeArchivePath, normalizeArchivePath, throughSymlink } from "../tarball/safe_path.ts";
 
 /** One unpacked entry. */
 export interface UnpackedEntry {
@@ -48,41 +48,47 @@ export async function writeUnpacked(deps: Deps, dir: string, tree: UnpackedTree)
     }
   }
   // Defence in depth (unpacking refuses these already): nothing is written
-  // through a link of the tree, and links are made last.
+  // through a link of the tree, and nothing at all once the first link exists.
   const through = throughSymlink(tree.files);
-  if (through) {
-    throw new TarballError(
-      "unsafe_symlink",
-      `unsafe entry in tarball: ${through.path} (${through.why})`,
-      { hint: "Nothing was written. The package is unsafe to unpack; tell its publisher" },
-    );
+  const unsafe = (why: string) =>
+    new TarballError("unsafe_symlink", `unsafe entry in tarball: ${why}`, {
+      hint: "Nothing was written. The package is unsafe to unpack; tell its publisher",
+    });
+  if (through) throw unsafe(`${through.path} (${through.why})`);
+  for (const f of tree.files) {
+    if (f.path.includes("\\") || f.target?.includes("\\")) {
+      throw unsafe(`${f.path} (a backslash in a name or link target)`);
+    }
+    const top = normalizeArchivePath(f.path).normalize("NFC").toLowerCase();
+    if (top === UNPACK_MARKER || top === "hex_metadata.config") {
+      throw unsafe(`${f.path} (a name hexpub writes itself)`);
+    }
   }
-  const ordered = [
-    ...tree.files.filter((f) => f.kind !== "symlink"),
-    ...tree.files.filter((f) => f.kind === "symlink"),
-  ];
+  const safe = tree.files.filter((f) => isSafeArchivePath(f.path));
   const parent = dirname(dir);
   await deps.fs.mkdir(parent);
   const tmp = await deps.fs.makeTempDir({ dir: parent, prefix: `.${basename(dir)}-` });
   try {
     const enc = new TextEncoder();
-    for (const f of ordered) {
-      if (!isSafeArchivePath(f.path)) continue;
+    // hexpub's own files first, created exclusively.
+    await deps.fs.createNew(join(tmp, UNPACK_MARKER), enc.encode("written by hexpub --unpack\n"));
+    if (tree.metadataConfig !== undefined) {
+      await deps.fs.createNew(join(tmp, "hex_metadata.config"), enc.encode(tree.metadataConfig));
+    }
+    // Every directory, then every file, then the links.
+    for (const f of safe) {
+      await deps.fs.mkdir(join(tmp, f.kind === "dir" ? f.path : dirname(f.path)));
+    }
+    for (const f of safe) {
+      if (f.kind !== "file") continue;
       const path = join(tmp, f.path);
-      await deps.fs.mkdir(f.kind === "dir" ? path : dirname(path));
-      if (f.kind === "file") {
-        await deps.fs.writeFile(path, f.data ?? new Uint8Array(), { mode: f.mode & 0o777 });
-      } else if (f.kind === "symlink" && f.target !== undefined) {
-        await deps.fs.symlink(f.target, path);
+      await deps.fs.writeFile(path, f.data ?? new Uint8Array(), { mode: f.mode & 0o777 });
+    }
+    for (const f of safe) {
+      if (f.kind === "symlink" && f.target !== undefined) {
+        await deps.fs.symlink(f.target, join(tmp, f.path));
       }
     }
-    if (tree.metadataConfig !== undefined) {
-      await deps.fs.writeFile(join(tmp, "hex_metadata.config"), enc.encode(tree.metadataConfig));
-    }
-    await deps.fs.writeFile(
-      join(tmp, UNPACK_MARKER),
-      enc.encode("written by hexpub build --unpack\n"),
-    );
     await deps.fs.chmod(tmp, 0o755);
     if (existing) await deps.fs.remove(dir);
     await deps.fs.rename(tmp, dir);

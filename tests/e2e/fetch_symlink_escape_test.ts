@@ -12,6 +12,7 @@ import { buildRepository, initRepository } from "../../src/repository/repository
 import { createPackageTarball } from "../../src/tarball/create_package.ts";
 import type { PackageFile } from "../../src/tarball/package_file.ts";
 import { unpackPackage } from "../../src/tarball/unpack_package.ts";
+import { writeUnpacked } from "../../src/tasks/write_unpacked.ts";
 import { makeHome, runHexpub } from "../support/e2e.ts";
 import { testDeps } from "../support/test_deps.ts";
 
@@ -88,5 +89,66 @@ Deno.test("hexpub fetch --unpack of such a package fails and writes nothing outs
   assert.deepEqual(found, ["a"]);
   const left: string[] = [];
   for await (const e of Deno.readDir(cwd)) left.push(e.name);
+  assert.deepEqual(left, []);
+});
+
+async function packageOf(files: PackageFile[]): Promise<Uint8Array> {
+  const metadata: [string, Term][] = [
+    ["name", bin("evil")],
+    ["version", bin("1.0.0")],
+    ["app", bin("evil")],
+    ["description", bin("evil")],
+    ["licenses", list([bin("MIT")])],
+    ["build_tools", list([bin("rebar3")])],
+    ["files", list(files.map((f) => bin(f.path)))],
+    ["requirements", list([])],
+  ];
+  return (await createPackageTarball({ metadata, files })).tarball;
+}
+
+Deno.test("unpacking refuses backslash names and link chains that differ only in case", async () => {
+  const deep = Array(21).fill("m").join("\\");
+  const cases: [string, PackageFile[], RegExp][] = [
+    [
+      "a backslash name (one file on Unix, 21 directories to the checker)",
+      [link(deep, "../".repeat(20) + "tmp/x"), link(".hexpub-unpack", deep)],
+      /unsafe path in tarball: m\\m/,
+    ],
+    [
+      "a link chain that only differs in case (one path on macOS)",
+      [dir("d"), dir("d/e"), link("d/e/B", "../.."), link("x", "d/e/b/../../f")],
+      /passes through the symlink d\/e\/b/,
+    ],
+  ];
+  for (const [what, files, pattern] of cases) {
+    const tarball = await packageOf(files);
+    await assert.rejects(() => unpackPackage(tarball), pattern, what);
+  }
+});
+
+Deno.test("the unpack writer itself refuses what unpacking refuses, and hexpub's own names", async () => {
+  const base = await Deno.makeTempDir();
+  const deps = testDeps(base);
+  const entry = (path: string, target: string) => ({
+    path,
+    kind: "symlink" as const,
+    mode: 0o777,
+    target,
+  });
+  for (
+    const [files, pattern] of [
+      [[entry(".hexpub-unpack", "../../x")], /a name hexpub writes itself/],
+      [[entry("HEX_METADATA.config", "../x")], /a name hexpub writes itself/],
+      [[entry("a\\b", "c")], /a backslash/],
+      [[entry("d/B", ".."), entry("x", "d/b/../..")], /passes through the symlink d\/b/],
+    ] as const
+  ) {
+    await assert.rejects(
+      () => writeUnpacked(deps, join(base, "out"), { files: [...files] }),
+      pattern,
+    );
+  }
+  const left: string[] = [];
+  for await (const e of Deno.readDir(base)) left.push(e.name);
   assert.deepEqual(left, []);
 });
