@@ -200,9 +200,9 @@ export async function writeOwners(deps: Deps, dir: string, owners: Owners): Prom
 
 /**
  * Drops the state of releases that are gone: retirements of versions with no
- * tarball, and the owners of packages with no release left (as hex.pm deletes
- * a package with its last release). Files are rewritten only when something
- * changed.
+ * tarball. Owners stay, even when a package has no release left: otherwise a
+ * maintainer could revert every release and publish the name again as its
+ * only full owner. The file is rewritten only when something changed.
  *
  * @param live The versions present, by package name.
  */
@@ -223,10 +223,6 @@ export async function pruneState(
     if (versions.size === 0) retirements.delete(name);
   }
   if (changed) await writeRetirements(deps, dir, retirements);
-  const owners = await readOwners(deps, dir);
-  const gone = [...owners.keys()].filter((name) => !live.has(name));
-  for (const name of gone) owners.delete(name);
-  if (gone.length > 0) await writeOwners(deps, dir, owners);
 }
 
 /**

@@ -281,7 +281,19 @@ export function repositoryHandler(
   // In-process order, plus the repository's file lock shared with other
   // processes (`repo build`, `publish -r local`, another `serve`).
   const serial = serialLock();
-  const lock = <T>(task: () => Promise<T>) => serial(() => withRepoLock(deps, repo.dir, task));
+  // After each of our own writes the caches start over: their stat stamps
+  // cannot tell a same-size file replaced within the file system's mtime
+  // resolution (and a reused inode) from the one they were made from.
+  const lock = <T>(task: () => Promise<T>) =>
+    serial(() =>
+      withRepoLock(deps, repo.dir, async () => {
+        try {
+          return await task();
+        } finally {
+          forgetCaches();
+        }
+      })
+    );
   const tarPath = (name: string, version: string) => tarballPath(repo.dir, name, version);
   const docsOf = (name: string, version: string) => docsPath(repo.dir, name, version);
   const ownersPath = join(repo.dir, OWNERS_FILE);
@@ -812,6 +824,11 @@ export function repositoryHandler(
 
   // ETags of static files, by path, valid while the file's size, mtime and inode stay.
   const etags = new Map<string, CachedTag>();
+  function forgetCaches(): void {
+    etags.clear();
+    cachedBytes = 0;
+    factsCache.clear();
+  }
   let cachedBytes = 0;
 
   async function staticFile(req: Request, parts: string[]): Promise<Response> {

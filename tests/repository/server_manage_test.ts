@@ -279,7 +279,7 @@ Deno.test("owners: the first publisher is the full owner; add, levels, transfer 
   assert.deepEqual(saved, { owners: { alpha: [{ username: "carol", level: "full" }] } });
 });
 
-Deno.test("a package with no owners is claimed by no write, not even its publisher's; once owned, its last revert frees the name", async () => {
+Deno.test("a package with no owners is claimed by no write, not even its publisher's; once owned, it stays owned after its last revert", async () => {
   const { keys, handler, repo, deps } = await setupRepo();
   assert.equal((await publishAs(handler, keys.alice, "alpha", "1.0.0")).status, 201);
   await Deno.remove(join(repo.dir, "owners.json"));
@@ -333,26 +333,24 @@ Deno.test("a package with no owners is claimed by no write, not even its publish
   );
   assert.equal((await publishAs(handler, keys.alice, "alpha", "2.0.0")).status, 403);
 
-  // Reverting the last release deletes the package: its retirement and owners go too.
+  // Reverting the last release drops its retirement but keeps the owners, so
+  // nobody else (not even a maintainer) can take the name by publishing again.
   assert.equal(
     (await handler(req("DELETE", "/api/packages/alpha/releases/1.0.0", keys.bob))).status,
     204,
   );
-  assert.deepEqual(JSON.parse(await Deno.readTextFile(join(repo.dir, "owners.json"))), {
-    owners: {},
-  });
   assert.deepEqual(JSON.parse(await Deno.readTextFile(join(repo.dir, "retirements.json"))), {
     retirements: {},
   });
-  // A brand-new package again: its first publisher claims it.
-  assert.equal((await publishAs(handler, keys.carol, "alpha", "1.0.0")).status, 201);
+  assert.equal((await publishAs(handler, keys.carol, "alpha", "1.0.0")).status, 403);
+  assert.equal((await publishAs(handler, keys.bob, "alpha", "1.0.0")).status, 201);
   const reg = await registryOf(repo, "alpha");
   assert.equal(reg.pkg.releases[0].retired, undefined, "a re-published version is not retired");
   assert.deepEqual(
     (await (await handler(req("GET", "/api/packages/alpha/owners"))).json()).map((
       o: { username: string },
     ) => o.username),
-    ["carol"],
+    ["bob"],
   );
 });
 
