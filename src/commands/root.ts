@@ -32,7 +32,7 @@ export function rootCommand(deps: Deps) {
     .addHelpText(
       "after",
       `
-Exit codes: 0 ok, 1 failure (invalid project, package or I/O), 2 bad usage, 4 auth, 130 cancelled.
+Exit codes: 0 ok, 1 failure (invalid project, package or I/O), 2 bad usage, 3 declined, 4 auth, 130 cancelled.
 Run \`hexpub COMMAND --help\` for a command's flags.`,
     );
   root.addCommand(buildCommand(deps));

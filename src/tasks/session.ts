@@ -145,6 +145,17 @@ export async function openSession(
 ): Promise<Session> {
   const repos = await knownRepos(deps, options.repo);
   const repo = selectRepo(repos, options.repo, { command: options.command, env: deps.env });
+  // The local repository is a directory: only publishing, reverting and
+  // retiring (and reading, with info and fetch) make sense there.
+  if (
+    repo.apiUrl === LOCAL_API && !["publish", "cut", "retire"].includes(options.command) &&
+    !options.command.startsWith("owner")
+  ) {
+    throw new UsageError(`\`${options.command}\` does not work on the local repository`, {
+      hint: "It is a directory with no API or accounts: read it with `hexpub info` or " +
+        "`hexpub fetch` -r local, or run `hexpub serve` to serve it",
+    });
+  }
   // The account (user) side of an org repo is its parent, with the same env overrides.
   const accountRepo = repo.parent
     ? selectRepo(repos, repo.parent, { command: options.command, env: deps.env })

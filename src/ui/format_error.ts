@@ -41,12 +41,15 @@ function paint(color: boolean, style: (s: string) => string, text: string): stri
 
 /**
  * Text from anywhere (a server's message, a registry's retirement note, a file
- * name) without control characters, so it cannot drive the terminal; line
- * breaks and tabs stay.
+ * name) without control characters, so it cannot drive the terminal (line
+ * breaks and tabs stay), and URLs without the credentials written into them.
  */
 function plain(text: string): string {
-  // deno-lint-ignore no-control-regex
-  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, "");
+  return text
+    // deno-lint-ignore no-control-regex
+    .replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, "")
+    // Credentials written into a URL (https://user:secret@host) are not shown.
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, "$1");
 }
 
 /** One finding as `level: file:line: message` plus an indented hint. */

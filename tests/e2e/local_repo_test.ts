@@ -77,3 +77,15 @@ Deno.test("HEX_API_URL does not turn -r local into an upload; HEX_UNSAFE_REGISTR
   assert.match(unsafe.stdout, /Latest stable version: 2\.0\.0/);
   assert.match(unsafe.stderr, /HEX_UNSAFE_REGISTRY/);
 });
+
+Deno.test("commands that need an API refuse -r local clearly, without sending anything", async () => {
+  const home = await makeHome();
+  const cwd = await makeProject(app("1.0.0"));
+  for (const args of [["search", "solo"], ["user", "whoami"], ["user", "key", "list"]]) {
+    const r = await runHexpub([...args, "-r", "local"], { cwd, home });
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, /does not work on the local repository/);
+    assert.match(r.stderr, /hexpub serve/);
+    assert.doesNotMatch(r.stderr, /scheme|attempts/);
+  }
+});

@@ -58,3 +58,15 @@ Deno.test("control characters in messages and hints never reach the terminal", (
   // deno-lint-ignore no-control-regex
   assert.doesNotMatch(other, /\x1b/);
 });
+
+Deno.test("credentials written into a URL are not shown in errors", () => {
+  const err = new HexpubError(
+    "GET http://u:TOPSECRET@127.0.0.1:18779/packages/foo failed",
+    { hint: "check https://token@repo.example.com/x and http://127.0.0.1/a@b" },
+  );
+  const { text } = formatError(err, { color: false });
+  assert.doesNotMatch(text, /TOPSECRET|token@/);
+  assert.match(text, /GET http:\/\/127\.0\.0\.1:18779\/packages\/foo failed/);
+  assert.match(text, /https:\/\/repo\.example\.com\/x/);
+  assert.match(text, /http:\/\/127\.0\.0\.1\/a@b/);
+});
