@@ -21,6 +21,17 @@
  * - Organization repositories are named `PARENT:ORG` (`hexpm:acme`). They
  *   inherit every setting of their parent, its keys included, under their own
  *   settings, and carry `organization` and `parent`.
+ * - Secrets never follow a URL from another file. Merging field by field would
+ *   let a cloned project's `repo_url`, `api_url` or `rebar_packages_cdn`
+ *   receive a key set in the global rebar.config or hexpub's config.json. So an
+ *   `api_key` is kept only when the `api_url` it is sent to was set in the same
+ *   file, and a `repo_key` only when its `repo_url` was: or when that URL is
+ *   hex.pm's own default (for hexpm and its organizations), or comes from the
+ *   environment (`HEX_CDN`, `HEX_MIRROR_URL`, `HEX_MIRROR`; `HEX_API_URL`,
+ *   `HEX_API`), the user's own choice at run time. An organization's
+ *   inherited keys are checked against the URL it uses, its own or its
+ *   parent's. A dropped key is listed in `droppedSecrets` (never its value) so
+ *   the caller can warn.
  * - `HEX_UNSAFE_REGISTRY` and `HEX_NO_VERIFY_REPO_ORIGIN` (or
  *   `REBAR_NO_VERIFY_REPO_ORIGIN`) apply to every repository and mean what
  *   they say: true turns verification off (rebar3_hex inverted them); a false
@@ -82,7 +93,22 @@ export interface RepoConfig {
   oauthClientId?: string;
   /** The repository this one mirrors (`mirror_of`). */
   mirrorOf?: string;
+  /**
+   * Keys a config file set but that are not used, because the URL they would
+   * be sent to was set in another file (see the module doc). For a warning;
+   * never holds a key's value.
+   */
+  droppedSecrets?: DroppedSecret[];
 }
+
+/** A key {@link resolveRepos} dropped, and why (naming both files, never the key). */
+export interface DroppedSecret {
+  field: SecretField;
+  reason: string;
+}
+
+/** The fields that hold secrets. */
+export type SecretField = "apiKey" | "repoKey";
 
 /** The inputs of {@link resolveRepos}. */
 export interface ResolveReposInput {
@@ -94,16 +120,49 @@ export interface ResolveReposInput {
   hexpubRepos?: RepoConfig[];
   /** The environment snapshot. */
   env?: EnvSnapshot;
-  /** File names for error messages. */
-  files?: { project?: string; global?: string };
+  /**
+   * File names for messages: the project and global rebar.config, and
+   * hexpub's config.json (`hexpub`, the file {@link ResolveReposInput.hexpubRepos} came from).
+   */
+  files?: { project?: string; global?: string; hexpub?: string };
 }
 
 /** Settings a repository entry may give; `undefined` means "not given here". */
-export type RepoFields = Partial<Omit<RepoConfig, "name" | "organization" | "parent">>;
+export type RepoFields = Partial<
+  Omit<RepoConfig, "name" | "organization" | "parent" | "droppedSecrets">
+>;
 
 interface Entry {
   name: string;
   fields: RepoFields;
+}
+
+/** The files a repository setting may come from (hexpub's own config.json is `hexpub`). */
+type FileSource = "project" | "global" | "hexpub";
+
+/** Where a URL a key would be sent to came from; `via` names a non-entry source (`rebar_packages_cdn`, `HEX_CDN`). */
+interface UrlOrigin {
+  source: FileSource | "env" | "default";
+  via?: string;
+}
+
+/** The URLs' origins of one repository; `undefined`: not configured. */
+interface UrlOrigins {
+  apiUrl?: UrlOrigin;
+  repoUrl?: UrlOrigin;
+}
+
+/** Merged entry fields, and the file each came from. */
+interface Merged {
+  fields: RepoFields;
+  origins: Partial<Record<keyof RepoFields, FileSource>>;
+}
+
+/** A repository before the secrets rule, with where its settings came from. */
+interface Resolved {
+  repo: RepoConfig;
+  origins: Merged["origins"];
+  urls: UrlOrigins;
 }
 
 type TextKey = "apiKey" | "repoKey" | "repoPublicKey" | "oauthClientId" | "mirrorOf";
@@ -252,7 +311,7 @@ function readEntry(repo: Term, fail: (term: Term, message: string, hint?: string
 
 /** Converts a resolved repository back to entry fields (for hexpub's own config). */
 function entryOf(repo: RepoConfig): Entry {
-  const { name, organization: _o, parent: _p, ...fields } = repo;
+  const { name, organization: _o, parent: _p, droppedSecrets: _d, ...fields } = repo;
   // "" marks "not configured" (see RepoConfig.apiUrl): it must not hide a default.
   const given = Object.entries(fields).filter(([, v]) => v !== "");
   return { name, fields: Object.fromEntries(given) as RepoFields };
@@ -268,30 +327,37 @@ function entryOf(repo: RepoConfig): Entry {
  *   organization whose parent is not configured, or a malformed environment value.
  */
 export function resolveRepos(input: ResolveReposInput = {}): RepoConfig[] {
-  const project = readFile(
-    input.projectConfig,
-    input.files?.project ?? "the project rebar.config",
-    input.files?.project,
-  );
-  const global = readFile(
-    input.globalConfig,
-    input.files?.global ?? "the global rebar.config",
-    input.files?.global,
-  );
+  const labels: Record<FileSource, string> = {
+    project: input.files?.project ?? "the project rebar.config",
+    global: input.files?.global ?? "the global rebar.config",
+    hexpub: input.files?.hexpub ?? "hexpub's config.json",
+  };
+  const project = readFile(input.projectConfig, labels.project, input.files?.project);
+  const global = readFile(input.globalConfig, labels.global, input.files?.global);
   const replaced = project.replace || global.replace;
 
   // Fold from highest precedence down: an earlier entry's fields win, later
-  // ones only fill gaps, and each name keeps its first place.
-  const merged = new Map<string, RepoFields>();
-  const ordered = [
-    ...project.entries,
-    ...global.entries,
-    ...(input.hexpubRepos ?? []).map(entryOf),
+  // ones only fill gaps, and each name keeps its first place. Each field
+  // remembers the file it came from, for the secrets rule.
+  const merged = new Map<string, Merged>();
+  const sources: [FileSource, Entry[]][] = [
+    ["project", project.entries],
+    ["global", global.entries],
+    ["hexpub", (input.hexpubRepos ?? []).map(entryOf)],
   ];
-  for (const { name, fields } of ordered) {
-    merged.set(name, { ...defined(fields), ...defined(merged.get(name) ?? {}) });
+  for (const [source, entries] of sources) {
+    for (const { name, fields } of entries) {
+      const into = merged.get(name) ?? { fields: {}, origins: {} };
+      const have = into.fields as Record<string, unknown>;
+      for (const [key, value] of Object.entries(fields)) {
+        if (value === undefined || have[key] !== undefined) continue;
+        have[key] = value;
+        into.origins[key as keyof RepoFields] = source;
+      }
+      merged.set(name, into);
+    }
   }
-  if (!replaced && !merged.has(HEXPM)) merged.set(HEXPM, {});
+  if (!replaced && !merged.has(HEXPM)) merged.set(HEXPM, { fields: {}, origins: {} });
 
   const settings: SettingInputs = {
     env: input.env,
@@ -301,10 +367,15 @@ export function resolveRepos(input: ResolveReposInput = {}): RepoConfig[] {
   };
   const envCdn = readSetting("repoUrl", { env: input.env });
   const fileCdn = readSetting("repoUrl", { ...settings, env: undefined });
+  // Not applied here (selectRepo applies it to the chosen repository), but an
+  // api_key then goes to this URL, not to a file's api_url.
+  const envApi = readSetting("apiUrl", { env: input.env });
   const unsafe = readSetting("unsafeRegistry", { env: input.env });
   const noOrigin = readSetting("noVerifyRepoOrigin", { env: input.env });
+  const fromEnv = (setting: { origin: string } | undefined): UrlOrigin | undefined =>
+    setting ? { source: "env", via: setting.origin } : undefined;
 
-  const base = (name: string, fields: RepoFields): RepoConfig => {
+  const base = (name: string, { fields, origins }: Merged): Resolved => {
     const hexpm = name === HEXPM;
     const repo: RepoConfig = {
       name,
@@ -317,19 +388,30 @@ export function resolveRepos(input: ResolveReposInput = {}): RepoConfig[] {
       verifyOrigin: fields.verifyOrigin ?? true,
     };
     if (hexpm) repo.oauthClientId ??= REBAR3_OAUTH_CLIENT_ID;
-    return repo;
+    const fileUrl = (field: "apiUrl" | "repoUrl"): UrlOrigin | undefined =>
+      fields[field] !== undefined ? { source: origins[field]! } : undefined;
+    const cdn: UrlOrigin | undefined = fileCdn?.source === "project" || fileCdn?.source === "global"
+      ? { source: fileCdn.source, via: fileCdn.origin }
+      : undefined;
+    const urls: UrlOrigins = {
+      apiUrl: fromEnv(envApi) ?? fileUrl("apiUrl") ?? (hexpm ? { source: "default" } : undefined),
+      repoUrl: hexpm
+        ? fromEnv(envCdn) ?? fileUrl("repoUrl") ?? cdn ?? { source: "default" }
+        : fileUrl("repoUrl"),
+    };
+    return { repo, origins, urls };
   };
 
-  const plain = new Map<string, RepoConfig>();
-  for (const [name, fields] of merged) {
-    if (!splitRepoName(name)) plain.set(name, base(name, fields));
+  const plain = new Map<string, Resolved>();
+  for (const [name, entry] of merged) {
+    if (!splitRepoName(name)) plain.set(name, base(name, entry));
   }
 
   const out: RepoConfig[] = [];
-  for (const [name, fields] of merged) {
+  for (const [name, { fields, origins }] of merged) {
     const org = splitRepoName(name);
     if (!org) {
-      out.push(plain.get(name)!);
+      out.push(guardSecrets(plain.get(name)!, labels));
       continue;
     }
     const parent = plain.get(org.parent);
@@ -351,8 +433,19 @@ export function resolveRepos(input: ResolveReposInput = {}): RepoConfig[] {
       });
     }
     // hexpm's organizations share hexpm's CDN override, even over their own repo_url.
-    const own = org.parent === HEXPM && envCdn ? { ...fields, repoUrl: envCdn.value } : fields;
-    out.push(organizationRepo(parent, org.organization, own));
+    const cdn = org.parent === HEXPM ? envCdn : undefined;
+    const own = cdn ? { ...fields, repoUrl: cdn.value } : fields;
+    // Each setting, and where it came from: the organization's own, else its parent's.
+    const ownUrl = (field: "apiUrl" | "repoUrl"): UrlOrigin | undefined =>
+      fields[field] !== undefined ? { source: origins[field]! } : undefined;
+    out.push(guardSecrets({
+      repo: organizationRepo(parent.repo, org.organization, own),
+      origins: { ...parent.origins, ...defined(origins) },
+      urls: {
+        apiUrl: fromEnv(envApi) ?? ownUrl("apiUrl") ?? parent.urls.apiUrl,
+        repoUrl: fromEnv(cdn) ?? ownUrl("repoUrl") ?? parent.urls.repoUrl,
+      },
+    }, labels));
   }
 
   return out.map((repo) => ({
@@ -360,6 +453,64 @@ export function resolveRepos(input: ResolveReposInput = {}): RepoConfig[] {
     ...(unsafe ? { verify: !unsafe.value } : {}),
     ...(noOrigin ? { verifyOrigin: !noOrigin.value } : {}),
   }));
+}
+
+/** The secrets and the URL each is sent to, with their config keys. */
+const SECRET_URLS: {
+  secret: SecretField;
+  secretKey: string;
+  url: "apiUrl" | "repoUrl";
+  urlKey: string;
+  env: string;
+  fallback: string;
+}[] = [
+  {
+    secret: "apiKey",
+    secretKey: "api_key",
+    url: "apiUrl",
+    urlKey: "api_url",
+    env: "HEX_API_URL",
+    fallback: HEXPM_API_URL,
+  },
+  {
+    secret: "repoKey",
+    secretKey: "repo_key",
+    url: "repoUrl",
+    urlKey: "repo_url",
+    env: "HEX_CDN",
+    fallback: HEXPM_REPO_URL,
+  },
+];
+
+/**
+ * `resolved.repo` without the keys whose URL was set in another file than the
+ * key (see the module doc), each dropped one listed in `droppedSecrets`.
+ */
+function guardSecrets(resolved: Resolved, labels: Record<FileSource, string>): RepoConfig {
+  const { repo, origins, urls } = resolved;
+  const kept: RepoConfig = { ...repo };
+  delete kept.droppedSecrets;
+  const hexpmFamily = repo.name === HEXPM || repo.parent === HEXPM;
+  const dropped: DroppedSecret[] = [];
+  for (const { secret, secretKey, url, urlKey, env, fallback } of SECRET_URLS) {
+    if (repo[secret] === undefined) continue;
+    const from = origins[secret];
+    const to = urls[url];
+    // No URL configured (only the environment can give one), one from the
+    // environment or the default, one in the key's own file, or hex.pm's own.
+    if (!from || !to || to.source === "env" || to.source === "default") continue;
+    if (to.source === from || (hexpmFamily && repo[url] === fallback)) continue;
+    delete kept[secret];
+    const via = to.via ? ` by {${to.via}, …}` : "";
+    const fix = hexpmFamily ? `, or give the URL with ${env}` : "";
+    dropped.push({
+      field: secret,
+      reason: `${secretKey} of repository "${repo.name}" from ${labels[from]} is not sent to ` +
+        `the ${urlKey} set${via} in ${labels[to.source]}: set both in one file to use it${fix}`,
+    });
+  }
+  if (dropped.length) kept.droppedSecrets = dropped;
+  return kept;
 }
 
 /** Per-run overrides from flags, keyed as the settings are. */
@@ -487,6 +638,12 @@ export function selectRepo(
     ...(apiUrl ? { apiUrl: apiUrl.value } : {}),
     ...(clientId ? { oauthClientId: clientId.value } : {}),
   };
+  // A dropped api_key does not matter when HEX_API_KEY takes its place.
+  if (apiKey && keyApplies && selected.droppedSecrets) {
+    const rest = selected.droppedSecrets.filter((d) => d.field !== "apiKey");
+    if (rest.length) selected.droppedSecrets = rest;
+    else delete selected.droppedSecrets;
+  }
   if ((options.requireApi ?? true) && selected.apiUrl === "") {
     throw new UsageError(`repository "${selected.name}" has no api_url`, {
       hint: `Add api_url => <<"https://…/api">> to its entry in rebar.config, or set HEX_API_URL`,

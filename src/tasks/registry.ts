@@ -197,6 +197,9 @@ export async function registrySource(
       },
     );
   }
+  for (const d of repo.droppedSecrets ?? []) {
+    if (d.field === "repoKey") warnOnce(deps, `warning: ${d.reason}`);
+  }
   Object.assign(source, await repoCredential(deps, repo, options));
   warnUnverified(deps, repo);
   return source;

@@ -27,7 +27,7 @@ import { buildRefreshRequest, parseTokenResponse } from "../hex/oauth.ts";
 import { send } from "../hex/send.ts";
 import { userAgent } from "../hex/user_agent.ts";
 import { configDir, credentialsPath } from "../config/config_paths.ts";
-import { readHexpubRepos } from "../config/hexpub_config.ts";
+import { CONFIG_FILE, readHexpubRepos } from "../config/hexpub_config.ts";
 import {
   createKey,
   type CredentialStore,
@@ -106,7 +106,11 @@ export async function knownRepos(deps: Deps, requested?: string): Promise<RepoCo
     globalConfig: global?.terms,
     hexpubRepos,
     env: deps.env,
-    files: { project: project?.file, global: global?.file },
+    files: {
+      project: project?.file,
+      global: global?.file,
+      hexpub: join(configDir(deps.env, deps.host.platform), CONFIG_FILE),
+    },
   });
   // The built-in `local` repository: a directory, no server, always there.
   if (requested === LOCAL_REPO && !repos.some((r) => r.name === LOCAL_REPO)) {
@@ -145,6 +149,9 @@ export async function openSession(
 ): Promise<Session> {
   const repos = await knownRepos(deps, options.repo);
   const repo = selectRepo(repos, options.repo, { command: options.command, env: deps.env });
+  for (const d of repo.droppedSecrets ?? []) {
+    if (d.field === "apiKey") deps.out.warn(`warning: ${d.reason}`);
+  }
   // The local repository is a directory: only publishing, reverting and
   // retiring (and reading, with info and fetch) make sense there.
   if (

@@ -49,6 +49,8 @@ const resolveCases: { name: string; input: ResolveReposInput; expect: RepoConfig
     expect: [HEXPM_DEFAULT],
   },
   {
+    // The project's api_key is not sent to the global file's api_url (it was, before
+    // the secrets rule), and it hides the global key: no key at all.
     name: "global and project merged by name, project wins, hexpm appended",
     input: { projectConfig: PROJECT, globalConfig: GLOBAL },
     expect: [
@@ -56,10 +58,14 @@ const resolveCases: { name: string; input: ResolveReposInput; expect: RepoConfig
         name: "corp",
         apiUrl: "https://hex.corp.example/api",
         repoUrl: "https://repo.corp.example",
-        apiKey: "corp-project-key",
         repoPublicKey: "-----BEGIN PUBLIC KEY-----\nAAA\n-----END PUBLIC KEY-----",
         verify: false,
         verifyOrigin: true,
+        droppedSecrets: [{
+          field: "apiKey",
+          reason: 'api_key of repository "corp" from the project rebar.config is not sent to ' +
+            "the api_url set in the global rebar.config: set both in one file to use it",
+        }],
       },
       {
         name: "mirror",
@@ -271,14 +277,20 @@ const resolveCases: { name: string; input: ResolveReposInput; expect: RepoConfig
         },
       ],
     },
+    // The project's api_key is not sent to config.json's api_url (it was, before the
+    // secrets rule).
     expect: [
       {
         name: "corp",
         apiUrl: "https://c.example/api",
         repoUrl: "https://c.example",
-        apiKey: "p",
         verify: true,
         verifyOrigin: true,
+        droppedSecrets: [{
+          field: "apiKey",
+          reason: 'api_key of repository "corp" from the project rebar.config is not sent to ' +
+            "the api_url set in hexpub's config.json: set both in one file to use it",
+        }],
       },
       {
         name: "solo",
@@ -371,6 +383,250 @@ Deno.test("resolveRepos() names a bad environment variable", () => {
     () => resolveRepos({ env: { HEX_CDN: "cdn.example" } }),
     (e: unknown) => e instanceof UsageError && /HEX_CDN/.test(e.message),
   );
+});
+
+// --- keys and the file their URL comes from ------------------------------------
+
+const FILES = { project: "./rebar.config", global: "~/.config/rebar3/rebar.config" };
+const hexRepos = (entries: string) => rebar(`{hex, [{repos, [${entries}]}]}.`);
+
+const secretCases: {
+  name: string;
+  input: ResolveReposInput;
+  /** Per repository: the keys it keeps, and the reasons of the ones it drops. */
+  expect: Record<string, { apiKey?: string; repoKey?: string; dropped?: RegExp[] }>;
+}[] = [
+  {
+    name: "a global repo_key is not sent to a project's repo_url for the same organization",
+    input: {
+      globalConfig: hexRepos(`#{name => <<"hexpm:acme">>, repo_key => <<"SECRET">>}`),
+      projectConfig: hexRepos(`#{name => <<"hexpm:acme">>, repo_url => <<"http://evil">>}`),
+    },
+    expect: {
+      "hexpm:acme": {
+        dropped: [
+          /^repo_key of repository "hexpm:acme" from ~\/\.config\/rebar3\/rebar\.config is not sent to the repo_url set in \.\/rebar\.config: set both in one file to use it, or give the URL with HEX_CDN$/,
+        ],
+      },
+      hexpm: {},
+    },
+  },
+  {
+    name: "a global repo_key is not sent to a project's rebar_packages_cdn",
+    input: {
+      globalConfig: hexRepos(`#{name => <<"hexpm:acme">>, repo_key => <<"SECRET">>}`),
+      projectConfig: rebar(`{rebar_packages_cdn, "http://evil"}.`),
+    },
+    expect: {
+      "hexpm:acme": {
+        dropped: [
+          /repo_key .* from ~\/\.config\/rebar3\/rebar\.config is not sent to the repo_url set by \{rebar_packages_cdn, …\} in \.\/rebar\.config/,
+        ],
+      },
+      hexpm: {},
+    },
+  },
+  {
+    name:
+      "hexpm's global repo_key, inherited by an organization, is not sent to rebar_packages_cdn",
+    input: {
+      globalConfig: hexRepos(`#{name => <<"hexpm">>, repo_key => <<"SECRET">>}`),
+      projectConfig: rebar(`{rebar_packages_cdn, "http://evil"}.
+        {hex, [{repos, [#{name => <<"hexpm:acme">>}]}]}.`),
+    },
+    expect: {
+      "hexpm:acme": {
+        dropped: [/repo_key of repository "hexpm:acme" from ~\/.*rebar_packages_cdn/],
+      },
+      hexpm: { dropped: [/repo_key of repository "hexpm" from ~\/.*rebar_packages_cdn/] },
+    },
+  },
+  {
+    name: "a global api_key is not sent to a project's api_url",
+    input: {
+      globalConfig: hexRepos(`#{name => <<"hexpm">>, api_key => <<"SECRET">>}`),
+      projectConfig: hexRepos(`#{name => <<"hexpm">>, api_url => <<"http://evil/api">>}`),
+    },
+    expect: {
+      hexpm: {
+        dropped: [
+          /^api_key of repository "hexpm" from ~\/\.config\/rebar3\/rebar\.config is not sent to the api_url set in \.\/rebar\.config: .*HEX_API_URL$/,
+        ],
+      },
+    },
+  },
+  {
+    name: "config.json's api_key is not sent to a project's api_url",
+    input: {
+      hexpubRepos: [{
+        name: "corp",
+        apiUrl: "https://c.example/api",
+        repoUrl: "",
+        apiKey: "SECRET",
+        verify: true,
+        verifyOrigin: true,
+      }],
+      projectConfig: hexRepos(`#{name => <<"corp">>, api_url => <<"http://evil/api">>}`),
+      files: { ...FILES, hexpub: "~/.config/hexpub/config.json" },
+    },
+    expect: {
+      corp: {
+        dropped: [
+          /^api_key of repository "corp" from ~\/\.config\/hexpub\/config\.json is not sent to the api_url set in \.\/rebar\.config: set both in one file to use it$/,
+        ],
+      },
+      hexpm: {},
+    },
+  },
+  {
+    name: "an organization's inherited api_key is not sent to its own api_url from the project",
+    input: {
+      globalConfig: hexRepos(`#{name => <<"hexpm">>, api_key => <<"SECRET">>}`),
+      projectConfig: hexRepos(`#{name => <<"hexpm:acme">>, api_url => <<"http://evil/api">>}`),
+    },
+    expect: {
+      "hexpm:acme": { dropped: [/^api_key of repository "hexpm:acme" from ~\/.* set in \.\//] },
+      hexpm: { apiKey: "SECRET" },
+    },
+  },
+  {
+    name: "a key and its URL in the same file are kept, in either file",
+    input: {
+      globalConfig: hexRepos(`#{name => <<"corp">>, api_url => <<"https://g.example/api">>,
+        api_key => <<"G-API">>, repo_url => <<"https://g.example/repo">>, repo_key => <<"G-REPO">>}`),
+      projectConfig: hexRepos(`#{name => <<"hexpm:acme">>, repo_url => <<"https://p.example">>,
+        repo_key => <<"P-REPO">>}`),
+    },
+    expect: {
+      "hexpm:acme": { repoKey: "P-REPO" },
+      corp: { apiKey: "G-API", repoKey: "G-REPO" },
+      hexpm: {},
+    },
+  },
+  {
+    name: "rebar_packages_cdn and repo_key in the same file",
+    input: {
+      globalConfig: rebar(`{rebar_packages_cdn, "https://cdn.example"}.
+        {hex, [{repos, [#{name => <<"hexpm:acme">>, repo_key => <<"G-REPO">>}]}]}.`),
+    },
+    expect: { "hexpm:acme": { repoKey: "G-REPO" }, hexpm: {} },
+  },
+  {
+    name: "global keys with hex.pm's default URLs are kept",
+    input: {
+      globalConfig: hexRepos(`#{name => <<"hexpm">>, api_key => <<"G-API">>},
+        #{name => <<"hexpm:acme">>, repo_key => <<"G-REPO">>}`),
+      projectConfig: hexRepos(`#{name => <<"hexpm:acme">>, repo_verify => true}`),
+    },
+    expect: {
+      "hexpm:acme": { apiKey: "G-API", repoKey: "G-REPO" },
+      hexpm: { apiKey: "G-API" },
+    },
+  },
+  {
+    name: "a project naming hex.pm's own URLs explicitly does not drop the global keys",
+    input: {
+      globalConfig: hexRepos(`#{name => <<"hexpm">>, api_key => <<"G-API">>},
+        #{name => <<"hexpm:acme">>, repo_key => <<"G-REPO">>}`),
+      projectConfig: hexRepos(`#{name => <<"hexpm:acme">>, repo_url => <<"https://repo.hex.pm/">>,
+        api_url => <<"https://hex.pm/api">>}`),
+    },
+    expect: {
+      "hexpm:acme": { apiKey: "G-API", repoKey: "G-REPO" },
+      hexpm: { apiKey: "G-API" },
+    },
+  },
+  {
+    name: "HEX_CDN is the user's choice: the global repo_key goes there",
+    input: {
+      globalConfig: hexRepos(`#{name => <<"hexpm:acme">>, repo_key => <<"G-REPO">>}`),
+      projectConfig: rebar(`{rebar_packages_cdn, "http://evil"}.
+        {hex, [{repos, [#{name => <<"hexpm:acme">>, repo_url => <<"http://evil">>}]}]}.`),
+      env: { HEX_CDN: "https://cdn.example" },
+    },
+    expect: { "hexpm:acme": { repoKey: "G-REPO" }, hexpm: {} },
+  },
+  {
+    name: "HEX_API_URL is the user's choice: the global api_key goes there",
+    input: {
+      globalConfig: hexRepos(`#{name => <<"hexpm">>, api_key => <<"G-API">>}`),
+      projectConfig: hexRepos(`#{name => <<"hexpm">>, api_url => <<"http://evil/api">>}`),
+      env: { HEX_API_URL: "https://mine.example/api" },
+    },
+    expect: { hexpm: { apiKey: "G-API" } },
+  },
+  {
+    name: "a key for a repository without any URL is kept (only the environment can give one)",
+    input: { globalConfig: hexRepos(`#{name => <<"corp">>, api_key => <<"G-API">>}`) },
+    expect: { corp: { apiKey: "G-API" }, hexpm: {} },
+  },
+  {
+    name: "a custom repository set to hex.pm's URL by the project does not get a global key",
+    input: {
+      globalConfig: hexRepos(`#{name => <<"corp">>, api_url => <<"https://c.example/api">>,
+        api_key => <<"SECRET">>}`),
+      projectConfig: hexRepos(`#{name => <<"corp">>, api_url => <<"https://hex.pm/api">>}`),
+    },
+    expect: {
+      corp: { dropped: [/^api_key of repository "corp" from ~\/.*set in \.\/rebar\.config/] },
+      hexpm: {},
+    },
+  },
+];
+
+for (const c of secretCases) {
+  Deno.test(`resolveRepos() keys: ${c.name}`, () => {
+    const repos = resolveRepos({ files: FILES, ...c.input });
+    assert.deepEqual(repos.map((r) => r.name).sort(), Object.keys(c.expect).sort());
+    for (const repo of repos) {
+      const want = c.expect[repo.name];
+      assert.equal(repo.apiKey, want.apiKey, `${repo.name} apiKey`);
+      assert.equal(repo.repoKey, want.repoKey, `${repo.name} repoKey`);
+      const reasons = (repo.droppedSecrets ?? []).map((d) => d.reason);
+      assert.equal(reasons.length, want.dropped?.length ?? 0, `${repo.name}: ${reasons}`);
+      reasons.forEach((reason, i) => assert.match(reason, want.dropped![i]));
+      assert.doesNotMatch(JSON.stringify(repo.droppedSecrets ?? []), /SECRET/);
+    }
+  });
+}
+
+Deno.test("resolveRepos() keys: each dropped key names its field", () => {
+  const [hexpm] = resolveRepos({
+    globalConfig: hexRepos(`#{name => <<"hexpm">>, api_key => <<"A">>, repo_key => <<"R">>}`),
+    projectConfig: hexRepos(`#{name => <<"hexpm">>, api_url => <<"http://evil/api">>,
+      repo_url => <<"http://evil">>}`),
+  });
+  assert.deepEqual(hexpm.droppedSecrets?.map((d) => d.field), ["apiKey", "repoKey"]);
+  assert.equal(hexpm.apiKey, undefined);
+  assert.equal(hexpm.repoKey, undefined);
+});
+
+Deno.test("selectRepo() keeps the dropped keys of a repository built from its parent", () => {
+  const repos = resolveRepos({
+    globalConfig: hexRepos(`#{name => <<"hexpm">>, repo_key => <<"SECRET">>}`),
+    projectConfig: rebar(`{rebar_packages_cdn, "http://evil"}.`),
+  });
+  const org = selectRepo(repos, "hexpm:beta");
+  assert.equal(org.repoKey, undefined);
+  assert.deepEqual(org.droppedSecrets?.map((d) => d.field), ["repoKey"]);
+});
+
+Deno.test("selectRepo() drops the api_key warning when HEX_API_KEY takes its place", () => {
+  const repos = resolveRepos({
+    globalConfig: hexRepos(`#{name => <<"hexpm">>, api_key => <<"SECRET">>,
+      repo_key => <<"SECRET">>}`),
+    projectConfig: hexRepos(`#{name => <<"hexpm">>, api_url => <<"http://evil/api">>,
+      repo_url => <<"http://evil">>}`),
+  });
+  assert.deepEqual(selectRepo(repos, undefined).droppedSecrets?.map((d) => d.field), [
+    "apiKey",
+    "repoKey",
+  ]);
+  // HEX_API_KEY goes to hex.pm only; with HEX_API_URL it goes there.
+  const env = { HEX_API_KEY: "ci", HEX_API_URL: "https://mine.example/api" };
+  const selected = selectRepo(repos, undefined, { env });
+  assert.equal(selected.apiKey, "ci");
+  assert.deepEqual(selected.droppedSecrets?.map((d) => d.field), ["repoKey"]);
 });
 
 // --- selectRepo -----------------------------------------------------------
