@@ -35,16 +35,30 @@ export async function readCapped(
         hint: "Check that the repository's repo_url points at a Hex repository",
       },
     );
-  if (Number(res.headers.get("content-length") ?? "0") > max) {
-    await res.body?.cancel().catch(() => {});
-    throw tooBig();
+  const body = await readBodyUpTo(res, max);
+  if (body === undefined) throw tooBig();
+  return body;
+}
+
+/**
+ * The whole body of a request or response, or `undefined` as soon as it is
+ * known to be larger than `max` bytes (by `content-length`, or while
+ * reading: nothing more is read then).
+ */
+export async function readBodyUpTo(
+  message: Request | Response,
+  max: number,
+): Promise<Uint8Array | undefined> {
+  if (Number(message.headers.get("content-length") ?? "0") > max) {
+    await message.body?.cancel().catch(() => {});
+    return undefined;
   }
-  if (!res.body) return new Uint8Array();
+  if (!message.body) return new Uint8Array();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of res.body) {
+  for await (const chunk of message.body) {
     size += chunk.length;
-    if (size > max) throw tooBig();
+    if (size > max) return undefined;
     chunks.push(chunk);
   }
   const out = new Uint8Array(size);

@@ -33,6 +33,7 @@
  * @module
  */
 import { join } from "node:path";
+import { readBodyUpTo } from "../hex/read_capped.ts";
 import { TarballError } from "../errors.ts";
 import type { Deps, FileInfo } from "../ports.ts";
 import { type Term, textOf } from "../erlang/term.ts";
@@ -134,24 +135,8 @@ export const MAX_UPLOAD = 16 * 1024 * 1024;
 const MAX_JSON = 64 * 1024;
 
 /** The request body, or undefined when it is larger than `limit` (read no further). */
-async function readBody(req: Request, limit = MAX_UPLOAD): Promise<Uint8Array | undefined> {
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > limit) return undefined;
-  if (!req.body) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of req.body) {
-    size += chunk.length;
-    if (size > limit) return undefined;
-    chunks.push(chunk);
-  }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.length;
-  }
-  return out;
+function readBody(req: Request, limit = MAX_UPLOAD): Promise<Uint8Array | undefined> {
+  return readBodyUpTo(req, limit);
 }
 
 /** A JSON object body: the object, or the error response to send. */

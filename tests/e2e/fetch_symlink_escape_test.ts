@@ -33,26 +33,15 @@ const link = (path: string, target: string): PackageFile => ({
 });
 const dir = (path: string): PackageFile => ({ path, kind: "dir", mode: 0o755, size: 0 });
 
-async function escapingPackage(): Promise<Uint8Array> {
-  const files = [
+function escapingPackage(): Promise<Uint8Array> {
+  return packageOf([
     file("src/evil.app.src", `{application, evil, [{vsn, "1.0.0"}]}.\n`),
     dir("d"),
     dir("d/e"),
     link("d/e/b", "../.."),
     link("x", "d/e/b/../.."),
     file("x/pwned.txt", "pwned\n"),
-  ];
-  const metadata: [string, Term][] = [
-    ["name", bin("evil")],
-    ["version", bin("1.0.0")],
-    ["app", bin("evil")],
-    ["description", bin("evil")],
-    ["licenses", list([bin("MIT")])],
-    ["build_tools", list([bin("rebar3")])],
-    ["files", list(files.map((f) => bin(f.path)))],
-    ["requirements", list([])],
-  ];
-  return (await createPackageTarball({ metadata, files })).tarball;
+  ]);
 }
 
 Deno.test("unpacking refuses a symlink whose target passes through another symlink", async () => {
