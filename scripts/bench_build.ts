@@ -1,4 +1,3 @@
-// deno-lint-ignore-file no-console -- a developer script: it reports to the terminal.
 /**
  * `deno task bench`: how fast, and in how much memory, `hexpub build package`
  * packs a large project, next to `tar -cf - FILES | gzip -6` on the same files.
@@ -37,6 +36,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { benchMain } from "./_bench_cli.ts";
 
 // ---------------------------------------------------------------------------
 // Options
@@ -1245,24 +1245,6 @@ export async function runBench(
   }
 }
 
-async function main(): Promise<number> {
-  let options: BenchOptions;
-  try {
-    options = parseBenchArgs(Deno.args);
-  } catch (e) {
-    console.error(`error: ${(e as Error).message}`);
-    return 2;
-  }
-  let result: BenchResult;
-  try {
-    result = await runBench(options, (line) => console.error(line));
-  } catch (e) {
-    console.error(`error: ${(e as Error).message}`);
-    return 1;
-  }
-  if (options.json) console.log(JSON.stringify(result, null, 2));
-  else for (const line of renderTable(result)) console.log(line);
-  return options.check && !result.pass.all ? 1 : 0;
+if (import.meta.main) {
+  Deno.exit(await benchMain(parseBenchArgs, runBench, renderTable, (r) => r.pass.all));
 }
-
-if (import.meta.main) Deno.exit(await main());

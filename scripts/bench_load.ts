@@ -33,6 +33,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { numberFlag } from "./_bench_cli.ts";
 
 /** One path to request and what a correct answer is. */
 export interface ManifestEntry {
@@ -71,24 +72,12 @@ export const LOAD_DEFAULTS = Object.freeze({
 const USAGE = `usage: bench_load.ts --base http://127.0.0.1:PORT --manifest FILE
                      [--connections N] [--seconds S] [--warmup S] [--verify first|all]`;
 
-function numberFlag(
+const flag = (
   name: string,
   text: string | undefined,
   fallback: number,
   opts: { integer: boolean; zero: boolean },
-): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  const ok = text.trim() !== "" && Number.isFinite(n) && (opts.zero ? n >= 0 : n > 0) &&
-    (!opts.integer || Number.isInteger(n));
-  if (!ok) {
-    const what = `${opts.zero ? "non-negative" : "positive"} ${
-      opts.integer ? "integer" : "number"
-    }`;
-    throw new Error(`--${name} wants a ${what}, got "${text}"\n${USAGE}`);
-  }
-  return n;
-}
+) => numberFlag(name, text, fallback, opts, USAGE);
 
 /**
  * Reads the command line.
@@ -134,15 +123,15 @@ export function parseLoadArgs(args: string[]): LoadOptions {
   return {
     base: values.base.replace(/\/+$/, ""),
     manifest: values.manifest,
-    connections: numberFlag("connections", values.connections, LOAD_DEFAULTS.connections, {
+    connections: flag("connections", values.connections, LOAD_DEFAULTS.connections, {
       integer: true,
       zero: false,
     }),
-    seconds: numberFlag("seconds", values.seconds, LOAD_DEFAULTS.seconds, {
+    seconds: flag("seconds", values.seconds, LOAD_DEFAULTS.seconds, {
       integer: false,
       zero: false,
     }),
-    warmup: numberFlag("warmup", values.warmup, LOAD_DEFAULTS.warmup, {
+    warmup: flag("warmup", values.warmup, LOAD_DEFAULTS.warmup, {
       integer: false,
       zero: true,
     }),

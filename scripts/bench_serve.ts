@@ -1,4 +1,3 @@
-// deno-lint-ignore-file no-console -- a benchmark script: its output is the console
 /**
  * `deno task bench` (third part): how fast `hexpub serve` answers registry and
  * tarball requests, next to `python3 -m http.server` serving the same files in
@@ -55,6 +54,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { benchMain, numberFlag } from "./_bench_cli.ts";
 import { bin, list, type Term, tuple } from "../src/erlang/term.ts";
 import { readNames, readVersions } from "../src/registry/registry_files.ts";
 import { createPackageTarball } from "../src/tarball/create_package.ts";
@@ -116,25 +116,12 @@ const USAGE = `usage: bench_serve.ts [--packages N] [--max-versions N] [--rebuil
                       [--connections N] [--seconds S] [--warmup S] [--runs N] [--seed N]
                       [--no-python] [--no-serve] [--no-rebuild] [--json] [--check]`;
 
-function num(
+const num = (
   name: string,
   text: string | undefined,
   fallback: number,
   opts: { integer?: boolean; zero?: boolean } = {},
-): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  const ok = text.trim() !== "" && Number.isFinite(n) && (opts.zero ? n >= 0 : n > 0) &&
-    (!opts.integer || Number.isInteger(n));
-  if (!ok) {
-    throw new Error(
-      `--${name} wants a ${opts.zero ? "non-negative" : "positive"} ${
-        opts.integer ? "integer" : "number"
-      }, got "${text}"\n${USAGE}`,
-    );
-  }
-  return n;
-}
+) => numberFlag(name, text, fallback, opts, USAGE);
 
 /**
  * Reads the command line.
@@ -1107,24 +1094,8 @@ export async function runServeBench(
   }
 }
 
-async function main(): Promise<number> {
-  let options: ServeBenchOptions;
-  try {
-    options = parseServeBenchArgs(Deno.args);
-  } catch (e) {
-    console.error(`error: ${(e as Error).message}`);
-    return 2;
-  }
-  let result: ServeBenchResult;
-  try {
-    result = await runServeBench(options, (line) => console.error(line));
-  } catch (e) {
-    console.error(`error: ${(e as Error).message}`);
-    return 1;
-  }
-  if (options.json) console.log(JSON.stringify(result, null, 2));
-  else for (const line of renderServeReport(result)) console.log(line);
-  return options.check && !result.pass.all ? 1 : 0;
+if (import.meta.main) {
+  Deno.exit(
+    await benchMain(parseServeBenchArgs, runServeBench, renderServeReport, (r) => r.pass.all),
+  );
 }
-
-if (import.meta.main) Deno.exit(await main());
