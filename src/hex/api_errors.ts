@@ -587,3 +587,19 @@ export function booleanField(obj: JsonObject, key: string, fallback: boolean): b
   if (typeof value !== "boolean") throw new TypeError(`expected "${key}" to be a boolean`);
   return value;
 }
+
+/** The fields of an error with another hint: to build a subclass, or the same error better explained. */
+export function initOf(err: HexApiError, hint: string): HexApiErrorInit {
+  return {
+    status: err.status,
+    method: err.method,
+    url: err.url,
+    serverMessage: err.serverMessage,
+    errors: err.errors,
+    code: err.code,
+    authenticate: err.authenticate,
+    rateLimitReset: err.rateLimitReset,
+    hint,
+    cause: err.cause,
+  };
+}

@@ -16,7 +16,7 @@
 import { UsageError } from "../errors.ts";
 import { gzipBytes } from "../tarball/gzip.ts";
 import { readCapped } from "./read_capped.ts";
-import { HexApiError, parseErrorResponse } from "./api_errors.ts";
+import { HexApiError, initOf, parseErrorResponse } from "./api_errors.ts";
 import { pathSegment } from "./request.ts";
 
 /** A registry resource. */
@@ -173,15 +173,5 @@ function registryError(err: HexApiError, req: Request | undefined): HexApiError 
         "run `hexpub organization auth hexpm:ORG --key KEY`";
   }
   if (hint === undefined) return err;
-  return new HexApiError(err.message, {
-    status: err.status,
-    method: err.method,
-    url: err.url,
-    serverMessage: err.serverMessage,
-    errors: err.errors,
-    code: err.code,
-    authenticate: err.authenticate,
-    rateLimitReset: err.rateLimitReset,
-    hint,
-  });
+  return new HexApiError(err.message, initOf(err, hint));
 }

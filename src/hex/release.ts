@@ -28,6 +28,7 @@ import {
   decodeJson,
   HexApiError,
   type HexApiErrorInit,
+  initOf,
   type JsonObject,
   optionalString,
   parseErrorResponse,
@@ -272,22 +273,6 @@ export function decodeRelease(json: unknown): Release {
     htmlUrl: optionalString(o, "html_url"),
     docsHtmlUrl: optionalString(o, "docs_html_url"),
     packageUrl: optionalString(o, "package_url"),
-  };
-}
-
-/** The fields of an error, to build a subclass from it. */
-function initOf(err: HexApiError, hint: string): HexApiErrorInit {
-  return {
-    status: err.status,
-    method: err.method,
-    url: err.url,
-    serverMessage: err.serverMessage,
-    errors: err.errors,
-    code: err.code,
-    authenticate: err.authenticate,
-    rateLimitReset: err.rateLimitReset,
-    hint,
-    cause: err.cause,
   };
 }
 

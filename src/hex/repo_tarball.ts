@@ -11,7 +11,7 @@
  */
 
 import { UsageError } from "../errors.ts";
-import { HexApiError, parseErrorResponse } from "./api_errors.ts";
+import { HexApiError, initOf, parseErrorResponse } from "./api_errors.ts";
 import { pathSegment } from "./request.ts";
 import { readCapped } from "./read_capped.ts";
 import { MAX_TARBALL_SIZE } from "../tarball/limits.ts";
@@ -108,15 +108,5 @@ function repoError(err: HexApiError, req: Request | undefined): HexApiError {
     hint = "Check that the repository's repo_url points at a Hex repository";
   }
   if (hint === undefined) return err;
-  return new HexApiError(err.message, {
-    status: err.status,
-    method: err.method,
-    url: err.url,
-    serverMessage: err.serverMessage,
-    errors: err.errors,
-    code: err.code,
-    authenticate: err.authenticate,
-    rateLimitReset: err.rateLimitReset,
-    hint,
-  });
+  return new HexApiError(err.message, initOf(err, hint));
 }
