@@ -507,19 +507,7 @@ export async function readPackageEntry(
       { kind: "package", name },
       { userAgent: source.userAgent, authorization: source.repoKey },
     );
-    let res;
-    try {
-      res = await parseRegistryResponse(
-        await send(deps, req, {
-          idempotent: true,
-          retries: options.retries,
-          timeoutMs: options.timeoutMs ?? source.timeoutMs,
-        }),
-        req,
-      );
-    } catch (e) {
-      throw withheldKeyHint(e, source);
-    }
+    const res = await readFrom(deps, source, req, parseRegistryResponse, options);
     if (!res.found) return undefined;
     file = res.file;
   }
@@ -607,8 +595,19 @@ export async function readTarball(
     version,
     { userAgent: source.userAgent, repoKey: source.repoKey },
   );
+  return await readFrom(deps, source, req, parseRepoTarballResponse, options);
+}
+
+/** Sends an idempotent repository read and parses the answer, explaining a withheld key. */
+async function readFrom<T>(
+  deps: Deps,
+  source: RegistrySource,
+  req: Request,
+  parse: (res: Response, req: Request) => Promise<T>,
+  options: { retries?: number; timeoutMs?: number },
+): Promise<T> {
   try {
-    return await parseRepoTarballResponse(
+    return await parse(
       await send(deps, req, {
         idempotent: true,
         retries: options.retries,
