@@ -18,6 +18,7 @@ import { searchCommand } from "./search.ts";
 import { serveCommand } from "./serve.ts";
 import { localRepoDir } from "../config/config_paths.ts";
 import { userCommand } from "./user.ts";
+import { verifyCommand } from "./verify.ts";
 import { VERSION } from "../version.ts";
 
 export { VERSION };
@@ -43,6 +44,7 @@ Run \`hexpub COMMAND --help\` for a command's flags.`,
   root.addCommand(searchCommand(deps));
   root.addCommand(infoCommand(deps));
   root.addCommand(fetchCommand(deps));
+  root.addCommand(verifyCommand(deps));
   root.addCommand(repoCommand(deps));
   root.addCommand(serveCommand(deps, {
     defaultDir: () => Promise.resolve(localRepoDir(deps.env, deps.host.platform)),

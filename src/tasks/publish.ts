@@ -29,8 +29,7 @@ import { type AppSrc, parseAppSrc, textProp } from "../project/app_src.ts";
 import { consultFile } from "../project/consult.ts";
 import { chooseApp, discoverProject, type Project, type ProjectApp } from "../project/discover.ts";
 import { createPackageTarball } from "../tarball/create_package.ts";
-import { metadataToJson } from "../tarball/metadata_config.ts";
-import { unpackPackage } from "../tarball/unpack_package.ts";
+import { diffReleases, type ReleaseDiff } from "../tarball/release_diff.ts";
 import { judge, makeDocsTarball } from "./build.ts";
 import { type PreparedPackage, preparePackage } from "./prepare_package.ts";
 import {
@@ -77,14 +76,6 @@ export interface PublishInput {
 }
 
 /** Differences from the latest published version (dry run). */
-export interface ReleaseDiff {
-  against: string;
-  added: string[];
-  removed: string[];
-  changed: string[];
-  metadata: { key: string; before: unknown; after: unknown }[];
-}
-
 /** One app's outcome. */
 export interface Published {
   name: string;
@@ -569,40 +560,6 @@ async function dryRunChecks(
     return { problems, skipped };
   }
   return { problems, skipped, diff: await diffReleases(latest, old.value, tarballBytes) };
-}
-
-async function sha(data: Uint8Array | undefined): Promise<string> {
-  const d = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", (data ?? new Uint8Array()) as Uint8Array<ArrayBuffer>),
-  );
-  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Files added, removed and changed, and metadata keys that differ, between two tarballs. */
-export async function diffReleases(
-  against: string,
-  before: Uint8Array,
-  after: Uint8Array,
-): Promise<ReleaseDiff> {
-  const [a, b] = [await unpackPackage(before), await unpackPackage(after)];
-  const hashes = async (p: typeof a) => {
-    const m = new Map<string, string>();
-    for (const f of p.files) {
-      if (f.kind !== "dir") m.set(f.path, `${f.kind}:${f.target ?? ""}:${await sha(f.data)}`);
-    }
-    return m;
-  };
-  const [ha, hb] = [await hashes(a), await hashes(b)];
-  const added = [...hb.keys()].filter((k) => !ha.has(k)).sort();
-  const removed = [...ha.keys()].filter((k) => !hb.has(k)).sort();
-  const changed = [...hb.keys()].filter((k) => ha.has(k) && ha.get(k) !== hb.get(k)).sort();
-  const ma = metadataToJson(a.metadata);
-  const mb = metadataToJson(b.metadata);
-  const metadata = [...new Set([...Object.keys(ma), ...Object.keys(mb)])]
-    .filter((k) => k !== "files" && JSON.stringify(ma[k]) !== JSON.stringify(mb[k]))
-    .sort()
-    .map((key) => ({ key, before: ma[key], after: mb[key] }));
-  return { against, added, removed, changed, metadata };
 }
 
 /**

@@ -4,6 +4,8 @@
  * @module
  */
 import type { PublishResult } from "../tasks/publish.ts";
+import { isEmptyDiff } from "../tarball/release_diff.ts";
+import { renderDiff } from "./render_diff.ts";
 
 /** Result lines: what was published where, with checksum, docs and the dry-run diff. */
 export function renderPublish(result: PublishResult): string[] {
@@ -17,17 +19,10 @@ export function renderPublish(result: PublishResult): string[] {
       if (p.diff) {
         const d = p.diff;
         out.push(`  Compared with ${p.name} ${d.against}:`);
-        if (!d.added.length && !d.removed.length && !d.changed.length && !d.metadata.length) {
+        if (isEmptyDiff(d)) {
           out.push("    no changes");
         }
-        for (const f of d.added) out.push(`    + ${f}`);
-        for (const f of d.removed) out.push(`    - ${f}`);
-        for (const f of d.changed) out.push(`    ~ ${f}`);
-        for (const m of d.metadata) {
-          out.push(
-            `    metadata ${m.key}: ${JSON.stringify(m.before)} -> ${JSON.stringify(m.after)}`,
-          );
-        }
+        out.push(...renderDiff(d, "    "));
       }
       for (const s of p.skippedChecks ?? []) out.push(`  not checked (offline?): ${s}`);
       continue;

@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { HexpubError } from "../../src/errors.ts";
+import { build } from "../../src/tasks/build.ts";
+import { verifyRelease } from "../../src/tasks/verify.ts";
+import { renderVerify } from "../../src/ui/render_verify.ts";
+import { FakeHex } from "../fakes/fake_hex.ts";
+import { signedPackageFile, trustHexpmKey } from "../support/registry.ts";
+import { makeProject } from "../support/project.ts";
+import { testDeps } from "../support/test_deps.ts";
+
+const APP_SRC = (vsn: string, description: string) =>
+  `{application, widget, [{description, "${description}"}, {vsn, "${vsn}"},
+  {applications, [kernel, stdlib]}, {licenses, ["MIT"]},
+  {links, [{"GitHub", "https://github.com/example/widget"}]}]}.\n`;
+
+async function project(description = "A widget") {
+  return await makeProject({
+    "rebar.config": "{deps, []}.\n",
+    "rebar.lock": "[].\n",
+    "README.md": "# widget\n",
+    "src/widget.app.src": APP_SRC("1.0.0", description),
+    "src/widget.erl": "-module(widget).\n",
+  });
+}
+
+/** The fake hex.pm, trusted by a fresh home, serving the release `cwd` builds. */
+async function setup(cwd: string) {
+  const fake = new FakeHex();
+  const home = await Deno.makeTempDir();
+  await trustHexpmKey(home, (await fake.registryKeys()).publicKeyPem);
+  const deps = testDeps(cwd, {
+    env: {
+      HOME: home,
+      REBAR_GLOBAL_CONFIG_DIR: home,
+      HEXPUB_CONFIG_DIR: join(home, "cfg"),
+      HEX_CDN: "http://fake.test/repo",
+    },
+  });
+  deps.fetch = fake.handler;
+  return { fake, deps };
+}
+
+async function publishBuild(fake: FakeHex, dir: string) {
+  const out = join(await Deno.makeTempDir(), "widget.tar");
+  const { deps } = await setup(dir);
+  await build(deps, {
+    target: "package",
+    output: out,
+    unpack: false,
+    repo: "hexpm",
+    strict: false,
+  });
+  await fake.addReleaseFromTarball(await Deno.readFile(out));
+}
+
+Deno.test("verifyRelease() finds a release built from the same source identical", async () => {
+  const dir = await project();
+  const { fake, deps } = await setup(dir);
+  await publishBuild(fake, dir);
+  const r = await verifyRelease(deps, { strict: false });
+  assert.equal(r.identical, true);
+  assert.equal(r.built, r.published);
+  assert.deepEqual(renderVerify(r), [
+    `reproducible: identical to hexpm's widget 1.0.0 (checksum ${r.published})`,
+  ]);
+  // It reads the signed registry, then the tarball: never a write.
+  assert.ok(fake.requestsTo("GET", /\/packages\/widget$/).length > 0);
+  assert.equal(fake.requestsTo("GET", /\/tarballs\/widget-1\.0\.0\.tar$/).length, 1);
+  assert.equal(fake.requests.filter((q) => q.method !== "GET").length, 0);
+});
+
+Deno.test("verifyRelease() lists the files and metadata that differ", async () => {
+  const published = await project("A widget");
+  const { fake } = await setup(published);
+  await publishBuild(fake, published);
+  const dir = await project("A better widget");
+  await Deno.writeTextFile(join(dir, "src/extra.erl"), "-module(extra).\n");
+  await Deno.writeTextFile(join(dir, "src/widget.erl"), "-module(widget).\n-export([]).\n");
+  const { deps } = await setup(dir);
+  deps.fetch = fake.handler;
+  const r = await verifyRelease(deps, { strict: false });
+  assert.equal(r.identical, false);
+  assert.notEqual(r.built, r.published);
+  assert.deepEqual(r.diff?.added, ["src/extra.erl"]);
+  assert.deepEqual(r.diff?.removed, []);
+  assert.deepEqual(r.diff?.changed, ["src/widget.app.src", "src/widget.erl"]);
+  assert.deepEqual(r.diff?.metadata.map((m) => m.key), ["description"]);
+  const text = renderVerify(r).join("\n");
+  assert.match(text, /^not reproducible: widget 1\.0\.0 built here differs from hexpm's release/);
+  assert.match(text, /\+ src\/extra\.erl/);
+  assert.match(text, /~ src\/widget\.erl/);
+  assert.match(text, /metadata description: "A widget" -> "A better widget"/);
+});
+
+Deno.test("verifyRelease() names the versions that exist when this version was never published", async () => {
+  const dir = await project();
+  const { fake, deps } = await setup(dir);
+  fake.addRelease({ name: "widget", version: "0.9.0" });
+  await assert.rejects(
+    verifyRelease(deps, { strict: false }),
+    (e: unknown) =>
+      e instanceof HexpubError &&
+      /has no version "1\.0\.0" in repository "hexpm"/.test(e.message) &&
+      /0\.9\.0/.test(e.hint ?? ""),
+  );
+});
+
+Deno.test("verifyRelease() refuses a tarball that does not match the signed registry", async () => {
+  const dir = await project();
+  const { fake, deps } = await setup(dir);
+  await publishBuild(fake, dir);
+  const { privateKeyPem } = await fake.registryKeys();
+  fake.setRegistryFile(
+    "/packages/widget",
+    await signedPackageFile({
+      name: "widget",
+      repository: "hexpm",
+      releases: [{
+        version: "1.0.0",
+        innerChecksum: new Uint8Array(32),
+        outerChecksum: new Uint8Array(32),
+        dependencies: [],
+      }],
+    }, privateKeyPem),
+  );
+  await assert.rejects(
+    verifyRelease(deps, { strict: false }),
+    (e: unknown) => e instanceof HexpubError && /signed registry says 0{64}/.test(e.message),
+  );
+});
