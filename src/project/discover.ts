@@ -76,8 +76,13 @@ export async function discoverProject(deps: Deps, root: string): Promise<Project
     }
   }
   if (apps.length === 0) {
+    // erlang.mk projects keep ebin/NAME.app and no .app.src; rebar3_hex crashes on them.
+    const erlangMk = !config && (await deps.fs.lstat(join(root, "erlang.mk")))?.kind === "file";
     throw new ProjectError(`no rebar3 app found in ${root}`, {
-      hint: config
+      hint: erlangMk
+        ? "This is an erlang.mk project (erlang.mk, no rebar.config or src/NAME.app.src): " +
+          "publish it with erlang.mk's hex support, or add a rebar.config and src/NAME.app.src"
+        : config
         ? "An app needs src/NAME.app.src, at the root or under apps/* or lib/*"
         : "Run hexpub in the directory that holds rebar.config and src/NAME.app.src",
     });
