@@ -157,7 +157,8 @@ export function packable(all: PackageFile[]): PackageFile[] {
  * @param deps Ports.
  * @param project The discovered project.
  * @param app The app to package.
- * @param options `repo`: the repository it is for (validation is strictest for `hexpm`);
+ * @param options `repo`: the repository it is for (its rules are marked, and sibling requirements
+ *   name an organization as their repository);
  *   `version`: use this version instead of the app's own.
  * @throws {ProjectError} When the project cannot be packaged as it is.
  */
