@@ -108,9 +108,12 @@ export interface JudgeOptions {
  * under --strict, every warning) stop with a ValidationError listing them all;
  * otherwise the warnings are returned, to be printed.
  *
+ * @param judging How to weigh warnings (a boolean: only `strict`).
  * @throws {ValidationError} When something stops the build or the publish (exit 1).
  */
-export function judge(problems: Problem[], options: JudgeOptions): Problem[] {
+export function judge(problems: Problem[], judging: JudgeOptions | boolean): Problem[] {
+  // A bare boolean is `strict` (the older signature, kept for callers that build only).
+  const options = typeof judging === "boolean" ? { strict: judging } : judging;
   const refused = (p: Problem) => options.publishing === true && p.refusedBy !== undefined;
   const stops = problems.filter((p) => p.level === "error" || refused(p) || options.strict);
   const warnings = problems.filter((p) => p.level === "warning");
