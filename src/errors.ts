@@ -106,6 +106,13 @@ export interface Problem {
   hint?: string;
   /** Where the offending value is written. */
   where?: Where;
+  /**
+   * Set on a warning that breaks a rule of the target repository rather than
+   * of the tarball format (hex.pm's SPDX licences, say): that repository's
+   * name. `build` writes the tarball anyway; `publish` and `cut` to that
+   * repository stop on it as on an error.
+   */
+  refusedBy?: string;
 }
 
 /** Validation found errors (or warnings under `--strict`), exit 1. */

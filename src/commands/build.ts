@@ -18,7 +18,7 @@ export function buildCommand(deps: Deps, run: typeof build = build) {
     .argument("[what]", "package or docs (default: both; docs only when configured)")
     .option(
       "-r, --repo <repo>",
-      "repository the package is for (validation is strictest for hexpm)",
+      "repository the package is for (warnings say what it would refuse)",
       "hexpm",
     )
     .option("-a, --app <app>", "app to build in an umbrella project")
@@ -40,7 +40,10 @@ export function buildCommand(deps: Deps, run: typeof build = build) {
 Writes _build/default/lib/APP/hex/NAME-VSN.tar (and NAME-VSN-docs.tar) unless -o is given.
 With both package and docs and -o PATH, docs go to PATH with .tar replaced by -docs.tar.
 
-Exit codes: 0 built, 1 invalid project or package, 2 bad arguments.`,
+What only hex.pm refuses (no description or licences, a licence that is not an SPDX id, a
+link that is not http(s)) is a warning: the tarball is written, and publish refuses it.
+
+Exit codes: 0 built, 1 invalid project or package (or a warning under --strict), 2 bad arguments.`,
     )
     .action(async (what, opts) => {
       if (what !== undefined && what !== "package" && what !== "docs") {

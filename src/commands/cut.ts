@@ -32,10 +32,18 @@ export function cutCommand(deps: Deps, run: typeof cut = cut) {
     .option("--remote <remote>", "remote to push to", "origin")
     .option("-r, --repo <repo>", "repository to publish to (default hexpm)")
     .option("-a, --app <app>", "app to cut in an umbrella")
+    .option(
+      "--strict",
+      "treat validation warnings as errors (checked before anything changes)",
+      false,
+    )
     .option("--json", "print the result as JSON", false)
     .addHelpText(
       "after",
-      "\nExit codes: 0 done, 1 error (rolled back), 2 bad usage, 3 declined at the prompt.",
+      "\nTo hex.pm, a release it would refuse (no description, a licence that is not SPDX, a bad\n" +
+        "link) stops the cut before anything changes; `hexpub build` only warns about it.\n" +
+        "\nExit codes: 0 done, 1 error or refused release (rolled back), 2 bad usage, 3 declined at\n" +
+        "the prompt.",
     )
     .action(async (o) => {
       const doPublish: CutPublish = async (d, opts) => {
@@ -47,6 +55,7 @@ export function cutCommand(deps: Deps, run: typeof cut = cut) {
           replace: false,
           dryRun: opts.dryRun,
           version: opts.version,
+          strict: opts.strict,
         });
         if (!o.json) printLines(d, renderPublish(r));
       };
@@ -61,6 +70,7 @@ export function cutCommand(deps: Deps, run: typeof cut = cut) {
           branch: o.branch,
           remote: o.remote,
           repo: o.repo,
+          strict: o.strict,
         },
         doPublish,
         (d, opts) => checkPublishable(d, opts),

@@ -23,11 +23,17 @@ export function publishCommand(deps: Deps, run: typeof publish = publish) {
     .option("--doc-dir <dir>", "pre-built docs to publish (relative to the app)")
     .option("--revert <version>", "delete that release (or its docs with `publish docs`)")
     .option("--otp <code>", "TOTP code, when logged in with OAuth (or HEX_OTP)")
+    .option("--strict", "treat validation warnings as errors (nothing is uploaded)", false)
     .option("--json", "print the result as JSON", false)
     .addHelpText(
       "after",
       `
-Exit codes: 0 published (or dry run clean), 1 error, 2 bad usage, 3 declined at the prompt, 4 auth.`,
+To public hex.pm, a release it would refuse (no description or licences, a licence that is not
+an SPDX id, a link that is not http(s)) is refused before anything is uploaded; to an
+organization, local or a self-hosted repository those are warnings.
+
+Exit codes: 0 published (or dry run clean), 1 error or refused release, 2 bad usage, 3 declined at
+the prompt, 4 auth.`,
     )
     .action(async (what, o) => {
       if (what !== undefined && what !== "package" && what !== "docs") {
@@ -45,6 +51,7 @@ Exit codes: 0 published (or dry run clean), 1 error, 2 bad usage, 3 declined at 
         docDir: o.docDir,
         revert: o.revert,
         otp: o.otp,
+        strict: o.strict,
       };
       const result = await run(deps, input);
       if (o.json) printJson(deps, result);

@@ -41,6 +41,7 @@ export function metadataEntries(meta: PackageMeta): [string, Term][] {
           list([
             kv("app", bin(r.app)),
             kv("optional", bool(r.optional)),
+            ...(r.repository === undefined ? [] : [kv("repository", bin(r.repository))]),
             kv("requirement", bin(r.requirement)),
           ]),
         )

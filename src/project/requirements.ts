@@ -34,8 +34,18 @@ export interface Requirement {
   app: string;
   requirement: string;
   optional: boolean;
+  /**
+   * The repository the dependency is in, when it is not the one a Hex client
+   * assumes (`hexpm`): an organization's name for a sibling published to it.
+   */
+  repository?: string;
   /** Where the requirement text came from, for errors. */
   where?: Where;
+  /**
+   * Set for a requirement on another app of the same umbrella (see
+   * `umbrella.ts`): its directory and version. Not written to the metadata.
+   */
+  sibling?: { dir: string; version: string };
 }
 
 /**

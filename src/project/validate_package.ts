@@ -1,6 +1,8 @@
 /**
- * Judging a package as hex.pm would before anything is uploaded (hex-protocol
- * §5), plus rebar3_hex's own warnings (behaviour doc §6).
+ * Judging a package before anything is uploaded: what makes a tarball invalid
+ * in any repository (errors), the rules only hex.pm enforces (warnings marked
+ * with the repository that refuses them, see `repository_rules.ts`), and
+ * rebar3_hex's own warnings (deprecated keys, pre-release dependencies).
  *
  * @module
  */
@@ -8,13 +10,18 @@ import type { Problem, Where } from "../errors.ts";
 import { parseVersion } from "../hex/version.ts";
 import { hasNotEqual, parseRequirement } from "../hex/requirement.ts";
 import { isValidLicense, licenseHint } from "../hex/licenses.ts";
-import { checkLink, checkPackageName } from "../hex/package_name.ts";
+import { checkLink, checkPackageName, RESERVED_PACKAGE_NAMES } from "../hex/package_name.ts";
+import { repositoryProblem } from "./repository_rules.ts";
 import type { PackageMeta } from "./package_metadata.ts";
 import type { LockEntry } from "./requirements.ts";
 
 /** What validation needs besides the metadata. */
 export interface ValidationContext {
-  /** The repository the package is for; `hexpm` is strictest (description and licences required). */
+  /**
+   * The repository the package is for: hex.pm's rules (description, SPDX
+   * licences, links, reserved names) are marked as refused by it when it
+   * enforces them (`hexpm`; links and names also `hexpm:ORG`).
+   */
   repo: string;
   /** Where each app.src field is written, by key (`vsn`, `description`, `licenses`, …). */
   whereOf: (key: string) => Where;
@@ -34,19 +41,22 @@ export const MAX_DESCRIPTION = 300;
  */
 export function validatePackage(meta: PackageMeta, ctx: ValidationContext): Problem[] {
   const problems: Problem[] = [];
-  const publicHex = ctx.repo === "hexpm";
-  const strictOnHex = publicHex ? "error" : "warning";
   const add = (p: Problem) => problems.push(p);
 
   const nameProblem = checkPackageName(meta.name);
   if (nameProblem) {
-    add({
-      level: "error",
+    const p = {
       field: "name",
       message: `invalid package name "${meta.name}": ${nameProblem}`,
       hint: 'Set {pkg_name, "my_package"} in the .app.src to publish under another name',
       where: ctx.whereOf(ctx.appSrcKeys.has("pkg_name") ? "pkg_name" : "application"),
-    });
+    };
+    // A reserved name is only hex.pm's rule; a malformed one is no package name anywhere.
+    add(
+      RESERVED_PACKAGE_NAMES.has(meta.name)
+        ? repositoryProblem(ctx.repo, "hexpm-server", p)
+        : { level: "error", ...p },
+    );
   }
 
   const version = parseVersion(meta.version);
@@ -72,13 +82,12 @@ export function validatePackage(meta: PackageMeta, ctx: ValidationContext): Prob
   }
 
   if (meta.description.trim() === "") {
-    add({
-      level: strictOnHex,
+    add(repositoryProblem(ctx.repo, "public-hexpm", {
       field: "description",
       message: "missing or empty description property",
       hint: 'Add {description, "What the package does"} to the .app.src',
       where: ctx.whereOf("description"),
-    });
+    }));
   } else if ([...meta.description].length > MAX_DESCRIPTION) {
     add({
       level: "warning",
@@ -92,36 +101,33 @@ export function validatePackage(meta: PackageMeta, ctx: ValidationContext): Prob
   }
 
   if (meta.licenses.length === 0) {
-    add({
-      level: "warning",
+    add(repositoryProblem(ctx.repo, "public-hexpm", {
       field: "licenses",
       message: "missing or empty licenses property",
       hint: 'Add {licenses, ["Apache-2.0"]} (SPDX identifiers) to the .app.src',
       where: ctx.whereOf("licenses"),
-    });
+    }));
   }
   const invalid = meta.licenses.filter((l) => !isValidLicense(l));
   for (const l of invalid) {
-    add({
-      level: strictOnHex,
+    add(repositoryProblem(ctx.repo, "public-hexpm", {
       field: "licenses",
       message: `invalid license type detected: "${l}"`,
       hint: [licenseHint(l), "See https://spdx.org/licenses/ for valid license identifiers"]
         .filter(Boolean).join("; "),
       where: ctx.whereOf("licenses"),
-    });
+    }));
   }
 
   for (const [name, url] of meta.links) {
     const bad = checkLink(url);
     if (bad) {
-      add({
-        level: "error",
+      add(repositoryProblem(ctx.repo, "hexpm-server", {
         field: `links.${name}`,
         message: `invalid link "${url}" for "${name}": ${bad}`,
         hint: "Links must be http:// or https:// URLs with a host",
         where: ctx.whereOf("links"),
-      });
+      }));
     }
   }
 

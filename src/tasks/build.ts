@@ -92,17 +92,49 @@ function docsPathFrom(packagePath: string): string {
     : packagePath + "-docs";
 }
 
-/** Reports findings: warnings go out at once; errors (or warnings under --strict) stop the build. */
-export function judge(problems: Problem[], strict: boolean): Problem[] {
-  const errors = problems.filter((p) => p.level === "error" || strict);
+/** How `judge` weighs warnings. */
+export interface JudgeOptions {
+  /** `--strict`: every warning stops, as an error does. */
+  strict: boolean;
+  /**
+   * Publishing (`publish`, `publish --dry-run`, `cut`): a warning the target
+   * repository would refuse the release over (`refusedBy`) stops, as an error.
+   */
+  publishing?: boolean;
+}
+
+/**
+ * Sorts findings: errors (and, publishing, what the target repository refuses;
+ * under --strict, every warning) stop with a ValidationError listing them all;
+ * otherwise the warnings are returned, to be printed.
+ *
+ * @param judging How to weigh warnings (a boolean: only `strict`).
+ * @throws {ValidationError} When something stops the build or the publish (exit 1).
+ */
+export function judge(problems: Problem[], judging: JudgeOptions | boolean): Problem[] {
+  // A bare boolean is `strict` (the older signature, kept for callers that build only).
+  const options = typeof judging === "boolean" ? { strict: judging } : judging;
+  const refused = (p: Problem) => options.publishing === true && p.refusedBy !== undefined;
+  const stops = problems.filter((p) => p.level === "error" || refused(p) || options.strict);
   const warnings = problems.filter((p) => p.level === "warning");
-  if (errors.length > 0) {
-    const n = errors.length;
+  if (stops.length > 0) {
+    const n = stops.length;
+    const count = `${n} ${n === 1 ? "problem" : "problems"}`;
+    const listed = problems.map((p): Problem => (refused(p) ? { ...p, level: "error" } : p));
+    const repo = problems.find(refused)?.refusedBy;
+    const onlyRefused = repo !== undefined && !options.strict &&
+      !problems.some((p) => p.level === "error");
+    if (onlyRefused) {
+      throw new ValidationError(`${repo} would refuse this release: ${count}`, listed, {
+        hint: `Nothing was uploaded. Fix the problems above; \`hexpub build\` only warns about ` +
+          `them, and other repositories (-r local, a self-hosted one) accept the release`,
+      });
+    }
     throw new ValidationError(
-      `the package is not valid: ${n} ${n === 1 ? "problem" : "problems"}${
-        strict ? " (--strict turns warnings into errors)" : ""
+      `the package is not valid: ${count}${
+        options.strict ? " (--strict turns warnings into errors)" : ""
       }`,
-      problems,
+      listed,
     );
   }
   return warnings;
@@ -257,7 +289,7 @@ export async function build(deps: Deps, input: BuildInput): Promise<BuildResult>
   const project = await discoverProject(deps, deps.cwd);
   const app = await chooseApp(deps, project, input.app);
   const prepared = await preparePackage(deps, project, app, { repo: input.repo });
-  const warnings = judge(prepared.problems, input.strict);
+  const warnings = judge(prepared.problems, { strict: input.strict });
   for (const w of warnings) deps.out.problem(w);
   const { meta } = prepared;
   const base = `${meta.name}-${meta.version}`;

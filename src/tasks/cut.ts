@@ -72,6 +72,8 @@ export interface CutInput {
   remote?: string;
   /** `-r/--repo`: the Hex repository to publish to. */
   repo?: string;
+  /** `--strict`: every validation warning stops the cut before anything changes. */
+  strict?: boolean;
 }
 
 /** What cut asks publish to do. */
@@ -86,6 +88,8 @@ export interface CutPublishOptions {
   yes: boolean;
   dryRun: boolean;
   repo?: string;
+  /** `--strict`: warnings stop the publish. */
+  strict?: boolean;
 }
 
 /**
@@ -309,6 +313,7 @@ export async function cut(
     yes: input.yes,
     dryRun: input.dryRun,
     ...(input.repo === undefined ? {} : { repo: input.repo }),
+    ...(input.strict ? { strict: true } : {}),
   };
   deps.out.info(
     `Cutting ${app.name} ${previousVersion} -> ${version}: tag ${tag}, push to ${remote}/${branch}` +

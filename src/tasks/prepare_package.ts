@@ -28,6 +28,12 @@ import {
 } from "../project/requirements.ts";
 import { resolveVersion } from "../project/resolve_version.ts";
 import { type PathList, selectFiles } from "../project/select_files.ts";
+import {
+  appConfig,
+  appDependencies,
+  siblingRequirements,
+  siblingsUsed,
+} from "../project/umbrella.ts";
 import { validatePackage } from "../project/validate_package.ts";
 import type { Term } from "../erlang/term.ts";
 import type { PackageFile } from "../tarball/package_file.ts";
@@ -145,25 +151,14 @@ export function packable(all: PackageFile[]): PackageFile[] {
   return all.filter((f) => f.kind !== "dir" || !parents.has(f.path));
 }
 
-/** The applications an app.src says it runs with. */
-function appDependencies(app: AppSrc): Set<string> {
-  const out = new Set<string>();
-  for (const key of ["applications", "included_applications", "optional_applications"]) {
-    const t = app.props.get(key);
-    if (t?.kind === "list") {
-      for (const i of t.items) if (i.kind === "atom") out.add(i.value);
-    }
-  }
-  return out;
-}
-
 /**
  * Reads, resolves, selects and validates one app's package.
  *
  * @param deps Ports.
  * @param project The discovered project.
  * @param app The app to package.
- * @param options `repo`: the repository it is for (validation is strictest for `hexpm`);
+ * @param options `repo`: the repository it is for (its rules are marked, and sibling requirements
+ *   name an organization as their repository);
  *   `version`: use this version instead of the app's own.
  * @throws {ProjectError} When the project cannot be packaged as it is.
  */
@@ -198,10 +193,7 @@ export async function preparePackage(
 
   const lock = await readLock(deps, project);
   const isRoot = app.relDir === ".";
-  const appConfig = isRoot
-    ? project.config
-    : await consultFile(deps, join(app.dir, "rebar.config"));
-  const ownDeps = configDeps(appConfig);
+  const ownDeps = configDeps(await appConfig(deps, project, app));
   let allowed: Set<string> | undefined;
   if (!isRoot) {
     const uses = appDependencies(appSrc);
@@ -209,6 +201,14 @@ export async function preparePackage(
     for (const d of configDeps(project.config)) if (uses.has(d.app)) allowed.add(d.app);
   }
   const reqs = computeRequirements({ lock, appDeps: ownDeps, allowed });
+  // Sibling apps of an umbrella are built from source, so they are not in the
+  // lock: their requirements come from the project itself.
+  const uses = siblingsUsed(appSrc, ownDeps, project.apps.map((a) => a.name));
+  const siblings = await siblingRequirements(deps, project, uses, options.repo);
+  const requirements = [
+    ...reqs.requirements.filter((r) => !siblings.some((x) => x.name === r.name)),
+    ...siblings,
+  ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   if (reqs.leftOut.length > 0) {
     problems.push(warning(
       "requirements",
@@ -221,7 +221,10 @@ export async function preparePackage(
       },
     ));
   }
-  const declared = new Set([...configDeps(project.config), ...ownDeps].map((d) => d.app));
+  const declared = new Set(
+    [...configDeps(project.config), ...ownDeps].map((d) => d.app)
+      .filter((d) => !project.apps.some((a) => a.name === d)),
+  );
   const locked = new Set(lock.map((e) => e.app));
   const stale = [...declared].filter((d) => !locked.has(d));
   if (stale.length > 0) {
@@ -265,7 +268,7 @@ export async function preparePackage(
     licenses: textListProp(appSrc, "licenses")?.values ?? [],
     links: links?.links ?? [],
     buildTools: textListProp(appSrc, "build_tools")?.values ?? ["rebar3"],
-    requirements: reqs.requirements,
+    requirements,
   };
   const where = (key: string): Where => whereOf(file, appSrc.props.get(key) ?? source.terms[0]);
   problems.push(...validatePackage(meta, {

@@ -5,7 +5,13 @@
  *
  * @module
  */
-import { DeclinedError, HexpubError, type Problem, UsageError } from "../errors.ts";
+import {
+  DeclinedError,
+  HexpubError,
+  type Problem,
+  UsageError,
+  ValidationError,
+} from "../errors.ts";
 import type { Deps } from "../ports.ts";
 import { HexApiError, HexNetworkError } from "../hex/api_errors.ts";
 import { buildGetPackageRequest, parseGetPackageResponse } from "../hex/package.ts";
@@ -28,6 +34,8 @@ import { parseVersion } from "../hex/version.ts";
 import { type AppSrc, parseAppSrc, textProp } from "../project/app_src.ts";
 import { consultFile } from "../project/consult.ts";
 import { chooseApp, discoverProject, type Project, type ProjectApp } from "../project/discover.ts";
+import type { Requirement } from "../project/requirements.ts";
+import { siblingNames } from "../project/umbrella.ts";
 import { createPackageTarball } from "../tarball/create_package.ts";
 import { diffReleases, type ReleaseDiff } from "../tarball/release_diff.ts";
 import { judge, makeDocsTarball } from "./build.ts";
@@ -73,6 +81,8 @@ export interface PublishInput {
   /** Publish as this version instead of the app's own (`cut --dry-run`). */
   version?: string;
   otp?: string;
+  /** `--strict`: every warning stops the publish before anything is uploaded. */
+  strict?: boolean;
 }
 
 /** Differences from the latest published version (dry run). */
@@ -139,15 +149,7 @@ async function appsToPublish(
   if (input.app === "all") {
     const uses: { name: string; uses: string[] }[] = [];
     for (const app of project.apps) {
-      const src = await consultFile(deps, app.appSrcPath);
-      const parsed = src ? parseAppSrc(src) : undefined;
-      const list = parsed?.props.get("applications");
-      uses.push({
-        name: app.name,
-        uses: list?.kind === "list"
-          ? list.items.flatMap((i) => (i.kind === "atom" ? [i.value] : []))
-          : [],
-      });
+      uses.push({ name: app.name, uses: await siblingNames(deps, project, app) });
     }
     return dependencyOrder(uses).map((n) => project.apps.find((a) => a.name === n)!);
   }
@@ -494,6 +496,81 @@ async function dependencyChecks(
   return { problems, skipped };
 }
 
+/**
+ * The requirements on sibling apps of the umbrella that this run does not
+ * publish first (with `--app all`, siblings are published earlier in the
+ * same run). Only `publish docs` needs none.
+ */
+function siblingsToCheck(
+  requirements: readonly Requirement[],
+  publishedFirst: ReadonlySet<string>,
+  target: PublishInput["target"],
+): Requirement[] {
+  if (target === "docs") return [];
+  return requirements.filter((r) => r.sibling && !publishedFirst.has(r.name));
+}
+
+/**
+ * Checks that each sibling app this package requires is already in the target
+ * repository with a release matching the requirement. hex.pm refuses a release
+ * whose dependency it lacks; `local` and self-hosted repositories accept it,
+ * but rebar3 then cannot install it. So a missing sibling is an error
+ * everywhere, naming the command that publishes it first. A repository that
+ * cannot be read (offline, no public key or repository key configured) leaves
+ * the sibling unchecked.
+ */
+async function siblingChecks(
+  deps: Deps,
+  session: Session,
+  pkg: { name: string; version: string },
+  requirements: readonly Requirement[],
+  options: ReadOptions,
+): Promise<{ problems: Problem[]; skipped: string[] }> {
+  const problems: Problem[] = [];
+  const skipped: string[] = [];
+  const repo = session.repo;
+  for (const r of requirements) {
+    let found: Package | undefined;
+    try {
+      found = await readPackageEntry(deps, await registrySource(deps, repo), r.name, options);
+    } catch (e) {
+      skipped.push(
+        `that sibling app "${r.app}" (package ${r.name}) is in repository "${repo.name}"` +
+          whyUnchecked(e, repo),
+      );
+      continue;
+    }
+    let req;
+    try {
+      req = parseRequirement(r.requirement);
+    } catch {
+      continue; // validation has already reported it
+    }
+    const all = found ? newestFirst(found.releases) : [];
+    const matches = all.some((x) => {
+      const v = parseVersion(x.version);
+      return v !== undefined && matchesRequirement(v, req);
+    });
+    if (matches) continue;
+    const listed = all.slice(0, 8).map((x) => cleanRegistryText(x.version)).join(", ");
+    const has = !found
+      ? `has no package "${r.name}"`
+      : all.length === 0
+      ? `has no release of "${r.name}"`
+      : `has only ${listed}${all.length > 8 ? ", …" : ""}`;
+    problems.push({
+      level: "error",
+      field: `requirements.${r.name}`,
+      message: `${pkg.name} ${pkg.version} requires its sibling app "${r.app}" ` +
+        `(${r.name} ${r.requirement}), but repository "${repo.name}" ${has}`,
+      hint: `Publish ${r.app} first: \`hexpub publish --app ${r.app} -r ${repo.name}\` ` +
+        "(or publish every app of the umbrella in dependency order with --app all)",
+      where: r.where,
+    });
+  }
+  return { problems, skipped };
+}
+
 /** Dry-run checks hex.pm would otherwise refuse at upload, plus the diff from the latest release. */
 async function dryRunChecks(
   deps: Deps,
@@ -501,6 +578,7 @@ async function dryRunChecks(
   prepared: PreparedPackage,
   tarballBytes: Uint8Array,
   replace: boolean,
+  requirements: readonly CheckedRequirement[],
 ): Promise<{ problems: Problem[]; diff?: ReleaseDiff; skipped: string[] }> {
   const problems: Problem[] = [];
   const skipped: string[] = [];
@@ -525,7 +603,7 @@ async function dryRunChecks(
     skipped.push("whether this version is already published");
   }
 
-  const depChecks = await dependencyChecks(deps, session, meta.requirements);
+  const depChecks = await dependencyChecks(deps, session, requirements);
   problems.push(...depChecks.problems);
   skipped.push(...depChecks.skipped);
 
@@ -672,12 +750,13 @@ async function publishOne(
   app: ProjectApp,
   input: PublishInput,
   warnings: Problem[],
+  publishedFirst: ReadonlySet<string>,
 ): Promise<{ out: Published; upload?: () => Promise<Published> }> {
   const prepared = await preparePackage(deps, project, app, {
     repo: session.repo.name,
     version: input.version,
   });
-  const found = judge(prepared.problems, false);
+  const found = judge(prepared.problems, { strict: input.strict ?? false, publishing: true });
   for (const w of found) deps.out.problem(w);
   warnings.push(...found);
   const { meta } = prepared;
@@ -723,6 +802,38 @@ async function publishOne(
     }
   }
 
+  // Sibling apps of the umbrella: hex.pm checks dependencies only for its own
+  // repositories, and only at upload; the check runs here for every target.
+  const siblings = await siblingChecks(
+    deps,
+    session,
+    meta,
+    siblingsToCheck(meta.requirements, publishedFirst, input.target),
+    input.dryRun ? dryReadOptions(session) : {},
+  );
+  // The dry run's dependency checks are for the other (Hex) dependencies.
+  const external = meta.requirements.filter((r) => !r.sibling);
+  if (!input.dryRun) {
+    for (const p of siblings.problems) deps.out.problem(p);
+    if (siblings.problems.length > 0) {
+      throw new ValidationError(
+        `${meta.name} ${meta.version} was not published: a sibling app it requires is not in ${session.repo.name}`,
+        siblings.problems,
+        { hint: "Nothing was uploaded" },
+      );
+    }
+    for (const what of siblings.skipped) {
+      const w: Problem = {
+        level: "warning",
+        field: "requirements",
+        message: `not checked: ${what}`,
+        hint: "If it is not there, publish it first: rebar3 cannot install this package without it",
+      };
+      deps.out.problem(w);
+      warnings.push(w);
+    }
+  }
+
   if (input.dryRun && isLocal(session)) {
     const there = await deps.fs.lstat(
       join(
@@ -736,7 +847,9 @@ async function publishOne(
         hint: "Bump the version, or pass --replace",
       });
     }
-    const checks = await dependencyChecks(deps, session, meta.requirements);
+    const checks = await dependencyChecks(deps, session, external);
+    checks.problems.push(...siblings.problems);
+    checks.skipped.push(...siblings.skipped);
     for (const p of checks.problems) deps.out.problem(p);
     if (checks.problems.some((p) => p.level === "error")) {
       throw new HexpubError(
@@ -751,7 +864,16 @@ async function publishOne(
     return { out };
   }
   if (input.dryRun) {
-    const checks = await dryRunChecks(deps, session, prepared, tar.tarball, input.replace);
+    const checks = await dryRunChecks(
+      deps,
+      session,
+      prepared,
+      tar.tarball,
+      input.replace,
+      external,
+    );
+    checks.problems.push(...siblings.problems);
+    checks.skipped.push(...siblings.skipped);
     for (const p of checks.problems) deps.out.problem(p);
     if (checks.problems.some((p) => p.level === "error")) {
       throw new HexpubError(
@@ -884,7 +1006,7 @@ function releasePageUrl(session: Session, name: string, version: string): string
  */
 export async function checkPublishable(
   deps: Deps,
-  input: { app?: string; repo?: string; version: string },
+  input: { app?: string; repo?: string; version: string; strict?: boolean },
 ): Promise<void> {
   const project = await discoverProject(deps, deps.cwd);
   const session = await openSession(deps, { repo: input.repo, command: "cut" });
@@ -893,8 +1015,22 @@ export async function checkPublishable(
     repo: session.repo.name,
     version: input.version,
   });
-  judge(prepared.problems, false);
+  judge(prepared.problems, { strict: input.strict ?? false, publishing: true });
   await createPackageTarball({ metadata: prepared.metadata, files: prepared.files });
+  const siblings = await siblingChecks(
+    deps,
+    session,
+    prepared.meta,
+    siblingsToCheck(prepared.meta.requirements, new Set(), "all"),
+    {},
+  );
+  if (siblings.problems.length > 0) {
+    throw new ValidationError(
+      `${prepared.meta.name} ${prepared.meta.version} cannot be published: a sibling app it requires is not in ${session.repo.name}`,
+      siblings.problems,
+      { hint: "Nothing was committed, tagged or pushed" },
+    );
+  }
   if (!isLocal(session)) await resolveCredential(deps, session, { write: true });
 }
 
@@ -1005,8 +1141,20 @@ export async function publish(deps: Deps, input: PublishInput): Promise<PublishR
   const result: PublishResult = { published: [], warnings: [] };
   // Validate and build every app first: nothing is uploaded unless all are fine.
   const plans = [];
+  // Packages this run publishes before the next app (siblings it may require).
+  const publishedFirst = new Set<string>();
   for (const app of apps) {
-    plans.push(await publishOne(deps, session, project, app, input, result.warnings));
+    const plan = await publishOne(
+      deps,
+      session,
+      project,
+      app,
+      input,
+      result.warnings,
+      publishedFirst,
+    );
+    plans.push(plan);
+    if (input.target !== "docs") publishedFirst.add(plan.out.name);
   }
   if (!input.dryRun) {
     // `--app all` publishes the whole umbrella without prompts.

@@ -27,7 +27,7 @@ Deno.test("validatePackage() accepts a good package", () => {
   assert.deepEqual(validatePackage(meta(), ctx()), []);
 });
 
-Deno.test("validatePackage() reports errors hex.pm would refuse", () => {
+Deno.test("validatePackage() reports what makes a package invalid anywhere as errors", () => {
   const ps = validatePackage(
     meta({
       name: "Bad-Name",
@@ -45,7 +45,7 @@ Deno.test("validatePackage() reports errors hex.pm would refuse", () => {
   assert.deepEqual(fields(ps), [
     "error:name",
     "error:version",
-    "error:links.Docs",
+    "warning:links.Docs",
     "error:build_tools",
     "error:files",
     "error:requirements.a",
@@ -53,6 +53,8 @@ Deno.test("validatePackage() reports errors hex.pm would refuse", () => {
   ]);
   assert.ok(ps.every((p) => p.hint), "every problem has a hint");
   assert.equal(ps[1].where?.line, 3, "version points at vsn");
+  assert.equal(ps[2].refusedBy, "hexpm", "a bad link is hex.pm's rule, refused at publish");
+  assert.equal(ps[0].refusedBy, undefined);
 });
 
 Deno.test("validatePackage() refuses build metadata in the version", () => {
@@ -61,14 +63,45 @@ Deno.test("validatePackage() refuses build metadata in the version", () => {
   assert.match(p.message, /build metadata/);
 });
 
-Deno.test("validatePackage() is strict on hexpm and lenient on other repositories", () => {
-  const m = meta({ description: "", licenses: ["apache 2"] });
-  assert.deepEqual(fields(validatePackage(m, ctx())), ["error:description", "error:licenses"]);
-  assert.deepEqual(fields(validatePackage(m, ctx({ repo: "hexpm:acme" }))), [
-    "warning:description",
-    "warning:licenses",
+Deno.test("validatePackage() marks hex.pm's rules as warnings the target repository refuses", () => {
+  const m = meta({ description: "", licenses: ["apache 2"], links: [["Home", "ftp://x"]] });
+  const refused = (repo: string) =>
+    validatePackage(m, ctx({ repo })).map((p) => `${p.level}:${p.field}:${p.refusedBy ?? "-"}`);
+  // Public hex.pm requires a description and SPDX licences, and checks links.
+  assert.deepEqual(refused("hexpm"), [
+    "warning:description:hexpm",
+    "warning:licenses:hexpm",
+    "warning:links.Home:hexpm",
   ]);
-  assert.match(validatePackage(m, ctx())[1].hint!, /did you mean "Apache-2\.0"/);
+  // Its organizations check only links; local and self-hosted repositories nothing.
+  assert.deepEqual(refused("hexpm:acme"), [
+    "warning:description:-",
+    "warning:licenses:-",
+    "warning:links.Home:hexpm:acme",
+  ]);
+  assert.deepEqual(refused("local"), [
+    "warning:description:-",
+    "warning:licenses:-",
+    "warning:links.Home:-",
+  ]);
+  const [desc, lic] = validatePackage(m, ctx());
+  assert.match(desc.message, /^hex\.pm will refuse this release: missing or empty description/);
+  assert.match(lic.hint!, /did you mean "Apache-2\.0"/);
+  const [, local] = validatePackage(m, ctx({ repo: "local" }));
+  assert.match(local.message, /"apache 2" \(public hex\.pm would refuse it\)$/);
+});
+
+Deno.test("validatePackage(): no licences and a reserved name are hex.pm's rules too", () => {
+  const m = meta({ name: "http", licenses: [] });
+  const out = (repo: string) =>
+    validatePackage(m, ctx({ repo })).map((p) => `${p.level}:${p.field}:${p.refusedBy ?? "-"}`);
+  assert.deepEqual(out("hexpm"), ["warning:name:hexpm", "warning:licenses:hexpm"]);
+  assert.deepEqual(out("hexpm:acme"), ["warning:name:hexpm:acme", "warning:licenses:-"]);
+  assert.deepEqual(out("mine"), ["warning:name:-", "warning:licenses:-"]);
+  // A malformed name is no package name anywhere.
+  assert.deepEqual(fields(validatePackage(meta({ name: "Http" }), ctx({ repo: "mine" }))), [
+    "error:name",
+  ]);
 });
 
 Deno.test("validatePackage() warns about long descriptions, no licences, deprecated keys, pre-releases", () => {

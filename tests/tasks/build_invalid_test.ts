@@ -86,38 +86,63 @@ const CASES: Case[] = [
     },
   },
   {
-    name: "an invalid licence on hexpm",
+    name:
+      "an invalid licence on hexpm is a warning saying hex.pm will refuse it; the tarball is written",
     fixture: invalid("bad_license"),
+    ok: {
+      warnings: ["licenses"],
+      check: (r, deps) => {
+        const [w] = r.warnings;
+        assert.equal(w.refusedBy, "hexpm");
+        assert.match(w.message, /^hex\.pm will refuse this release: invalid license type/);
+        assert.match(w.hint!, /did you mean "Apache-2\.0"/);
+        assert.equal(w.where?.line, 7);
+        assert.match(deps.stderr.join("\n"), /warning: .*hex\.pm will refuse this release/);
+      },
+    },
+  },
+  {
+    name: "…and an error under --strict",
+    fixture: invalid("bad_license"),
+    input: { strict: true },
     error: {
       class: ValidationError,
-      problems: ["error:licenses"],
+      problems: ["warning:licenses"],
       where: { file: join("src", "badlicense.app.src"), line: 7 },
     },
   },
   {
-    name: "an invalid licence is only a warning for an organisation repo",
+    name: "an invalid licence for an organisation repo is a warning it does not refuse",
     fixture: invalid("bad_license"),
     input: { repo: "hexpm:acme" },
-    ok: { warnings: ["licenses"] },
+    ok: {
+      warnings: ["licenses"],
+      check: (r) => {
+        assert.equal(r.warnings[0].refusedBy, undefined);
+        assert.match(r.warnings[0].message, /public hex\.pm would refuse it/);
+      },
+    },
   },
   {
-    name: "a missing description on hexpm",
+    name: "a missing description on hexpm is a warning (hex.pm refuses it)",
     fixture: invalid("no_description"),
-    error: { class: ValidationError, problems: ["error:description"] },
+    ok: { warnings: ["description"], check: (r) => assert.equal(r.warnings[0].refusedBy, "hexpm") },
   },
   {
-    name: "a missing description is only a warning for an organisation repo",
+    name: "a missing description for an organisation repo is a warning",
     fixture: invalid("no_description"),
     input: { repo: "hexpm:acme" },
     ok: { warnings: ["description"] },
   },
   {
-    name: "a link that is not http(s)",
+    name: "a link that is not http(s) is a warning (hex.pm refuses it)",
     fixture: invalid("bad_link"),
-    error: {
-      class: ValidationError,
-      problems: ["error:links.Mirror"],
-      where: { file: join("src", "badlink.app.src"), line: 8 },
+    ok: {
+      warnings: ["links.Mirror"],
+      check: (r) => {
+        assert.equal(r.warnings[0].refusedBy, "hexpm");
+        assert.equal(r.warnings[0].where?.line, 8);
+      },
     },
   },
   {
@@ -245,6 +270,7 @@ for (const c of CASES) {
         );
         assert.deepEqual(outcome.result.warnings.map((w) => w.field), c.ok.warnings);
         assert.ok(outcome.result.package, "the package was built");
+        assert.ok((await Deno.stat(input.output!)).isFile, "the tarball was written");
         c.ok.check?.(outcome.result, deps);
         return;
       }

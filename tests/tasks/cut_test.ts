@@ -6,7 +6,8 @@
  */
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
-import { HexpubError, UsageError } from "../../src/errors.ts";
+import { HexpubError, UsageError, ValidationError } from "../../src/errors.ts";
+import { checkPublishable } from "../../src/tasks/publish.ts";
 import type { RunResult } from "../../src/ports.ts";
 import {
   cut,
@@ -509,4 +510,39 @@ Deno.test("cut: declining before the push exits 3 and rolls everything back", as
   assert.match(said, /Rolling back \(declined\)/);
   assert.match(said, /Deleted the tag v1\.2\.4/);
   assert.match(said, /Undid the commit/);
+});
+
+Deno.test("cut: to hexpm, a licence hex.pm refuses stops it before any change; --strict reaches the check", async () => {
+  const files = {
+    ...FILES,
+    "rebar.lock": "[].\n",
+    "src/demo.app.src": APP_SRC.replace(
+      "{registered, []},",
+      '{registered, []}, {licenses, ["Apache 2.0"]},',
+    ),
+  };
+  const repo = await setup({ files });
+  const before = await snapshot(repo);
+  const d = deps(repo.dir);
+  const pub = recorder();
+  const check: CutPublish = (dd, o) => checkPublishable(dd, o);
+  await assert.rejects(
+    cut(d, input(), pub.publish, check),
+    (e: unknown) =>
+      e instanceof ValidationError && e.exitCode === 1 &&
+      /hexpm would refuse this release/.test(e.message) &&
+      e.problems.map((p) => `${p.level}:${p.field}`).join() === "error:licenses",
+  );
+  assert.deepEqual(await snapshot(repo), before, "nothing committed, tagged or pushed");
+  assert.equal(pub.calls.length, 0);
+
+  // To local it is a warning, so the cut goes on; --strict turns it into an error.
+  await assert.rejects(
+    cut(d, input({ repo: "local", strict: true }), pub.publish, (dd, o) => {
+      assert.equal(o.strict, true);
+      return checkPublishable(dd, o);
+    }),
+    (e: unknown) => e instanceof ValidationError && /--strict/.test(e.message),
+  );
+  assert.deepEqual(await snapshot(repo), before);
 });
