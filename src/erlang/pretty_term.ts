@@ -174,6 +174,21 @@ function sortedEntries(entries: [Value, Value][]): [Value, Value][] {
   return [...entries].sort(([a], [b]) => compareValues(a, b));
 }
 
+/**
+ * A map's entries in the order Erlang lists them (`maps:to_list/1`) for maps
+ * of up to 32 keys: by key in term order, every integer before every float.
+ * Erlang lists larger maps in hash order, which this does not reproduce.
+ *
+ * @param entries The entries, in any order.
+ * @returns A sorted copy.
+ */
+export function mapEntriesInOrder(entries: [Term, Term][]): [Term, Term][] {
+  return entries
+    .map((entry) => ({ entry, key: toValue(entry[0]) }))
+    .sort((a, b) => compareValues(a.key, b.key))
+    .map(({ entry }) => entry);
+}
+
 /** Compares two values in the order Erlang keeps the keys of a small map. */
 function compareValues(a: Value, b: Value): number {
   const ra = rankOf(a);
