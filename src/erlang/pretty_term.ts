@@ -112,6 +112,14 @@ function codePointsOf(text: string): number[] {
   return out;
 }
 
+const CHARS: Value[] = [];
+
+/** The integer value of a character code, shared: strings are mostly the same few codes. */
+function charValue(cp: number): Value {
+  if (cp >= 0x800) return { t: "int", v: BigInt(cp) };
+  return CHARS[cp] ??= { t: "int", v: BigInt(cp) };
+}
+
 function toValue(term: Term): Value {
   switch (term.kind) {
     case "atom":
@@ -137,7 +145,7 @@ function toValue(term: Term): Value {
       let tail: Term | undefined = term;
       while (tail && (tail.kind === "list" || tail.kind === "string")) {
         if (tail.kind === "string") {
-          for (const cp of codePointsOf(tail.value)) items.push({ t: "int", v: BigInt(cp) });
+          for (const cp of codePointsOf(tail.value)) items.push(charValue(cp));
           tail = undefined;
         } else {
           items.push(...tail.items.map(toValue));
@@ -343,12 +351,9 @@ const graphemes = new Intl.Segmenter("en", { granularity: "grapheme" });
  * its grapheme clusters once any character is above U+00FF.
  */
 function widthOf(text: string): number {
-  let n = 0;
-  for (const ch of text) {
-    if (ch.codePointAt(0)! > 0xff) return [...graphemes.segment(text)].length;
-    n++;
-  }
-  return n;
+  // deno-lint-ignore no-control-regex
+  if (/^[\x00-\xff]*$/.test(text)) return text.length;
+  return [...graphemes.segment(text)].length;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });

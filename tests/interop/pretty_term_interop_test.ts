@@ -6,11 +6,17 @@
  *
  * The terms travel to Erlang in the external term format (written here, see
  * `externalFormat`), so that the transport does not depend on any printer.
+ *
+ * A second test packs .app.src files (the fixtures' and some awkward ones) as
+ * rebar3_hex does, with OTP's `file:consult/1` and `~tp`, and compares bytes.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { prettyTerm } from "../../src/erlang/pretty_term.ts";
+import { packedAppSrc, parseAppSrc } from "../../src/project/app_src.ts";
+import { consultPlainFile } from "../../src/project/consult.ts";
+import { testDeps } from "../support/test_deps.ts";
 import { printTerm } from "../../src/erlang/print_term.ts";
 import { atom, bin, int, list, str, type Term, tuple } from "../../src/erlang/term.ts";
 import { erlangTools, interopTest } from "./erlang.ts";
@@ -427,26 +433,18 @@ interopTest(
     }
     const dir = await Deno.makeTempDir({ prefix: "hexpub-pretty-" });
     try {
-      const input = join(dir, "terms.bin");
-      const output = join(dir, "texts.bin");
-      await Deno.writeFile(input, Uint8Array.from(w.bytes));
-      const res = await new Deno.Command(erlangTools!.escript, {
-        args: [script, input, output],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      assert.equal(res.code, 0, new TextDecoder().decode(res.stderr));
-      const texts = frames(await Deno.readFile(output));
+      const texts = frames(await runEscript("terms", dir, Uint8Array.from(w.bytes)));
       assert.equal(texts.length, terms.length * 3);
       const failures: string[] = [];
       let wrapped = 0;
       terms.forEach((t, i) => {
         const [p, tp, pretty] = texts.slice(3 * i, 3 * i + 3);
         if (tp.includes("\n")) wrapped++;
+        const unicode = prettyTerm(t, { encoding: "unicode" });
         const ours = [
           ["~p", p, prettyTerm(t, { encoding: "latin1" })],
-          ["~tp", tp, prettyTerm(t, { encoding: "unicode" })],
-          ["io_lib_pretty utf8", pretty, prettyTerm(t, { encoding: "unicode" })],
+          ["~tp", tp, unicode],
+          ["io_lib_pretty utf8", pretty, unicode],
         ];
         for (const [how, erlang, mine] of ours) {
           if (erlang !== mine && failures.length < 5) {
@@ -462,3 +460,80 @@ interopTest(
     }
   },
 );
+
+/** Runs the escript in `mode` on `input` and returns its framed output. */
+async function runEscript(mode: string, dir: string, input: Uint8Array): Promise<Uint8Array> {
+  const inPath = join(dir, "in.bin");
+  const outPath = join(dir, "out.bin");
+  await Deno.writeFile(inPath, input);
+  const res = await new Deno.Command(erlangTools!.escript, {
+    args: [script, mode, inPath, outPath],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(res.code, 0, new TextDecoder().decode(res.stderr));
+  return await Deno.readFile(outPath);
+}
+
+/** Awkward .app.src files: comments, Latin-1, odd atoms, long lists, no vsn. */
+const AWKWARD: Record<string, Uint8Array> = {
+  "comments.app.src": utf8.encode(
+    '%% A comment\n{application, comments,\n  [ {description, "Keeps \\"quotes\\" and\\ttabs"}, %% trailing\n' +
+      '    {vsn, "0.0.1"},\n    {registered, []},\n' +
+      "    {applications, [kernel, stdlib, crypto, public_key, ssl, inets, 'my-app', 'Caps', 'é']},\n" +
+      '    {env, [{pool_size, 10}, {ratio, 0.25}, {timeout, infinity}, {bin, <<"raw">>}, {m, #{a => 1}}]},\n' +
+      '    {modules, []},\n    {licenses, ["Apache-2.0", "MIT"]},\n' +
+      '    {links, [{"GitHub", "https://github.com/example/a-very-long-repository-name-that-wraps"}]}]}.\n',
+  ),
+  "latin1.app.src": Uint8Array.from(
+    '%% coding: latin-1\n{application, latin1, [{description, "caf\xe9 \xbfqu\xe9?"}, {vsn, "1.0.0"}]}.\n',
+    (c) => c.charCodeAt(0),
+  ),
+  "unicode.app.src": utf8.encode(
+    '{application, unicode, [{description, "Ünïcödé 🌈 — ☕"}, {vsn, git}, {maintainers, ["Zoë", "日本"]}]}.\n',
+  ),
+  "no_vsn.app.src": utf8.encode('{application, no_vsn, [{description, "none"}]}.\n'),
+  "first_vsn.app.src": utf8.encode(
+    '{application, first_vsn, [{vsn, "1.0.0"}, {description, "two"}, {vsn, "2.0.0"}]}.\n',
+  ),
+};
+
+interopTest("packedAppSrc() packs .app.src files as rebar3_hex's ~tp re-print does", async () => {
+  const fixtures = fileURLToPath(new URL("../fixtures/projects/", import.meta.url));
+  const paths: string[] = [];
+  for await (const e of Deno.readDir(fixtures)) {
+    for (const sub of ["src", "apps/alpha/src", "apps/beta/src"]) {
+      try {
+        for await (const f of Deno.readDir(join(fixtures, e.name, sub))) {
+          if (f.name.endsWith(".app.src")) paths.push(join(fixtures, e.name, sub, f.name));
+        }
+      } catch {
+        // No such directory in this fixture.
+      }
+    }
+  }
+  assert.ok(paths.length >= 9, `found ${paths.length} fixture .app.src files`);
+  const dir = await Deno.makeTempDir({ prefix: "hexpub-app-src-" });
+  try {
+    for (const [name, bytes] of Object.entries(AWKWARD)) {
+      await Deno.writeFile(join(dir, name), bytes);
+      paths.push(join(dir, name));
+    }
+    const version = "1.2.3-rc.1+build.7";
+    const out = await runEscript(
+      "app_src",
+      dir,
+      utf8.encode(paths.map((p) => `${p}\t${version}\n`).join("")),
+    );
+    const expected = frames(out);
+    assert.equal(expected.length, paths.length);
+    const deps = testDeps(dir);
+    for (const [i, path] of paths.entries()) {
+      const consulted = await consultPlainFile(deps, path);
+      const ours = new TextDecoder().decode(packedAppSrc(parseAppSrc(consulted!), version));
+      assert.equal(ours, expected[i], path);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
