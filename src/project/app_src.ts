@@ -5,8 +5,9 @@
  * @module
  */
 import { ProjectError, type Where } from "../errors.ts";
+import { prettyTerm } from "../erlang/pretty_term.ts";
 import { printTerms } from "../erlang/print_term.ts";
-import { type Term, textOf } from "../erlang/term.ts";
+import { str, type Term, textOf, tuple } from "../erlang/term.ts";
 import type { Consulted } from "./consult.ts";
 
 /** A parsed `.app.src`. */
@@ -141,9 +142,10 @@ export function linksProp(app: AppSrc): { links: [string, string][]; where: Wher
 }
 
 /**
- * The `.app.src` text to pack, with `vsn` set to `version`. A plain file keeps
- * its text (comments and layout) and only the `vsn` value is replaced; an
- * evaluated script's result is printed anew.
+ * The `.app.src` text with `vsn` set to `version`, for writing back into the
+ * project (`cut`). A plain file keeps its text (comments and layout) and only
+ * the `vsn` value is replaced; an evaluated script's result is printed anew.
+ * (The packed copy is {@link packedAppSrc}.)
  *
  * @throws {ProjectError} When the app has no `vsn`.
  */
@@ -171,4 +173,34 @@ export function appSrcWithVersion(app: AppSrc, version: string): string {
     ...appTerm,
     items: [appTerm.items[0], appTerm.items[1], { ...props, items }],
   }]);
+}
+
+/**
+ * The bytes rebar3_hex packs as `src/APP.app.src`: the consulted term with the
+ * first `{vsn, _}` replaced by `{vsn, Version}` (as `lists:keyreplace/4` does;
+ * nothing changes without one), printed anew with `io_lib:format("~tp.~n", …)`
+ * and encoded as UTF-8 (rebar3_hex's `include_files` and `update_app_src`).
+ * Comments and layout are not kept, and a Latin-1 source comes out as UTF-8.
+ *
+ * @param app The parsed plain `.app.src` (rebar3_hex reads that file, not the
+ *   result of an `.app.src.script`).
+ * @param version The version being packed.
+ * @returns The file's bytes.
+ */
+export function packedAppSrc(app: AppSrc, version: string): Uint8Array {
+  const appTerm = app.source.terms[0];
+  if (appTerm.kind !== "tuple" || appTerm.items[2].kind !== "list") {
+    throw new ProjectError(`${app.source.file} must hold one {application, Name, Props} term`, {
+      where: { file: app.source.file },
+    });
+  }
+  const props = appTerm.items[2];
+  const at = props.items.findIndex((item) =>
+    item.kind === "tuple" && item.items.length > 0 && item.items[0].kind === "atom" &&
+    item.items[0].value === "vsn"
+  );
+  const items = [...props.items];
+  if (at >= 0) items[at] = tuple({ kind: "atom", value: "vsn" }, str(version));
+  const term = tuple(appTerm.items[0], appTerm.items[1], { ...props, items });
+  return new TextEncoder().encode(`${prettyTerm(term, { encoding: "unicode" })}.\n`);
 }

@@ -88,6 +88,21 @@ main([Script, Base, Out]) ->
 export async function consultFile(deps: Deps, path: string): Promise<Consulted | undefined> {
   const script = path + ".script";
   if (await deps.fs.lstat(script)) return await evalScript(deps, script, path);
+  return await consultPlainFile(deps, path);
+}
+
+/**
+ * Reads a term file as `file:consult/1` does, ignoring any `.script` beside it.
+ *
+ * @param deps Ports.
+ * @param path Absolute path of the file.
+ * @returns The terms, or `undefined` when the file does not exist.
+ * @throws {TermSyntaxError} When the text does not parse.
+ */
+export async function consultPlainFile(
+  deps: Deps,
+  path: string,
+): Promise<Consulted | undefined> {
   if (!(await deps.fs.lstat(path))) return undefined;
   const file = displayPath(deps, path);
   const { text, encoding } = decodeTermFile(await deps.fs.readFile(path));

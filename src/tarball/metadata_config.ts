@@ -1,22 +1,26 @@
 /**
  * `metadata.config`: the Erlang-term text file inside a Hex package tarball.
  *
- * The encoder prints what hex_core's `encode_metadata` prints for the same
- * terms, one `{Key,Value}.` per line (hex_core may wrap long terms over
- * several lines; readers do not care). Binaries follow `io_lib_pretty`'s
- * choice of form so that `<<"é">>` never silently turns into Latin-1:
+ * The encoder writes what hex_core's `encode_metadata` writes for the same
+ * map: for each `{Key, Value}` of the map (keys in byte order), the text of
+ * `io_lib_pretty:print(binarify({Key, Value}), [{encoding, utf8}])` and `.\n`,
+ * in UTF-8. That printer wraps terms longer than 80 columns over several
+ * lines; {@link prettyTerm} reproduces its layout byte for byte. Binaries take
+ * the form `io_lib_pretty` chooses, so `<<"é">>` never silently turns into
+ * Latin-1:
  *
  * - printable ASCII → `<<"text">>`
  * - UTF-8 whose characters are all printable and ≤ U+00FF → `<<"Café"/utf8>>`
  * - not UTF-8, but every byte printable as Latin-1 → `<<"é">>` (one byte per character)
- * - anything else (emoji, control bytes, invalid UTF-8) → `<<67,97,…>>`
+ * - anything else (emoji, most control bytes, invalid UTF-8) → `<<67,97,…>>`
  *
  * @module
  */
 
 import { HexpubError, TarballError } from "../errors.ts";
+import { mapEntriesInOrder, prettyTerm } from "../erlang/pretty_term.ts";
 import { readTerms } from "../erlang/read_terms.ts";
-import { latin1, type Term, textOf } from "../erlang/term.ts";
+import { latin1, type Term, type TermOf, textOf } from "../erlang/term.ts";
 
 const encoder = new TextEncoder();
 
@@ -24,42 +28,6 @@ const encoder = new TextEncoder();
 export type JsonValue = null | boolean | number | string | JsonValue[] | {
   [key: string]: JsonValue;
 };
-
-/** Printable ASCII plus the controls written as escapes. */
-function isPrintableAscii(code: number): boolean {
-  return (code >= 0x20 && code <= 0x7e) || code === 0x0a || code === 0x09 || code === 0x0d;
-}
-
-/** Erlang's default (latin1) printable range, minus the rarer control escapes. */
-function isPrintableLatin1(code: number): boolean {
-  return isPrintableAscii(code) || (code >= 0xa0 && code <= 0xff);
-}
-
-function escapeChars(text: string): string {
-  let out = "";
-  for (const ch of text) {
-    switch (ch) {
-      case "\\":
-        out += "\\\\";
-        break;
-      case '"':
-        out += '\\"';
-        break;
-      case "\n":
-        out += "\\n";
-        break;
-      case "\t":
-        out += "\\t";
-        break;
-      case "\r":
-        out += "\\r";
-        break;
-      default:
-        out += ch;
-    }
-  }
-  return out;
-}
 
 function decodeUtf8(bytes: Uint8Array): string | undefined {
   try {
@@ -69,65 +37,70 @@ function decodeUtf8(bytes: Uint8Array): string | undefined {
   }
 }
 
-function encodeBinary(bytes: Uint8Array): string {
-  if (bytes.length === 0) return "<<>>";
-  if (bytes.every(isPrintableAscii)) {
-    return `<<"${escapeChars(latin1(bytes))}">>`;
-  }
-  const text = decodeUtf8(bytes);
-  if (text !== undefined && [...text].every((ch) => isPrintableLatin1(ch.codePointAt(0)!))) {
-    return `<<"${escapeChars(text)}"/utf8>>`;
-  }
-  if (text === undefined && bytes.every(isPrintableLatin1)) {
-    // Not UTF-8 but printable as Latin-1: `<<"é">>` reads back as the byte 0xE9.
-    return `<<"${escapeChars(latin1(bytes))}">>`;
-  }
-  return `<<${bytes.join(",")}>>`;
-}
-
-function encodeString(value: string): string {
-  if (value === "") return "[]";
-  const codes = [...value].map((ch) => ch.codePointAt(0)!);
-  if (codes.every(isPrintableLatin1)) return `"${escapeChars(value)}"`;
-  return `[${codes.join(",")}]`;
-}
-
 /**
- * Prints one term in the form hex_core writes (and its reader accepts).
+ * hex_core's `binarify`: atoms other than `true`, `false` and `undefined`
+ * become UTF-8 binaries, maps become lists of `{Key, Value}` in the order
+ * Erlang lists them (see {@link mapEntriesInOrder}), lists and 2-tuples are
+ * converted element by element, binaries and integers stay.
  *
- * Atoms other than `true` and `false` become binaries and maps become lists of
- * 2-tuples, as hex_core's `binarify` does before printing.
- *
- * @param term The value.
- * @returns Erlang term text without the closing `.`.
- * @throws {TypeError} For floats and improper lists, which metadata cannot hold.
+ * @throws {TypeError} For what hex_core cannot write or read back: floats
+ *   (its reader rejects them), improper lists and tuples that are not pairs
+ *   (its `binarify` has no clause for them).
  */
-export function encodeTerm(term: Term): string {
+function binarify(term: Term): Term {
   switch (term.kind) {
     case "binary":
-      return encodeBinary(term.bytes);
-    case "string":
-      return encodeString(term.value);
     case "integer":
-      return term.value.toString();
+    case "string":
+      return term;
     case "float":
       throw new TypeError(
         `Cannot write float ${term.value} to metadata.config: Hex reads no floats`,
       );
     case "atom":
-      return term.value === "true" || term.value === "false"
-        ? term.value
-        : encodeBinary(encoder.encode(term.value));
-    case "tuple":
-      return `{${term.items.map(encodeTerm).join(",")}}`;
-    case "list":
-      if (term.tail) {
+      return ["true", "false", "undefined"].includes(term.value)
+        ? term
+        : { kind: "binary", bytes: encoder.encode(term.value) };
+    case "list": {
+      const items = term.items.map(binarify);
+      let tail = term.tail;
+      while (tail?.kind === "list") {
+        items.push(...tail.items.map(binarify));
+        tail = tail.tail;
+      }
+      // A string tail only spells more characters: the list is still proper.
+      if (tail && tail.kind !== "string") {
         throw new TypeError("Cannot write an improper list to metadata.config");
       }
-      return `[${term.items.map(encodeTerm).join(",")}]`;
+      return { kind: "list", items, tail };
+    }
+    case "tuple":
+      if (term.items.length !== 2) {
+        throw new TypeError(
+          `Cannot write a ${term.items.length}-tuple to metadata.config: hex_core writes pairs only`,
+        );
+      }
+      return { kind: "tuple", items: term.items.map(binarify) };
     case "map":
-      return `[${term.entries.map(([k, v]) => `{${encodeTerm(k)},${encodeTerm(v)}}`).join(",")}]`;
+      return {
+        kind: "list",
+        items: mapEntriesInOrder(term.entries).map(([k, v]) =>
+          binarify({ kind: "tuple", items: [k, v] })
+        ),
+      };
   }
+}
+
+/**
+ * Prints one value as hex_core writes it in `metadata.config` (after its
+ * `binarify`), on as many lines as `io_lib_pretty` takes.
+ *
+ * @param term The value.
+ * @returns Erlang term text without the closing `.`.
+ * @throws {TypeError} For floats, improper lists and tuples other than pairs.
+ */
+export function encodeTerm(term: Term): string {
+  return prettyTerm(binarify(term), { encoding: "unicode" });
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -146,12 +119,14 @@ function sortByKey<T>(entries: [string, T][]): [string, T][] {
 }
 
 /**
- * Writes `metadata.config`: one `{<<"key">>,VALUE}.` line per entry, keys in
- * byte order (hex_core prints a map, whose keys come out sorted).
+ * Writes `metadata.config` as hex_core does: one `{<<"key">>,VALUE}.` term per
+ * entry, keys in byte order (hex_core prints a map of binaries, whose keys
+ * come out sorted), each pretty-printed and wrapped at 80 columns.
  *
  * @param entries Metadata as key and value pairs.
  * @returns The file's text (encode it as UTF-8).
- * @throws {TypeError} For a duplicate key, a float or an improper list.
+ * @throws {TypeError} For a duplicate key, a float, an improper list or a
+ *   tuple other than a pair.
  */
 export function encodeMetadata(entries: [string, Term][]): string {
   const seen = new Set<string>();
@@ -160,7 +135,13 @@ export function encodeMetadata(entries: [string, Term][]): string {
     seen.add(key);
   }
   return sortByKey(entries)
-    .map(([key, value]) => `{${encodeBinary(encoder.encode(key))},${encodeTerm(value)}}.\n`)
+    .map(([key, value]) => {
+      const pair: TermOf<"tuple"> = {
+        kind: "tuple",
+        items: [{ kind: "binary", bytes: encoder.encode(key) }, value],
+      };
+      return `${encodeTerm(pair)}.\n`;
+    })
     .join("");
 }
 

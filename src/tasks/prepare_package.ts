@@ -10,14 +10,14 @@ import { type Problem, ProjectError, type Where } from "../errors.ts";
 import type { Deps, FileInfo } from "../ports.ts";
 import {
   type AppSrc,
-  appSrcWithVersion,
   linksProp,
+  packedAppSrc,
   parseAppSrc,
   textListProp,
   textProp,
   whereOf,
 } from "../project/app_src.ts";
-import { consultFile, displayPath, encodeTermFile } from "../project/consult.ts";
+import { consultFile, consultPlainFile, displayPath } from "../project/consult.ts";
 import type { Project, ProjectApp } from "../project/discover.ts";
 import { metadataEntries, type PackageMeta } from "../project/package_metadata.ts";
 import {
@@ -241,7 +241,10 @@ export async function preparePackage(
     selectionRules(appSrc, (p) => problems.push(p)),
   );
   const appSrcRel = `src/${appSrc.name}.app.src`;
-  const appSrcText = encodeTermFile(appSrcWithVersion(appSrc, version), source.encoding);
+  // rebar3_hex packs the plain .app.src re-printed, even beside an .app.src.script;
+  // with only the script (where rebar3_hex fails), the script's result is packed.
+  const plain = source.fromScript ? await consultPlainFile(deps, app.appSrcPath) : undefined;
+  const appSrcText = packedAppSrc(plain ? parseAppSrc(plain) : appSrc, version);
   const all: PackageFile[] = [];
   for (const f of selected) {
     if (f.path !== appSrcRel) all.push(await packageFile(deps, f.path, f.abs, f.info));

@@ -4,6 +4,7 @@ import { ProjectError } from "../../src/errors.ts";
 import {
   appSrcWithVersion,
   linksProp,
+  packedAppSrc,
   parseAppSrc,
   textListProp,
   textProp,
@@ -32,6 +33,23 @@ Deno.test("appSrcWithVersion() re-prints an evaluated script with the new vsn", 
   assert.equal(
     appSrcWithVersion(a, "2.0.0"),
     `{application,a,[{vsn,"2.0.0"},{description,"d"}]}.\n`,
+  );
+});
+
+Deno.test("packedAppSrc() re-prints the term as ~tp with the first vsn replaced, in UTF-8", () => {
+  const text = `%% dropped\n{application, a,\n  [ {vsn, git}, % how\n    {description, "café"},\n` +
+    `    {vsn, "ignored"} ]}.\n`;
+  // é is one character to Erlang and two bytes (UTF-8) in the packed file.
+  assert.deepEqual(
+    packedAppSrc(app(text), "1.2.0"),
+    new TextEncoder().encode(
+      `{application,a,[{vsn,"1.2.0"},{description,"café"},{vsn,"ignored"}]}.\n`,
+    ),
+  );
+  // Without a vsn, lists:keyreplace/4 changes nothing.
+  assert.equal(
+    new TextDecoder().decode(packedAppSrc(app(`{application, a, [{d, 1}]}.`), "1.2.0")),
+    "{application,a,[{d,1}]}.\n",
   );
 });
 

@@ -74,7 +74,9 @@ Deno.test("encodeTerm() writes emoji and other text beyond U+00FF as byte lists"
 
 Deno.test("encodeTerm() writes control bytes and C1 characters as byte lists", () => {
   assert.equal(encodeTerm(bytes(1, 2)), "<<1,2>>");
-  assert.equal(encodeTerm(bin("a\vb")), "<<97,11,98>>");
+  // \v, \b, \f and \e are printable to Erlang, with escapes.
+  assert.equal(encodeTerm(bin("a\vb\b\f\u001b")), '<<"a\\vb\\b\\f\\e">>');
+  assert.equal(encodeTerm(bin("a\u0001b")), "<<97,1,98>>");
   assert.equal(encodeTerm(bin("\u0085")), "<<194,133>>");
   assert.equal(encodeTerm(bytes(0x80)), "<<128>>");
 });
@@ -83,10 +85,12 @@ Deno.test("encodeTerm() writes non-UTF-8 printable Latin-1 bytes as a plain stri
   assert.equal(encodeTerm(bytes(0xe9)), '<<"é">>');
 });
 
-Deno.test("encodeTerm() writes booleans bare and other atoms as binaries", () => {
+Deno.test("encodeTerm() writes booleans and undefined bare and other atoms as binaries", () => {
   assert.equal(encodeTerm(bool(true)), "true");
   assert.equal(encodeTerm(bool(false)), "false");
+  assert.equal(encodeTerm(atom("undefined")), "undefined");
   assert.equal(encodeTerm(atom("rebar3")), '<<"rebar3">>');
+  assert.equal(encodeTerm(atom("nil")), '<<"nil">>');
 });
 
 Deno.test("encodeTerm() writes lists, tuples, kvlists, integers and maps", () => {
@@ -105,6 +109,54 @@ Deno.test("encodeTerm() writes lists, tuples, kvlists, integers and maps", () =>
   assert.equal(encodeTerm(str("abc")), '"abc"');
   assert.equal(encodeTerm(str("")), "[]");
   assert.equal(encodeTerm(str("🌈")), "[127752]");
+});
+
+Deno.test("encodeMetadata() wraps long entries as io_lib_pretty does", () => {
+  // As hex_core 0.18.0 wrote it for opentelemetry 1.7.0 (OTP 25).
+  const requirement = tuple(
+    bin("opentelemetry_api"),
+    list([
+      tuple(bin("app"), bin("opentelemetry_api")),
+      tuple(bin("optional"), bool(false)),
+      tuple(bin("requirement"), bin("~> 1.5.0")),
+    ]),
+  );
+  assert.equal(
+    encodeMetadata([
+      [
+        "links",
+        list([tuple(bin("GitHub"), bin("https://github.com/open-telemetry/opentelemetry-erlang"))]),
+      ],
+      ["requirements", list([requirement])],
+    ]),
+    '{<<"links">>,\n [{<<"GitHub">>,\n   <<"https://github.com/open-telemetry/opentelemetry-erlang">>}]}.\n' +
+      '{<<"requirements">>,\n [{<<"opentelemetry_api">>,\n   [{<<"app">>,<<"opentelemetry_api">>},\n' +
+      '    {<<"optional">>,false},\n    {<<"requirement">>,<<"~> 1.5.0">>}]}]}.\n',
+  );
+  const files = list(Array.from({ length: 12 }, (_, i) => bin(`src/module_${i}.erl`)));
+  assert.equal(
+    encodeMetadata([["files", files]]),
+    '{<<"files">>,\n [<<"src/module_0.erl">>,<<"src/module_1.erl">>,<<"src/module_2.erl">>,\n' +
+      '  <<"src/module_3.erl">>,<<"src/module_4.erl">>,<<"src/module_5.erl">>,\n' +
+      '  <<"src/module_6.erl">>,<<"src/module_7.erl">>,<<"src/module_8.erl">>,\n' +
+      '  <<"src/module_9.erl">>,<<"src/module_10.erl">>,<<"src/module_11.erl">>]}.\n',
+  );
+});
+
+Deno.test("encodeMetadata() lists a map's pairs in Erlang's key order", () => {
+  const map: Term = {
+    kind: "map",
+    entries: [[bin("b"), int(2)], [atom("z"), int(1)], [bin("a"), int(3)], [int(5), int(0)]],
+  };
+  // maps:to_list/1 order (integers, atoms, binaries), then binarify.
+  assert.equal(
+    encodeMetadata([["m", map]]),
+    '{<<"m">>,[{5,0},{<<"z">>,1},{<<"a">>,3},{<<"b">>,2}]}.\n',
+  );
+});
+
+Deno.test("encodeMetadata() refuses what hex_core cannot binarify", () => {
+  assert.throws(() => encodeMetadata([["x", tuple(int(1), int(2), int(3))]]), TypeError);
 });
 
 Deno.test("encodeMetadata() refuses floats, improper lists and duplicate keys", () => {

@@ -110,7 +110,7 @@ Deno.test("an application named differently from its file is refused", async () 
   );
 });
 
-Deno.test("a Latin-1 .app.src is read as Latin-1 and packed byte-exact", async () => {
+Deno.test("a Latin-1 .app.src is read as Latin-1 and packed re-printed in UTF-8", async () => {
   const root = await makeProject(APP);
   const bytes = Uint8Array.from(
     `%% coding: latin-1\n{application, tiny, [{description, "caf\xe9"}, {vsn, "0.1.0"}, {licenses, ["MIT"]}]}.\n`,
@@ -120,7 +120,13 @@ Deno.test("a Latin-1 .app.src is read as Latin-1 and packed byte-exact", async (
   const r = await build(testDeps(root), input({ output: "t.tar" }));
   assert.equal(r.package!.description, "café");
   const un = await unpackPackage(await Deno.readFile(join(root, "t.tar")));
-  assert.deepEqual(un.files.find((f) => f.path === "src/tiny.app.src")!.data, bytes);
+  // As OTP 25 prints it: file:consult/1, then io_lib:format("~tp.~n") to UTF-8.
+  assert.equal(
+    new TextDecoder("utf-8", { fatal: true }).decode(
+      un.files.find((f) => f.path === "src/tiny.app.src")!.data,
+    ),
+    '{application,tiny,[{description,"café"},{vsn,"0.1.0"},{licenses,["MIT"]}]}.\n',
+  );
 });
 
 Deno.test("--strict also fails when docs could not be built", async () => {
