@@ -29,6 +29,7 @@ import {
 import { resolveVersion } from "../project/resolve_version.ts";
 import { type PathList, selectFiles } from "../project/select_files.ts";
 import { validatePackage } from "../project/validate_package.ts";
+import { ensureLock } from "./lock.ts";
 import type { Term } from "../erlang/term.ts";
 import type { PackageFile } from "../tarball/package_file.ts";
 
@@ -47,16 +48,9 @@ function warning(field: string, message: string, extra: Partial<Problem> = {}): 
   return { level: "warning", field, message, ...extra };
 }
 
+/** The project's rebar.lock, made first (as `rebar3 lock` would) when it is missing. */
 async function readLock(deps: Deps, project: Project): Promise<LockEntry[]> {
-  const lock = await consultFile(deps, join(project.root, "rebar.lock"));
-  if (!lock) {
-    throw new ProjectError("No lockfile detected.", {
-      where: { file: displayPath(deps, join(project.root, "rebar.lock")) },
-      hint:
-        "Run `rebar3 lock` (or `rebar3 deps`) under the default profile first; a project without dependencies can hold `[].`",
-    });
-  }
-  return parseLock(lock);
+  return parseLock(await ensureLock(deps, project));
 }
 
 function selectionRules(app: AppSrc, warn: (p: Problem) => void) {
