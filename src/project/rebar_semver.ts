@@ -5,12 +5,13 @@
  * rules decide which release `rebar3 lock` takes, so `hexpub lock` uses them
  * rather than hexpub's strict SemVer (`src/hex/version.ts`).
  *
- * Facts this module keeps (erlware_commons `ec_semver.erl`, `ec_semver_parser.peg`):
+ * Facts this module keeps (erlware_commons 1.5.0, bundled in rebar3 3.19:
+ * `ec_semver.erl`, `ec_semver_parser.erl`):
  * - A version is 1 to 4 dot-separated parts, each digits (a number) or
- *   letters and digits (text), with an optional leading `v`; then optional
- *   `-pre.release` and `+build` parts of letters and digits only (a hyphen
- *   inside them makes the whole version unparseable). The first pre-release
- *   or build part stays text; later all-digit parts are numbers.
+ *   letters, digits and hyphens (text), with an optional leading `v`; then
+ *   optional `-pre.release` and `+build` parts of letters, digits and
+ *   hyphens. The first pre-release or build part stays text; later all-digit
+ *   parts are numbers.
  * - Text that does not parse is kept whole as a one-part version, with no
  *   pre-release: it then compares after every numeric version.
  * - Comparison pads to four parts and compares Erlang terms: numbers before
@@ -32,7 +33,9 @@ export interface RebarSemver {
 }
 
 const DIGITS = /^[0-9]+/;
-const ALNUM = /^[A-Za-z0-9]+/;
+// The compiled parser's alpha part (ec_semver_parser.erl) takes hyphens too;
+// the .peg file beside it was not updated.
+const ALNUM = /^[A-Za-z0-9-]+/;
 
 /** Parses as `ec_semver:parse/1`: never fails, unparseable text is one text part. */
 export function parseRebarVersion(text: string): RebarSemver {
@@ -94,7 +97,8 @@ function parsePeg(s: string): RebarSemver | undefined {
         i = at;
         break;
       }
-      out.push(/^[0-9]+$/.test(p) ? BigInt(p) : p);
+      // list_to_integer/1 reads a leading minus too.
+      out.push(/^-?[0-9]+$/.test(p) ? BigInt(p) : p);
     }
     return out;
   };

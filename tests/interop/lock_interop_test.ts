@@ -54,10 +54,20 @@ const RELEASES: SpecRelease[] = [
   { name: "iota", version: "1.0.0" },
   { name: "theta", version: "1.0.0", deps: [{ pkg: "iota", requirement: "< 1.0.0" }] },
   { name: LONG, version: "1.0.0", deps: [{ pkg: "theta", requirement: "1.0.0" }] },
+  // rebar3's fallback when nothing is strictly above (or below): the bound itself.
+  { name: "mu", version: "1.0.0" },
+  { name: "mu", version: "2.0.0" },
+  { name: "nu", version: "1.0.0" },
+  { name: "nu", version: "2.0.0" },
+  {
+    name: "lambda",
+    version: "1.0.0",
+    deps: [{ pkg: "mu", requirement: "> 2.0.0" }, { pkg: "nu", requirement: "< 1.0.0" }],
+  },
 ];
 
 const DEPS = `{deps, [beta, {delta, "0.5.0"}, {eta, {pkg, eta_pkg}}, {zeta, "0.1.0"}, ` +
-  `{epsilon, "~> 0.1"}, {${LONG}, "~> 1.0"}]}.\n`;
+  `{epsilon, "~> 0.1"}, {${LONG}, "~> 1.0"}, lambda]}.\n`;
 
 async function writeProject(dir: string, reposConfig: string): Promise<void> {
   await Deno.mkdir(join(dir, "src"), { recursive: true });
@@ -115,6 +125,9 @@ interopTest("hexpub lock writes the rebar.lock that rebar3 lock writes", async (
         "eta:eta_pkg:0.2.0:0",
         "gamma:gamma:2.1.0:1",
         "iota:iota:0.9.5:2",
+        "lambda:lambda:1.0.0:0",
+        "mu:mu:2.0.0:1",
+        "nu:nu:1.0.0:1",
         "theta:theta:1.0.0:1",
         `${LONG}:${LONG}:1.0.0:0`,
         "zeta:zeta:0.1.0:0",
