@@ -10,6 +10,7 @@ import { organizationCommand } from "./organization.ts";
 import { cutCommand } from "./cut.ts";
 import { fetchCommand } from "./fetch.ts";
 import { infoCommand } from "./info.ts";
+import { lockCommand } from "./lock.ts";
 import { ownerCommand } from "./owner.ts";
 import { publishCommand } from "./publish.ts";
 import { repoCommand } from "./repo.ts";
@@ -39,6 +40,7 @@ Run \`hexpub COMMAND --help\` for a command's flags.`,
   root.addCommand(buildCommand(deps));
   root.addCommand(publishCommand(deps));
   root.addCommand(cutCommand(deps));
+  root.addCommand(lockCommand(deps));
   root.addCommand(ownerCommand(deps));
   root.addCommand(retireCommand(deps));
   root.addCommand(searchCommand(deps));

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { join } from "node:path";
 import { type Problem, ProjectError, type Where } from "../errors.ts";
 import type { Deps, FileInfo } from "../ports.ts";
 import {
@@ -35,6 +34,7 @@ import {
   siblingsUsed,
 } from "../project/umbrella.ts";
 import { validatePackage } from "../project/validate_package.ts";
+import { ensureLock } from "./lock.ts";
 import type { Term } from "../erlang/term.ts";
 import type { PackageFile } from "../tarball/package_file.ts";
 
@@ -53,16 +53,9 @@ function warning(field: string, message: string, extra: Partial<Problem> = {}): 
   return { level: "warning", field, message, ...extra };
 }
 
+/** The project's rebar.lock, made first (as `rebar3 lock` would) when it is missing. */
 async function readLock(deps: Deps, project: Project): Promise<LockEntry[]> {
-  const lock = await consultFile(deps, join(project.root, "rebar.lock"));
-  if (!lock) {
-    throw new ProjectError("No lockfile detected.", {
-      where: { file: displayPath(deps, join(project.root, "rebar.lock")) },
-      hint:
-        "Run `rebar3 lock` (or `rebar3 deps`) under the default profile first; a project without dependencies can hold `[].`",
-    });
-  }
-  return parseLock(lock);
+  return parseLock(await ensureLock(deps, project));
 }
 
 function selectionRules(app: AppSrc, warn: (p: Problem) => void) {

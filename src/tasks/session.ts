@@ -81,7 +81,7 @@ export const isLocal = (s: Session) => s.repo.apiUrl === LOCAL_API;
 const REFRESH_MARGIN_S = 300;
 
 /** The rebar.config files rebar3 reads: the project's and the global one. */
-async function rebarConfigs(deps: Deps) {
+export async function rebarConfigs(deps: Deps) {
   const project = await consultFile(deps, join(deps.cwd, "rebar.config")).catch(() => undefined);
   const home = deps.env.REBAR_GLOBAL_CONFIG_DIR || deps.env.HOME || deps.env.USERPROFILE;
   const global = home

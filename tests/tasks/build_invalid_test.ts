@@ -22,6 +22,7 @@ import { copyFixture } from "../support/project.ts";
 import { type TestDeps, testDeps } from "../support/test_deps.ts";
 
 type ErrorClass =
+  | typeof HexpubError
   | typeof ProjectError
   | typeof TermSyntaxError
   | typeof UsageError
@@ -33,6 +34,8 @@ interface Case {
   /** `invalid/<name>` (default) or `projects/<name>`. */
   fixture: [kind: "invalid" | "projects", name: string];
   setup?: (dir: string) => Promise<void>;
+  /** Environment for the run (given the project directory). */
+  env?: (dir: string) => Record<string, string>;
   input?: Partial<BuildInput>;
   terminal?: { answers: string[] };
   /** The build must fail like this… */
@@ -54,9 +57,20 @@ const invalid = (name: string): Case["fixture"] => ["invalid", name];
 
 const CASES: Case[] = [
   {
-    name: "no rebar.lock",
+    // Without rebar.lock the build locks first; here hexpm's repository is a closed port.
+    name: "no rebar.lock and no registry to lock from",
     fixture: invalid("no_lock"),
-    error: { class: ProjectError, where: { file: "rebar.lock" } },
+    env: (dir) => ({
+      HEX_CDN: "http://127.0.0.1:9",
+      HOME: dir,
+      REBAR_GLOBAL_CONFIG_DIR: dir,
+      HEXPUB_CONFIG_DIR: join(dir, ".hexpub"),
+    }),
+    error: {
+      class: HexpubError,
+      mentions:
+        /cannot reach repository "hexpm" \(http:\/\/127\.0\.0\.1:9\) to resolve dependency jsx/,
+    },
   },
   {
     name: "a git dependency at level 0",
@@ -246,10 +260,12 @@ for (const c of CASES) {
     const dir = await copyFixture(fixtureDir(c.fixture[0], c.fixture[1]));
     try {
       await c.setup?.(dir);
-      const deps = testDeps(
-        dir,
-        c.terminal ? { isTerminal: true, answers: c.terminal.answers } : {},
-      );
+      const deps = testDeps(dir, {
+        ...(c.terminal ? { isTerminal: true, answers: c.terminal.answers } : {}),
+        env: c.env?.(dir),
+      });
+      // Retries of a failed registry read wait for nothing here.
+      deps.sleep = () => Promise.resolve();
       const input: BuildInput = {
         target: "package",
         unpack: false,
