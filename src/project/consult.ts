@@ -55,9 +55,15 @@ export function displayPath(deps: Pick<Deps, "cwd">, abs: string): string {
 
 // Evaluates SCRIPT with CONFIG bound to the consulted BASE file (or [] when it is
 // absent), as rebar3 does, and writes the resulting terms, one per line, to OUT
-// (not stdout: a script may print whatever it likes).
+// (not stdout: a script may print whatever it likes). rebar3 evaluates scripts
+// inside its own VM, where the module rebar3 is loaded, and scripts test for it
+// to tell rebar3 from rebar 2 (lager's: \`erlang:function_exported(rebar3, main, 1)\`
+// picks its hex dependency under rebar3 and a git one otherwise); an empty
+// rebar3 module with main/1 makes them take rebar3's branch here too.
 const EVAL_ESCRIPT = `%%! -noshell
+-mode(compile).
 main([Script, Base, Out]) ->
+    as_rebar3(),
     Config = case file:consult(Base) of {ok, T} -> T; _ -> [] end,
     B0 = erl_eval:new_bindings(),
     B1 = erl_eval:add_binding('CONFIG', Config, B0),
@@ -72,6 +78,19 @@ main([Script, Base, Out]) ->
         {error, Reason} ->
             io:format(standard_error, "~ts~n", [file:format_error(Reason)]),
             halt(2)
+    end.
+
+as_rebar3() ->
+    case code:which(rebar3) of
+        non_existing ->
+            Forms = [{attribute, 1, module, rebar3},
+                     {attribute, 1, export, [{main, 1}]},
+                     {function, 1, main, 1, [{clause, 1, [{var, 1, '_'}], [], [{atom, 1, ok}]}]}],
+            {ok, rebar3, Bin} = compile:forms(Forms),
+            {module, rebar3} = code:load_binary(rebar3, "rebar3.erl", Bin),
+            ok;
+        _ ->
+            ok
     end.
 `;
 
