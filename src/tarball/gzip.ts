@@ -9,8 +9,8 @@
  * which gives zlib's bytes exactly at levels 1–9 (level 0 frames stored blocks
  * differently since zlib 1.2.12). Deno's node:zlib (zlib-ng) and pako 3 choose
  * matches differently, so their bytes differ from hex_core's. Like zlib's,
- * pako's output does not depend on how the input is split into calls (without
- * flushes), so the streaming writer needs no re-blocking.
+ * pako's output at levels 1–9 does not depend on how the input is split into
+ * calls (no flushes are made), so the streaming writer needs no re-blocking.
  *
  * Decompression stays on node:zlib: any valid gzip reads back the same.
  *
@@ -58,8 +58,9 @@ export interface GzipWriter {
 /**
  * Creates a hex_core-style gzip writer. Each `write` is deflated at once (the
  * deflater copies what it needs into its 32 KiB window, so memory stays
- * bounded by the window and one output chunk); the output depends only on the
- * bytes, not on how callers chunk them, and equals `gzipBytes` at every level.
+ * bounded by the window and one output chunk); at levels 1–9 the output depends
+ * only on the bytes, not on how callers chunk them, and equals `gzipBytes`
+ * (level 0 stores blocks as input arrives, so there the chunks show).
  *
  * @param onChunk Receives every compressed chunk in order, header first; a throw
  *   from it stops the writer and is rethrown by `write`/`end`.
