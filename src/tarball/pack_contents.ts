@@ -1,7 +1,7 @@
 /**
  * Streams files into a gzipped tar (the package's `contents.tar.gz`, or a docs
- * tarball) without holding more than one file's chunk and the compressed
- * output in memory. Size limits are enforced while streaming, so an oversized
+ * tarball) without holding more than two small files (or one large file's
+ * chunk) and the compressed output in memory. Size limits are enforced while streaming, so an oversized
  * project stops at the limit instead of being read to the end.
  *
  * @module
