@@ -57,8 +57,8 @@ export interface GzipWriter {
 
 /**
  * Creates a hex_core-style gzip writer. Each `write` is deflated at once (the
- * deflater copies what it needs into its 32 KiB window, so memory stays
- * bounded by the window and one output chunk); at levels 1–9 the output depends
+ * deflater copies what it needs into its fixed state of about 300 KiB, so
+ * memory stays bounded by that and one output chunk); at levels 1–9 the output depends
  * only on the bytes, not on how callers chunk them, and equals `gzipBytes`
  * (level 0 stores blocks as input arrives, so there the chunks show).
  *
