@@ -1,25 +1,40 @@
 /**
  * gzip as hex_core writes it: raw deflate wrapped in a fixed 10-byte header
- * (no name, MTIME 0, XFL 0, OS 0) and the usual CRC-32 + ISIZE trailer, so the
- * same input always gives the same bytes (for one zlib build).
+ * (no name, MTIME 0, XFL 0, OS 0) and the usual CRC-32 + ISIZE trailer.
+ *
+ * hex_core (src/hex_tarball.erl, gzip/1) deflates with OTP's zlib at
+ * `deflateInit(Z, default, deflated, -15, 8, default)` in one `deflate(Z, Data,
+ * finish)` call, and OTP links the system zlib (1.2.13 on Debian 12). The
+ * deflate here is pako 2.1.0, a line-by-line JavaScript port of zlib 1.2.x,
+ * which gives zlib's bytes exactly at levels 1–9 (level 0 frames stored blocks
+ * differently since zlib 1.2.12). Deno's node:zlib (zlib-ng) and pako 3 choose
+ * matches differently, so their bytes differ from hex_core's. Like zlib's,
+ * pako's output at levels 1–9 does not depend on how the input is split into
+ * calls (no flushes are made), so the streaming writer needs no re-blocking.
+ *
+ * Decompression stays on node:zlib: any valid gzip reads back the same.
  *
  * @module
  */
 
-import { crc32, createDeflateRaw, deflateRawSync, gunzipSync } from "node:zlib";
+// @ts-types="@types/pako"
+import { Deflate, deflateRaw } from "pako";
+import { crc32, gunzipSync } from "node:zlib";
 
 /** The header hex_core writes: ID1 ID2 CM=8 FLG=0 MTIME=0 XFL=0 OS=0. */
 export const GZIP_HEADER: Uint8Array = Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0);
 
-/**
- * Deflate output depends on how the input is split into calls, so the stream
- * re-blocks its input into slices of this size before compressing. The same
- * bytes then compress the same way whatever chunks the caller produced.
- */
-const BLOCK = 64 * 1024;
+/** Size of the output chunks the writer hands on (pako's default is 16 KiB). */
+const OUTPUT_CHUNK = 64 * 1024;
 
+type Level = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+
+/** zlib's defaults, as hex_core passes them: raw deflate, 32 KiB window, memLevel 8. */
 function deflateOptions(level: number) {
-  return { level, windowBits: 15, memLevel: 8 };
+  if (!Number.isInteger(level) || level < 0 || level > 9) {
+    throw new RangeError(`gzip level must be an integer from 0 to 9, got ${level}`);
+  }
+  return { level: level as Level, windowBits: 15, memLevel: 8, strategy: 0 as const };
 }
 
 function trailer(crc: number, size: number): Uint8Array {
@@ -36,81 +51,55 @@ export interface GzipWriter {
   write(bytes: Uint8Array): Promise<void>;
   /** Flushes the rest and the CRC-32/ISIZE trailer. */
   end(): Promise<void>;
-  /** Stops compressing and frees zlib's state. */
+  /** Stops compressing and drops the deflate state. */
   destroy(): void;
 }
 
 /**
- * Creates a hex_core-style gzip writer without web streams: input is copied
- * into one reused 64 KiB block that is handed to zlib when full, so the output
- * depends only on the bytes (not on how callers chunk them) and, at level 6,
- * equals `gzipBytes`.
+ * Creates a hex_core-style gzip writer. Each `write` is deflated at once (the
+ * deflater copies what it needs into its fixed state of about 300 KiB, so
+ * memory stays bounded by that and one output chunk); at levels 1–9 the output depends
+ * only on the bytes, not on how callers chunk them, and equals `gzipBytes`
+ * (level 0 stores blocks as input arrives, so there the chunks show).
  *
  * @param onChunk Receives every compressed chunk in order, header first; a throw
  *   from it stops the writer and is rethrown by `write`/`end`.
+ * @param level zlib compression level, 0–9.
  */
 export function createGzipWriter(onChunk: (chunk: Uint8Array) => void, level = 6): GzipWriter {
-  const deflate = createDeflateRaw(deflateOptions(level));
-  const block = new Uint8Array(BLOCK);
-  let filled = 0;
+  const deflate = new Deflate({ ...deflateOptions(level), raw: true, chunkSize: OUTPUT_CHUNK });
   let crc = 0;
   let size = 0;
   let failure: unknown;
-  const fail = (err: unknown) => {
-    failure ??= err;
-    deflate.destroy();
-  };
-  deflate.on("data", (chunk: Uint8Array) => {
-    if (failure) return;
+  let ended = false;
+  deflate.onData = (chunk) => onChunk(chunk as Uint8Array);
+  const push = (bytes: Uint8Array, last: boolean) => {
+    if (failure) throw failure;
+    if (ended) throw new Error("gzip writer already ended");
     try {
-      onChunk(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      if (!deflate.push(bytes, last)) throw new Error(`deflate failed: ${deflate.msg}`);
     } catch (err) {
-      fail(err);
+      failure ??= err;
+      throw failure;
     }
-  });
-  deflate.on("error", fail);
-  const push = (bytes: Uint8Array) =>
-    new Promise<void>((resolve, reject) => {
-      if (failure) return reject(failure);
-      deflate.write(bytes, (err?: Error | null) => {
-        if (failure ?? err) reject(failure ?? err);
-        else resolve();
-      });
-    });
+  };
   onChunk(GZIP_HEADER.slice());
   return {
+    // deno-lint-ignore require-await
     async write(bytes) {
-      if (failure) throw failure;
+      if (bytes.length === 0 && !failure) return;
+      push(bytes, false);
       crc = crc32(bytes, crc);
       size += bytes.length;
-      let offset = 0;
-      while (offset < bytes.length) {
-        const take = Math.min(BLOCK - filled, bytes.length - offset);
-        block.set(bytes.subarray(offset, offset + take), filled);
-        filled += take;
-        offset += take;
-        if (filled === BLOCK) {
-          // zlib has consumed the block when the write callback runs, so it can be refilled.
-          await push(block);
-          filled = 0;
-        }
-      }
     },
+    // deno-lint-ignore require-await
     async end() {
-      if (filled > 0) await push(block.subarray(0, filled));
-      filled = 0;
-      await new Promise<void>((resolve, reject) => {
-        if (failure) return reject(failure);
-        deflate.once("end", () => (failure ? reject(failure) : resolve()));
-        deflate.once("close", () => reject(failure ?? new Error("gzip writer closed early")));
-        deflate.end();
-        deflate.resume();
-      });
-      if (failure) throw failure;
+      push(new Uint8Array(0), true);
+      ended = true;
       onChunk(trailer(crc, size));
     },
     destroy() {
-      fail(new Error("gzip writer destroyed"));
+      failure ??= new Error("gzip writer destroyed");
     },
   };
 }
@@ -123,7 +112,7 @@ export function createGzipWriter(onChunk: (chunk: Uint8Array) => void, level = 6
  * @returns The gzip member: fixed header, raw deflate, CRC-32 and ISIZE.
  */
 export function gzipBytes(bytes: Uint8Array, level = 6): Uint8Array {
-  const body = deflateRawSync(bytes, deflateOptions(level));
+  const body = deflateRaw(bytes, deflateOptions(level));
   const result = new Uint8Array(GZIP_HEADER.length + body.length + 8);
   result.set(GZIP_HEADER, 0);
   result.set(body, GZIP_HEADER.length);

@@ -1,7 +1,7 @@
 /**
  * Streams files into a gzipped tar (the package's `contents.tar.gz`, or a docs
- * tarball) without holding more than one file's chunk and the compressed
- * output in memory. Size limits are enforced while streaming, so an oversized
+ * tarball) without holding more than two small files (or one large file's
+ * chunk) and the compressed output in memory. Size limits are enforced while streaming, so an oversized
  * project stops at the limit instead of being read to the end.
  *
  * @module
@@ -76,10 +76,11 @@ const WHOLE_READ_MAX = 4 * 1024 * 1024;
 /**
  * Packs files into a gzipped tar, one file at a time, in a plain loop: each
  * entry's header, bytes and padding go straight into the gzip writer, which
- * copies them into its block, so at most one file is held at a time. Small
- * files are read whole; large ones are read chunk by chunk, so a file that
- * breaks a limit stops being read at once. The uncompressed size is counted as
- * the tar is written and the compressed size as zlib emits it.
+ * deflates them at once. Small files are read whole, the next one while this
+ * one is deflated (so at most two are held); large ones are read chunk by
+ * chunk, so a file that breaks a limit stops being read at once. The
+ * uncompressed size is counted as the tar is written and the compressed size
+ * as the deflater emits it.
  *
  * @param files The entries, in order.
  * @param options Limits, the errors they raise, and the deflate level.
@@ -122,15 +123,29 @@ export async function packContents(
     if (bytes.length > 0) await gzip.write(bytes);
   };
 
+  // Whole reads run one file ahead: the next file is read on Deno's I/O threads
+  // while this one is deflated on the main thread (deflate is synchronous).
+  let ahead: { index: number; bytes: Promise<Uint8Array> } | undefined;
+  const readAhead = (index: number) => {
+    const next = files[index];
+    ahead = undefined;
+    if (next?.kind !== "file" || next.content || !readsWhole(next, fileSize(next))) return;
+    const bytes = next.read!();
+    bytes.catch(() => {}); // awaited when its turn comes; a failure ahead of it wins
+    ahead = { index, bytes };
+  };
+
   try {
-    for (const file of files) {
+    for (const [index, file] of files.entries()) {
       if (file.kind !== "file" && file.kind !== "dir" && file.kind !== "symlink") {
         throw new TypeError(`Cannot pack "${file.path}": unsupported kind ${file.kind}`);
       }
       const size = file.kind === "file" ? fileSize(file) : 0;
+      const whole = ahead?.index === index ? ahead.bytes : undefined;
+      readAhead(index + 1);
       await put(encodeHeader({ ...file, kind: file.kind, size }));
       if (file.kind !== "file") continue;
-      await writeContent(file, size, put);
+      await writeContent(file, size, put, whole);
       await put(padding(size));
     }
     await put(END_OF_ARCHIVE);
@@ -144,14 +159,23 @@ export async function packContents(
   return { compressed: used.subarray(headroom), withHeadroom: used, uncompressedSize };
 }
 
-/** Writes a file's bytes through `put`, checking they are exactly `expected` long. */
+/** Whether a file is taken in one piece (`content`, or one `read()`) rather than streamed. */
+function readsWhole(file: PackageFile, size: number): boolean {
+  return !!file.content || (!!file.read && (size <= WHOLE_READ_MAX || !file.open));
+}
+
+/**
+ * Writes a file's bytes through `put`, checking they are exactly `expected` long.
+ * `whole` is its `read()` when already started.
+ */
 async function writeContent(
   file: PackageFile,
   expected: number,
   put: (bytes: Uint8Array) => Promise<void>,
+  whole?: Promise<Uint8Array>,
 ): Promise<void> {
-  if (file.content || (file.read && (expected <= WHOLE_READ_MAX || !file.open))) {
-    const bytes = file.content ?? await file.read!();
+  if (readsWhole(file, expected)) {
+    const bytes = file.content ?? await (whole ?? file.read!());
     if (bytes.length !== expected) throw changedError(file.path, expected, bytes.length);
     return await put(bytes);
   }

@@ -13,8 +13,8 @@ export type PackageFileKind = "file" | "dir" | "symlink" | "other";
  * One entry to put into a tarball.
  *
  * A `file` carries its bytes either as `content` or through `open()`; `open()`
- * is called once, when the builder reaches the entry, so only one file is read
- * at a time.
+ * is called once, when the builder reaches the entry, so only one file is
+ * streamed at a time (`read()` may start one entry early, see packContents).
  */
 export interface PackageFile {
   /** Archive path: POSIX separators, relative to the package root (`src/foo.erl`). */

@@ -18,11 +18,16 @@ import {
   POLL_SCRIPT,
   renderTable,
   tarEntries,
+  TARGETS,
+  tarMember,
 } from "../../scripts/bench_build.ts";
+import { erlangTools } from "../interop/erlang.ts";
 
 const SMALL = { files: 200, mib: 2, seed: 7 };
 const MIB = 1024 * 1024;
 const SCRIPT = fileURLToPath(new URL("../../scripts/bench_build.ts", import.meta.url));
+/** Whether the hex_core baseline can run here (escript and rebar3 on PATH). */
+const erlang = erlangTools !== undefined;
 
 function digest(files: GeneratedFile[]): string {
   const hash = createHash("sha256");
@@ -157,6 +162,7 @@ Deno.test("parseBenchArgs: defaults, values and bad input", () => {
     "poll",
     "--dir",
     "/x",
+    "--no-hex-core",
   ]);
   assert.deepEqual(o, {
     files: 50,
@@ -165,6 +171,7 @@ Deno.test("parseBenchArgs: defaults, values and bad input", () => {
     seed: 1,
     dir: "/x",
     rss: "poll",
+    noHexCore: true,
     json: true,
     check: true,
   });
@@ -205,14 +212,34 @@ Deno.test("POLL_SCRIPT reports the child's peak RSS and passes on its exit statu
   }
 });
 
+Deno.test("tarMember: finds a member of a plain ustar archive", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "hexpub-bench-tar-" });
+  try {
+    await Deno.writeTextFile(join(tmp, "VERSION"), "3");
+    await Deno.writeFile(join(tmp, "contents.tar.gz"), new Uint8Array(700).fill(7));
+    const out = await new Deno.Command("tar", {
+      args: ["-cf", "-", "--format=ustar", "VERSION", "contents.tar.gz"],
+      cwd: tmp,
+      stdout: "piped",
+    }).output();
+    assert.equal(out.code, 0);
+    assert.deepEqual(tarMember(out.stdout, "contents.tar.gz"), new Uint8Array(700).fill(7));
+    assert.deepEqual(tarMember(out.stdout, "VERSION"), new TextEncoder().encode("3"));
+    assert.equal(tarMember(out.stdout, "CHECKSUM"), undefined);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
 Deno.test("judge and renderTable: PASS and FAIL against the targets", () => {
-  assert.deepEqual(judge({ ratio: 1.5, rssMB: 199.9, hexpubBytes: 1000 }), {
+  assert.deepEqual(TARGETS, { maxRatio: 2, maxRssMB: 200 });
+  assert.deepEqual(judge({ ratio: 2, rssMB: 199.9, hexpubBytes: 1000 }), {
     ratio: true,
     rss: true,
     size: true,
     all: true,
   });
-  const over = judge({ ratio: 1.51, rssMB: 200, hexpubBytes: 17 * MIB });
+  const over = judge({ ratio: 2.01, rssMB: 200, hexpubBytes: 17 * MIB });
   assert.deepEqual(over, { ratio: false, rss: false, size: false, all: false });
 
   const result: BenchResult = {
@@ -230,22 +257,46 @@ Deno.test("judge and renderTable: PASS and FAIL against the targets", () => {
       rssMB: 150,
       rssKiB: 146484,
     },
+    hexCore: {
+      command: "escript",
+      bytes: 12 * MIB,
+      mib: 12,
+      bestMs: 3000,
+      runsMs: [3000],
+      createMs: 2700,
+      rssMB: 250,
+      rssKiB: 244140,
+      sameContents: true,
+    },
     startupMs: 80,
-    ratio: 2,
+    ratio: 2.5,
+    ratioHexCore: 5000 / 3000,
     rssMB: 150,
     rssMethod: "test",
     runs: 1,
     project: "/tmp/p",
     reused: true,
     deno: "deno 0",
-    targets: { maxRatio: 1.5, maxRssMB: 200 },
-    pass: judge({ ratio: 2, rssMB: 150, hexpubBytes: 12 * MIB }),
+    targets: { maxRatio: 2, maxRssMB: 200 },
+    pass: judge({ ratio: 2.5, rssMB: 150, hexpubBytes: 12 * MIB }),
   };
   const text = renderTable(result).join("\n");
-  assert.match(text, /ratio\s+2\.00x\s+target <= 1\.5x: FAIL/);
+  assert.match(text, /ratio\s+2\.50x\s+to tar \| gzip -6, target <= 2x: FAIL/);
+  assert.match(text, /ratio \(hex_core\)\s+1\.67x/);
+  assert.match(text, /hex_core time\s+3\.000 s\s+.*create\/3 alone 2\.700 s/);
+  assert.match(text, /contents\.tar\.gz\s+identical/);
   assert.match(text, /peak RSS\s+150\.0 MB\s+target < 200 MB: PASS/);
   assert.match(text, /result\s+FAIL/);
   assert.match(text, /5,000/);
+
+  const skipped = renderTable({
+    ...result,
+    hexCore: undefined,
+    ratioHexCore: undefined,
+    hexCoreSkipped: "skipped: escript is not on PATH",
+  }).join("\n");
+  assert.match(skipped, /hex_core\s+skipped\s+skipped: escript is not on PATH/);
+  assert.doesNotMatch(skipped, /hex_core time|contents\.tar\.gz/);
 });
 
 async function runScript(args: string[]) {
@@ -272,7 +323,7 @@ Deno.test("bench_build.ts end to end at a tiny scale prints numeric figures as J
   try {
     const dir = join(root, "project");
     const common = ["--files", "50", "--mib", "1", "--runs", "1", "--json", "--dir", dir];
-    for (const extra of [[], ["--rss", "poll", "--check"]]) {
+    for (const extra of [[], ["--rss", "poll", "--check", "--no-hex-core"]]) {
       const res = await runScript([...common, ...extra]);
       const r: BenchResult = JSON.parse(res.stdout);
       const check = extra.includes("--check");
@@ -287,6 +338,20 @@ Deno.test("bench_build.ts end to end at a tiny scale prints numeric figures as J
       assert.ok(Math.abs(r.ratio - r.hexpub.bestMs / r.baseline.bestMs) < 1e-9);
       assert.equal(typeof r.pass.all, "boolean");
       if (check) assert.match(r.rssMethod, /VmHWM/);
+      if (check) {
+        assert.equal(r.hexCore, undefined);
+        assert.match(r.hexCoreSkipped ?? "", /--no-hex-core/);
+      } else if (erlang) {
+        // rebar3's hex_core packed the same entries into the same contents.tar.gz.
+        const h = r.hexCore!;
+        for (const n of [h.bestMs, h.createMs, h.rssMB, r.ratioHexCore!]) {
+          assert.ok(Number.isFinite(n) && n > 0, `${n}`);
+        }
+        assert.ok(Math.abs(r.ratioHexCore! - r.hexpub.bestMs / h.bestMs) < 1e-9);
+        assert.equal(h.sameContents, true, "hexpub's contents.tar.gz is hex_core's");
+      } else {
+        assert.match(r.hexCoreSkipped ?? "", /not on PATH/);
+      }
     }
   } finally {
     await Deno.remove(root, { recursive: true });

@@ -63,6 +63,55 @@ Deno.test("packContents() opens one file at a time", async () => {
   assert.equal(maxOpen, 1);
 });
 
+/** A file read whole through `read()`, logging when each read starts and ends. */
+function wholeFile(path: string, bytes: Uint8Array, log: string[], fail?: Error): PackageFile {
+  return {
+    path,
+    kind: "file",
+    mode: 0o644,
+    size: bytes.length,
+    read: async () => {
+      log.push(`start ${path}`);
+      await new Promise((r) => setTimeout(r, 1));
+      log.push(`end ${path}`);
+      if (fail) throw fail;
+      return bytes;
+    },
+  };
+}
+
+Deno.test("packContents() reads whole files one ahead of the deflater, never more", async () => {
+  const log: string[] = [];
+  const bodies = Array.from({ length: 6 }, (_, i) => pseudoRandomBytes(50_000 + i, i + 1, 8));
+  const files = bodies.map((b, i) => wholeFile(`f${i}`, b, log));
+  const { compressed } = await packContents([dir("d"), ...files], options);
+  const entries = await unpackTar(gunzipBytes(compressed), { strict: true });
+  assert.deepEqual(entries.slice(1).map((e) => e.data), bodies);
+  let inFlight = 0;
+  let most = 0;
+  for (const line of log) {
+    inFlight += line.startsWith("start") ? 1 : -1;
+    most = Math.max(most, inFlight);
+  }
+  assert.equal(log.filter((l) => l.startsWith("start")).length, files.length, "one read each");
+  assert.equal(most, 2, "the next file is read while this one is packed, and no further");
+  assert.deepEqual(
+    log.filter((l) => l.startsWith("start")),
+    files.map((f) => `start ${f.path}`),
+  );
+});
+
+Deno.test("packContents() reports the first failure when a read ahead fails too", async () => {
+  const log: string[] = [];
+  const big = wholeFile("big", pseudoRandomBytes(300_000, 4), log);
+  const broken = wholeFile("gone", new Uint8Array(10), log, new Deno.errors.NotFound("gone"));
+  await assert.rejects(
+    packContents([big, broken], { ...options, maxCompressedSize: 1_000 }),
+    (err) => err instanceof TarballError && err.reason === "too_big",
+  );
+  await assert.rejects(packContents([memFile("a", "x"), broken], options), Deno.errors.NotFound);
+});
+
 Deno.test("packContents() enforces the uncompressed limit on the bytes written", async () => {
   // PAX records for non-ASCII names are not in the lower bound checked up
   // front, so only the byte count of the stream catches this tar.
