@@ -1,8 +1,9 @@
 /**
- * Encoding tar entries the way hex_core (OTP's erl_tar) writes them, for the
- * packing hot path: a POSIX ustar header per entry, with a PAX extended header
- * only when a name does not fit (longer than the ustar name/prefix split, or
- * not ASCII), and no padding of the archive to a record size.
+ * Encoding tar entries the way hex_core 0.18.0's tar writer (src/hex_erl_tar.erl,
+ * a fork of OTP's erl_tar) writes them, for the packing hot path: a POSIX
+ * ustar header per entry, with a PAX extended header only when a name does not
+ * fit (longer than the ustar name/prefix split, or not ASCII), and no padding
+ * of the archive to a record size.
  *
  * Reading stays with modern-tar. Packing does not use its web-stream packer:
  * measured on a 5,000-file, 100 MiB project, the per-chunk stream machinery
@@ -43,17 +44,29 @@ function putOctal(block: Uint8Array, offset: number, digits: number, value: numb
   putString(block, offset, digits + 1, value.toString(8).padStart(digits, "0") + "\0");
 }
 
-/** Splits a path into ustar prefix (≤155 bytes) and name (≤100 bytes) at a `/`, if possible. */
-function splitPath(path: string): { prefix: string; name: string } | undefined {
-  if (byteLength(path) <= 100) return { prefix: "", name: path };
-  for (let i = path.length - 1; i > 0; i--) {
-    if (path[i] !== "/") continue;
-    const prefix = path.slice(0, i);
-    const name = path.slice(i + 1);
-    if (byteLength(name) > 100) break;
-    if (byteLength(prefix) <= 155 && name.length > 0) return { prefix, name };
+/**
+ * Splits a path that is too long for the 100-byte name field into a ustar
+ * prefix and name, as hex_core's `split_ustar_path/1` does (src/hex_erl_tar.erl):
+ * only ASCII paths over 100 characters; the name is the last component (without
+ * a directory's trailing `/`) and must be under 100 bytes; the prefix check
+ * adds the parts' lengths without their separators, as that code does.
+ */
+function splitUstar(path: string): { prefix: string; name: string } | undefined {
+  if (path.length <= 100 || !isAscii(path)) return undefined;
+  const parts = path.split("/").filter((p) => p !== "");
+  const name = parts.pop() ?? "";
+  if (name.length >= 100) return undefined;
+  let prefix: string | undefined;
+  for (const part of parts) {
+    if (part.length + (prefix?.length ?? 0) > 155) return undefined;
+    prefix = prefix === undefined ? part : `${prefix}/${part}`;
   }
-  return undefined;
+  return { prefix: prefix ?? "", name };
+}
+
+/** Whether a name goes in a PAX record: longer than its field, or not ASCII (erl_tar's rule). */
+function needsPax(value: string, field: number): boolean {
+  return [...value].length > field || !isAscii(value);
 }
 
 interface RawHeader {
@@ -80,26 +93,48 @@ function headerBlock(h: RawHeader): Uint8Array {
   putString(block, 263, 2, "00");
   putOctal(block, 329, 7, 0);
   putOctal(block, 337, 7, 0);
-  putString(block, 345, 155, h.prefix);
+  // hex_core's prefix check can let a prefix reach 156 bytes, into the padding.
+  putString(block, 345, 167, h.prefix);
   let sum = 0;
   for (const b of block) sum += b;
   putOctal(block, 148, 7, sum);
   return block;
 }
 
-/** One PAX record: `LEN key=value\n`, where LEN counts the whole record. */
+/**
+ * One PAX record, `LEN key=value\n`, with LEN computed as hex_core's
+ * `build_pax_file/3` computes it: from the value's length in characters, then
+ * replaced once by the record's byte length when the two differ (non-ASCII).
+ */
 function paxRecord(key: string, value: string): string {
-  const body = ` ${key}=${value}\n`;
-  const bytes = encoder.encode(body).length;
-  let len = bytes + String(bytes).length;
-  if (String(len).length !== String(bytes).length) len = bytes + String(len).length;
-  return `${len}${body}`;
+  const size = key.length + [...value].length + 3;
+  const size2 = String(size).length + size;
+  const record = `${size2} ${key}=${value}\n`;
+  const bytes = byteLength(record);
+  return bytes === size2 ? record : `${bytes} ${key}=${value}\n`;
 }
 
-/** A short ASCII stand-in for a name carried in a PAX record. */
-function fallbackName(path: string): string {
-  const ascii = [...path].map((c) => (isAscii(c) ? c : "_")).join("");
-  return ascii.length <= 100 ? ascii : ascii.slice(ascii.length - 100);
+/** The ASCII characters of `s` (erl_tar's `to_ascii/1` drops the others). */
+function asciiOnly(s: string): string {
+  return [...s].filter(isAscii).join("");
+}
+
+/**
+ * The name of the PAX header entry for `path`: `DIR/PaxHeaders.0/BASE` with
+ * `filename:dirname/1` and `basename/1`'s rules (a directory's trailing `/`
+ * makes its own path the dirname; a top-level name gets `.`), non-ASCII
+ * characters dropped, cut to 99 bytes when over 100.
+ */
+function paxHeaderName(path: string): string {
+  const trimmed = path.replace(/\/+$/, "");
+  const base = trimmed.split("/").pop() ?? "";
+  const dir = path.endsWith("/")
+    ? trimmed
+    : trimmed.includes("/")
+    ? trimmed.slice(0, trimmed.lastIndexOf("/"))
+    : ".";
+  const ascii = asciiOnly(`${dir}/PaxHeaders.0/${base}`);
+  return ascii.length > 100 ? ascii.slice(0, 99) : ascii;
 }
 
 /**
@@ -110,11 +145,12 @@ function fallbackName(path: string): string {
  */
 export function paxProblem(entry: HeaderInput): string | undefined {
   const path = entry.kind === "dir" ? `${entry.path.replace(/\/+$/, "")}/` : entry.path;
-  const needsPax = !isAscii(path) || !splitPath(path);
-  if (needsPax && path.includes(" ")) return `path "${entry.path}"`;
+  const pathPax = needsPax(path, 100) && !splitUstar(path);
+  if (pathPax && path.includes(" ")) return `path "${entry.path}"`;
   const link = entry.kind === "symlink" ? entry.target ?? "" : "";
-  const linkNeedsPax = !isAscii(link) || byteLength(link) > 100;
-  if (linkNeedsPax && link.includes(" ")) return `symlink target "${link}" of "${entry.path}"`;
+  if (needsPax(link, 100) && link.includes(" ")) {
+    return `symlink target "${link}" of "${entry.path}"`;
+  }
   return undefined;
 }
 
@@ -131,27 +167,26 @@ export function encodeHeader(entry: HeaderInput): Uint8Array {
   const mode = TYPE_BITS[entry.kind] | (entry.mode & 0o7777);
   const typeflag = entry.kind === "file" ? "0" : entry.kind === "symlink" ? "2" : "5";
 
-  // Non-ASCII names go in a PAX record; the ustar field keeps the UTF-8 bytes
-  // when they fit, so readers without PAX support still see the right name.
-  const split = splitPath(path);
-  const linkFits = byteLength(linkname) <= 100;
+  // As hex_core's build_header/2: a name that is too long or not ASCII leaves
+  // its field empty and goes in a PAX record (records sorted by key), unless a
+  // long ASCII path splits into ustar prefix and name.
+  const split = needsPax(path, 100) ? splitUstar(path) : { prefix: "", name: path };
+  const linkPax = needsPax(linkname, 100);
   let records = "";
-  if (!split || !isAscii(path)) records += paxRecord("path", path);
-  if (!linkFits || !isAscii(linkname)) records += paxRecord("linkpath", linkname);
+  if (linkPax) records += paxRecord("linkpath", linkname);
+  if (!split) records += paxRecord("path", path);
   const main = headerBlock({
-    name: split ? split.name : fallbackName(path),
-    prefix: split ? split.prefix : "",
+    name: split?.name ?? "",
+    prefix: split?.prefix ?? "",
     mode,
     size,
     typeflag,
-    linkname: linkFits ? linkname : fallbackName(linkname),
+    linkname: linkPax ? "" : linkname,
   });
   if (!records) return main;
 
   const data = encoder.encode(records);
-  const base = path.replace(/\/$/, "").split("/").pop() ?? "";
-  const dir = path.replace(/\/$/, "").split("/").slice(0, -1).join("/");
-  const paxName = fallbackName(`${dir ? dir + "/" : ""}PaxHeaders.0/${base}`);
+  const paxName = paxHeaderName(path);
   const pax = headerBlock({
     name: paxName,
     prefix: "",

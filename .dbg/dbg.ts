@@ -1,0 +1,10 @@
+import { join } from "node:path";
+import { build } from "/work/main/src/tasks/build.ts";
+import { CASES, prepareCase } from "/work/main/tests/support/fixture_cases.ts";
+import { testDeps } from "/work/main/tests/support/test_deps.ts";
+const c = CASES.find((x) => x.name === Deno.args[0])!;
+const project = await prepareCase(c);
+const out = "/tmp/dbg/hexpub.tar";
+await Deno.mkdir("/tmp/dbg", { recursive: true });
+await build(testDeps(project), { target: "package", app: c.app, output: out, unpack: false, repo: "hexpm", strict: false });
+console.log(project);
