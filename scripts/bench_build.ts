@@ -320,16 +320,17 @@ export function fixedFiles(): GeneratedFile[] {
     { path: "rebar.lock", text: "[].\n" },
     {
       path: `src/${APP}.app.src`,
-      text: `{application, ${APP}, [\n` +
-        `    {description, "A generated application for hexpub's build benchmark"},\n` +
-        `    {vsn, "1.0.0"},\n` +
-        `    {registered, []},\n` +
-        `    {applications, [kernel, stdlib]},\n` +
-        `    {env, []},\n` +
-        `    {modules, []},\n` +
-        `    {licenses, ["Apache-2.0"]},\n` +
-        `    {links, [{"Source", "https://example.com/bench_app"}]}\n` +
-        `]}.\n`,
+      // Laid out as rebar3_hex packs it (`io_lib:format("~tp.~n", …)`), so that the
+      // hex_core baseline, which packs the file as it is on disk, packs the same bytes.
+      text: `{application,${APP},\n` +
+        `             [{description,"A generated application for hexpub's build benchmark"},\n` +
+        `              {vsn,"1.0.0"},\n` +
+        `              {registered,[]},\n` +
+        `              {applications,[kernel,stdlib]},\n` +
+        `              {env,[]},\n` +
+        `              {modules,[]},\n` +
+        `              {licenses,["Apache-2.0"]},\n` +
+        `              {links,[{"Source","https://example.com/bench_app"}]}]}.\n`,
     },
     {
       path: `include/${APP}.hrl`,

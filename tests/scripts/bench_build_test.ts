@@ -78,7 +78,7 @@ Deno.test("generateProject: a rebar3 project of Erlang-like source under src, in
   assert.equal(get("rebar.lock"), "[].\n");
   assert.match(get("rebar.config") ?? "", /\{erl_opts, /);
   const appSrc = get("src/bench_app.app.src") ?? "";
-  assert.match(appSrc, /\{application, bench_app,/);
+  assert.match(appSrc, /^\{application,bench_app,/);
   assert.match(appSrc, /\{vsn, "1\.0\.0"\}/);
   assert.match(appSrc, /\{description, "[^"]+"\}/);
   assert.match(appSrc, /\{licenses, \["Apache-2\.0"\]\}/);
