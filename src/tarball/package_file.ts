@@ -27,7 +27,10 @@ export interface PackageFile {
   size: number;
   /** The link target of a `symlink`, as stored in the link. */
   target?: string;
-  /** Reads the whole content of a `file` (preferred by the packer: one read per file). */
+  /**
+   * Reads the whole content of a `file` (preferred by the packer: one read per file). The
+   * buffer is handed over: the packer frees it once packed, so it must not be shared.
+   */
   read?: () => Promise<Uint8Array>;
   /** Opens the content of a `file` as a stream of exactly `size` bytes. */
   open?: () => Promise<ReadableStream<Uint8Array>>;
