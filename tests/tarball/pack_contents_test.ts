@@ -75,10 +75,30 @@ function wholeFile(path: string, bytes: Uint8Array, log: string[], fail?: Error)
       await new Promise((r) => setTimeout(r, 1));
       log.push(`end ${path}`);
       if (fail) throw fail;
-      return bytes;
+      return bytes.slice(); // read() hands over a fresh buffer, as Deno.readFile does
     },
   };
 }
+
+Deno.test("packContents() frees each buffer read() handed over once it is packed", async () => {
+  const handed: Uint8Array[] = [];
+  const file = (path: string, size: number): PackageFile => ({
+    path,
+    kind: "file",
+    mode: 0o644,
+    size,
+    read: () => {
+      const bytes = pseudoRandomBytes(size, size);
+      handed.push(bytes);
+      return Promise.resolve(bytes);
+    },
+  });
+  const content = new TextEncoder().encode("kept");
+  const kept: PackageFile = { path: "c", kind: "file", mode: 0o644, size: 4, content };
+  await packContents([file("a", 1000), file("b", 2000), kept], options);
+  assert.deepEqual(handed.map((b) => b.byteLength), [0, 0], "read() buffers are detached");
+  assert.equal(content.byteLength, 4, "content the caller holds is left alone");
+});
 
 Deno.test("packContents() reads whole files one ahead of the deflater, never more", async () => {
   const log: string[] = [];
