@@ -92,15 +92,27 @@ function selectionRules(app: AppSrc, warn: (p: Problem) => void) {
 }
 
 /**
- * The mode packed for a path: 0755 for directories and for files anyone may
- * execute, 0644 for other files, 0777 for symlinks. hex_core packs the raw
- * on-disk mode; normalising it makes builds reproducible across umasks and
- * checkouts (git itself records only the executable bit).
+ * How packed file modes are chosen: `disk` packs each path's permission bits as
+ * they are, as hex_core does (so the checksum matches rebar3_hex's on the same
+ * checkout); `{ umask }` packs what a checkout made under that umask would hold
+ * (git records only the executable bit), which `verify` uses to reproduce a
+ * release built on another machine.
  */
-export function normalisedMode(info: { kind: string; mode: number | undefined }): number {
+export type ModePolicy = "disk" | { umask: number };
+
+/**
+ * The permission bits packed for a path under `policy`. Where the platform has
+ * no modes (Windows), a checkout under umask 022 is assumed.
+ */
+export function packedMode(
+  info: { kind: string; mode: number | undefined },
+  policy: ModePolicy = "disk",
+): number {
+  if (policy === "disk" && info.mode !== undefined) return info.mode & 0o7777;
+  const umask = policy === "disk" ? 0o022 : policy.umask;
   if (info.kind === "symlink") return 0o777;
-  if (info.kind === "dir") return 0o755;
-  return (info.mode ?? 0o644) & 0o111 ? 0o755 : 0o644;
+  if (info.kind === "dir") return 0o777 & ~umask;
+  return ((info.mode ?? 0o644) & 0o111 ? 0o777 : 0o666) & ~umask;
 }
 
 /** A path on disk as a tarball entry: files are read lazily, symlinks keep their target. */
@@ -109,8 +121,9 @@ export async function packageFile(
   path: string,
   abs: string,
   info: FileInfo,
+  modes: ModePolicy = "disk",
 ): Promise<PackageFile> {
-  const mode = normalisedMode(info);
+  const mode = packedMode(info, modes);
   switch (info.kind) {
     case "dir":
       return { path, kind: "dir", mode, size: 0 };
@@ -152,14 +165,15 @@ export function packable(all: PackageFile[]): PackageFile[] {
  * @param app The app to package.
  * @param options `repo`: the repository it is for (its rules are marked, and sibling requirements
  *   name an organization as their repository);
- *   `version`: use this version instead of the app's own.
+ *   `version`: use this version instead of the app's own;
+ *   `modes`: how file modes are packed (default: as on disk).
  * @throws {ProjectError} When the project cannot be packaged as it is.
  */
 export async function preparePackage(
   deps: Deps,
   project: Project,
   app: ProjectApp,
-  options: { repo: string; version?: string },
+  options: { repo: string; version?: string; modes?: ModePolicy },
 ): Promise<PreparedPackage> {
   const problems: Problem[] = [];
   const source = await consultFile(deps, app.appSrcPath);
@@ -240,7 +254,7 @@ export async function preparePackage(
   const appSrcText = packedAppSrc(plain ? parseAppSrc(plain) : appSrc, version);
   const all: PackageFile[] = [];
   for (const f of selected) {
-    if (f.path !== appSrcRel) all.push(await packageFile(deps, f.path, f.abs, f.info));
+    if (f.path !== appSrcRel) all.push(await packageFile(deps, f.path, f.abs, f.info, options.modes));
   }
   all.push({
     path: appSrcRel,

@@ -16,7 +16,7 @@ import { unpackPackage } from "../tarball/unpack_package.ts";
 import { judge } from "./build.ts";
 import { verifyTarball } from "./fetch.ts";
 import { unknownVersion } from "./info.ts";
-import { preparePackage } from "./prepare_package.ts";
+import { type ModePolicy, preparePackage } from "./prepare_package.ts";
 import { readTarball, registrySource, requirePackageEntry, selectReadRepo } from "./registry.ts";
 
 /** What to verify. */
@@ -49,7 +49,15 @@ export interface VerifyResult {
   notes: string[];
   /** Project findings that did not stop the build. */
   warnings: Problem[];
+  /**
+   * When the files as checked out here differ from the release only in their modes, and
+   * a checkout under another umask reproduces it: that umask (`0o002` for 0664/0775).
+   */
+  umask?: number;
 }
+
+/** The umasks a release is also tried with when only file modes differ. */
+const UMASKS = [0o022, 0o002];
 
 async function byteNotes(published: Uint8Array, built: Uint8Array): Promise<string[]> {
   const [a, b] = [await unpackPackage(published), await unpackPackage(built)];
@@ -86,11 +94,15 @@ export async function verifyRelease(deps: Deps, input: VerifyInput): Promise<Ver
   const project = await discoverProject(deps, deps.cwd);
   const app = await chooseApp(deps, project, input.app);
   const repo = await selectReadRepo(deps, { repo: input.repo, command: "verify" });
-  const prepared = await preparePackage(deps, project, app, { repo: repo.name });
+  const build = async (modes: ModePolicy) => {
+    const prepared = await preparePackage(deps, project, app, { repo: repo.name, modes });
+    const tar = await createPackageTarball({ metadata: prepared.metadata, files: prepared.files });
+    return { prepared, tar };
+  };
+  const { prepared, tar } = await build("disk");
   const warnings = judge(prepared.problems, input.strict);
   for (const w of warnings) deps.out.problem(w);
   const { name, version } = prepared.meta;
-  const tar = await createPackageTarball({ metadata: prepared.metadata, files: prepared.files });
 
   const source = await registrySource(deps, repo, { storedCredentials: true });
   const pkg = await requirePackageEntry(deps, source, name);
@@ -110,9 +122,19 @@ export async function verifyRelease(deps: Deps, input: VerifyInput): Promise<Ver
     notes: [],
     warnings,
   };
-  if (!result.identical) {
-    result.diff = await diffReleases(version, tarball, tar.tarball);
-    if (isEmptyDiff(result.diff)) result.notes = await byteNotes(tarball, tar.tarball);
+  if (result.identical) return result;
+  result.diff = await diffReleases(version, tarball, tar.tarball);
+  if (!isEmptyDiff(result.diff)) return result;
+  result.notes = await byteNotes(tarball, tar.tarball);
+  // hex_core packs modes as they are on disk, so a release built from a checkout
+  // made under another umask differs from this one only there.
+  if (result.notes.some((n) => n.startsWith("mode of "))) {
+    for (const umask of UMASKS) {
+      const again = await build({ umask });
+      if (again.tar.outerChecksum.toLowerCase() === published) {
+        return { ...result, identical: true, built: published, diff: undefined, notes: [], umask };
+      }
+    }
   }
   return result;
 }

@@ -9,8 +9,14 @@ import { renderDiff } from "./render_diff.ts";
 /** The verdict, then (when it differs) what differs. */
 export function renderVerify(r: VerifyResult): string[] {
   if (r.identical) {
+    const line =
+      `reproducible: identical to ${r.repository}'s ${r.name} ${r.version} (checksum ${r.published})`;
+    if (r.umask === undefined) return [line];
+    const [file, dir] = [0o666 & ~r.umask, 0o777 & ~r.umask].map((m) => m.toString(8));
     return [
-      `reproducible: identical to ${r.repository}'s ${r.name} ${r.version} (checksum ${r.published})`,
+      line,
+      `  when checked out under umask ${r.umask.toString(8).padStart(3, "0")} ` +
+      `(files ${file}, executables and directories ${dir}); the modes here differ`,
     ];
   }
   const out = [

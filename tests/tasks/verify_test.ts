@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { HexpubError } from "../../src/errors.ts";
 import { build } from "../../src/tasks/build.ts";
 import { verifyRelease } from "../../src/tasks/verify.ts";
+import { unpackPackage } from "../../src/tarball/unpack_package.ts";
 import { renderVerify } from "../../src/ui/render_verify.ts";
 import { FakeHex } from "../fakes/fake_hex.ts";
 import { signedPackageFile, trustHexpmKey } from "../support/registry.ts";
@@ -128,4 +129,47 @@ Deno.test("verifyRelease() refuses a tarball that does not match the signed regi
     verifyRelease(deps, { strict: false }),
     (e: unknown) => e instanceof HexpubError && /signed registry says 0{64}/.test(e.message),
   );
+});
+
+Deno.test("verifyRelease() reproduces a release built from a checkout under umask 002", async () => {
+  // The release was built where files are 0664 (hex_core packs modes as they are).
+  const there = await project();
+  for (
+    const f of ["rebar.config", "rebar.lock", "README.md", "src/widget.app.src", "src/widget.erl"]
+  ) {
+    await Deno.chmod(join(there, f), 0o664);
+  }
+  await Deno.chmod(join(there, "src"), 0o775);
+  const { fake } = await setup(there);
+  await publishBuild(fake, there);
+  // Here the same commit is checked out under umask 022.
+  const here = await project();
+  const { deps } = await setup(here);
+  deps.fetch = fake.handler;
+  const r = await verifyRelease(deps, { strict: false });
+  assert.equal(r.identical, true);
+  assert.equal(r.umask, 0o002);
+  assert.match(renderVerify(r).join("\n"), /when checked out under umask 002 \(files 664/);
+  // A real content change is still a difference, whatever the umask.
+  await Deno.writeTextFile(join(here, "README.md"), "# changed\n");
+  const changed = await verifyRelease(deps, { strict: false });
+  assert.equal(changed.identical, false);
+  assert.deepEqual(changed.diff?.changed, ["README.md"]);
+});
+
+Deno.test("build packs file modes as they are on disk, as hex_core does", async () => {
+  const dir = await project();
+  await Deno.chmod(join(dir, "README.md"), 0o664);
+  const out = join(await Deno.makeTempDir(), "widget.tar");
+  const { deps } = await setup(dir);
+  await build(deps, {
+    target: "package",
+    output: out,
+    unpack: false,
+    repo: "hexpm",
+    strict: false,
+  });
+  const files = (await unpackPackage(await Deno.readFile(out))).files;
+  assert.equal(files.find((f) => f.path === "README.md")?.mode, 0o664);
+  assert.equal(files.find((f) => f.path === "src/widget.erl")?.mode, 0o644);
 });
