@@ -106,7 +106,7 @@ export async function packContents(
   // limit, its untouched pages are never made resident, and no chunk list or
   // final concatenation is needed. `headroom` bytes at the front are left for
   // the caller (VERSION and metadata.config, for the inner checksum).
-    const headroom = options.headroom ?? 0;
+  const headroom = options.headroom ?? 0;
   const output = new Uint8Array(headroom + options.maxCompressedSize);
   let compressedSize = 0;
   let uncompressedSize = 0;

@@ -254,7 +254,9 @@ export async function preparePackage(
   const appSrcText = packedAppSrc(plain ? parseAppSrc(plain) : appSrc, version);
   const all: PackageFile[] = [];
   for (const f of selected) {
-    if (f.path !== appSrcRel) all.push(await packageFile(deps, f.path, f.abs, f.info, options.modes));
+    if (f.path !== appSrcRel) {
+      all.push(await packageFile(deps, f.path, f.abs, f.info, options.modes));
+    }
   }
   all.push({
     path: appSrcRel,
