@@ -112,6 +112,8 @@ interopTest(
       }
       const run = await new Deno.Command(erlangTools!.escript, {
         args: [script, erlangTools!.rebar3, ...built.map((b) => b.dir)],
+        // hex_core writes its temporary tar files (tmp_…) to the working directory.
+        cwd: work,
         stdout: "piped",
         stderr: "piped",
       }).output();
