@@ -144,7 +144,9 @@ async function evalScript(deps: Deps, script: string, base: string): Promise<Con
     const runner = join(tmp, "eval.escript");
     await deps.fs.writeFile(runner, new TextEncoder().encode(EVAL_ESCRIPT));
     const out = join(tmp, "result.config");
-    const res = await deps.run(escript, [runner, script, base, out], { cwd: join(script, "..") });
+    // rebar3 evaluates every script in its own working directory (the project root), not the
+    // script's: `file:read_file("VERSION")` in src/APP.app.src.script reads ./VERSION.
+    const res = await deps.run(escript, [runner, script, base, out], { cwd: deps.cwd });
     if (res.code !== 0) {
       throw new ProjectError(
         `evaluating ${file} failed: ${res.stderr.trim() || `escript exited with ${res.code}`}`,

@@ -23,3 +23,21 @@ end.
     assert.deepEqual(consulted?.terms.map(printTerm), ['{deps,[{goldrush,"0.1.9"}]}']);
   },
 );
+
+interopTest(
+  "consultFile() evaluates an app's .app.src.script in the project root, as rebar3 does",
+  async () => {
+    // src/APP.app.src.script reading ./VERSION works under rebar3, whose working directory is the
+    // project root, not src/.
+    const dir = await makeProject({
+      "VERSION": "3.7.7\n",
+      "src/vsnd.app.src": '{application, vsnd, [{vsn, "0.0.0"}]}.\n',
+      "src/vsnd.app.src.script": `{ok, V} = file:read_file("VERSION"),
+[{application, vsnd, Props}] = CONFIG,
+[{application, vsnd, lists:keystore(vsn, 1, Props, {vsn, binary_to_list(string:trim(V))})}].
+`,
+    });
+    const consulted = await consultFile(testDeps(dir), join(dir, "src", "vsnd.app.src"));
+    assert.deepEqual(consulted?.terms.map(printTerm), ['{application,vsnd,[{vsn,"3.7.7"}]}']);
+  },
+);
