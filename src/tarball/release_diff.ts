@@ -24,6 +24,21 @@ export interface ReleaseDiff {
   metadata: { key: string; before: unknown; after: unknown }[];
 }
 
+/**
+ * JSON with object keys sorted: maps are unordered, and Erlang lists a map of
+ * more than 32 keys in hash order, so the same requirements can be written in
+ * two orders.
+ */
+function canonical(value: unknown): string {
+  return JSON.stringify(
+    value,
+    (_key, v) =>
+      v && typeof v === "object" && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : v,
+  );
+}
+
 /** True when the two sides hold the same files and metadata. */
 export function isEmptyDiff(d: ReleaseDiff): boolean {
   return !d.added.length && !d.removed.length && !d.changed.length && !d.metadata.length;
@@ -60,7 +75,7 @@ export async function diffReleases(
   const ma = metadataToJson(a.metadata);
   const mb = metadataToJson(b.metadata);
   const metadata = [...new Set([...Object.keys(ma), ...Object.keys(mb)])]
-    .filter((k) => k !== "files" && JSON.stringify(ma[k]) !== JSON.stringify(mb[k]))
+    .filter((k) => k !== "files" && canonical(ma[k]) !== canonical(mb[k]))
     .sort()
     .map((key) => ({ key, before: ma[key], after: mb[key] }));
   return { against, added, removed, changed, metadata };

@@ -289,5 +289,53 @@ export async function preparePackage(
     appSrcKeys: new Set(appSrc.props.keys()),
     lock,
   }));
+  problems.push(...hashOrderWarnings(meta, appSrc));
   return { app, appSrc, meta, metadata: metadataEntries(meta), files, problems };
+}
+
+/** Erlang keeps a map of up to this many keys sorted; larger ones are hash tries. */
+const FLAT_MAP_KEYS = 32;
+
+function largestMap(term: Term): number {
+  switch (term.kind) {
+    case "map":
+      return Math.max(
+        term.entries.length,
+        ...term.entries.map(([k, v]) => Math.max(largestMap(k), largestMap(v))),
+      );
+    case "tuple":
+    case "list":
+      return Math.max(
+        0,
+        ...term.items.map(largestMap),
+        term.kind === "list" && term.tail ? largestMap(term.tail) : 0,
+      );
+    default:
+      return 0;
+  }
+}
+
+/**
+ * Warnings for the one case hexpub's bytes differ from rebar3_hex's: a map of
+ * more than 32 keys, which Erlang prints in the order of its internal hash
+ * (metadata requirements or links, or a map in the `.app.src`), where hexpub
+ * writes key order. The package is valid either way.
+ */
+function hashOrderWarnings(meta: PackageMeta, appSrc: AppSrc): Problem[] {
+  const big: string[] = [];
+  if (meta.requirements.length > FLAT_MAP_KEYS) {
+    big.push(`${meta.requirements.length} requirements`);
+  }
+  if (new Set(meta.links.map(([k]) => k)).size > FLAT_MAP_KEYS) {
+    big.push(`${meta.links.length} links`);
+  }
+  const inAppSrc = Math.max(0, ...[...appSrc.props.values()].map(largestMap));
+  if (inAppSrc > FLAT_MAP_KEYS) big.push(`a map of ${inAppSrc} keys in the .app.src`);
+  if (big.length === 0) return [];
+  return [warning(
+    "checksum",
+    `the checksum will differ from rebar3_hex's for the same project: ${big.join(", ")}; ` +
+      "Erlang writes a map of more than 32 keys in its internal hash order, hexpub in key order",
+    { hint: "The package is valid and installs the same; only byte-for-byte comparisons differ" },
+  )];
 }

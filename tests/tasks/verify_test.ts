@@ -173,3 +173,39 @@ Deno.test("build packs file modes as they are on disk, as hex_core does", async 
   assert.equal(files.find((f) => f.path === "README.md")?.mode, 0o664);
   assert.equal(files.find((f) => f.path === "src/widget.erl")?.mode, 0o644);
 });
+
+Deno.test("build warns that a map of more than 32 keys makes the checksum differ from rebar3_hex's", async () => {
+  const dir = await project();
+  const env = Array.from({ length: 33 }, (_, i) => `k${i} => ${i}`).join(", ");
+  await Deno.writeTextFile(
+    join(dir, "src/widget.app.src"),
+    `{application, widget, [{description, "A widget"}, {vsn, "1.0.0"}, {licenses, ["MIT"]},
+  {env, [{big, #{${env}}}]}]}.\n`,
+  );
+  const out = join(await Deno.makeTempDir(), "widget.tar");
+  const { deps } = await setup(dir);
+  const r = await build(deps, {
+    target: "package",
+    output: out,
+    unpack: false,
+    repo: "hexpm",
+    strict: false,
+  });
+  const w = r.warnings.find((p) => p.field === "checksum");
+  assert.match(w?.message ?? "", /a map of 33 keys in the \.app\.src/);
+  // 32 keys is still a flat, sorted map: no warning.
+  const env32 = Array.from({ length: 32 }, (_, i) => `k${i} => ${i}`).join(", ");
+  await Deno.writeTextFile(
+    join(dir, "src/widget.app.src"),
+    `{application, widget, [{description, "A widget"}, {vsn, "1.0.0"}, {licenses, ["MIT"]},
+  {env, [{big, #{${env32}}}]}]}.\n`,
+  );
+  const r32 = await build(deps, {
+    target: "package",
+    output: out,
+    unpack: false,
+    repo: "hexpm",
+    strict: false,
+  });
+  assert.equal(r32.warnings.find((p) => p.field === "checksum"), undefined);
+});
