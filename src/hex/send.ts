@@ -204,14 +204,23 @@ export async function send(io: SendIo, req: Request, options: SendOptions): Prom
           method,
           url,
           attempts: attempt,
-          hint: "Check your network connection, and HEX_API_URL (or the repository's api_url) " +
-            `if you set it${unsure}`,
+          hint: `Check your network connection, and ${urlSetting(req.url)} if you set it${unsure}`,
           cause: outcome.error,
         },
       );
     }
     await io.sleep(backoffMs(attempt));
   }
+}
+
+/**
+ * The settings that choose a URL: the API's (`/api/…`) or the repository's
+ * (registry files, tarballs), so a hint names the one that may be wrong.
+ */
+function urlSetting(url: string): string {
+  return new URL(url).pathname.startsWith("/api/") || new URL(url).pathname === "/api"
+    ? "HEX_API_URL (or the repository's api_url)"
+    : "HEX_CDN or HEX_MIRROR (or the repository's repo_url)";
 }
 
 function formatSeconds(ms: number): string {

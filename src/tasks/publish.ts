@@ -126,7 +126,9 @@ export function dependencyOrder(apps: { name: string; uses: string[] }[]): strin
       throw new UsageError(
         `the umbrella apps depend on each other in a cycle: ${[...path, name].join(" -> ")}`,
         {
-          hint: "Publish the apps one at a time with --app NAME",
+          hint: "Each would need the other published first, so no order works: break the cycle " +
+            "(remove one of these dependencies from its rebar.config deps or .app.src " +
+            "applications), then publish with --app all",
         },
       );
     }

@@ -283,3 +283,14 @@ Deno.test("send() stops waiting when the caller aborts mid-request", async () =>
   assert.equal(requests.length, 1);
   assert.deepEqual(sleeps, []);
 });
+
+Deno.test("send() names the repository URL settings when a registry or tarball read fails", async () => {
+  const { io } = fakeIo([new TypeError("connection refused")]);
+  const err = await send(io, new Request("https://repo.hex.pm/packages/jsx"), {
+    idempotent: true,
+    retries: 0,
+  }).catch((e) => e);
+  assert.ok(err instanceof HexNetworkError);
+  assert.match(err.hint ?? "", /HEX_CDN or HEX_MIRROR \(or the repository's repo_url\)/);
+  assert.doesNotMatch(err.hint ?? "", /HEX_API_URL/);
+});
