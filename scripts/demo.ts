@@ -8,7 +8,8 @@
  *    the repository (`hexpub repo add`, with its public key file) and log in
  *    with the key (`hexpub user auth -r demo --key`);
  * 3. `hexpub publish` the bundled examples (`examples/tiny_json`, then
- *    `examples/hello_hex`, which depends on it) and `hexpub info` the result;
+ *    `examples/hello_hex`, which depends on it), `hexpub info` the result and
+ *    `hexpub verify` that the release is what the source builds;
  * 4. install it back: with real rebar3 when it is installed (a new project
  *    depending on hello_hex, compiled, and the function called with erl),
  *    else with `hexpub fetch --unpack`.
@@ -203,6 +204,11 @@ try {
     env: publishEnv,
   });
   await hexpub(["info", "hello_hex", "-r", "demo"]);
+  // Anyone can check that a release is what its source builds.
+  await hexpub(["verify", "-r", "demo"], {
+    cwd: join(ROOT, "examples", "hello_hex"),
+    env: publishEnv,
+  });
 
   if (useRebar3 && which("rebar3") && which("erl")) {
     console.log(

@@ -36,6 +36,10 @@ function assertCommon(text: string) {
   assert.match(text, /Published hello_hex 0\.3\.1/);
   assert.match(text, /verified on the server/);
   assert.match(text, /Latest stable version: 0\.3\.1/);
+  assert.match(
+    text,
+    /reproducible: identical to demo's hello_hex 0\.3\.1 \(checksum [0-9a-f]{64}\)/,
+  );
   assert.match(text, /Done\./);
   // The API key is shown as $HEX_KEY, never as itself.
   assert.match(text, /user auth -r demo --key \$HEX_KEY/);
