@@ -62,7 +62,8 @@ export interface GzipWriter {
  * only on the bytes, not on how callers chunk them, and equals `gzipBytes`
  * (level 0 stores blocks as input arrives, so there the chunks show).
  *
- * @param onChunk Receives every compressed chunk in order, header first; a throw
+ * @param onChunk Receives every compressed chunk in order, header first; a chunk is
+ *   valid only during the call (copy what you keep); a throw
  *   from it stops the writer and is rethrown by `write`/`end`.
  * @param level zlib compression level, 0–9.
  */
@@ -72,7 +73,19 @@ export function createGzipWriter(onChunk: (chunk: Uint8Array) => void, level = 6
   let size = 0;
   let failure: unknown;
   let ended = false;
-  deflate.onData = (chunk) => onChunk(chunk as Uint8Array);
+  deflate.onData = (data) => {
+    const chunk = data as Uint8Array;
+    onChunk(chunk);
+    // pako hands over a fresh 64 KiB buffer per full chunk and never touches it
+    // again; freeing it at once keeps a large build's garbage down.
+    const buffer = chunk.buffer;
+    if (
+      buffer instanceof ArrayBuffer && chunk.byteOffset === 0 &&
+      chunk.byteLength === buffer.byteLength
+    ) {
+      buffer.transfer(0);
+    }
+  };
   const push = (bytes: Uint8Array, last: boolean) => {
     if (failure) throw failure;
     if (ended) throw new Error("gzip writer already ended");
