@@ -8,9 +8,10 @@ import { Command } from "@commander-js/extra-typings";
 import { UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
 import { cut, type CutPublish } from "../tasks/cut.ts";
-import { checkPublishable, publish } from "../tasks/publish.ts";
+import { checkPublishable } from "../tasks/publish.ts";
 import { printJson, printLines } from "./_shared.ts";
 import { renderPublish } from "../ui/render_publish.ts";
+import { publishShowingPlan } from "./publish.ts";
 
 /** rebar3's boolean words for `--prefix-tag`. */
 export function parseBool(flag: string, raw: string): boolean {
@@ -47,7 +48,7 @@ export function cutCommand(deps: Deps, run: typeof cut = cut) {
     )
     .action(async (o) => {
       const doPublish: CutPublish = async (d, opts) => {
-        const r = await publish(d, {
+        const r = await publishShowingPlan(d, {
           target: "all",
           app: opts.app,
           repo: opts.repo,
@@ -56,7 +57,7 @@ export function cutCommand(deps: Deps, run: typeof cut = cut) {
           dryRun: opts.dryRun,
           version: opts.version,
           strict: opts.strict,
-        });
+        }, { json: o.json });
         if (!o.json) printLines(d, renderPublish(r));
       };
       const result = await run(

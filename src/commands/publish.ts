@@ -6,12 +6,37 @@
 import { Command } from "@commander-js/extra-typings";
 import { UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
-import { publish, type PublishInput } from "../tasks/publish.ts";
-import { renderPublish } from "../ui/render_publish.ts";
+import {
+  carryOut,
+  planPublish,
+  publish,
+  type PublishInput,
+  type PublishResult,
+} from "../tasks/publish.ts";
+import { renderPlan, renderPublish } from "../ui/render_publish.ts";
 import { printJson, printLines } from "./_shared.ts";
 
-/** Builds the `publish` command; `run` is the task (tests pass a recorder). */
-export function publishCommand(deps: Deps, run: typeof publish = publish) {
+/**
+ * Runs a publish, showing the plan (rebar3_hex's summary) before the checks and
+ * the prompt: on stdout, or on stderr with `--json` so that stdout holds only
+ * the JSON result. `cut` publishes through it too.
+ */
+export async function publishShowingPlan(
+  deps: Deps,
+  input: PublishInput,
+  options: { json: boolean },
+): Promise<PublishResult> {
+  if (input.revert !== undefined) return await publish(deps, input);
+  const plan = await planPublish(deps, input);
+  for (const line of renderPlan(plan)) {
+    if (options.json) deps.out.info(line);
+    else deps.out.print(line);
+  }
+  return await carryOut(deps, plan);
+}
+
+/** Builds the `publish` command. */
+export function publishCommand(deps: Deps) {
   return new Command("publish")
     .description("Publish the package (and its docs) to a Hex repository")
     .argument("[what]", "package or docs (default: both; docs when configured)")
@@ -53,7 +78,7 @@ the prompt, 4 auth.`,
         otp: o.otp,
         strict: o.strict,
       };
-      const result = await run(deps, input);
+      const result = await publishShowingPlan(deps, input, { json: o.json });
       if (o.json) printJson(deps, result);
       else printLines(deps, renderPublish(result));
     });

@@ -1,16 +1,67 @@
 /**
- * What `hexpub publish` prints after the summary.
+ * What `hexpub publish` shows: the plan (the summary rebar3_hex prints before
+ * publishing, and in a dry run), then the result.
  *
  * @module
  */
-import type { PublishResult } from "../tasks/publish.ts";
+import type { Plan, PublishResult } from "../tasks/publish.ts";
+import type { PreparedPackage } from "../tasks/prepare_package.ts";
 import { isEmptyDiff } from "../tarball/release_diff.ts";
 import { renderDiff } from "./render_diff.ts";
+
+/** The rebar3_hex summary of one package, printed before publishing (and in a dry run). */
+export function renderSummary(
+  p: PreparedPackage,
+  repo: string,
+  tarball: { size: number; checksum: string },
+): string[] {
+  const m = p.meta;
+  const lines = [
+    `Publishing ${m.name} ${m.version} to ${repo}`,
+    `  Description: ${m.description}`,
+    "  Dependencies:",
+    ...m.requirements.map((r) => `    ${r.name} ${r.requirement}`),
+    "  Included files:",
+    ...m.files.map((f) => `    ${f}`),
+    `  Licenses: ${m.licenses.join(", ")}`,
+    "  Links:",
+    ...m.links.map(([k, v]) => `    ${k}: ${v}`),
+    `  Build tools: ${m.buildTools.join(", ")}`,
+    `  Tarball: ${(tarball.size / 1024).toFixed(1)} KiB, checksum ${tarball.checksum}`,
+  ];
+  if (repo === "hexpm") lines.push("Be aware, you are publishing to the public Hexpm repository.");
+  if (repo === "hexpm" || repo.startsWith("hexpm:")) {
+    lines.push("Before publishing, please read Hex CoC: https://hex.pm/policies/codeofconduct");
+  }
+  return lines;
+}
+
+/** The summary of every package of a plan (none for `publish docs`). */
+export function renderPlan(plan: Plan): string[] {
+  if (plan.input.target === "docs") return [];
+  return plan.apps.flatMap((a) =>
+    renderSummary(a.prepared, plan.target.repo.name, {
+      size: a.tarball.length,
+      checksum: a.checksum,
+    })
+  );
+}
 
 /** Result lines: what was published where, with checksum, docs and the dry-run diff. */
 export function renderPublish(result: PublishResult): string[] {
   const out: string[] = [];
-  if (result.reverted) return out;
+  const r = result.reverted;
+  if (r) {
+    const what = r.what === "docs" ? "the docs of " : "package ";
+    out.push(
+      r.dryRun
+        ? `Dry run: would delete ${what}${r.name} ${r.version} from ${r.repo}`
+        : `Successfully deleted ${
+          r.what === "docs" ? "docs for " : "package "
+        }${r.name} ${r.version}`,
+    );
+    return out;
+  }
   for (const p of result.published) {
     if (p.dryRun) {
       out.push(

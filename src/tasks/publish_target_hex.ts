@@ -1,0 +1,289 @@
+/**
+ * The Hex HTTP API as a {@link PublishTarget}: hex.pm, its organizations, a
+ * self-hosted repository or `hexpub serve`. Writes go through the session
+ * (credentials, OAuth refresh, TOTP); an upload whose answer was lost is
+ * checked against what landed, by our own checksum.
+ *
+ * @module
+ */
+import { HexpubError } from "../errors.ts";
+import type { Deps } from "../ports.ts";
+import type { Credential } from "../hex/api_config.ts";
+import { HexApiError, HexNetworkError } from "../hex/api_errors.ts";
+import { buildGetPackageRequest, parseGetPackageResponse } from "../hex/package.ts";
+import {
+  buildGetReleaseRequest,
+  buildPublishDocsRequest,
+  buildPublishRequest,
+  buildRevertDocsRequest,
+  buildRevertReleaseRequest,
+  parseGetReleaseResponse,
+  parsePublishDocsResponse,
+  parsePublishResponse,
+  parseRevertDocsResponse,
+  parseRevertReleaseResponse,
+  ReleaseExistsError,
+} from "../hex/release.ts";
+import { buildRepoTarballRequest, parseRepoTarballResponse } from "../hex/repo_tarball.ts";
+import { send } from "../hex/send.ts";
+import { parseVersion } from "../hex/version.ts";
+import { repoCredential } from "./registry.ts";
+import { call, resolveCredential, type Session } from "./session.ts";
+import type {
+  CheckFindings,
+  LatestRelease,
+  PublishTarget,
+  ReleaseUpload,
+  Uploaded,
+} from "./publish_target.ts";
+
+const is404 = (e: unknown) => e instanceof HexApiError && e.status === 404;
+
+/** Public hex.pm packages can be read without credentials; other repositories need them. */
+const publicReads = (session: Session) => session.repo.name === "hexpm";
+
+/**
+ * A GET without credentials that is allowed to fail: dry-run checks work
+ * offline, so they try once, briefly, instead of retrying with backoff.
+ */
+async function tryGet<T>(
+  deps: Deps,
+  session: Session,
+  req: Request,
+  parse: (res: Response, req: Request) => Promise<T>,
+) {
+  try {
+    return {
+      ok: true as const,
+      value: await parse(
+        await send(deps, req, {
+          idempotent: true,
+          retries: 0,
+          timeoutMs: Math.min(session.timeoutMs ?? 10_000, 10_000),
+        }),
+        req,
+      ),
+    };
+  } catch (e) {
+    return { ok: false as const, error: e };
+  }
+}
+
+/**
+ * A read for the dry run: anonymous on hex.pm; elsewhere only with an API key
+ * already at hand (a dry run asks for no credentials), else not checked.
+ */
+async function dryRead<T>(
+  deps: Deps,
+  session: Session,
+  build: (credential: Credential | undefined) => Request,
+  parse: (res: Response, req: Request) => Promise<T>,
+) {
+  if (!publicReads(session) && !session.repo.apiKey) {
+    return { ok: false as const, error: new HexpubError("needs credentials") };
+  }
+  const credential = publicReads(session)
+    ? undefined
+    : { kind: "key" as const, secret: session.repo.apiKey! };
+  return await tryGet(deps, session, build(credential), parse);
+}
+
+/** Time allowed for an upload: the request limit, plus a second per 50 KB. */
+function uploadTimeout(session: Session, size: number): number {
+  return Math.max(session.timeoutMs ?? 30_000, 30_000) + Math.ceil(size / 50);
+}
+
+/** The hex.pm page of a release (hex.pm and its organizations only). */
+function releasePageUrl(session: Session, name: string, version: string): string | undefined {
+  if (session.repo.name === "hexpm") return `https://hex.pm/packages/${name}/${version}`;
+  if (session.repo.parent === "hexpm") {
+    return `https://hex.pm/packages/${session.repo.organization}/${name}/${version}`;
+  }
+  return undefined;
+}
+
+/** The Hex HTTP API of the session's repository as a publish target. */
+export function hexApiTarget(deps: Deps, session: Session): PublishTarget {
+  const userAgent = session.userAgent;
+  const writeNeed = (name: string) => ({
+    action: "write" as const,
+    pkg: `${session.repo.organization ?? "hexpm"}/${name}`,
+  });
+
+  /** Fetches the release back (retried; with credentials outside hex.pm). */
+  async function readBack(name: string, version: string): Promise<string | undefined> {
+    try {
+      const release = await call(deps, session, {
+        write: false,
+        idempotent: true,
+        anonymous: publicReads(session),
+        build: (credential) =>
+          buildGetReleaseRequest(session.target, name, version, { userAgent, credential }),
+        parse: parseGetReleaseResponse,
+      });
+      return release.checksum.toLowerCase();
+    } catch (e) {
+      if (is404(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async function uploadPackage(r: ReleaseUpload): Promise<Uploaded> {
+    const { name, version, tarball, checksum, replace } = r;
+    // fetch with a byte body sends Content-Length but reports no progress
+    // (deps.md §8), so the display is the size before and the time after.
+    deps.out.info(
+      `Uploading ${name}-${version}.tar (${(tarball.length / 1024).toFixed(1)} KiB)...`,
+    );
+    const started = deps.now();
+    try {
+      const res = await call(deps, session, {
+        write: true,
+        idempotent: false,
+        build: (credential, otp) =>
+          buildPublishRequest(session.target, tarball, { replace, userAgent, credential, otp }),
+        parse: parsePublishResponse,
+        need: writeNeed(name),
+        timeoutMs: uploadTimeout(session, tarball.length),
+      });
+      deps.out.info(`Uploaded in ${((deps.now() - started) / 1000).toFixed(1)} s`);
+      return {
+        replaced: !res.created,
+        url: res.release.htmlUrl ?? res.release.url ?? releasePageUrl(session, name, version),
+        docsStored: false,
+      };
+    } catch (e) {
+      const landed = () => ({
+        url: releasePageUrl(session, name, version),
+        docsStored: false,
+      });
+      // Deno re-sends a POST whose connection dropped; the first copy may have
+      // landed (hex-protocol §9). Our own checksum tells whether it did.
+      if (e instanceof ReleaseExistsError && !replace) {
+        if ((await readBack(name, version)) === checksum) {
+          return {
+            ...landed(),
+            replaced: false,
+            note: "the release already holds exactly this tarball (an earlier attempt landed)",
+          };
+        }
+        throw e;
+      }
+      if (e instanceof HexNetworkError) {
+        const there = await readBack(name, version).catch(() => "unknown");
+        if (there === checksum) {
+          return {
+            ...landed(),
+            replaced: replace,
+            note: "the connection failed, but the release landed with this exact tarball",
+          };
+        }
+        throw new HexpubError(
+          there === "unknown"
+            ? `the upload of ${name} ${version} failed and hexpub could not check whether it landed: ${e.message}`
+            : `the upload of ${name} ${version} has not landed (yet): ${e.message}`,
+          { hint: "Running the same command again is safe", cause: e },
+        );
+      }
+      throw e;
+    }
+  }
+
+  return {
+    repo: session.repo,
+    dryRunVerb: "uploaded",
+    async ensureWritable() {
+      await resolveCredential(deps, session, { write: true });
+    },
+    async checkVersion(name, version, replace): Promise<CheckFindings> {
+      const existing = await dryRead(
+        deps,
+        session,
+        (credential) =>
+          buildGetReleaseRequest(session.target, name, version, { userAgent, credential }),
+        parseGetReleaseResponse,
+      );
+      if (existing.ok && !replace) {
+        return {
+          problems: [{
+            level: "error",
+            field: "version",
+            message: `${name} ${version} is already published`,
+            hint:
+              "Bump the version, or pass --replace (hex.pm allows it within one hour of publishing)",
+          }],
+          skipped: [],
+        };
+      }
+      // Outside hex.pm a 404 may only mean "cannot see it".
+      if (!existing.ok && (!is404(existing.error) || !publicReads(session))) {
+        return { problems: [], skipped: ["whether this version is already published"] };
+      }
+      return { problems: [], skipped: [] };
+    },
+    async latestRelease(name): Promise<LatestRelease> {
+      const pkg = await dryRead(
+        deps,
+        session,
+        (credential) => buildGetPackageRequest(session.target, name, { userAgent, credential }),
+        parseGetPackageResponse,
+      );
+      if (!pkg.ok) {
+        return is404(pkg.error)
+          ? undefined
+          : { skipped: "the difference from the latest published version" };
+      }
+      const latest = pkg.value.latestVersion ?? pkg.value.releases[0]?.version;
+      if (!latest || !session.repo.repoUrl) return undefined;
+      if (!parseVersion(latest)) {
+        return {
+          skipped: "the difference from the latest published version (not a valid version)",
+        };
+      }
+      // The same rule as every registry read: no key to an untrusted mirror.
+      const { repoKey } = await repoCredential(deps, session.repo);
+      const tarReq = buildRepoTarballRequest(
+        session.repo.repoUrl,
+        session.repo.organization,
+        name,
+        latest,
+        { userAgent, repoKey },
+      );
+      const old = await tryGet(deps, session, tarReq, parseRepoTarballResponse);
+      if (!old.ok) return { skipped: `the difference from ${latest}` };
+      return { version: latest, tarball: old.value };
+    },
+    uploadPackage,
+    readBack,
+    async uploadDocs(r) {
+      await call(deps, session, {
+        write: true,
+        idempotent: false,
+        build: (credential, otp) =>
+          buildPublishDocsRequest(session.target, r.name, r.version, r.docs, {
+            userAgent,
+            credential,
+            otp,
+          }),
+        parse: parsePublishDocsResponse,
+        need: writeNeed(r.name),
+      });
+    },
+    async revert(name, version, what) {
+      // An EditWindowError (hex.pm's one hour / 24 hours rule) carries its own explanation.
+      await call(deps, session, {
+        write: true,
+        idempotent: true,
+        build: (credential, otp) =>
+          (what === "docs" ? buildRevertDocsRequest : buildRevertReleaseRequest)(
+            session.target,
+            name,
+            version,
+            { userAgent, credential, otp },
+          ),
+        parse: what === "docs" ? parseRevertDocsResponse : parseRevertReleaseResponse,
+        need: writeNeed(name),
+      });
+    },
+  };
+}
