@@ -1,14 +1,13 @@
 /**
  * `publish`, `owner`, `retire` and `search` end to end: the real CLI against
- * the fake Hex server on 127.0.0.1.
+ * the fake Hex server on 127.0.0.1. The publish use case itself (replace,
+ * revert, dropped connections, read-back, dry run, docs) is tested in-process
+ * in tests/tasks/publish_test.ts; these are the smoke tests of the process.
  */
 import { strict as assert } from "node:assert";
-import { join } from "node:path";
-import { runCli } from "../../src/cli.ts";
 import { hexEnv, makeHome, runHexpub, withFakeHex } from "../support/e2e.ts";
 import { makeProject } from "../support/project.ts";
 import { writeGlobalRepos } from "../support/registry.ts";
-import { testDeps } from "../support/test_deps.ts";
 
 function app(version: string, extra: Record<string, string> = {}, deps = "[]") {
   return {
@@ -48,53 +47,6 @@ Deno.test("publish uploads the package and docs, verifies the checksum, and prin
   });
 });
 
-Deno.test("publishing an existing version needs --replace; outside the edit window it is refused with hex.pm's rule", async () => {
-  await withFakeHex(async (fake, server) => {
-    const { home, key } = await setup(fake);
-    const cwd = await makeProject(app("0.1.0"));
-    const env = { ...hexEnv(server), HEX_API_KEY: key };
-    assert.equal((await runHexpub(["publish", "package", "--yes"], { cwd, home, env })).code, 0);
-    await Deno.writeTextFile(join(cwd, "src/extra.erl"), "-module(extra).\n");
-    const again = await runHexpub(["publish", "package", "--yes"], { cwd, home, env });
-    assert.equal(again.code, 1);
-    assert.match(again.stderr, /--replace/);
-    const replaced = await runHexpub(["publish", "package", "--yes", "--replace"], {
-      cwd,
-      home,
-      env,
-    });
-    assert.equal(replaced.code, 0, replaced.stderr);
-    assert.match(replaced.stdout, /\(replaced\)/);
-    fake.advanceClock(2 * 3600_000);
-    fake.advanceClock(24 * 3600_000);
-    await Deno.writeTextFile(join(cwd, "src/more.erl"), "-module(more).\n");
-    const late = await runHexpub(["publish", "package", "--yes", "--replace"], { cwd, home, env });
-    assert.equal(late.code, 1);
-    assert.match(late.stderr, /one hour/);
-    const revert = await runHexpub(["publish", "--revert", "0.1.0", "--yes"], { cwd, home, env });
-    assert.equal(revert.code, 1);
-    assert.match(revert.stderr, /one hour[\s\S]*hint:/);
-  });
-});
-
-Deno.test("revert inside the window deletes the release (by pkg_name)", async () => {
-  await withFakeHex(async (fake, server) => {
-    const { home, key } = await setup(fake);
-    const cwd = await makeProject(app("0.2.0", {
-      "src/widget.app.src": `{application, widget, [{description, "A widget"}, {vsn, "0.2.0"},
-  {pkg_name, widget_pkg}, {licenses, ["MIT"]}]}.\n`,
-    }));
-    const env = { ...hexEnv(server), HEX_API_KEY: key };
-    assert.equal((await runHexpub(["publish", "package", "--yes"], { cwd, home, env })).code, 0);
-    const r = await runHexpub(["publish", "--revert", "0.2.0", "--yes"], { cwd, home, env });
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /Successfully deleted package widget_pkg 0\.2\.0/);
-    assert.equal(fake.release("widget_pkg", "0.2.0"), undefined);
-    const bad = await runHexpub(["publish", "--revert", "1.0", "--yes"], { cwd, home, env });
-    assert.equal(bad.code, 2);
-  });
-});
-
 Deno.test("server refusals are readable: 422 with nested errors, 403 name taken", async () => {
   await withFakeHex(async (fake, server) => {
     const { home, key } = await setup(fake);
@@ -120,35 +72,6 @@ Deno.test("server refusals are readable: 422 with nested errors, 403 name taken"
   });
 });
 
-Deno.test("a 503 on publish is an error (never 'Published'); re-running then succeeds", async () => {
-  await withFakeHex(async (fake, server) => {
-    const { home, key } = await setup(fake);
-    const cwd = await makeProject(app("0.3.0"));
-    const env = { ...hexEnv(server), HEX_API_KEY: key };
-    fake.failNext(1, 503, { method: "POST", path: "/publish" });
-    const r = await runHexpub(["publish", "package", "--yes"], { cwd, home, env });
-    assert.equal(r.code, 1);
-    assert.doesNotMatch(r.stdout, /^Published/m);
-    assert.match(r.stderr, /503/);
-    assert.equal(fake.requestsTo("POST", "/publish").length, 1, "a write is not retried blindly");
-    const again = await runHexpub(["publish", "package", "--yes"], { cwd, home, env });
-    assert.equal(again.code, 0, again.stderr);
-  });
-});
-
-Deno.test("a connection dropped after the server stored the release: hexpub finds it landed", async () => {
-  await withFakeHex(async (fake, server) => {
-    const { home, key } = await setup(fake);
-    const cwd = await makeProject(app("0.4.0"));
-    const env = { ...hexEnv(server), HEX_API_KEY: key };
-    fake.dropConnectionNext(1, { method: "POST", path: "/publish", afterHandling: true });
-    const r = await runHexpub(["publish", "package", "--yes"], { cwd, home, env });
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /landed/);
-    assert.ok(fake.release("widget", "0.4.0"));
-  });
-});
-
 Deno.test("OAuth writes need TOTP: without a terminal publish names HEX_OTP; with it, it publishes", async () => {
   await withFakeHex(async (fake, server) => {
     fake.addUser({ username: "tia", twoFactor: true });
@@ -167,54 +90,6 @@ Deno.test("OAuth writes need TOTP: without a terminal publish names HEX_OTP; wit
     });
     assert.equal(ok.code, 0, ok.stderr);
   }, { deviceInterval: 0 });
-});
-
-Deno.test("declining the prompt exits 3 and uploads nothing; no terminal and no --yes exits 2", async () => {
-  await withFakeHex(async (fake, server) => {
-    const { key } = await setup(fake);
-    const cwd = await makeProject(app("0.6.0"));
-    const env = { ...hexEnv(server), HEX_API_KEY: key };
-    const deps = testDeps(cwd, { isTerminal: true, answers: ["n"], env });
-    assert.equal(await runCli(["publish", "package"], deps), 3);
-    assert.ok(deps.asked.some((q) => /Proceed/.test(q)));
-    const noTty = testDeps(cwd, { env });
-    assert.equal(await runCli(["publish", "package"], noTty), 2);
-    assert.equal(fake.requestsTo("POST", "/publish").length, 0);
-  });
-});
-
-Deno.test("--dry-run needs no credentials and shows the difference from the latest release", async () => {
-  await withFakeHex(async (fake, server) => {
-    const { home, key } = await setup(fake);
-    const cwd = await makeProject(app("0.1.0"));
-    const env = hexEnv(server);
-    assert.equal(
-      (await runHexpub(["publish", "package", "--yes"], {
-        cwd,
-        home,
-        env: { ...env, HEX_API_KEY: key },
-      })).code,
-      0,
-    );
-    await Deno.writeTextFile(
-      join(cwd, "src/widget.app.src"),
-      `{application, widget, [{description, "A better widget"}, {vsn, "0.2.0"},
-  {licenses, ["Apache-2.0"]}, {links, [{"GitHub", "https://github.com/x/widget"}]}]}.\n`,
-    );
-    await Deno.writeTextFile(join(cwd, "src/new.erl"), "-module(new).\n");
-    await Deno.writeTextFile(join(cwd, "src/widget.erl"), "-module(widget).\n-export([]).\n");
-    const dry = await runHexpub(["publish", "package", "--dry-run"], { cwd, home, env });
-    assert.equal(dry.code, 0, dry.stderr);
-    assert.match(dry.stdout, /Compared with widget 0\.1\.0:/);
-    assert.match(dry.stdout, /\+ src\/new\.erl/);
-    assert.match(dry.stdout, /~ src\/widget\.erl/);
-    assert.match(dry.stdout, /metadata description: "A widget" -> "A better widget"/);
-    assert.equal(fake.requestsTo("POST", "/publish").length, 1, "the dry run uploaded nothing");
-    const same = await makeProject(app("0.1.0"));
-    const dup = await runHexpub(["publish", "package", "--dry-run"], { cwd: same, home, env });
-    assert.equal(dup.code, 1);
-    assert.match(dup.stderr, /already published[\s\S]*--replace/);
-  });
 });
 
 Deno.test("owner add/list/transfer/remove and owner list packages", async () => {
@@ -353,38 +228,6 @@ Deno.test("--app all publishes every umbrella app in dependency order, without p
   });
 });
 
-Deno.test("a connection dropped before the server stored anything: 'has not landed', and re-running works", async () => {
-  await withFakeHex(async (fake, server) => {
-    const { home, key } = await setup(fake);
-    const cwd = await makeProject(app("0.4.1"));
-    const env = { ...hexEnv(server), HEX_API_KEY: key };
-    fake.dropConnectionNext(1, { method: "POST", path: "/publish" });
-    const r = await runHexpub(["publish", "package", "--yes"], { cwd, home, env });
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /has not landed[\s\S]*again is safe/);
-    assert.equal(fake.release("widget", "0.4.1"), undefined);
-    assert.equal((await runHexpub(["publish", "package", "--yes"], { cwd, home, env })).code, 0);
-  });
-});
-
-Deno.test("--revert with --dry-run deletes nothing", async () => {
-  await withFakeHex(async (fake, server) => {
-    const { home, key } = await setup(fake);
-    const cwd = await makeProject(app("0.1.0"));
-    const env = { ...hexEnv(server), HEX_API_KEY: key };
-    assert.equal((await runHexpub(["publish", "package", "--yes"], { cwd, home, env })).code, 0);
-    const r = await runHexpub(["publish", "--revert", "0.1.0", "--dry-run", "--yes"], {
-      cwd,
-      home,
-      env,
-    });
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /Dry run: would delete package widget 0\.1\.0/);
-    assert.ok(fake.release("widget", "0.1.0"), "still there");
-    assert.equal(fake.requestsTo("DELETE", /releases/).length, 0);
-  });
-});
-
 Deno.test("publishing to an organization verifies with credentials", async () => {
   await withFakeHex(async (fake, server) => {
     fake.addUser({ username: "pat", orgs: { acme: "admin" } });
@@ -446,60 +289,17 @@ Deno.test("the dry run's diff sends an organization's repo_key to its repository
   });
 });
 
-Deno.test("a failed read-back after a successful upload is a warning, not a failure", async () => {
-  await withFakeHex(async (fake, server) => {
-    const { home, key } = await setup(fake);
-    const cwd = await makeProject(app("0.7.0"));
-    const env = { ...hexEnv(server), HEX_API_KEY: key };
-    fake.failNext(4, 503, { method: "GET", path: /releases\/0\.7\.0$/ });
-    const r = await runHexpub(["publish", "package", "--yes"], { cwd, home, env });
+Deno.test("publish --dry-run --json: stdout of the real process is one JSON document", async () => {
+  await withFakeHex(async (_fake, server) => {
+    const cwd = await makeProject(app("0.1.0"));
+    const r = await runHexpub(["publish", "--dry-run", "--json", "--doc-dir", "doc"], {
+      cwd,
+      env: hexEnv(server),
+    });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /was published, but reading it back failed/);
-    assert.match(r.stdout, /^Published widget 0\.7\.0/m);
-  });
-});
-
-Deno.test("--app all uploads nothing when any app is invalid", async () => {
-  await withFakeHex(async (fake, server) => {
-    const { home, key } = await setup(fake);
-    const appSrc = (name: string, vsn: string) =>
-      `{application, ${name}, [{description, "The ${name} app"}, {vsn, "${vsn}"}, {licenses, ["MIT"]}]}.\n`;
-    const cwd = await makeProject({
-      "rebar.config": "{deps, []}.\n",
-      "rebar.lock": "[].\n",
-      "apps/aaa/src/aaa.app.src": appSrc("aaa", "1.0.0"),
-      "apps/bbb/src/bbb.app.src": appSrc("bbb", "1.0"),
-    });
-    const env = { ...hexEnv(server), HEX_API_KEY: key };
-    const r = await runHexpub(["publish", "package", "--app", "all"], { cwd, home, env });
-    assert.equal(r.code, 1);
-    assert.equal(fake.requestsTo("POST", "/publish").length, 0);
-  });
-});
-
-Deno.test("publish docs alone, then publish docs --revert", async () => {
-  await withFakeHex(async (fake, server) => {
-    const { home, key } = await setup(fake);
-    const cwd = await makeProject(app("0.8.0"));
-    const env = { ...hexEnv(server), HEX_API_KEY: key };
-    assert.equal((await runHexpub(["publish", "package", "--yes"], { cwd, home, env })).code, 0);
-    assert.ok(!fake.release("widget", "0.8.0")!.hasDocs);
-    const docs = await runHexpub(["publish", "docs", "--yes", "--doc-dir", "doc"], {
-      cwd,
-      home,
-      env,
-    });
-    assert.equal(docs.code, 0, docs.stderr);
-    assert.match(docs.stdout, /Published docs for widget 0\.8\.0/);
-    assert.ok(fake.release("widget", "0.8.0")!.hasDocs);
-    const rev = await runHexpub(["publish", "docs", "--revert", "0.8.0", "--yes"], {
-      cwd,
-      home,
-      env,
-    });
-    assert.equal(rev.code, 0, rev.stderr);
-    assert.match(rev.stdout, /Successfully deleted docs for widget 0\.8\.0/);
-    assert.ok(!fake.release("widget", "0.8.0")!.hasDocs);
-    assert.ok(fake.release("widget", "0.8.0"), "the package stays");
+    const result = JSON.parse(r.stdout);
+    assert.equal(result.published[0].name, "widget");
+    assert.equal(result.published[0].dryRun, true);
+    assert.match(r.stderr, /Publishing widget 0\.1\.0 to hexpm/);
   });
 });
