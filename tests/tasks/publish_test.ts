@@ -6,7 +6,7 @@
  */
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
-import { DeclinedError, HexpubError, UsageError } from "../../src/errors.ts";
+import { DeclinedError, type HexpubError, UsageError } from "../../src/errors.ts";
 import { carryOut, planPublish, publish, type PublishInput } from "../../src/tasks/publish.ts";
 import { renderPlan, renderPublish } from "../../src/ui/render_publish.ts";
 import { makeProject } from "../support/project.ts";
