@@ -1,7 +1,6 @@
 /**
  * Writes to a repository directory shared by `hexpub serve` and the built-in
- * `local` repository: revert a release (or its docs) and retire or unretire
- * releases. Each one runs holding the repository's write lock (the caller
+ * `local` repository: revert a release and retire or unretire releases. Each one runs holding the repository's write lock (the caller
  * takes it), snapshots the files it touches, rebuilds the signed registry,
  * and puts every file back (and rebuilds again) when a step fails.
  *
@@ -90,38 +89,28 @@ export function releaseWrite<T>(
   );
 }
 
-/** What {@link revertRelease} did. */
-export type RevertOutcome = "reverted" | "no_release" | "no_docs";
-
 /**
- * Deletes a release (its tarball, docs and retirement) and rebuilds the
- * registry, or with `docsOnly` deletes only its docs. Call it holding the
- * repository's write lock; on failure every file is put back.
+ * Deletes release `name` `version` (its tarball, docs and retirement) and
+ * rebuilds the registry. Call it holding the repository's write lock, once
+ * the release is known to be there; on failure every file is put back.
  */
 export async function revertRelease(
   deps: Deps,
   repo: RepoDir,
-  input: { name: string; version: string; docsOnly: boolean },
-): Promise<RevertOutcome> {
-  const tar = tarballPath(repo.dir, input.name, input.version);
-  const docs = docsPath(repo.dir, input.name, input.version);
-  if (input.docsOnly) {
-    if (!(await isFile(deps, docs))) return "no_docs";
-    await withUndo(deps, [docs], () => deps.fs.remove(docs));
-    return "reverted";
-  }
-  if (!(await isFile(deps, tar))) return "no_release";
-  await releaseWrite(deps, repo, input, async () => {
+  release: { name: string; version: string },
+): Promise<void> {
+  const tar = tarballPath(repo.dir, release.name, release.version);
+  const docs = docsPath(repo.dir, release.name, release.version);
+  await releaseWrite(deps, repo, release, async () => {
     await deps.fs.remove(tar);
     if (await isFile(deps, docs)) await deps.fs.remove(docs);
     const retirements = await readRetirements(deps, repo.dir);
-    if (retirements.get(input.name)?.delete(input.version)) {
+    if (retirements.get(release.name)?.delete(release.version)) {
       await writeRetirements(deps, repo.dir, retirements);
     }
-    // The build also drops the owners of a package whose last release this was.
+    // Owners stay, even after the last release (see `pruneState`).
     await buildRepository(deps, repo);
   });
-  return "reverted";
 }
 
 /**

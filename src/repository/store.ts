@@ -464,9 +464,7 @@ export class RepositoryStore {
       const versions = await this.#writable(name, input.as, "owner");
       if (isRefusal(versions)) return versions;
       if (!versions.includes(version)) return { refused: "not_found" };
-      await releaseWrite(this.#deps, this.repo, { name, version }, async () => {
-        await revertRelease(this.#deps, this.repo, { name, version, docsOnly: false });
-      });
+      await revertRelease(this.#deps, this.repo, { name, version });
       return "reverted";
     });
   }
