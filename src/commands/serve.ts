@@ -5,8 +5,9 @@
  * [DIR] PKG …`, run on the server to manage owners directly (the way to give
  * an owner to a package that has none).
  *
- * The server is started through `deps.listen` (the one place that calls
- * `Deno.serve`, in `src/deno_deps.ts`); tests pass their own.
+ * The work is done by `tasks/serve.ts`, which starts the server through
+ * `deps.listen` (the one place that calls `Deno.serve`, in
+ * `src/deno_deps.ts`); tests pass their own.
  *
  * @module
  */
