@@ -7,14 +7,8 @@
 import { Command } from "@commander-js/extra-typings";
 import { resolve } from "node:path";
 import type { Deps } from "../ports.ts";
-import {
-  buildRepository,
-  initRepository,
-  privateKeyPath,
-  withRepoLock,
-} from "../repository/repository_dir.ts";
 import { displayPath } from "../project/consult.ts";
-import { addRepo, listRepos, removeRepo } from "../tasks/repo.ts";
+import { addRepo, buildRepo, initRepo, listRepos, removeRepo } from "../tasks/repo.ts";
 import { localRepoDir } from "../config/config_paths.ts";
 import { renderTable } from "../ui/table.ts";
 import { printJson, printLines } from "./_shared.ts";
@@ -29,12 +23,12 @@ export function repoCommand(deps: Deps) {
     .argument("<dir>")
     .option("--name <name>", "the repository's name (default: the directory's name)")
     .action(async (dir, o) => {
-      const r = await initRepository(deps, resolve(deps.cwd, dir), o.name);
+      const r = await initRepo(deps, { dir: resolve(deps.cwd, dir), name: o.name });
       deps.out.print(`Repository ${r.name} is ready in ${displayPath(deps, r.dir)}`);
-      deps.out.print(`  public key: ${displayPath(deps, resolve(r.dir, "public_key"))}`);
+      deps.out.print(`  public key: ${displayPath(deps, r.publicKeyPath)}`);
       deps.out.print(
         `  private key (0600, keep it out of the served directory): ${
-          displayPath(deps, privateKeyPath(r.dir))
+          displayPath(deps, r.privateKeyPath)
         }`,
       );
     });
@@ -42,10 +36,9 @@ export function repoCommand(deps: Deps) {
     .description("Rebuild the signed registry (names, versions, packages/NAME) from tarballs/")
     .argument("<dir>")
     .action(async (dir) => {
-      const r = await initRepository(deps, resolve(deps.cwd, dir));
-      const s = await withRepoLock(deps, r.dir, () => buildRepository(deps, r));
+      const s = await buildRepo(deps, resolve(deps.cwd, dir));
       deps.out.print(
-        `Built the registry of ${r.name}: ${s.packages} packages, ${s.releases} releases`,
+        `Built the registry of ${s.name}: ${s.packages} packages, ${s.releases} releases`,
       );
     });
   repo.command("add")

@@ -5,20 +5,18 @@
  * [DIR] PKG …`, run on the server to manage owners directly (the way to give
  * an owner to a package that has none).
  *
- * The server is started through `deps.listen` (the one place that calls
- * `Deno.serve`, in `src/deno_deps.ts`); tests pass their own.
+ * The work is done by `tasks/serve.ts`, which starts the server through
+ * `deps.listen` (the one place that calls `Deno.serve`, in
+ * `src/deno_deps.ts`); tests pass their own.
  *
  * @module
  */
 import { Command } from "@commander-js/extra-typings";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
 import { displayPath } from "../project/consult.ts";
-import { initRepository } from "../repository/repository_dir.ts";
-import { addOwnerLocally, ownersLocally } from "../repository/repository_ops.ts";
-import { repositoryHandler } from "../repository/server.ts";
-import { generateServeKey, serveKeysPath } from "../repository/server_keys.ts";
+import { addServeOwner, generateKey, listServeOwners, serveRepository } from "../tasks/serve.ts";
 import { renderTable } from "../ui/table.ts";
 import { printJson, printLines } from "./_shared.ts";
 
@@ -65,16 +63,19 @@ export function serveCommand(deps: Deps, options: ServeCommandOptions = {}) {
     .option("--name <name>", "the repository's name, when the directory is new")
     .action(async (dir, o) => {
       const port = parsePort(o.port);
-      const repo = await initRepository(deps, await dirOf(dir), o.name);
-      const handler = repositoryHandler(deps, repo);
-      const listener = await deps.listen(handler, { hostname: o.host, port });
+      const serving = await serveRepository(deps, {
+        dir: await dirOf(dir),
+        name: o.name,
+        hostname: o.host,
+        port,
+      });
       const host = o.host.includes(":") ? `[${o.host}]` : o.host;
-      deps.out.print(`Serving repository ${repo.name} at http://${host}:${listener.port}`);
-      deps.out.print(`  directory: ${displayPath(deps, repo.dir)}`);
-      deps.out.print(`  public key: ${displayPath(deps, join(repo.dir, "public_key"))}`);
+      deps.out.print(`Serving repository ${serving.name} at http://${host}:${serving.port}`);
+      deps.out.print(`  directory: ${displayPath(deps, serving.dir)}`);
+      deps.out.print(`  public key: ${displayPath(deps, serving.publicKeyPath)}`);
       deps.out.info("Make an API key for publishing with `hexpub serve key generate`.");
       deps.out.info("Press Ctrl-C to stop.");
-      await listener.finished;
+      await serving.finished;
     });
   const key = new Command("key").description("Manage the API keys of a served repository");
   key.command("generate")
@@ -82,14 +83,13 @@ export function serveCommand(deps: Deps, options: ServeCommandOptions = {}) {
     .argument("[dir]", "the repository directory")
     .option("--key-name <name>", "the key's name (shown as the publisher)", deps.host.hostname)
     .action(async (dir, o) => {
-      const repo = await initRepository(deps, await dirOf(dir));
-      const secret = await generateServeKey(deps, repo.dir, o.keyName);
+      const key = await generateKey(deps, { dir: await dirOf(dir), keyName: o.keyName });
       deps.out.info(
-        `API key ${o.keyName} for ${repo.name} (hash stored in ${
-          displayPath(deps, serveKeysPath(repo.dir))
+        `API key ${o.keyName} for ${key.repository} (hash stored in ${
+          displayPath(deps, key.keysPath)
         }); it is not shown again:`,
       );
-      deps.out.print(secret);
+      deps.out.print(key.secret);
     });
   serve.addCommand(key);
 
@@ -106,7 +106,7 @@ export function serveCommand(deps: Deps, options: ServeCommandOptions = {}) {
     .action(async (args, o) => {
       const [dir, [pkg, user]] = withDir(args, 2, "add [DIR] PKG USER");
       const path = await dirOf(dir);
-      const change = await addOwnerLocally(deps, path, { name: pkg, user, level: o.level });
+      const change = await addServeOwner(deps, { dir: path, name: pkg, user, level: o.level });
       deps.out.print(
         change.outcome === "unchanged"
           ? `${user} already is a ${o.level} owner of package ${pkg}`
@@ -128,7 +128,7 @@ export function serveCommand(deps: Deps, options: ServeCommandOptions = {}) {
     .action(async (args, o) => {
       const [dir, [pkg]] = withDir(args, 1, "list [DIR] PKG");
       const path = await dirOf(dir);
-      const owners = await ownersLocally(deps, path, pkg);
+      const owners = await listServeOwners(deps, { dir: path, name: pkg });
       if (o.json) printJson(deps, owners);
       else if (owners.length === 0) {
         deps.out.print(`package ${pkg} has no owners`);

@@ -8,12 +8,9 @@
  * @module
  */
 import { basename, dirname, join } from "node:path";
-import { unpackTar } from "modern-tar";
 import { HexpubError, UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
-import { textOf } from "../erlang/term.ts";
 import { compareVersions, parseVersion } from "../hex/version.ts";
-import { decodeMetadata } from "../tarball/metadata_config.ts";
 import { generateRepoKeys, importPrivateKey, publicKeyPemOf } from "../registry/signing.ts";
 import { withFileLock } from "../config/file_lock.ts";
 import {
@@ -21,8 +18,12 @@ import {
   encodeSignedPackage,
   encodeSignedVersions,
 } from "../registry/registry_files.ts";
-import { type Dependency, type Release, retirementReasonCode } from "../registry/messages.ts";
+import { type Release, retirementReasonCode } from "../registry/messages.ts";
+import { readRelease } from "./release_reader.ts";
 import { pruneState, readRetirements } from "./repository_state.ts";
+
+/** Kept here for older importers: the reader lives in `release_reader.ts`. */
+export { readRelease };
 
 /** The repository's settings file, inside the directory. */
 export const REPO_CONFIG = "hexpub_repo.json";
@@ -103,83 +104,6 @@ export async function withRepoLock<T>(deps: Deps, dir: string, fn: () => Promise
     staleMs: 600_000,
     timeoutMs: 600_000,
   });
-}
-
-/** What `readRelease` learns from a tarball without unpacking its contents. */
-interface TarballRelease {
-  name: string;
-  release: Release;
-}
-
-function hexBytes(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-/** Name, version, checksums and dependencies of a package tarball (outer entries only). */
-export async function readRelease(bytes: Uint8Array, file: string): Promise<TarballRelease> {
-  const bad = (why: string) =>
-    new HexpubError(`${file} is not a Hex package tarball: ${why}`, {
-      hint: "Remove it from tarballs/, or replace it with a tarball made by `hexpub build`",
-    });
-  let entries;
-  try {
-    entries = await unpackTar(bytes);
-  } catch (e) {
-    throw bad((e as Error).message);
-  }
-  const get = (n: string) => entries.find((e) => e.header.name === n)?.data;
-  const checksum = get("CHECKSUM");
-  const meta = get("metadata.config");
-  if (!checksum || !meta || !get("contents.tar.gz")) {
-    throw bad("VERSION, CHECKSUM, metadata.config or contents.tar.gz is missing");
-  }
-  const metadata = new Map(decodeMetadata(new TextDecoder().decode(meta)));
-  const name = textOf(metadata.get("name")!);
-  const version = textOf(metadata.get("version")!);
-  if (!name || !version || !parseVersion(version)) {
-    throw bad("its metadata has no valid name and version");
-  }
-  const dependencies: Dependency[] = [];
-  const reqs = metadata.get("requirements");
-  if (reqs?.kind === "list") {
-    for (const r of reqs.items) {
-      if (r.kind !== "tuple" || r.items.length !== 2 || r.items[1].kind !== "list") continue;
-      const pkg = textOf(r.items[0]);
-      const fields = new Map<string, string | boolean>();
-      for (const f of r.items[1].items) {
-        if (f.kind !== "tuple" || f.items.length !== 2) continue;
-        const k = textOf(f.items[0]);
-        const v = f.items[1];
-        if (k) fields.set(k, v.kind === "atom" ? v.value === "true" : textOf(v) ?? "");
-      }
-      if (!pkg) continue;
-      dependencies.push({
-        package: pkg,
-        requirement: String(fields.get("requirement") ?? ""),
-        ...(fields.get("optional") === true ? { optional: true } : {}),
-        ...(typeof fields.get("app") === "string" && fields.get("app") !== pkg
-          ? { app: String(fields.get("app")) }
-          : {}),
-        ...(typeof fields.get("repository") === "string"
-          ? { repository: String(fields.get("repository")) }
-          : {}),
-      });
-    }
-  }
-  const outer = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>),
-  );
-  return {
-    name,
-    release: {
-      version,
-      innerChecksum: hexBytes(new TextDecoder().decode(checksum).trim()),
-      outerChecksum: outer,
-      dependencies,
-    },
-  };
 }
 
 /** Package files signed and written at once by {@link buildRepository}. */

@@ -1,37 +1,18 @@
 /**
  * The built-in `local` repository: a directory on this machine, no server and
- * no credentials. Publishing puts the tarball into `tarballs/` and docs into
- * `docs/`; reverting takes them out; retiring records the retirement in
- * `retirements.json`. Each rebuilds the signed registry, all under the
- * repository's lock, so concurrent runs never lose each other's changes, and
- * a failed step puts every file back.
+ * no credentials, written through its {@link RepositoryStore} as its
+ * administrator (no ownership rules). Publishing puts the tarball into
+ * `tarballs/` and docs into `docs/`; reverting takes them out; retiring
+ * records the retirement in `retirements.json`. Each rebuilds the signed
+ * registry, all under the repository's lock, so concurrent runs never lose
+ * each other's changes, and a failed step puts every file back.
  *
  * @module
  */
-import { join } from "node:path";
 import { localRepoDir } from "../config/config_paths.ts";
 import { HexpubError, UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
-import {
-  buildRepository,
-  initRepository,
-  REPO_CONFIG,
-  type RepoDir,
-  withRepoLock,
-} from "../repository/repository_dir.ts";
-import {
-  docsPath,
-  releaseWrite,
-  revertRelease,
-  setRetirements,
-  tarballPath,
-  versionsOf,
-} from "../repository/repository_ops.ts";
-import {
-  readRetirements,
-  type StoredRetirement,
-  validateRetirement,
-} from "../repository/repository_state.ts";
+import { isRefusal, type Refusal, RepositoryStore } from "../repository/store.ts";
 
 /** Where a release went. */
 export interface LocalPublish {
@@ -40,10 +21,15 @@ export interface LocalPublish {
   replaced: boolean;
 }
 
+/** The words of hex.pm's per-field errors (`tar: …, name: …`). */
+const errorText = (errors: Record<string, unknown>) =>
+  Object.entries(errors).map(([k, v]) => `${k} ${v}`).join(", ");
+
 /**
  * Puts a package (and its docs) into the local repository and rebuilds its registry.
  *
- * @throws {HexpubError} When the version is there already and `replace` is false.
+ * @throws {HexpubError} When the version is there already and `replace` is
+ *   false, or the tarball (or docs) is not a valid Hex tarball.
  */
 export async function publishToLocal(
   deps: Deps,
@@ -56,36 +42,41 @@ export async function publishToLocal(
   },
 ): Promise<LocalPublish> {
   const dir = localRepoDir(deps.env, deps.host.platform);
-  const repo = await initRepository(deps, dir, "local");
-  return await withRepoLock(deps, dir, async () => {
-    const path = tarballPath(dir, input.name, input.version);
-    const replaced = !!(await deps.fs.lstat(path));
-    if (replaced && !input.replace) {
+  const store = await RepositoryStore.open(deps, dir, "local");
+  const done = await store.publish({
+    tarball: input.tarball,
+    docs: input.docs,
+    replace: input.replace,
+  });
+  if (isRefusal(done)) {
+    if (done.refused === "exists") {
       throw new HexpubError(`${input.name} ${input.version} is already in the local repository`, {
         hint: "Bump the version, or pass --replace",
       });
     }
-    // Every file touched is put back if a step (the rebuild) fails.
-    await releaseWrite(deps, repo, input, async () => {
-      await deps.fs.writeFileAtomic(path, input.tarball);
-      if (input.docs) {
-        await deps.fs.writeFileAtomic(docsPath(dir, input.name, input.version), input.docs);
-      }
-      await buildRepository(deps, repo);
-    });
-    return { dir, path, replaced };
-  });
+    throw new HexpubError(
+      `${input.name} ${input.version} cannot go into the local repository: ${
+        done.refused === "invalid" ? errorText(done.errors) : done.refused
+      }`,
+      { hint: "Rebuild the package with `hexpub build`" },
+    );
+  }
+  return { dir, path: done.path, replaced: done.outcome === "replaced" };
 }
 
 /** The local repository, or `undefined` when nothing was ever published to it. */
-async function openLocal(deps: Deps): Promise<RepoDir | undefined> {
-  const dir = localRepoDir(deps.env, deps.host.platform);
-  if ((await deps.fs.lstat(join(dir, REPO_CONFIG)))?.kind !== "file") return undefined;
-  return await initRepository(deps, dir, "local");
+function openLocal(deps: Deps): Promise<RepositoryStore | undefined> {
+  return RepositoryStore.openExisting(deps, localRepoDir(deps.env, deps.host.platform), "local");
 }
 
 /** The error for a release that is not in the local repository. */
-function notThere(name: string, version: string, versions: string[], dir: string): HexpubError {
+async function notThere(
+  store: RepositoryStore | undefined,
+  name: string,
+  version: string,
+  dir: string,
+): Promise<HexpubError> {
+  const versions = store ? await store.versions(name) : [];
   const what = version ? `${name} ${version}` : name;
   return new HexpubError(`${what} is not in the local repository (${dir})`, {
     hint: versions.length > 0
@@ -114,21 +105,18 @@ export async function revertLocal(
   input: { name: string; version: string; docsOnly: boolean },
 ): Promise<LocalRevert> {
   const dir = localRepoDir(deps.env, deps.host.platform);
-  const repo = await openLocal(deps);
-  if (!repo) throw notThere(input.name, input.version, [], dir);
-  const outcome = await withRepoLock(deps, dir, () => revertRelease(deps, repo, input));
-  if (outcome === "no_release") {
-    throw notThere(input.name, input.version, await versionsOf(deps, dir, input.name), dir);
-  }
-  if (outcome === "no_docs") {
-    const hasRelease = (await deps.fs.lstat(tarballPath(dir, input.name, input.version)))
-      ?.kind === "file";
-    if (!hasRelease) {
-      throw notThere(input.name, input.version, await versionsOf(deps, dir, input.name), dir);
+  const store = await openLocal(deps);
+  if (!store) throw await notThere(store, input.name, input.version, dir);
+  const done: string | Refusal = input.docsOnly
+    ? await store.removeDocs(input)
+    : await store.revert(input);
+  if (isRefusal(done)) {
+    if (done.refused === "no_docs") {
+      throw new HexpubError(`${input.name} ${input.version} has no docs in the local repository`, {
+        hint: "Nothing to revert: publish them with `hexpub publish docs -r local`",
+      });
     }
-    throw new HexpubError(`${input.name} ${input.version} has no docs in the local repository`, {
-      hint: "Nothing to revert: publish them with `hexpub publish docs -r local`",
-    });
+    throw await notThere(store, input.name, input.version, dir);
   }
   return { dir, what: input.docsOnly ? "docs" : "package" };
 }
@@ -153,42 +141,29 @@ export interface LocalRetireInput {
  *
  * @returns The directory and the versions whose retirement changed.
  * @throws {HexpubError} When the release (or, with `all`, the package) is not there.
+ * @throws {UsageError} For a retirement hex.pm would refuse.
  */
 export async function retireLocal(
   deps: Deps,
   input: LocalRetireInput,
 ): Promise<{ dir: string; versions: string[] }> {
   const dir = localRepoDir(deps.env, deps.host.platform);
-  const repo = await openLocal(deps);
-  if (!repo) throw notThere(input.name, input.version ?? "", [], dir);
-  return await withRepoLock(deps, dir, async () => {
-    const versions = await versionsOf(deps, dir, input.name);
-    if (input.all ? versions.length === 0 : !versions.includes(input.version ?? "")) {
-      throw notThere(input.name, input.version ?? "", versions, dir);
-    }
-    let retirement: StoredRetirement | undefined;
-    if (!input.unretire) {
-      const checked = validateRetirement({ reason: input.reason, message: input.message });
-      if ("errors" in checked) {
-        throw new UsageError(
-          `invalid retirement: ${
-            Object.entries(checked.errors).map(([k, v]) => `${k} ${v}`).join(", ")
-          }`,
-          { hint: "Give one of other, invalid, security, deprecated, renamed and a message" },
-        );
-      }
-      retirement = checked.retirement;
-    }
-    const current = (await readRetirements(deps, dir)).get(input.name);
-    const changes = new Map<string, StoredRetirement | undefined>();
-    if (input.all) {
-      for (const v of versions) {
-        if (input.replace || !current?.has(v)) changes.set(v, retirement);
-      }
-    } else {
-      changes.set(input.version!, retirement);
-    }
-    await setRetirements(deps, repo, input.name, changes);
-    return { dir, versions: [...changes.keys()] };
+  const store = await openLocal(deps);
+  if (!store) throw await notThere(store, input.name, input.version ?? "", dir);
+  const done = await store.retire({
+    name: input.name,
+    version: input.all ? undefined : input.version ?? "",
+    retirement: input.unretire ? undefined : { reason: input.reason, message: input.message },
+    replace: input.replace === true,
   });
+  if (isRefusal(done)) {
+    if (done.refused === "invalid") {
+      throw new UsageError(
+        `invalid retirement: ${errorText(done.errors.retirement as Record<string, unknown>)}`,
+        { hint: "Give one of other, invalid, security, deprecated, renamed and a message" },
+      );
+    }
+    throw await notThere(store, input.name, input.version ?? "", dir);
+  }
+  return { dir, versions: done.versions };
 }

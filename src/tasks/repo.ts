@@ -1,4 +1,7 @@
 /**
+ * `hexpub repo init|build`: a Hex repository of your own, a directory (through
+ * its `RepositoryStore`).
+ *
  * `hexpub repo add|list|remove`: the repositories hexpub itself keeps in
  * `config.json` (beside the credential store), for people whose repositories
  * do not live in a rebar.config: a `hexpub serve` of their team, a static
@@ -11,7 +14,7 @@
  *
  * @module
  */
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { configDir } from "../config/config_paths.ts";
 import { readHexpubRepos, updateHexpubRepos } from "../config/hexpub_config.ts";
 import { HEXPM } from "../config/repos.ts";
@@ -22,7 +25,57 @@ import { send } from "../hex/send.ts";
 import type { Deps } from "../ports.ts";
 import { publicKeyFingerprint } from "../registry/fingerprint.ts";
 import { RegistryError } from "../registry/signing.ts";
+import { privateKeyPath } from "../repository/repository_dir.ts";
+import { RepositoryStore } from "../repository/store.ts";
 import { LOCAL_REPO, runUserAgent } from "./session.ts";
+
+/** A repository directory, as `repo init` made (or found) it. */
+export interface RepoDirInfo {
+  name: string;
+  dir: string;
+  /** `DIR/public_key`, served with the registry. */
+  publicKeyPath: string;
+  /** Beside the directory, mode 0600: never serve it. */
+  privateKeyPath: string;
+}
+
+/**
+ * `repo init`: creates a repository directory and its signing keys (or opens
+ * an existing one), named `name` (default: the directory's name).
+ *
+ * @throws {UsageError} When the directory holds another repository's name, or for a bad name.
+ */
+export async function initRepo(
+  deps: Deps,
+  input: { dir: string; name?: string },
+): Promise<RepoDirInfo> {
+  const store = await RepositoryStore.open(deps, input.dir, input.name);
+  return {
+    name: store.name,
+    dir: store.dir,
+    publicKeyPath: join(store.dir, "public_key"),
+    privateKeyPath: privateKeyPath(store.dir),
+  };
+}
+
+/** What `repo build` wrote. */
+export interface BuiltRepo {
+  name: string;
+  packages: number;
+  releases: number;
+}
+
+/**
+ * `repo build`: rebuilds the signed registry (`names`, `versions`,
+ * `packages/NAME`) of repository `dir` from its `tarballs/`, under its lock.
+ *
+ * @throws {HexpubError} When a tarball is not a Hex package or is misnamed.
+ */
+export async function buildRepo(deps: Deps, dir: string): Promise<BuiltRepo> {
+  const store = await RepositoryStore.open(deps, dir);
+  const s = await store.build();
+  return { name: store.name, packages: s.packages, releases: s.releases };
+}
 
 /** What `repo add` is given. */
 export interface AddRepoInput {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { gzipBytes } from "../../src/tarball/gzip.ts";
 import { tarOfFiles } from "../../src/tarball/ustar.ts";
-import { addOwnerLocally } from "../../src/repository/repository_ops.ts";
+import { addServeOwner } from "../../src/tasks/serve.ts";
 import { answer, publishAs, registryOf, req, setupRepo } from "./repo_fixtures.ts";
 
 const FORBIDDEN = { status: 403, message: "account not authorized for this action" };
@@ -321,7 +321,7 @@ Deno.test("a package with no owners is claimed by no write, not even its publish
   assert.deepEqual((await registryOf(repo, "alpha")).pkg.releases.map((r) => r.version), ["1.0.0"]);
 
   // The server's owner command gives it an owner; then that owner may write.
-  await addOwnerLocally(deps, repo.dir, { name: "alpha", user: "bob", level: "full" });
+  await addServeOwner(deps, { dir: repo.dir, name: "alpha", user: "bob", level: "full" });
   assert.equal(
     (await handler(
       req("POST", "/api/packages/alpha/releases/1.0.0/retire", keys.bob, {
