@@ -1,6 +1,9 @@
 /**
  * `hexpub owner …`: who may publish a package.
  *
+ * Owners live on a Hex API only: `openSession` refuses the built-in `local`
+ * repository (a directory with no users) for every `owner` command.
+ *
  * @module
  */
 import type { Deps } from "../ports.ts";
@@ -20,20 +23,10 @@ import {
   parseGetUserResponse,
   parseWhoamiResponse,
 } from "../hex/user.ts";
-import { UsageError } from "../errors.ts";
-import { call, isLocal, openSession, type Session } from "./session.ts";
+import { call, openSession, type Session } from "./session.ts";
 
 /** Public hexpm packages can be read without credentials; organization ones cannot. */
 const anonymousReads = (s: Session) => s.repo.name === "hexpm";
-
-/** The built-in `local` repository is a directory with no users, so no owners. */
-function refuseLocal(session: Session): void {
-  if (!isLocal(session)) return;
-  throw new UsageError("the local repository has no owners", {
-    hint: "It is a directory on this machine: whoever can write to it can publish. " +
-      "For owners, serve a repository with `hexpub serve` and use `-r` with its name",
-  });
-}
 
 /** `owner add PKG USER [--level] [--transfer]` and `owner transfer PKG USER`. */
 export async function ownerAdd(
@@ -53,7 +46,6 @@ export async function ownerAdd(
     otp: input.otp,
     command: "owner add",
   });
-  refuseLocal(session);
   await call(deps, session, {
     write: true,
     idempotent: true,
@@ -81,7 +73,6 @@ export async function ownerRemove(
     otp: input.otp,
     command: "owner remove",
   });
-  refuseLocal(session);
   await call(deps, session, {
     write: true,
     idempotent: true,
@@ -102,7 +93,6 @@ export async function ownerList(
   input: { repo?: string; pkg: string },
 ): Promise<Owner[]> {
   const session = await openSession(deps, { repo: input.repo, command: "owner list" });
-  refuseLocal(session);
   return await call(deps, session, {
     write: false,
     idempotent: true,
@@ -119,7 +109,6 @@ export async function ownerList(
 /** `owner list packages`: the packages the authenticated user owns (rebar3_hex bug 6, fixed). */
 export async function ownedPackages(deps: Deps, input: { repo?: string }) {
   const session = await openSession(deps, { repo: input.repo, command: "owner list packages" });
-  refuseLocal(session);
   const me = await call(deps, session, {
     write: false,
     idempotent: true,

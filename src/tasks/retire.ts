@@ -1,6 +1,11 @@
 /**
  * `hexpub retire …`: mark releases as not to be used (or undo it).
  *
+ * Two backends, picked by the session's kind: a Hex API (`api`), or the
+ * built-in `local` directory repository (`local`), where the retirement is
+ * recorded in the directory and its registry rebuilt, with no server and no
+ * credentials.
+ *
  * @module
  */
 import type { Deps } from "../ports.ts";
@@ -13,7 +18,7 @@ import {
   parseRetireResponse,
   parseUnretireResponse,
 } from "../hex/release.ts";
-import { call, isLocal, openSession } from "./session.ts";
+import { call, openSession, type RepoKind, type Session } from "./session.ts";
 import { retireLocal } from "./publish_local.ts";
 
 /** What to retire. */
@@ -29,27 +34,21 @@ export interface RetireInput {
   otp?: string;
 }
 
+/** Retires (or unretires) on one kind of repository; the input is already checked. */
+type RetireBackend = (deps: Deps, session: Session, input: RetireInput) => Promise<void>;
+
 /**
  * Retires one release, every release (`all`), or unretires one. The reason and
  * message are checked locally (five reasons, 3..140 characters) before any request.
- * On the built-in `local` repository the retirement is recorded in its
- * directory and the registry rebuilt, with no server and no credentials.
  */
 export async function retire(deps: Deps, input: RetireInput): Promise<void> {
   if (!input.unretire) checkRetirement(input.reason ?? "", input.message);
   const session = await openSession(deps, { repo: input.repo, otp: input.otp, command: "retire" });
-  if (isLocal(session)) {
-    // The built-in directory repository: no server, no credentials.
-    await retireLocal(deps, {
-      name: input.pkg,
-      version: input.version,
-      all: input.all,
-      reason: input.reason,
-      message: input.message,
-      unretire: input.unretire,
-    });
-    return;
-  }
+  await BACKENDS[session.kind](deps, session, input);
+}
+
+/** The retirement through a Hex API: one write call, with the package scope it needs. */
+const retireOverApi: RetireBackend = async (deps, session, input) => {
   const base = { userAgent: session.userAgent };
   await call(deps, session, {
     write: true,
@@ -69,4 +68,18 @@ export async function retire(deps: Deps, input: RetireInput): Promise<void> {
       : parseRetireResponse,
     need: { action: "write", pkg: `${session.repo.organization ?? "hexpm"}/${input.pkg}` },
   });
-}
+};
+
+/** The retirement in the built-in directory repository: no server, no credentials. */
+const retireInDirectory: RetireBackend = async (deps, _session, input) => {
+  await retireLocal(deps, {
+    name: input.pkg,
+    version: input.version,
+    all: input.all,
+    reason: input.reason,
+    message: input.message,
+    unretire: input.unretire,
+  });
+};
+
+const BACKENDS: Record<RepoKind, RetireBackend> = { api: retireOverApi, local: retireInDirectory };

@@ -1,8 +1,9 @@
 /**
- * `publish`, `owner`, `retire` and `search` end to end: the real CLI against
- * the fake Hex server on 127.0.0.1. The publish use case itself (replace,
- * revert, dropped connections, read-back, dry run, docs) is tested in-process
- * in tests/tasks/publish_test.ts; these are the smoke tests of the process.
+ * `publish` and `search` end to end: the real CLI against the fake Hex server
+ * on 127.0.0.1. The publish use case itself (replace, revert, dropped
+ * connections, read-back, dry run, docs, the prompt) is tested in-process in
+ * tests/tasks/publish_test.ts, owner and retire in tests/tasks/owner_test.ts and
+ * retire_test.ts; these are the smoke tests of the process.
  */
 import { strict as assert } from "node:assert";
 import { hexEnv, makeHome, runHexpub, withFakeHex } from "../support/e2e.ts";
@@ -90,93 +91,6 @@ Deno.test("OAuth writes need TOTP: without a terminal publish names HEX_OTP; wit
     });
     assert.equal(ok.code, 0, ok.stderr);
   }, { deviceInterval: 0 });
-});
-
-Deno.test("owner add/list/transfer/remove and owner list packages", async () => {
-  await withFakeHex(async (fake, server) => {
-    const { home, key } = await setup(fake);
-    fake.addUser({ username: "quinn", email: "quinn@example.com" });
-    const cwd = await makeProject(app("0.1.0"));
-    const env = { ...hexEnv(server), HEX_API_KEY: key };
-    assert.equal((await runHexpub(["publish", "package", "--yes"], { cwd, home, env })).code, 0);
-    const add = await runHexpub(["owner", "add", "widget", "quinn", "--level", "maintainer"], {
-      cwd,
-      home,
-      env,
-    });
-    assert.equal(add.code, 0, add.stderr);
-    const list = await runHexpub(["owner", "list", "widget", "--json"], {
-      cwd,
-      home,
-      env: hexEnv(server),
-    });
-    assert.deepEqual(
-      JSON.parse(list.stdout).map((o: { username: string; level: string }) =>
-        `${o.username}:${o.level}`
-      ).sort(),
-      ["pat:full", "quinn:maintainer"],
-    );
-    const mine = await runHexpub(["owner", "list", "packages"], { cwd, home, env });
-    assert.match(mine.stdout, /^widget\s+hexpm/m);
-    const bad = await runHexpub(["owner", "add", "widget", "quinn", "--level", "boss"], {
-      cwd,
-      home,
-      env,
-    });
-    assert.equal(bad.code, 2);
-    const rm = await runHexpub(["owner", "remove", "widget", "quinn"], { cwd, home, env });
-    assert.equal(rm.code, 0, rm.stderr);
-    const tr = await runHexpub(["owner", "transfer", "widget", "quinn"], { cwd, home, env });
-    assert.equal(tr.code, 0, tr.stderr);
-    const after = await runHexpub(["owner", "list", "widget", "--json"], {
-      cwd,
-      home,
-      env: hexEnv(server),
-    });
-    assert.deepEqual(JSON.parse(after.stdout).map((o: { username: string }) => o.username), [
-      "quinn",
-    ]);
-  });
-});
-
-Deno.test("retire checks reason and message locally; retire, unretire and --all reach the server", async () => {
-  await withFakeHex(async (fake, server) => {
-    const { home, key } = await setup(fake);
-    const cwd = await makeProject(app("0.1.0"));
-    const env = { ...hexEnv(server), HEX_API_KEY: key };
-    assert.equal((await runHexpub(["publish", "package", "--yes"], { cwd, home, env })).code, 0);
-    const before = fake.requests.length;
-    for (
-      const args of [["widget", "0.1.0", "broken", "-m", "nope"], [
-        "widget",
-        "0.1.0",
-        "security",
-        "-m",
-        "no",
-      ]]
-    ) {
-      const r = await runHexpub(["retire", ...args], { cwd, home, env });
-      assert.equal(r.code, 2, r.stderr);
-    }
-    assert.equal(fake.requests.length, before, "refused before any request");
-    const r = await runHexpub(["retire", "widget", "0.1.0", "security", "-m", "CVE-2026-0001"], {
-      cwd,
-      home,
-      env,
-    });
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(fake.release("widget", "0.1.0")!.retirement?.reason, "security");
-    const un = await runHexpub(["retire", "widget", "0.1.0", "--unretire"], { cwd, home, env });
-    assert.equal(un.code, 0, un.stderr);
-    assert.ok(!fake.release("widget", "0.1.0")!.retirement);
-    const all = await runHexpub(["retire", "widget", "--all", "deprecated", "-m", "use gadget"], {
-      cwd,
-      home,
-      env,
-    });
-    assert.equal(all.code, 0, all.stderr);
-    assert.equal(fake.release("widget", "0.1.0")!.retirement?.reason, "deprecated");
-  });
 });
 
 Deno.test("search needs no log-in and orders versions by SemVer", async () => {

@@ -1,0 +1,161 @@
+/**
+ * Which credential a call sends, in hex_cli_auth's order:
+ *
+ * 1. `HEX_API_KEY`, or an `api_key` configured for the repository;
+ * 2. hexpub's store: an API key, or OAuth tokens refreshed 5 minutes before
+ *    they expire;
+ * 3. rebar3's `hex.config` (rebar3_hex's keys, rebar3's OAuth token), for
+ *    hex.pm and its organizations at hex.pm's API only.
+ *
+ * Organization repos fall back to their parent's (the user's) credentials, as
+ * rebar3 does.
+ *
+ * @module
+ */
+import { AuthError } from "../../errors.ts";
+import type { Deps } from "../../ports.ts";
+import type { Credential } from "../../hex/api_config.ts";
+import { splitScopeString } from "../../hex/scopes.ts";
+import { getAccessToken, getApiKey, loadStore } from "../../config/credential_store.ts";
+import { decryptLegacyWriteKey, readRebar3HexConfig } from "../../config/rebar3_credentials.ts";
+import { rebar3HexConfigPath } from "../../config/config_paths.ts";
+import { HEXPM_API_URL } from "../../config/settings.ts";
+import { unlockStore, withPasswordTries } from "./local_password.ts";
+import { REFRESH_MARGIN_S, refreshOAuth } from "./refresh.ts";
+import type { Session } from "./select_repo.ts";
+
+/** A credential and where it came from (for messages, never the secret). */
+export interface ResolvedCredential {
+  credential: Credential;
+  source: string;
+  /** For OAuth from hexpub's store: the repo entry it belongs to, to refresh it. */
+  oauthRepo?: string;
+  /** The scopes an OAuth login was granted, when known. */
+  granted?: string[];
+}
+
+/** What a lookup needs to know about the call. */
+interface Need {
+  /** Whether the call writes (rebar3_hex's read key is not enough then). */
+  write: boolean;
+  /** Refresh a stored OAuth token even when it is not about to expire (after a 401). */
+  forceRefresh?: boolean;
+}
+
+/** "Not authenticated", with the way to log in to this repository. */
+function needAuth(session: Session): AuthError {
+  const { repo } = session;
+  const hexpm = repo.name === "hexpm" || repo.parent === "hexpm";
+  return new AuthError(`not authenticated to ${repo.name}`, {
+    hint: hexpm
+      ? "Run `hexpub user auth` (or set HEX_API_KEY)"
+      // HEX_API_KEY reaches another repository only with HEX_API_URL naming its API.
+      : `Run \`hexpub user auth -r ${repo.name} --key KEY\` (or set HEX_API_KEY and ` +
+        `HEX_API_URL=${repo.apiUrl}, or api_key in the repository's config)`,
+  });
+}
+
+/**
+ * Finds the credential for a call, refreshing an expiring OAuth token.
+ *
+ * @param options.write Whether the call writes (rebar3_hex's read key is not enough then).
+ * @throws {AuthError} When nothing is stored for the repository.
+ */
+export async function resolveCredential(
+  deps: Deps,
+  session: Session,
+  options: Need,
+): Promise<ResolvedCredential> {
+  const { repo } = session;
+  if (repo.apiKey) return { credential: { kind: "key", secret: repo.apiKey }, source: "api key" };
+  const found = await fromHexpubStore(deps, session, options) ??
+    await fromRebar3(deps, session, options);
+  if (!found) throw needAuth(session);
+  return found;
+}
+
+/** hexpub's store: the repository's entry, then its account's (for `hexpm:ORG`). */
+async function fromHexpubStore(
+  deps: Deps,
+  session: Session,
+  options: Need,
+): Promise<ResolvedCredential | undefined> {
+  const entries = [...new Set([session.entry, session.accountEntry])];
+  const store = await loadStore(deps, session.storePath);
+  for (const name of entries) {
+    const entry = store.repos[name];
+    if (!entry) continue;
+    if (entry.apiKey) {
+      const key = await getApiKey(store, await unlockStore(deps, store), name);
+      if (key) return { credential: { kind: "key", secret: key.secret }, source: "stored api key" };
+    }
+    const access = getAccessToken(store, name);
+    if (access) {
+      const fresh = access.expiresAt - deps.now() / 1000 > REFRESH_MARGIN_S;
+      const token = fresh && !options.forceRefresh
+        ? access.accessToken
+        : await refreshOAuth(deps, session, name, access.accessToken);
+      return {
+        credential: { kind: "oauth", accessToken: token },
+        source: "oauth",
+        oauthRepo: name,
+        granted: splitScopeString(access.scope),
+      };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * rebar3's own credentials. They are hex.pm's: used only for hex.pm (and its
+ * organizations) at hex.pm's API, or the API HEX_API_URL explicitly names (as
+ * rebar3 allows), never for a host some rebar.config names.
+ *
+ * @throws {AuthError} When rebar3's OAuth login has expired (refreshing it
+ *   would rotate rebar3's refresh token and break rebar3's copy).
+ */
+async function fromRebar3(
+  deps: Deps,
+  session: Session,
+  options: Need,
+): Promise<ResolvedCredential | undefined> {
+  const { repo } = session;
+  const hexpmFamily = repo.name === "hexpm" || repo.parent === "hexpm";
+  const trusted = [
+    HEXPM_API_URL,
+    (deps.env.HEX_API_URL || deps.env.HEX_API || "").replace(/\/+$/, ""),
+  ];
+  const atHexpm = trusted.includes(session.target.apiUrl) &&
+    trusted.includes(session.accountTarget.apiUrl);
+  if (!hexpmFamily || !atHexpm) return undefined;
+  const names = [repo.name, ...(repo.parent ? [repo.parent] : [])];
+  const legacyPath = rebar3HexConfigPath(deps.env, deps.host.platform);
+  const legacy = legacyPath ? await readRebar3HexConfig(deps.fs, legacyPath) : undefined;
+  for (const name of names) {
+    const entry = legacy?.repos[name];
+    if (!entry) continue;
+    const key = entry.apiKey ?? (options.write ? undefined : entry.readKey);
+    if (key) return { credential: { kind: "key", secret: key }, source: "rebar3 hex.config" };
+    if (entry.writeKey) {
+      const secret = await withPasswordTries(
+        deps,
+        "Local password (rebar3_hex):",
+        (password) => decryptLegacyWriteKey(entry, password),
+      );
+      return { credential: { kind: "key", secret }, source: "rebar3_hex write key" };
+    }
+  }
+  const oauth = legacy?.oauth;
+  if (oauth?.accessToken) {
+    if ((oauth.expiresAt ?? 0) - deps.now() / 1000 > REFRESH_MARGIN_S) {
+      return {
+        credential: { kind: "oauth", accessToken: oauth.accessToken },
+        source: "rebar3 oauth",
+      };
+    }
+    throw new AuthError("rebar3's hex.pm login has expired", {
+      hint: "Run `hexpub user auth` (or `rebar3 hex user auth` for rebar3)",
+    });
+  }
+  return undefined;
+}
