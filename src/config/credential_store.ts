@@ -51,7 +51,7 @@ import { type ExclusiveCreate, type LockOptions, withFileLock } from "./file_loc
 
 /**
  * PBKDF2-SHA256 iterations for new keys: OWASP's 2023 figure for PBKDF2-HMAC-SHA256.
- * About 90 ms with WebCrypto in Deno (`deps.md` §7). Every key hexpub creates uses this
+ * About 90 ms with WebCrypto in Deno (measured on a 2-core machine). Every key hexpub creates uses this
  * unless a caller (a test) passes a count explicitly.
  */
 export const DEFAULT_ITERATIONS = 600_000;

@@ -21,7 +21,7 @@ export interface ApiTarget {
 }
 
 /**
- * What a request is authenticated with (hex-protocol.md §3.1, §3.2): an API key, sent as
+ * What a request is authenticated with (hexpm/specifications `http_api.md`; hexpm `lib/hexpm_web/auth_helpers.ex`): an API key, sent as
  * the raw secret in `Authorization`, or an OAuth access token, sent as `Bearer TOKEN`.
  * Password (Basic) authentication is not offered: hex.pm turns it off for good on 2026-11-01.
  */

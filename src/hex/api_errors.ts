@@ -5,7 +5,7 @@
  * Every non-2xx (and every 2xx a parser does not expect) becomes a
  * {@link HexApiError} carrying the status, the server's message and its `errors`
  * map (hexpm `ErrorView`: `{"status", "message", "errors"}`; OAuth endpoints:
- * `{"error", "error_description"}`; hex-protocol.md §3.1, §3.2). A 401 asking for a
+ * `{"error", "error_description"}`; hexpm/specifications `http_api.md`). A 401 asking for a
  * TOTP code becomes a {@link TotpRequiredError}. Messages never contain the
  * request's credential or TOTP code: they are cut out of whatever the server
  * echoes, and the request itself is not kept on the error.
@@ -152,7 +152,7 @@ export function safeUrl(url: string): string {
 /**
  * Reads the TOTP challenge out of a `www-authenticate` header. hex_core matches the
  * exact prefixes `Bearer realm="hex", error="totp_required"` and
- * `… error="invalid_totp"` (hex-protocol.md §3.3); this also accepts other spacing
+ * `… error="invalid_totp"` (hexpm `lib/hexpm_web/auth_helpers.ex`); this also accepts other spacing
  * and parameter order, in case a proxy re-serialises the header.
  *
  * @param header The header value, or `null`.

@@ -1,5 +1,5 @@
 /**
- * Audit logs (hex-protocol.md §3.4): the account's (`GET /users/me/audit-logs`, needs
+ * Audit logs (hexpm `lib/hexpm_web/controllers/api/user_controller.ex`, `organization_controller.ex`): the account's (`GET /users/me/audit-logs`, needs
  * `api:read`) and an organization's (`GET /orgs/ORG/audit-logs`, needs membership),
  * one page at a time, and each entry as one readable line.
  *

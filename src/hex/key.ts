@@ -1,5 +1,5 @@
 /**
- * API keys (hex-protocol.md §3.4 "API keys"; hex_core `hex_api_key.erl`): list, get,
+ * API keys (hexpm `lib/hexpm_web/controllers/api/key_controller.ex`; hex_core `hex_api_key.erl`): list, get,
  * create, revoke one, revoke all. Each works on the user's keys (`/keys…`) or, with
  * `org`, on an organization's keys (`/orgs/ORG/keys…`).
  *

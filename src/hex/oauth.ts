@@ -1,5 +1,5 @@
 /**
- * OAuth 2.0 on hex.pm (hex-protocol.md §3.2; hexpm `oauth_controller.ex`, hex_core
+ * OAuth 2.0 on hex.pm (hexpm `lib/hexpm_web/controllers/api/oauth_controller.ex`, hex_core
  * `hex_api_oauth.erl`): the Device Authorization Grant (RFC 8628) that replaces
  * password log-in, refreshing tokens, and revoking them (RFC 7009).
  *

@@ -1,5 +1,5 @@
 /**
- * Organizations (hex-protocol.md §3.4 "Organizations / repositories"; hex_core
+ * Organizations (hexpm `lib/hexpm_web/controllers/api/organization_controller.ex`; hex_core
  * `hex_api_organization.erl`): the organizations the user belongs to, and one
  * organization's details. Organization keys live in `key.ts` (`org` option).
  *

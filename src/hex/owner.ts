@@ -1,5 +1,5 @@
 /**
- * Package owners (hex-protocol.md §3.4 "Owners"; hex_core `hex_api_package_owner.erl`):
+ * Package owners (hexpm `lib/hexpm_web/controllers/api/owner_controller.ex`; hex_core `hex_api_package_owner.erl`):
  * list, add or change level, transfer, remove.
  *
  * Every path here is repository-scoped: for a `hexpm:ORG` target it goes under

@@ -1,5 +1,5 @@
 /**
- * Packages (hex-protocol.md §3.4 "Packages / releases"; hex_core
+ * Packages (hexpm `lib/hexpm_web/controllers/api/release_controller.ex`, `package_controller.ex`; hex_core
  * `hex_api_package.erl`): one package's details, and search.
  *
  * Every path here is repository-scoped: for a `hexpm:ORG` target it goes under

@@ -1,7 +1,6 @@
 /**
  * API key permissions and OAuth scopes as hex.pm defines them (hexpm
- * `lib/hexpm/permissions.ex`, `accounts/key_permission.ex`; hex-protocol.md §3.2,
- * §3.4), in the `domain[:resource]` syntax mix and rebar3_hex take on the command line.
+ * `lib/hexpm/permissions.ex`, `accounts/key_permission.ex`), in the `domain[:resource]` syntax mix and rebar3_hex take on the command line.
  *
  * | text | permission |
  * |---|---|

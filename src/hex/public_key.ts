@@ -1,5 +1,5 @@
 /**
- * A repository's public key, `GET {repo_url}/public_key` (hex-protocol.md §4.1),
+ * A repository's public key, `GET {repo_url}/public_key` (hexpm/specifications `registry-v2.md`),
  * as `mix hex.repo add --fetch-public-key` reads it. Sans-IO.
  *
  * @module

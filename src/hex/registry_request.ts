@@ -1,5 +1,5 @@
 /**
- * Reading a repository's signed registry over HTTP (hex-protocol.md §4.1; hex_core
+ * Reading a repository's signed registry over HTTP (hexpm/specifications `registry-v2.md`; hex_core
  * `hex_repo:get_names/1`, `get_versions/1`, `get_package/2`): `GET {repo_url}/names`,
  * `/versions` and `/packages/NAME`, or `{repo_url}/repos/ORG/…` for an organization's
  * repository. The answer is the file as stored, gzip(Signed(…)); verifying it is

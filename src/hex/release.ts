@@ -1,5 +1,5 @@
 /**
- * Releases of a package (hex-protocol.md §3.4 "Packages / releases"; hex_core
+ * Releases of a package (hexpm `lib/hexpm_web/controllers/api/release_controller.ex`, `package_controller.ex`; hex_core
  * `hex_api_release.erl`): publish a package tarball and its docs, revert either,
  * read a release back, and retire or unretire releases.
  *

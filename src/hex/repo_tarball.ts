@@ -1,5 +1,5 @@
 /**
- * Downloading a package tarball from a repository (hex-protocol.md §4.1; hex_core
+ * Downloading a package tarball from a repository (hexpm/specifications `registry-v2.md`; hex_core
  * `hex_repo:get_tarball/3`): `GET {repo_url}/tarballs/NAME-VERSION.tar`, or
  * `{repo_url}/repos/ORG/tarballs/…` for an organization's repository on hex.pm.
  *

@@ -1,5 +1,5 @@
 /**
- * Building Hex API requests (hex-protocol.md §3.1): the URL with its repository or
+ * Building Hex API requests (hexpm/specifications `http_api.md`): the URL with its repository or
  * organization prefix, the query, a JSON body, and the headers hex.pm expects
  * (`accept`, `user-agent`, `authorization`, `x-hex-otp`).
  *
@@ -188,7 +188,7 @@ export function buildApiRequest(target: ApiTarget, options: ApiRequestOptions): 
 /**
  * Builds an upload of raw bytes (a package or docs tarball). The body is a
  * `Uint8Array`, so `fetch` sends a `Content-Length`; no `Expect: 100-continue` is
- * sent (hex-protocol.md §3.1: optional, and not something `fetch` handles).
+ * sent (hexpm/specifications `http_api.md`: optional, and not something `fetch` handles).
  *
  * @param target The API base and organization.
  * @param options Path, bytes, method, query, content type, credential, TOTP code and scope.

@@ -1,5 +1,5 @@
 /**
- * Least-privilege helpers for credentials (hex-protocol.md §3.2, §3.4): permissions in
+ * Least-privilege helpers for credentials (hexpm `lib/hexpm/permissions.ex`, `lib/hexpm/accounts/key_permission.ex`): permissions in
  * plain words, named purposes mapped to the narrowest permission set, `--expires` /
  * `--stale` parsing, and whether a set of granted OAuth scopes (or key permissions)
  * allows an action, with the scope to request when it does not. Pure: no I/O.

@@ -8,7 +8,7 @@
  * - only requests the caller marks `idempotent` are ever re-sent, on 429, any 5xx,
  *   a network failure or a timeout; anything else (a publish, a key creation) is
  *   sent once, whatever happens, because a failure does not prove the server did
- *   not act on it (hex-protocol.md §9: a publish can land and still fail);
+ *   not act on it (a publish can land and still fail: the answer can be lost after the server stored it);
  * - the wait before attempt n+1 is 1 s, 2 s, 4 s, … (capped at {@link MAX_BACKOFF_MS}),
  *   or longer when the server says so: on a 429, until `x-ratelimit-reset` (unix
  *   seconds; hex.pm's windows are 60 s, so the wait is capped at 60 s in case the

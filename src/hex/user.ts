@@ -1,5 +1,5 @@
 /**
- * The user resource of the Hex API (hex-protocol.md §3.4 "Users / identity"; hex_core
+ * The user resource of the Hex API (hexpm `lib/hexpm_web/controllers/api/user_controller.ex`, `auth_controller.ex`; hex_core
  * `hex_api_user.erl`, `hex_api_auth.erl`): who am I, a user's public profile,
  * registration, and checking what a credential may do.
  *

@@ -2,7 +2,7 @@
  * The `User-Agent` hexpub sends. hex.pm refuses API requests without one (400
  * "User-Agent header is required"); the format follows the `Client/ver (runtime/ver)`
  * convention of hex_core and mix, which add ` (CI)` when the `CI` variable is set
- * (hex-protocol.md §3.1).
+ * (hexpm/specifications `http_api.md`).
  *
  * @module
  */

@@ -13,7 +13,7 @@
  * its release, numeric identifiers sort before alphanumeric ones.
  *
  * npm `semver` is not used: it accepts `v1.2.3` and padded text, and drops build
- * metadata (see `docs/deps.md` §5).
+ * metadata (npm semver's documented loose parsing).
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * The metadata map rebar3_hex writes into `metadata.config` (behaviour doc §5.2),
+ * The metadata map rebar3_hex writes into `metadata.config` (rebar3_hex `src/rebar3_hex_build.erl`, `create_package/2`),
  * as Erlang terms ready for the encoder.
  *
  * @module

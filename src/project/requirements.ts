@@ -1,5 +1,5 @@
 /**
- * Package requirements as rebar3_hex computes them (behaviour doc §5.4): one per
+ * Package requirements as rebar3_hex computes them (rebar3_hex `src/rebar3_hex_build.erl`, `update_versions/2`): one per
  * top-level (level 0) `rebar.lock` entry, keyed by package name, with the
  * requirement text from the app's `rebar.config` when it pins one, else
  * `~>` + the locked version.

@@ -1,5 +1,5 @@
 /**
- * Which files go into a package, by rebar3_hex's rules (behaviour doc §5.3):
+ * Which files go into a package, by rebar3_hex's rules (rebar3_hex `src/rebar3_hex_build.erl`, `include_files/3`):
  * the `files` list (or the default list), each entry globbed and walked, minus
  * `exclude_paths` and the exclusion regexes, plus `include_paths`, sorted.
  *

@@ -1,7 +1,7 @@
 /**
  * The Hex registry v2 protobuf messages (`Signed`, `Names`, `Versions`,
  * `Package`), encoded and decoded by hand with the field numbers of hex_core's
- * `proto/hex_pb_*.proto` (hex-protocol.md §4.3).
+ * `proto/hex_pb_*.proto` (hexpm/specifications `registry/*.proto`).
  *
  * Decoders skip unknown fields, keep unknown enum values as numbers, accept
  * `Versions.Package.retired` packed or unpacked, and throw `SyntaxError` for

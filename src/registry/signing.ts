@@ -1,6 +1,6 @@
 /**
  * Signing and opening registry files: gzip(Signed{payload, signature}) with
- * RSASSA-PKCS1-v1_5 / SHA-512 (hex-protocol.md §4.2), keys as PEM, WebCrypto only.
+ * RSASSA-PKCS1-v1_5 / SHA-512 (hexpm/specifications `registry-v2.md`), keys as PEM, WebCrypto only.
  *
  * @module
  */

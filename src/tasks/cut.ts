@@ -3,8 +3,8 @@
  * the branch and the tag, and publish — rolling every step back when a later
  * one fails.
  *
- * What it fixes in `rebar3 hex cut` (`docs/rebar3_hex-behaviour.md` §7.3, §11
- * item 10):
+ * What it fixes in `rebar3 hex cut` (rebar3_hex
+ * `src/rebar3_hex_cut.erl`):
  * - the branch pushed is the current one (or `--branch`), never a hard-coded
  *   `master`; HEAD is pushed to it (`HEAD:refs/heads/BRANCH`);
  * - only the `vsn` value of `src/APP.app.src` changes, byte for byte

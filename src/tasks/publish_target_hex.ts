@@ -131,7 +131,7 @@ export function hexApiTarget(deps: Deps, session: Session): PublishTarget {
   async function uploadPackage(r: ReleaseUpload): Promise<Uploaded> {
     const { name, version, tarball, checksum, replace } = r;
     // fetch with a byte body sends Content-Length but reports no progress
-    // (deps.md §8), so the display is the size before and the time after.
+    // (Deno's fetch reports no upload progress), so the display is the size before and the time after.
     deps.out.info(
       `Uploading ${name}-${version}.tar (${(tarball.length / 1024).toFixed(1)} KiB)...`,
     );

@@ -22,7 +22,7 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
   });
 }
 
-/** A Package as hexpm's PackageView renders it (hex-protocol.md §3.4). */
+/** A Package as hexpm's PackageView renders it (hexpm `lib/hexpm_web/views/api/`). */
 const PACKAGE = {
   name: "rabbit_hole",
   repository: "hexpm",

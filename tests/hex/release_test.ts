@@ -42,7 +42,7 @@ function noContent(): Response {
   return new Response(null, { status: 204 });
 }
 
-/** A Release as hexpm's ReleaseView renders it (hex-protocol.md §3.4). */
+/** A Release as hexpm's ReleaseView renders it (hexpm `lib/hexpm_web/views/api/`). */
 const RELEASE = {
   version: "1.2.0",
   checksum: "a3f1c9e0b2d4e6f8a3f1c9e0b2d4e6f8a3f1c9e0b2d4e6f8a3f1c9e0b2d4e6f8",

@@ -4,7 +4,7 @@
  * holding the file list, the metadata and both checksums.
  *
  * Regenerate the golden files with `HEXPUB_UPDATE_GOLDEN=1 deno test -A tests/tasks/build_fixtures_test.ts`,
- * then review the diff by hand against docs/rebar3_hex-behaviour.md §5.
+ * then review the diff by hand against rebar3_hex's `src/rebar3_hex_build.erl`.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
