@@ -149,6 +149,7 @@ export function allows(perms: Permission[], domain: string, resource: string | n
   });
 }
 
+/** An OAuth scope as a permission (`api:read` → `{domain: "api", resource: "read"}`). */
 export function scopeToPermission(scope: string): Permission {
   const i = scope.indexOf(":");
   return i < 0

@@ -69,10 +69,12 @@ export function errorResponse(
   return json(status, body, headers);
 }
 
+/** A 401 with hexpm's `www-authenticate` challenge. */
 export function unauthorized(message: string, challenge = "Basic realm=hex"): Response {
   return errorResponse(401, message, undefined, { "www-authenticate": challenge });
 }
 
+/** A 403. */
 export function forbidden(message = "account not authorized for this action"): Response {
   return errorResponse(403, message);
 }
@@ -105,6 +107,7 @@ export function parseParams(ctx: Ctx): Record<string, unknown> | Response {
   return params;
 }
 
+/** A package resource with its repository (`foo` → `hexpm/foo`). */
 export function normalisePackage(resource: string): string {
   return resource.includes("/") ? resource : `hexpm/${resource}`;
 }
@@ -144,13 +147,6 @@ export function depSnippets(p: FakePackage, version: string): Record<string, str
   };
 }
 
-/** Hex text to bytes. */
-export function hexBytes(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
 /** The path a fault or `requestsTo` filter sees: under `/api` without it, else in full. */
 export function subPath(path: string): string {
   return path === API || path.startsWith(`${API}/`) ? path.slice(API.length) : path;
@@ -180,37 +176,44 @@ export async function withEtag(req: Request, res: Response): Promise<Response> {
   return new Response(bytes, { status: 200, headers });
 }
 
+/** A positive integer query parameter, or `fallback`. */
 export function positiveInt(text: string | null, fallback: number): number {
   const n = text === null ? NaN : Number(text);
   return Number.isInteger(n) && n >= 1 ? n : fallback;
 }
 
+/** Whether a fault or `requestsTo` filter matches a path. */
 export function matchPath(pattern: string | RegExp, path: string): boolean {
   return typeof pattern === "string" ? pattern === path : pattern.test(path);
 }
 
+/** A string parameter, or `""`. */
 export function str(value: unknown): string {
   return typeof value === "string" ? value : "";
 }
 
+/** Code-unit order, as Elixir sorts binaries. */
 export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** A fake-clock time as hexpm's ISO 8601 timestamps. */
 export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/** `bytes` random bytes as lower hex. */
 export function randomHex(bytes: number): string {
   return [...crypto.getRandomValues(new Uint8Array(bytes))]
     .map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export function base64Url(bytes: Uint8Array): string {
+function base64Url(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_")
     .replace(/=+$/, "");
 }
 
+/** `bytes` random bytes as unpadded base64url. */
 export function randomBase64Url(bytes: number): string {
   return base64Url(crypto.getRandomValues(new Uint8Array(bytes)));
 }

@@ -26,7 +26,7 @@ import {
 import { generateRepoKeys, importPrivateKey } from "../../src/registry/signing.ts";
 import { allows, permissionsOf, userAccess } from "./fake_hex_auth.ts";
 import type { Ctx, FakeHexCore, RouteDef } from "./fake_hex_core.ts";
-import { cmp, etagMatches, hexBytes, REPO, repoError } from "./fake_hex_http.ts";
+import { cmp, etagMatches, REPO, repoError } from "./fake_hex_http.ts";
 import type { RegistryKeys } from "./fake_hex_types.ts";
 
 let sharedRegistryKeys: Promise<RegistryKeys> | undefined;
@@ -231,5 +231,12 @@ function registryRelease(pkg: FakePackage, r: FakeRelease): RegistryRelease {
       ...(r.retirement.message ? { message: r.retirement.message } : {}),
     };
   }
+  return out;
+}
+
+/** Hex text to bytes. */
+function hexBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return out;
 }
