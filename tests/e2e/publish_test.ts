@@ -171,9 +171,9 @@ Deno.test("OAuth writes need TOTP: without a terminal publish names HEX_OTP; wit
 
 Deno.test("declining the prompt exits 3 and uploads nothing; no terminal and no --yes exits 2", async () => {
   await withFakeHex(async (fake, server) => {
-    const { key } = await setup(fake);
+    const { home, key } = await setup(fake);
     const cwd = await makeProject(app("0.6.0"));
-    const env = { ...hexEnv(server), HEX_API_KEY: key };
+    const env = { ...hexEnv(server), HEX_API_KEY: key, HOME: home };
     const deps = testDeps(cwd, { isTerminal: true, answers: ["n"], env });
     assert.equal(await runCli(["publish", "package"], deps), 3);
     assert.ok(deps.asked.some((q) => /Proceed/.test(q)));
