@@ -19,7 +19,7 @@ import { build } from "../../src/tasks/build.ts";
 import { unpackDocs, type UnpackedFile, unpackPackage } from "../../src/tarball/unpack_package.ts";
 import { CASES, fixtureDir, gitTagged, prepareCase } from "../support/fixture_cases.ts";
 import { copyFixture, git } from "../support/project.ts";
-import { testDeps } from "../support/test_deps.ts";
+import { hostPath, testDeps } from "../support/test_deps.ts";
 import { erlangTools, interopTest, mapGet, unpackWithErlang } from "./erlang.ts";
 
 // ---- reading the escript's term ----------------------------------------------------------
@@ -126,7 +126,7 @@ for (const c of CASES) {
       const dir = await prepareCase(c);
       const out = await Deno.makeTempDir({ prefix: "hexpub-interop-" });
       try {
-        const result = await build(testDeps(dir), {
+        const result = await build(testDeps(dir, { env: hostPath() }), {
           target: withDocs ? "all" : "package",
           docDir: withDocs ? "doc" : undefined,
           app: c.app,

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { build } from "../../src/tasks/build.ts";
 import { unpackDocs } from "../../src/tarball/unpack_package.ts";
 import { makeProject } from "../support/project.ts";
-import { testDeps } from "../support/test_deps.ts";
+import { hostPath, testDeps } from "../support/test_deps.ts";
 import { interopTest } from "./erlang.ts";
 
 const APP = {
@@ -16,7 +16,9 @@ const APP = {
 
 interopTest("build docs runs the configured edoc provider through real rebar3", async () => {
   const root = await makeProject(APP);
-  const deps = testDeps(root, { env: { HOME: root, REBAR_GLOBAL_CONFIG_DIR: root } });
+  const deps = testDeps(root, {
+    env: { ...hostPath(), HOME: root, REBAR_GLOBAL_CONFIG_DIR: root },
+  });
   const result = await build(deps, {
     target: "docs",
     unpack: false,
@@ -50,7 +52,7 @@ interopTest("a rebar.config.script that prints to stdout still evaluates", async
     ...APP,
     "rebar.config.script": `io:format("noise on stdout~n"),\n[{deps, []} | CONFIG].\n`,
   });
-  const result = await build(testDeps(root), {
+  const result = await build(testDeps(root, { env: hostPath() }), {
     target: "package",
     unpack: false,
     repo: "hexpm",

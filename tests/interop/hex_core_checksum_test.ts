@@ -26,7 +26,7 @@ import { sha256Hex } from "../../src/tarball/checksum.ts";
 import { gunzipBytes } from "../../src/tarball/gzip.ts";
 import { unpackPackage } from "../../src/tarball/unpack_package.ts";
 import { CASES, prepareCase } from "../support/fixture_cases.ts";
-import { testDeps } from "../support/test_deps.ts";
+import { hostPath, testDeps } from "../support/test_deps.ts";
 import { erlangTools, interopTest } from "./erlang.ts";
 
 const script = fileURLToPath(new URL("./hex_core_create.escript", import.meta.url));
@@ -84,7 +84,7 @@ interopTest(
         const dir = join(work, c.name);
         await Deno.mkdir(join(dir, "root"), { recursive: true });
         const out = join(dir, "hexpub.tar");
-        await build(testDeps(project), {
+        await build(testDeps(project, { env: hostPath() }), {
           target: "package",
           app: c.app,
           output: out,

@@ -4,7 +4,7 @@ import { consultFile } from "../../src/project/consult.ts";
 import { printTerm } from "../../src/erlang/print_term.ts";
 import { interopTest } from "../interop/erlang.ts";
 import { makeProject } from "../support/project.ts";
-import { testDeps } from "../support/test_deps.ts";
+import { hostPath, testDeps } from "../support/test_deps.ts";
 
 interopTest(
   "consultFile() evaluates rebar.config.script as rebar3 would: the module rebar3 is loaded",
@@ -18,7 +18,10 @@ interopTest(
 end.
 `,
     });
-    const consulted = await consultFile(testDeps(dir), join(dir, "rebar.config"));
+    const consulted = await consultFile(
+      testDeps(dir, { env: hostPath() }),
+      join(dir, "rebar.config"),
+    );
     assert.equal(consulted?.fromScript, true);
     assert.deepEqual(consulted?.terms.map(printTerm), ['{deps,[{goldrush,"0.1.9"}]}']);
   },
@@ -37,7 +40,10 @@ interopTest(
 [{application, vsnd, lists:keystore(vsn, 1, Props, {vsn, binary_to_list(string:trim(V))})}].
 `,
     });
-    const consulted = await consultFile(testDeps(dir), join(dir, "src", "vsnd.app.src"));
+    const consulted = await consultFile(
+      testDeps(dir, { env: hostPath() }),
+      join(dir, "src", "vsnd.app.src"),
+    );
     assert.deepEqual(consulted?.terms.map(printTerm), ['{application,vsnd,[{vsn,"3.7.7"}]}']);
   },
 );

@@ -12,6 +12,7 @@ import { repositoryHandler } from "../../src/repository/server.ts";
 import { generateServeKey } from "../../src/repository/server_keys.ts";
 import { createPackageTarball } from "../../src/tarball/create_package.ts";
 import type { PackageFile } from "../../src/tarball/package_file.ts";
+import { serveHandler } from "./http.ts";
 import { testDeps } from "./test_deps.ts";
 
 /** One dependency of a published release. */
@@ -103,14 +104,8 @@ export async function startLockRepo(
   const deps = testDeps(work);
   const repo = await initRepository(deps, join(work, "repo"), name);
   const key = await generateServeKey(deps, repo.dir, "tester");
-  const seen: string[] = [];
-  const handler = repositoryHandler(deps, repo);
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
-    const res = await handler(req);
-    seen.push(`${req.method} ${new URL(req.url).pathname} ${res.status}`);
-    return res;
-  });
-  const url = `http://127.0.0.1:${server.addr.port}`;
+  const server = serveHandler(repositoryHandler(deps, repo));
+  const url = server.origin;
   try {
     for (const r of releases) {
       const res = await fetch(`${url}/api/publish`, {
@@ -129,16 +124,16 @@ export async function startLockRepo(
       assert.equal(res.status, 204, await res.text());
     }
   } catch (e) {
-    await server.shutdown();
+    await server.close();
     throw e;
   }
   return {
     name,
     url,
     publicKeyPem: repo.publicKeyPem,
-    seen,
+    seen: server.seen,
     reposConfig: `{hex, [{repos, replace, [#{name => <<"${name}">>, repo_url => <<"${url}">>, ` +
       `repo_public_key => <<"${repo.publicKeyPem}">>}]}]}.\n`,
-    close: () => server.shutdown(),
+    close: () => server.close(),
   };
 }

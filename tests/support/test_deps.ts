@@ -6,6 +6,14 @@ import { denoFs, denoRun, denoWhich } from "../../src/deno_deps.ts";
 import type { Deps } from "../../src/ports.ts";
 import { formatProblem } from "../../src/ui/format_error.ts";
 
+/**
+ * The host's `PATH` and nothing else, for a test whose code looks tools up
+ * through `deps.which` (escript, rebar3): `testDeps(dir, { env: hostPath() })`.
+ */
+export function hostPath(): Record<string, string> {
+  return { PATH: Deno.env.get("PATH") ?? "" };
+}
+
 /** Ports plus what was written to them. */
 export interface TestDeps extends Deps {
   stdout: string[];
@@ -14,12 +22,16 @@ export interface TestDeps extends Deps {
   asked: string[];
 }
 
-/** Builds test ports rooted at `cwd`. */
+/**
+ * Builds test ports rooted at `cwd`. The environment is `options.env` and
+ * nothing else: no HOME, PATH or HEX_* of the developer's leaks in, so a test
+ * that needs one passes it (see `hostPath()` for finding git, escript, rebar3).
+ */
 export function testDeps(
   cwd: string,
   options: { isTerminal?: boolean; env?: Record<string, string>; answers?: string[] } = {},
 ): TestDeps {
-  const env = { ...Deno.env.toObject(), ...(options.env ?? {}) };
+  const env = { ...(options.env ?? {}) };
   const stdout: string[] = [];
   const stderr: string[] = [];
   const asked: string[] = [];

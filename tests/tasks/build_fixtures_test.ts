@@ -23,7 +23,7 @@ import {
   prepareCase,
 } from "../support/fixture_cases.ts";
 import { git } from "../support/project.ts";
-import { testDeps } from "../support/test_deps.ts";
+import { hostPath, testDeps } from "../support/test_deps.ts";
 
 const UPDATE = Deno.env.get("HEXPUB_UPDATE_GOLDEN") === "1";
 const escript = await denoWhich("escript", Deno.env.toObject());
@@ -184,9 +184,12 @@ for (const c of CASES) {
         const appSrcPath = join(appDir, "src", `${c.appName}.app.src`);
         const originalAppSrc = await Deno.readTextFile(appSrcPath);
 
-        const deps = testDeps(dir);
+        const deps = testDeps(dir, { env: hostPath() });
         const result = await build(deps, input(c, join(out, "first.tar")));
-        const again = await build(testDeps(dir), input(c, join(out, "second.tar")));
+        const again = await build(
+          testDeps(dir, { env: hostPath() }),
+          input(c, join(out, "second.tar")),
+        );
         const bytes = await Deno.readFile(join(out, "first.tar"));
         assert.deepEqual(await Deno.readFile(join(out, "second.tar")), bytes, "reproducible");
         assert.deepEqual(again.package, { ...result.package, path: join(out, "second.tar") });

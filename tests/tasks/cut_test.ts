@@ -523,7 +523,8 @@ Deno.test("cut: to hexpm, a licence hex.pm refuses stops it before any change; -
   };
   const repo = await setup({ files });
   const before = await snapshot(repo);
-  const d = deps(repo.dir);
+  const home = await Deno.makeTempDir();
+  const d = testDeps(repo.dir, { env: { ...GIT_ENV, HOME: home } });
   const pub = recorder();
   const check: CutPublish = (dd, o) => checkPublishable(dd, o);
   await assert.rejects(
