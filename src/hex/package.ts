@@ -21,7 +21,7 @@ import {
 } from "./api_errors.ts";
 import { decodeRetirement, type Retirement } from "./release.ts";
 import { buildApiRequest, type CallOptions, pathSegment } from "./request.ts";
-import { compareVersions, parseVersion, type Version } from "./version.ts";
+import { compareVersions, parseVersion, type Version } from "../rules/version.ts";
 
 /** A release as a package lists it. */
 export interface PackageRelease {

@@ -16,7 +16,7 @@
  *
  * This is how npm `semver inc` and Cargo's `cargo set-version --bump` treat
  * pre-releases; Elixir's `Version` has no bump, and rebar3_hex's
- * (`bumpVersion` in `src/hex/version.ts`) skips the pending release
+ * (`src/rebar3_hex_version.erl`) skips the pending release
  * (`1.3.0-rc.1` patch → `1.3.1`), which is never what a release candidate
  * means. Build metadata is always dropped: hex.pm refuses it in a release.
  *
@@ -30,7 +30,7 @@ import {
   releaseVersionProblem,
   type Version,
   versionProblem,
-} from "../hex/version.ts";
+} from "../rules/version.ts";
 
 /** The named increments `-i/--increment` accepts besides an explicit version. */
 export const INCREMENTS = ["patch", "minor", "major"] as const;

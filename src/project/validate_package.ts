@@ -7,10 +7,10 @@
  * @module
  */
 import type { Problem, Where } from "../errors.ts";
-import { parseVersion } from "../hex/version.ts";
-import { hasNotEqual, parseRequirement } from "../hex/requirement.ts";
-import { isValidLicense, licenseHint } from "../hex/licenses.ts";
-import { checkLink, checkPackageName, RESERVED_PACKAGE_NAMES } from "../hex/package_name.ts";
+import { parseVersion } from "../rules/version.ts";
+import { hasNotEqual, parseRequirement } from "../rules/requirement.ts";
+import { isValidLicense, licenseHint } from "../rules/licenses.ts";
+import { checkLink, checkPackageName, RESERVED_PACKAGE_NAMES } from "../rules/package_name.ts";
 import { repositoryProblem } from "./repository_rules.ts";
 import type { PackageMeta } from "./package_metadata.ts";
 import type { LockEntry } from "./requirements.ts";

@@ -15,7 +15,7 @@
 import { unpackTar } from "modern-tar";
 import { HexpubError } from "../errors.ts";
 import { type Term, textOf } from "../erlang/term.ts";
-import { parseVersion } from "../hex/version.ts";
+import { parseVersion } from "../rules/version.ts";
 import type { Dependency, Release } from "../registry/messages.ts";
 import { sha256Hex } from "../tarball/checksum.ts";
 import { decodeMetadata } from "../tarball/metadata_config.ts";

@@ -10,7 +10,7 @@
 import { basename, dirname, join } from "node:path";
 import { HexpubError, UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
-import { compareVersions, parseVersion } from "../hex/version.ts";
+import { compareVersions, parseVersion } from "../rules/version.ts";
 import { generateRepoKeys, importPrivateKey, publicKeyPemOf } from "../registry/signing.ts";
 import { withFileLock } from "../config/file_lock.ts";
 import {

@@ -11,7 +11,7 @@
  */
 import { join } from "node:path";
 import type { Deps } from "../ports.ts";
-import { compareVersions, parseVersion } from "../hex/version.ts";
+import { compareVersions, parseVersion } from "../rules/version.ts";
 import { buildRepository, type RepoDir } from "./repository_dir.ts";
 import {
   OWNERS_FILE,

@@ -18,7 +18,7 @@
  * @module
  */
 import type { Deps } from "../ports.ts";
-import { parseVersion } from "../hex/version.ts";
+import { parseVersion } from "../rules/version.ts";
 import type { RepoDir } from "./repository_dir.ts";
 import { RepositoryStore } from "./store.ts";
 import { authorize, type Call } from "./http/call.ts";

@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { TarballError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
 import { type Term, textOf } from "../erlang/term.ts";
-import { parseVersion } from "../hex/version.ts";
+import { parseVersion } from "../rules/version.ts";
 import { unpackDocs, unpackPackage } from "../tarball/unpack_package.ts";
 import { access, editOwners, type OwnerEdit } from "./owner_rules.ts";
 import { describeRelease, readStoredRelease, type ReleaseFacts } from "./release_reader.ts";

@@ -14,8 +14,8 @@
 import { join, resolve } from "node:path";
 import { HexpubError, UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
-import { matchesRequirement, parseRequirement } from "../hex/requirement.ts";
-import { parseVersion } from "../hex/version.ts";
+import { matchesRequirement, parseRequirement } from "../rules/requirement.ts";
+import { parseVersion } from "../rules/version.ts";
 import type { Package, Release } from "../registry/messages.ts";
 import { sha256Hex } from "../tarball/checksum.ts";
 import { encodeMetadata } from "../tarball/metadata_config.ts";

@@ -9,7 +9,7 @@
  */
 import { HexpubError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
-import { compareVersions, parseVersion, type Version } from "../hex/version.ts";
+import { compareVersions, parseVersion, type Version } from "../rules/version.ts";
 import {
   type Package,
   type Release,

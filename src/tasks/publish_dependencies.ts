@@ -9,8 +9,8 @@
 import { type Problem, UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
 import { HexApiError } from "../hex/api_errors.ts";
-import { matchesRequirement, parseRequirement } from "../hex/requirement.ts";
-import { parseVersion } from "../hex/version.ts";
+import { matchesRequirement, parseRequirement } from "../rules/requirement.ts";
+import { parseVersion } from "../rules/version.ts";
 import { HEXPM, type RepoConfig } from "../config/repos.ts";
 import type { Requirement } from "../project/requirements.ts";
 import type { Package } from "../registry/messages.ts";

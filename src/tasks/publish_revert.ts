@@ -7,7 +7,7 @@
  */
 import { DeclinedError, UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
-import { parseVersion } from "../hex/version.ts";
+import { parseVersion } from "../rules/version.ts";
 import { parseAppSrc, textProp } from "../project/app_src.ts";
 import { consultFile } from "../project/consult.ts";
 import { chooseApp, discoverProject, type ProjectApp } from "../project/discover.ts";

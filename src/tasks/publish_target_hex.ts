@@ -26,7 +26,7 @@ import {
 } from "../hex/release.ts";
 import { buildRepoTarballRequest, parseRepoTarballResponse } from "../hex/repo_tarball.ts";
 import { send } from "../hex/send.ts";
-import { parseVersion } from "../hex/version.ts";
+import { parseVersion } from "../rules/version.ts";
 import { repoCredential } from "./registry.ts";
 import { call, resolveCredential, type Session } from "./session.ts";
 import type {

@@ -13,11 +13,11 @@ import {
   buildRetireAllRequest,
   buildRetireRequest,
   buildUnretireRequest,
-  checkRetirement,
   parseRetireAllResponse,
   parseRetireResponse,
   parseUnretireResponse,
 } from "../hex/release.ts";
+import { checkRetirement } from "../rules/retirement.ts";
 import { call, openSession, type RepoKind, type Session } from "./session.ts";
 import { retireLocal } from "./publish_local.ts";
 

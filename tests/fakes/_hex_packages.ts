@@ -1,7 +1,7 @@
 /**
  * The package side of FakeHex, as plain data and pure functions: the stored
  * shapes (package, release, requirement, retirement), hex.pm's publish-time
- * validation of a package's metadata (`hex-protocol.md` §5), search matching,
+ * validation of a package's metadata (hexpm `lib/hexpm/repository/package_metadata.ex`), search matching,
  * and a synchronous builder of real package tarballs for seeding.
  *
  * Error maps follow hexpm's `ErrorView`: field → message, nested for embedded
@@ -13,10 +13,10 @@
 
 import { createHash } from "node:crypto";
 import { bin, bool, list, type Term, tuple } from "../../src/erlang/term.ts";
-import { isValidLicense } from "../../src/hex/licenses.ts";
-import { checkLink, RESERVED_PACKAGE_NAMES } from "../../src/hex/package_name.ts";
-import { parseRequirement } from "../../src/hex/requirement.ts";
-import { compareVersions, isPrerelease, parseVersion } from "../../src/hex/version.ts";
+import { isValidLicense } from "../../src/rules/licenses.ts";
+import { checkLink, RESERVED_PACKAGE_NAMES } from "../../src/rules/package_name.ts";
+import { parseRequirement } from "../../src/rules/requirement.ts";
+import { compareVersions, isPrerelease, parseVersion } from "../../src/rules/version.ts";
 import { gzipBytes } from "../../src/tarball/gzip.ts";
 import {
   encodeMetadata,
@@ -28,10 +28,10 @@ import { tarOfFiles } from "../../src/tarball/ustar.ts";
 /** A package ownership level. */
 export type OwnerLevel = "full" | "maintainer";
 
-/** The reasons hex.pm accepts for retiring a release. */
-export const RETIRE_REASONS = ["other", "invalid", "security", "deprecated", "renamed"] as const;
-/** One of {@link RETIRE_REASONS}. */
-export type RetireReason = typeof RETIRE_REASONS[number];
+import { RETIRE_REASONS, type RetireReason } from "../../src/rules/retirement.ts";
+
+// The fake refuses what hex.pm refuses, by the same rules the client checks.
+export { RETIRE_REASONS, type RetireReason };
 
 /** A retired release's reason and optional message. */
 export interface FakeRetirement {

@@ -14,8 +14,8 @@
  * signed with a test key (`registryKeys()`), never hex.pm's: tests trust it by
  * configuring `repo_public_key` on the hexpm entry, as any user can.
  *
- * Behaviour follows `../shared/docs/hex-protocol.md` §3, §5 and §9 (which win
- * over apiary where they disagree). Where hex.pm's behaviour is unknown or a
+ * Behaviour follows hexpm (`lib/hexpm_web/controllers/api/`, `lib/hexpm/repository/`) and
+ * hexpm/specifications `http_api.md`. Where hex.pm's behaviour is unknown or a
  * bug, the choice is written next to the code.
  *
  * The model is split by resource: `fake_hex_core.ts` (state, router, faults,
@@ -330,7 +330,7 @@ export class FakeHex {
    * The next `n` matching requests lose their connection before any response byte (over
    * `serve()`); in-process the handler rejects with `DroppedConnectionError`. Deno's fetch
    * re-sends a request once when a reused keep-alive connection drops, so it takes 2 to
-   * reach a client in that case (`hex-protocol.md` §9).
+   * reach a client in that case (a lost answer to a publish that landed).
    *
    * With `afterHandling: true` the model handles the request first and keeps its effects
    * (`RecordedRequest.handledStatus` says what it answered); only the answer is lost.

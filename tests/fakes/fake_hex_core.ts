@@ -37,7 +37,7 @@ import type {
   RegistryKeys,
 } from "./fake_hex_types.ts";
 
-/** The public OAuth client ids of mix, rebar3 and gleam (`hex-protocol.md` §3.2). */
+/** The public OAuth client ids of mix, rebar3 and gleam (hexpm `lib/hexpm/oauth/clients.ex` and the clients' sources). */
 export const KNOWN_CLIENT_IDS = [
   "78ea6566-89fd-481e-a1d6-7d9d78eacca8",
   "b9721cf5-be2f-4a65-bfa5-141698b4b9cf",

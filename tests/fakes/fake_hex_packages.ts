@@ -29,7 +29,7 @@ import {
   sha256HexSync,
   sortReleases,
 } from "./_hex_packages.ts";
-import { parseVersion } from "../../src/hex/version.ts";
+import { parseVersion } from "../../src/rules/version.ts";
 import { type JsonValue, metadataToJson } from "../../src/tarball/metadata_config.ts";
 import { type UnpackedPackage, unpackPackage } from "../../src/tarball/unpack_package.ts";
 import {

@@ -10,7 +10,6 @@ import {
   buildRevertDocsRequest,
   buildRevertReleaseRequest,
   buildUnretireRequest,
-  checkRetirement,
   EditWindowError,
   parseGetReleaseResponse,
   parsePublishDocsResponse,
@@ -21,8 +20,8 @@ import {
   parseRevertReleaseResponse,
   parseUnretireResponse,
   ReleaseExistsError,
-  RETIRE_REASONS,
 } from "../../src/hex/release.ts";
+import { checkRetirement, RETIRE_REASONS } from "../../src/rules/retirement.ts";
 
 const UA = "hexpub/0.1.0 (deno/2.9.6; linux)";
 const HEXPM = { apiUrl: "https://hex.pm/api" };

@@ -22,7 +22,7 @@ import {
   TARBALL_KIB,
   versionsFor,
 } from "../../scripts/bench_serve.ts";
-import { compareVersions, parseVersion } from "../../src/hex/version.ts";
+import { compareVersions, parseVersion } from "../../src/rules/version.ts";
 import { readRelease } from "../../src/repository/repository_dir.ts";
 import { unpackPackage } from "../../src/tarball/unpack_package.ts";
 

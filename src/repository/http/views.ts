@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { parseVersion } from "../../hex/version.ts";
+import { parseVersion } from "../../rules/version.ts";
 import type { StoredOwner, StoredRetirement } from "../repository_state.ts";
 import type { PackageInfo, ReleaseInfo } from "../store.ts";
 

@@ -51,9 +51,6 @@ export type ScanResult =
   | { ok: true; version: VersionSyntax }
   | { ok: false; reason: string; missingParts?: boolean };
 
-/** Which part {@link bumpVersion} increments. */
-export type BumpKind = "major" | "minor" | "patch";
-
 /** Elixir's `@max_numeric_component_digits`. */
 const MAX_DIGITS = 14;
 /** hexpm `Hexpm.Version`: the longest pre-release (joined with dots) a release may have. */
@@ -276,24 +273,4 @@ function compareIdentifiers(x: string | number, y: string | number): -1 | 0 | 1 
  */
 export function isPrerelease(v: Version): boolean {
   return v.pre.length > 0;
-}
-
-/**
- * Increments one part of a version, zeroing the parts below it and dropping
- * pre-release and build metadata, as `rebar3 hex cut` does (`1.2.3-rc.1` bumped
- * by `patch` is `1.2.4`, not `1.2.3`).
- *
- * @param v The current version.
- * @param kind Which part to increment.
- * @returns A new version; `v` is not changed.
- */
-export function bumpVersion(v: Version, kind: BumpKind): Version {
-  switch (kind) {
-    case "major":
-      return { major: v.major + 1, minor: 0, patch: 0, pre: [], build: [] };
-    case "minor":
-      return { major: v.major, minor: v.minor + 1, patch: 0, pre: [], build: [] };
-    case "patch":
-      return { major: v.major, minor: v.minor, patch: v.patch + 1, pre: [], build: [] };
-  }
 }

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import {
-  bumpVersion,
   compareVersions,
   formatVersion,
   isPrerelease,
@@ -9,7 +8,7 @@ import {
   scanVersion,
   type Version,
   versionProblem,
-} from "../../src/hex/version.ts";
+} from "../../src/rules/version.ts";
 
 function v(text: string): Version {
   const parsed = parseVersion(text);
@@ -197,23 +196,6 @@ Deno.test("isPrerelease() is true only with pre-release identifiers", () => {
   assert.equal(isPrerelease(v("1.0.0-0")), true);
   assert.equal(isPrerelease(v("1.0.0")), false);
   assert.equal(isPrerelease(v("1.0.0+build")), false);
-});
-
-Deno.test("bumpVersion() increments one part and drops pre-release and build", () => {
-  const cases: [string, "major" | "minor" | "patch", string][] = [
-    ["1.2.3", "patch", "1.2.4"],
-    ["1.2.3", "minor", "1.3.0"],
-    ["1.2.3", "major", "2.0.0"],
-    ["0.0.9", "patch", "0.0.10"],
-    ["1.2.3-rc.1+b", "patch", "1.2.4"],
-    ["1.2.3-rc.1", "minor", "1.3.0"],
-    ["1.9.9-dev", "major", "2.0.0"],
-  ];
-  for (const [from, kind, to] of cases) {
-    const original = v(from);
-    assert.equal(formatVersion(bumpVersion(original, kind)), to, `${from} ${kind}`);
-    assert.equal(formatVersion(original), from, "the input is not changed");
-  }
 });
 
 Deno.test("releaseVersionProblem() applies hex.pm's extra release rules", () => {

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { checkLink, checkPackageName, RESERVED_PACKAGE_NAMES } from "../../src/hex/package_name.ts";
+import {
+  checkLink,
+  checkPackageName,
+  RESERVED_PACKAGE_NAMES,
+} from "../../src/rules/package_name.ts";
 
 Deno.test("checkPackageName() accepts hex.pm's name format", () => {
   for (const name of ["ab", "cowboy", "jsx", "hex_core", "a1", "x_", "rebar3_hex", "ranch2"]) {

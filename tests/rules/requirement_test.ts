@@ -4,8 +4,8 @@ import {
   matchesRequirement,
   parseRequirement,
   type Requirement,
-} from "../../src/hex/requirement.ts";
-import { parseVersion, type Version } from "../../src/hex/version.ts";
+} from "../../src/rules/requirement.ts";
+import { parseVersion, type Version } from "../../src/rules/version.ts";
 
 function v(text: string): Version {
   const parsed = parseVersion(text);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { isValidLicense, licenseHint } from "../../src/hex/licenses.ts";
-import { SPDX_IDS } from "../../src/hex/spdx_ids.ts";
+import { isValidLicense, licenseHint } from "../../src/rules/licenses.ts";
+import { SPDX_IDS } from "../../src/rules/spdx_ids.ts";
 
 Deno.test("isValidLicense() accepts exact SPDX ids and LicenseRef ids", () => {
   const cases: [string, boolean][] = [
