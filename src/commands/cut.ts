@@ -5,21 +5,13 @@
  * @module
  */
 import { Command } from "@commander-js/extra-typings";
-import { UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
 import { cut, type CutPublish } from "../tasks/cut.ts";
 import { checkPublishable } from "../tasks/publish.ts";
 import { printJson, printLines } from "./_shared.ts";
+import { parseBoolean, REBAR3_BOOLEAN_WORDS } from "../config/settings.ts";
 import { renderPublish } from "../ui/render_publish.ts";
 import { publishShowingPlan } from "./publish.ts";
-
-/** rebar3's boolean words for `--prefix-tag`. */
-export function parseBool(flag: string, raw: string): boolean {
-  const v = raw.toLowerCase();
-  if (["true", "t", "yes", "y", "on", "1"].includes(v)) return true;
-  if (["false", "f", "no", "n", "off", "0"].includes(v)) return false;
-  throw new UsageError(`${flag} takes true or false, got "${raw}"`);
-}
 
 /** Builds the `cut` command; `run` is the task (tests pass a recorder). */
 export function cutCommand(deps: Deps, run: typeof cut = cut) {
@@ -65,7 +57,7 @@ export function cutCommand(deps: Deps, run: typeof cut = cut) {
         {
           app: o.app,
           increment: o.increment,
-          prefixTag: parseBool("--prefix-tag", o.prefixTag),
+          prefixTag: parseBoolean(o.prefixTag, "--prefix-tag", REBAR3_BOOLEAN_WORDS),
           yes: o.yes,
           dryRun: o.dryRun,
           branch: o.branch,

@@ -216,24 +216,48 @@ export function nonBlank(raw: string | undefined, keepSpaces = false): string | 
   return keepSpaces ? raw : raw.trim();
 }
 
-const TRUE_WORDS = ["1", "true", "yes", "on"];
-const FALSE_WORDS = ["0", "false", "no", "off"];
-const words = (list: string[]) => `${list.slice(0, -1).join(", ")} or ${list.at(-1)}`;
+/** The words a boolean setting takes: true ones, then false ones. */
+export interface BooleanWords {
+  yes: string[];
+  no: string[];
+}
+
+/** What environment variables and config files take. */
+const SETTING_WORDS: BooleanWords = {
+  yes: ["1", "true", "yes", "on"],
+  no: ["0", "false", "no", "off"],
+};
+
+/** What rebar3 takes for a boolean flag such as `--prefix-tag` (also `t`, `y`, `f`, `n`). */
+export const REBAR3_BOOLEAN_WORDS: BooleanWords = {
+  yes: ["true", "t", "yes", "y", "on", "1"],
+  no: ["false", "f", "no", "n", "off", "0"],
+};
+
+const listed = (list: string[]) => `${list.slice(0, -1).join(", ")} or ${list.at(-1)}`;
 
 /**
- * Reads a boolean word: `1/true/yes/on` or `0/false/no/off`, in any case.
+ * Reads a boolean word, in any case: the one boolean parser of hexpub (settings
+ * and flags alike).
  *
  * @param raw The text.
- * @param origin What the text came from, for the error (`HEX_UNSAFE_REGISTRY`).
+ * @param origin What the text came from, for the error (`HEX_UNSAFE_REGISTRY`, `--prefix-tag`).
+ * @param words The words taken (default `1/true/yes/on` and `0/false/no/off`).
  * @throws {UsageError} Naming `origin` and the accepted words, for anything else.
  */
-export function parseBoolean(raw: string, origin: string): boolean {
+export function parseBoolean(
+  raw: string,
+  origin: string,
+  words: BooleanWords = SETTING_WORDS,
+): boolean {
   const word = raw.trim().toLowerCase();
-  if (TRUE_WORDS.includes(word)) return true;
-  if (FALSE_WORDS.includes(word)) return false;
+  if (words.yes.includes(word)) return true;
+  if (words.no.includes(word)) return false;
   throw new UsageError(
-    `invalid ${origin} "${raw}": expected ${words(TRUE_WORDS)} (on) or ${words(FALSE_WORDS)} (off)`,
-    { hint: `Set ${origin} to one of those values, or unset it` },
+    `invalid ${origin} "${raw}": expected ${listed(words.yes)} (on) or ${listed(words.no)} (off)`,
+    {
+      hint: `Set ${origin} to one of those values${origin.startsWith("-") ? "" : ", or unset it"}`,
+    },
   );
 }
 

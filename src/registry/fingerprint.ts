@@ -7,6 +7,7 @@
  * @module
  */
 import { importPublicKey } from "./signing.ts";
+import { sha256 } from "../tarball/checksum.ts";
 
 function fromBase64Url(text: string): Uint8Array {
   const b64 = text.replace(/-/g, "+").replace(/_/g, "/");
@@ -52,6 +53,6 @@ export async function publicKeyFingerprint(pem: string): Promise<string> {
     blob.set(p, at);
     at += p.length;
   }
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", blob));
+  const digest = await sha256(blob);
   return `SHA256:${btoa(String.fromCharCode(...digest)).replace(/=+$/, "")}`;
 }

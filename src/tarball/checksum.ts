@@ -1,8 +1,28 @@
 /**
- * SHA-256 in hex, through WebCrypto.
+ * SHA-256 through WebCrypto, and hex digits.
  *
  * @module
  */
+
+/**
+ * SHA-256 of some bytes: the one place hexpub hashes (checksums, fingerprints).
+ *
+ * @param bytes The data (WebCrypto hashes it in one call).
+ * @returns The 32-byte digest.
+ */
+export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+}
+
+/**
+ * Bytes as lower-case hex digits.
+ *
+ * @param bytes The bytes.
+ * @returns Two digits a byte.
+ */
+export function hexOf(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 /**
  * SHA-256 of some bytes as 64 lower-case hex digits.
@@ -11,10 +31,7 @@
  * @returns The digest in lower-case hex.
  */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>),
-  );
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  return hexOf(await sha256(bytes));
 }
 
 /**

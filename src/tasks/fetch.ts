@@ -17,17 +17,16 @@ import type { Deps } from "../ports.ts";
 import { matchesRequirement, parseRequirement } from "../rules/requirement.ts";
 import { parseVersion } from "../rules/version.ts";
 import type { Package, Release } from "../registry/messages.ts";
-import { sha256Hex } from "../tarball/checksum.ts";
+import { hexOf, sha256Hex } from "../tarball/checksum.ts";
+import { cleanRegistryText } from "../registry/registry_text.ts";
 import { encodeMetadata } from "../tarball/metadata_config.ts";
 import { unpackPackage } from "../tarball/unpack_package.ts";
 import { displayPath } from "../project/consult.ts";
 import {
-  cleanRegistryText,
   type InfoRetirement,
   latestStableRelease,
   newestFirst,
   retirementOf,
-  toHex,
   unknownVersion,
 } from "./info.ts";
 import {
@@ -160,11 +159,11 @@ export async function verifyTarball(
       },
     );
   if (release.outerChecksum) {
-    const expected = toHex(release.outerChecksum);
+    const expected = hexOf(release.outerChecksum);
     if (expected !== actual) throw refuse(expected, actual, "SHA-256");
     return actual;
   }
-  const expected = toHex(release.innerChecksum).toUpperCase();
+  const expected = hexOf(release.innerChecksum).toUpperCase();
   let inner: string;
   try {
     inner = (await unpackPackage(tarball)).innerChecksum;

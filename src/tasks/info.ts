@@ -8,6 +8,8 @@
  * @module
  */
 import { HexpubError } from "../errors.ts";
+import { hexOf } from "../tarball/checksum.ts";
+import { cleanRegistryText } from "../registry/registry_text.ts";
 import type { Deps } from "../ports.ts";
 import { compareVersions, parseVersion, type Version } from "../rules/version.ts";
 import {
@@ -89,26 +91,6 @@ export interface ReleaseInfo {
 
 /** What `info` found. */
 export type InfoResult = PackageInfo | ReleaseInfo;
-
-/**
- * Registry text (retirement messages, versions, names) is the repository's: it is
- * shown with every control character (C0, DEL, C1: escape sequences, carriage
- * returns, newlines) replaced by a space, so no repository can move the cursor,
- * recolour or rewrite the terminal. The one filter for every place hexpub prints
- * registry text (`info`, `fetch`, the dry run's dependency checks).
- *
- * @param text Text read from a registry file.
- * @returns The text, printable.
- */
-export function cleanRegistryText(text: string): string {
-  // deno-lint-ignore no-control-regex
-  return text.replace(/[\x00-\x1f\x7f-\x9f]+/g, " ").trim();
-}
-
-/** Lower-case hex of bytes. */
-export function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 function isoOf(t: Timestamp | undefined): string | undefined {
   if (!t) return undefined;
@@ -224,10 +206,10 @@ export function releaseInfo(pkg: Package, repo: string, version: string): Releas
     name: pkg.name,
     repository: repo,
     version: r.version,
-    innerChecksum: toHex(r.innerChecksum).toUpperCase(),
+    innerChecksum: hexOf(r.innerChecksum).toUpperCase(),
     dependencies: dependenciesOf(r),
   };
-  if (r.outerChecksum) out.checksum = toHex(r.outerChecksum);
+  if (r.outerChecksum) out.checksum = hexOf(r.outerChecksum);
   const retired = retirementOf(r);
   if (retired) out.retired = retired;
   const at = isoOf(r.publishedAt);

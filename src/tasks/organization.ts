@@ -5,6 +5,7 @@
  * @module
  */
 import { AuthError } from "../errors.ts";
+import { sha256 } from "../tarball/checksum.ts";
 import type { Deps } from "../ports.ts";
 import { HexApiError } from "../hex/api_errors.ts";
 import type { Key } from "../hex/key.ts";
@@ -95,9 +96,7 @@ export async function orgDeauth(deps: Deps, input: { org: string }): Promise<str
  * one: `SHA256:` and the first 16 bytes of its SHA-256, base64.
  */
 export async function keyFingerprint(secret: string): Promise<string> {
-  const digest = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(secret)),
-  );
+  const digest = await sha256(new TextEncoder().encode(secret));
   return `SHA256:${btoa(String.fromCharCode(...digest.subarray(0, 16))).replace(/=+$/, "")}`;
 }
 

@@ -15,7 +15,8 @@ import { HEXPM, type RepoConfig } from "../config/repos.ts";
 import type { Requirement } from "../project/requirements.ts";
 import type { Package } from "../registry/messages.ts";
 import { RegistryError } from "../registry/signing.ts";
-import { cleanRegistryText, newestFirst, retirementOf } from "./info.ts";
+import { newestFirst, retirementOf } from "./info.ts";
+import { cleanRegistryText } from "../registry/registry_text.ts";
 import { type ReadOptions, readPackageEntry, registrySource, selectReadRepo } from "./registry.ts";
 import { knownRepos, type Session } from "./session.ts";
 

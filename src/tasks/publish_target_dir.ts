@@ -8,18 +8,11 @@
  */
 import { join } from "node:path";
 import { localRepoDir } from "../config/config_paths.ts";
+import { sha256Hex } from "../tarball/checksum.ts";
 import type { Deps } from "../ports.ts";
 import { publishToLocal, revertLocal } from "./publish_local.ts";
 import type { Session } from "./session.ts";
 import type { CheckFindings, PublishTarget, ReleaseUpload, Uploaded } from "./publish_target.ts";
-
-/** Lower-case hex SHA-256 of `bytes`. */
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>),
-  );
-  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** The local repository directory as a publish target. */
 export function directoryTarget(deps: Deps, session: Session): PublishTarget {

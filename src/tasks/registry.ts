@@ -39,7 +39,7 @@ import { credentialsPath, localRepoDir } from "../config/config_paths.ts";
 import { privateKeyPath as privateKeyFile } from "../repository/repository_dir.ts";
 import { HEXPM, type RepoConfig, selectRepo } from "../config/repos.ts";
 import { HEXPM_REPO_URL, readSetting } from "../config/settings.ts";
-import { cleanRegistryText } from "./info.ts";
+import { cleanRegistryText } from "../registry/registry_text.ts";
 import {
   httpTimeout,
   knownRepos,

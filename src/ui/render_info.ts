@@ -4,13 +4,8 @@
  * @module
  */
 import type { FetchResult } from "../tasks/fetch.ts";
-import {
-  cleanRegistryText as clean,
-  type InfoResult,
-  type InfoRetirement,
-  type PackageInfo,
-  type ReleaseInfo,
-} from "../tasks/info.ts";
+import { cleanRegistryText as clean } from "../registry/registry_text.ts";
+import type { InfoResult, InfoRetirement, PackageInfo, ReleaseInfo } from "../tasks/info.ts";
 import { renderTable } from "./table.ts";
 
 function retirementText(r: InfoRetirement): string {

@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { HexpubError } from "../../src/errors.ts";
 import type { Package, Release } from "../../src/registry/messages.ts";
 import {
-  cleanRegistryText,
   latestStableRelease,
   nearestVersions,
   newestFirst,
   packageInfo,
   releaseInfo,
 } from "../../src/tasks/info.ts";
+import { cleanRegistryText } from "../../src/registry/registry_text.ts";
 import { renderInfo } from "../../src/ui/render_info.ts";
 
 function release(version: string, extra: Partial<Release> = {}): Release {
