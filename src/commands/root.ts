@@ -18,11 +18,20 @@ import { retireCommand } from "./retire.ts";
 import { searchCommand } from "./search.ts";
 import { serveCommand } from "./serve.ts";
 import { localRepoDir } from "../config/config_paths.ts";
+import { settingsHelp } from "../config/settings.ts";
 import { userCommand } from "./user.ts";
 import { verifyCommand } from "./verify.ts";
 import { VERSION } from "../version.ts";
 
 export { VERSION };
+
+/** The settings table, one entry per setting: where it is set, then what it does. */
+function settingsLines(): string {
+  return settingsHelp().map((line) => {
+    const at = line.indexOf(": ");
+    return `  ${line.slice(0, at)}\n      ${line.slice(at + 2)}`;
+  }).join("\n");
+}
 
 /** Builds the root command with every subcommand, writing through `deps.out`. */
 export function rootCommand(deps: Deps) {
@@ -34,6 +43,10 @@ export function rootCommand(deps: Deps) {
     .addHelpText(
       "after",
       `
+Settings: environment variables, flags and rebar.config keys (a flag wins over the environment,
+which wins over rebar.config; blank values count as unset):
+${settingsLines()}
+
 Exit codes: 0 ok, 1 failure (invalid project, package or I/O), 2 bad usage, 3 declined, 4 auth, 130 cancelled.
 Run \`hexpub COMMAND --help\` for a command's flags.`,
     );

@@ -433,7 +433,9 @@ export function settingsHelp(): string[] {
       ...(spec.flag ? [spec.flag] : []),
       ...(spec.fileKey ? [`{${spec.fileKey.join(", ")}, …} in rebar.config`] : []),
     ].join(", ");
-    const def = spec.default !== undefined && !spec.secret ? ` (default: ${spec.default})` : "";
+    const def = spec.default !== undefined && !spec.secret && !spec.description.includes("default:")
+      ? ` (default: ${spec.default})`
+      : "";
     return `${where}: ${spec.description}${def}`;
   });
 }
