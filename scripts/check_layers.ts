@@ -25,7 +25,7 @@ const PURE = ["src/tasks/", "src/project/", "src/hex/", "src/tarball/", "src/erl
  */
 export const LAYERS: readonly string[][] = [
   ["errors.ts", "version.ts", "ports.ts"],
-  ["erlang", "rules"],
+  ["erlang", "rules", "io"],
   ["tarball"],
   ["registry"],
   ["hex"],

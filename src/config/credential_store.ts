@@ -47,7 +47,7 @@
 import { dirname } from "node:path";
 import { AuthError, type HexpubErrorOptions } from "../errors.ts";
 import type { Fs } from "../ports.ts";
-import { type ExclusiveCreate, type LockOptions, withFileLock } from "./file_lock.ts";
+import { type ExclusiveCreate, type LockOptions, withFileLock } from "../io/file_lock.ts";
 
 /**
  * PBKDF2-SHA256 iterations for new keys: OWASP's 2023 figure for PBKDF2-HMAC-SHA256.

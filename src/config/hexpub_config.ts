@@ -12,7 +12,7 @@
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import type { Fs } from "../ports.ts";
-import { withFileLock } from "./file_lock.ts";
+import { withFileLock } from "../io/file_lock.ts";
 import type { RepoConfig } from "./repos.ts";
 
 /** The file name, inside the config directory. */

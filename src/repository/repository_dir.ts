@@ -12,7 +12,7 @@ import { HexpubError, UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
 import { compareVersions, parseVersion } from "../rules/version.ts";
 import { generateRepoKeys, importPrivateKey, publicKeyPemOf } from "../registry/signing.ts";
-import { withFileLock } from "../config/file_lock.ts";
+import { withFileLock } from "../io/file_lock.ts";
 import {
   encodeSignedNames,
   encodeSignedPackage,

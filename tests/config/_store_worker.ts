@@ -9,7 +9,7 @@
  *       adds repos PREFIX0..PREFIX{COUNT-1}, each with an encrypted API key, one updateStore each
  */
 import { denoFs } from "../../src/deno_deps.ts";
-import type { ExclusiveCreate } from "../../src/config/file_lock.ts";
+import type { ExclusiveCreate } from "../../src/io/file_lock.ts";
 import {
   emptyStore,
   loadStore,

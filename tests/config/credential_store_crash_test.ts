@@ -12,7 +12,7 @@ import {
   unlock,
   updateStore,
 } from "../../src/config/credential_store.ts";
-import { acquireLock, withFileLock } from "../../src/config/file_lock.ts";
+import { acquireLock, withFileLock } from "../../src/io/file_lock.ts";
 import { denoFs } from "../../src/deno_deps.ts";
 import { testDeps } from "../support/test_deps.ts";
 import { churnStore, fsWithCreateNew } from "./_store_worker.ts";
