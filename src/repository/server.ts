@@ -18,6 +18,7 @@
  * @module
  */
 import type { Deps } from "../ports.ts";
+import { PACKAGE_NAME_FORMAT } from "../rules/package_name.ts";
 import { parseVersion } from "../rules/version.ts";
 import type { RepoDir } from "./repository_dir.ts";
 import { RepositoryStore } from "./store.ts";
@@ -42,8 +43,6 @@ export interface HandlerOptions {
   baseUrl?: string;
 }
 
-const PACKAGE_NAME = /^[a-z][a-z0-9_]*$/;
-
 /**
  * Routes `/api/…` (also under `/api/repos/REPO/`):
  * `POST /publish?replace=`, `GET /packages?search=`, `GET /packages/NAME`,
@@ -66,7 +65,7 @@ async function api(call: Call, parts: string[]): Promise<Response> {
   if (a === "auth" && n === 1 && method === "GET") return await auth(call);
   if (a !== "packages") return notFound();
   if (n === 1 && method === "GET") return await search(call);
-  if (!name || !PACKAGE_NAME.test(name)) return notFound();
+  if (!name || !PACKAGE_NAME_FORMAT.test(name)) return notFound();
   if (n === 2 && method === "GET") return await packageInfo(call, name);
   if (c === "owners" && (n === 3 || n === 4)) {
     if (n === 4 && (method === "PUT" || method === "DELETE")) {

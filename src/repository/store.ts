@@ -19,6 +19,7 @@
  * @module
  */
 import { join } from "node:path";
+import { PACKAGE_NAME_FORMAT } from "../rules/package_name.ts";
 import { TarballError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
 import { type Term, textOf } from "../erlang/term.ts";
@@ -57,9 +58,6 @@ import {
 } from "./repository_state.ts";
 import { checkServeKey, readServeKeys } from "./server_keys.ts";
 import { FactsCache, TagCache, type TaggedFile } from "./store_caches.ts";
-
-/** Package names, as hex.pm accepts them. */
-const PACKAGE_NAME = /^[a-z][a-z0-9_]*$/;
 
 /**
  * Why a store refused a request (nothing was written):
@@ -368,7 +366,7 @@ export class RepositoryStore {
    */
   async publicFile(parts: string[]): Promise<TaggedFile | undefined> {
     const ok = (parts.length === 1 && ["names", "versions", "public_key"].includes(parts[0])) ||
-      (parts.length === 2 && parts[0] === "packages" && PACKAGE_NAME.test(parts[1])) ||
+      (parts.length === 2 && parts[0] === "packages" && PACKAGE_NAME_FORMAT.test(parts[1])) ||
       (parts.length === 2 && parts[0] === "tarballs" && parts[1].endsWith(".tar")) ||
       (parts.length === 2 && parts[0] === "docs" && parts[1].endsWith(".tar.gz"));
     if (!ok) return undefined;
@@ -411,7 +409,7 @@ export class RepositoryStore {
     }
     const name = metaText(unpacked.metadata, "name");
     const version = metaText(unpacked.metadata, "version");
-    if (!PACKAGE_NAME.test(name)) {
+    if (!PACKAGE_NAME_FORMAT.test(name)) {
       return { refused: "invalid", errors: { name: "has invalid format" } };
     }
     if (!parseVersion(version)) {

@@ -8,7 +8,9 @@
  * @module
  */
 
-const NAME_FORMAT = /^[a-z][a-z0-9_]*$/;
+/** The form of a Hex package name (hexpm `Package` changeset): lowercase letters, digits, `_`. */
+export const PACKAGE_NAME_FORMAT: RegExp = /^[a-z][a-z0-9_]*$/;
+const NAME_FORMAT = PACKAGE_NAME_FORMAT;
 const MIN_NAME_LENGTH = 2;
 
 /**

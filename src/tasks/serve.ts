@@ -8,6 +8,7 @@
  * @module
  */
 import { join } from "node:path";
+import { PACKAGE_NAME_FORMAT } from "../rules/package_name.ts";
 import { HexpubError, UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
 import { REPO_CONFIG } from "../repository/repository_dir.ts";
@@ -84,8 +85,6 @@ export async function generateKey(
   return { repository: store.name, keysPath: serveKeysPath(store.dir), secret };
 }
 
-const PACKAGE_NAME = /^[a-z][a-z0-9_]*$/;
-
 /** Opens repository `dir` for an owner command, refusing a non-repository and a bad name. */
 async function ownerTarget(deps: Deps, dir: string, name: string): Promise<RepositoryStore> {
   const notRepo = () =>
@@ -93,7 +92,7 @@ async function ownerTarget(deps: Deps, dir: string, name: string): Promise<Repos
       hint: "Give the directory `hexpub serve` serves, e.g. `hexpub serve owner add DIR PKG USER`",
     });
   if ((await deps.fs.lstat(join(dir, REPO_CONFIG)))?.kind !== "file") throw notRepo();
-  if (!PACKAGE_NAME.test(name)) {
+  if (!PACKAGE_NAME_FORMAT.test(name)) {
     throw new UsageError(`invalid package name "${name}"`, {
       hint: "Package names are lower-case letters, digits and _, starting with a letter",
     });
