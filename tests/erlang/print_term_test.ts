@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { printTerm, printTerms } from "../../src/erlang/print_term.ts";
+import { interopTest } from "../interop/erlang.ts";
 import { readTerm, readTerms } from "../../src/erlang/read_terms.ts";
 import { atom, bin, int, list, str, type Term, termEquals, tuple } from "../../src/erlang/term.ts";
 
@@ -227,22 +228,6 @@ Deno.test("readTerms() reads back what printTerms() writes", () => {
 
 // ---- against Erlang itself ----
 
-function onPath(command: string): boolean {
-  try {
-    for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-      if (!dir) continue;
-      try {
-        if (Deno.statSync(`${dir}/${command}`).isFile) return true;
-      } catch {
-        // Not in this directory.
-      }
-    }
-  } catch {
-    // No permission to read PATH: treat erl as absent.
-  }
-  return false;
-}
-
 /**
  * A term as Erlang sees it: strings are lists of character codes and map
  * entries have no order.
@@ -291,8 +276,6 @@ const CORPUS = String.raw`%% read by both readTerms() and file:consult/1
 1.
 `;
 
-const HAS_ERL = onPath("erl");
-
 // For each (input, output) pair: file:consult/1 reads the input and Erlang
 // writes the terms back with ~tp, for readTerms() to read.
 const ERLANG_PROGRAM = `
@@ -311,12 +294,8 @@ Pairs = fun Pairs([In, Out | Rest]) -> Convert(In, Out), Pairs(Rest); Pairs([]) 
 Pairs(init:get_plain_arguments()),
 halt(0).`;
 
-Deno.test({
-  name: `Erlang's file:consult/1 agrees with printTerms() and readTerms()${
-    HAS_ERL ? "" : " (skipped: erl not on PATH)"
-  }`,
-  ignore: !HAS_ERL,
-  async fn() {
+interopTest("Erlang's file:consult/1 agrees with printTerms() and readTerms()", async () => {
+  {
     const dir = await Deno.makeTempDir({ prefix: "hexpub_print_term_" });
     try {
       const files = ["printed", "printed_back", "corpus", "corpus_back"].map((name) =>
@@ -349,5 +328,5 @@ Deno.test({
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
-  },
+  }
 });
