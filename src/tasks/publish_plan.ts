@@ -9,7 +9,6 @@
  */
 import { HexpubError, type Problem, UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
-import { LOCAL_API } from "../config/repos.ts";
 import { chooseApp, discoverProject, type Project, type ProjectApp } from "../project/discover.ts";
 import type { Requirement } from "../project/requirements.ts";
 import { siblingNames } from "../project/umbrella.ts";
@@ -72,7 +71,7 @@ export interface Plan {
 
 /** The target for a session's repository: the directory of `local`, else the Hex API. */
 export function publishTarget(deps: Deps, session: Session): PublishTarget {
-  return session.repo.apiUrl === LOCAL_API
+  return session.kind === "local"
     ? directoryTarget(deps, session)
     : hexApiTarget(deps, session);
 }
