@@ -60,6 +60,16 @@ import {
 /** The default repository's name. */
 export const HEXPM = "hexpm";
 
+/** Whether a repository is public hex.pm itself (not an organization or a mirror). */
+export function isHexpm(repo: Pick<RepoConfig, "name">): boolean {
+  return repo.name === HEXPM;
+}
+
+/** Whether a repository is hex.pm or one of its organizations (`hexpm:ORG`). */
+export function isHexpmFamily(repo: Pick<RepoConfig, "name" | "parent">): boolean {
+  return repo.name === HEXPM || repo.parent === HEXPM;
+}
+
 /** The `apiUrl` of the built-in `local` repository (a directory: no API, no overrides). */
 export const LOCAL_API = "local:";
 
@@ -490,7 +500,7 @@ function guardSecrets(resolved: Resolved, labels: Record<FileSource, string>): R
   const { repo, origins, urls } = resolved;
   const kept: RepoConfig = { ...repo };
   delete kept.droppedSecrets;
-  const hexpmFamily = repo.name === HEXPM || repo.parent === HEXPM;
+  const hexpmFamily = isHexpmFamily(repo);
   const dropped: DroppedSecret[] = [];
   for (const { secret, secretKey, url, urlKey, env, fallback } of SECRET_URLS) {
     if (repo[secret] === undefined) continue;
@@ -630,7 +640,7 @@ export function selectRepo(
   // HEX_API_KEY is a hex.pm key unless HEX_API_URL says where it goes: send it to
   // hex.pm and its organizations at hex.pm's API, or to an explicitly given API
   // URL, never to another host a rebar.config names.
-  const family = repo.name === HEXPM || repo.parent === HEXPM;
+  const family = isHexpmFamily(repo);
   const keyApplies = apiUrl !== undefined || (family && repo.apiUrl === HEXPM_API_URL);
   const selected: RepoConfig = {
     ...repo,

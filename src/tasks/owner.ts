@@ -7,6 +7,7 @@
  * @module
  */
 import type { Deps } from "../ports.ts";
+import { isHexpm } from "../config/repos.ts";
 import {
   buildAddOwnerRequest,
   buildListOwnersRequest,
@@ -26,7 +27,7 @@ import {
 import { call, openSession, type Session } from "./session.ts";
 
 /** Public hexpm packages can be read without credentials; organization ones cannot. */
-const anonymousReads = (s: Session) => s.repo.name === "hexpm";
+const anonymousReads = (s: Session) => isHexpm(s.repo);
 
 /** `owner add PKG USER [--level] [--transfer]` and `owner transfer PKG USER`. */
 export async function ownerAdd(

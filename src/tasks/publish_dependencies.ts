@@ -11,7 +11,7 @@ import type { Deps } from "../ports.ts";
 import { HexApiError } from "../hex/api_errors.ts";
 import { matchesRequirement, parseRequirement } from "../rules/requirement.ts";
 import { parseVersion } from "../rules/version.ts";
-import { HEXPM, type RepoConfig } from "../config/repos.ts";
+import { HEXPM, isHexpmFamily, type RepoConfig } from "../config/repos.ts";
 import type { Requirement } from "../project/requirements.ts";
 import type { Package } from "../registry/messages.ts";
 import { RegistryError } from "../registry/signing.ts";
@@ -35,7 +35,7 @@ export function dryReadOptions(session: Session): ReadOptions {
 }
 
 /** hex.pm and its organizations: the server checks every dependency at publish. */
-const hexpmFamily = (repo: RepoConfig) => repo.name === HEXPM || repo.parent === HEXPM;
+const hexpmFamily = isHexpmFamily;
 
 /** Where a dependency is looked up, and what not finding it means. */
 interface LookupPlan {

@@ -71,9 +71,7 @@ export interface Plan {
 
 /** The target for a session's repository: the directory of `local`, else the Hex API. */
 export function publishTarget(deps: Deps, session: Session): PublishTarget {
-  return session.kind === "local"
-    ? directoryTarget(deps, session)
-    : hexApiTarget(deps, session);
+  return session.kind === "local" ? directoryTarget(deps, session) : hexApiTarget(deps, session);
 }
 
 /** The order apps must be published in: an app after the project apps it uses. */

@@ -7,6 +7,7 @@
  * @module
  */
 import { HexpubError } from "../errors.ts";
+import { isHexpm } from "../config/repos.ts";
 import type { Deps } from "../ports.ts";
 import type { Credential } from "../hex/api_config.ts";
 import { HexApiError, HexNetworkError } from "../hex/api_errors.ts";
@@ -40,7 +41,7 @@ import type {
 const is404 = (e: unknown) => e instanceof HexApiError && e.status === 404;
 
 /** Public hex.pm packages can be read without credentials; other repositories need them. */
-const publicReads = (session: Session) => session.repo.name === "hexpm";
+const publicReads = (session: Session) => isHexpm(session.repo);
 
 /**
  * A GET without credentials that is allowed to fail: dry-run checks work
@@ -95,7 +96,7 @@ function uploadTimeout(session: Session, size: number): number {
 
 /** The hex.pm page of a release (hex.pm and its organizations only). */
 function releasePageUrl(session: Session, name: string, version: string): string | undefined {
-  if (session.repo.name === "hexpm") return `https://hex.pm/packages/${name}/${version}`;
+  if (isHexpm(session.repo)) return `https://hex.pm/packages/${name}/${version}`;
   if (session.repo.parent === "hexpm") {
     return `https://hex.pm/packages/${session.repo.organization}/${name}/${version}`;
   }

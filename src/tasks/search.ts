@@ -5,6 +5,7 @@
  * @module
  */
 import type { Deps } from "../ports.ts";
+import { isHexpm } from "../config/repos.ts";
 import { buildSearchRequest, latestStable, parseSearchResponse } from "../hex/package.ts";
 import { call, openSession } from "./session.ts";
 
@@ -29,7 +30,7 @@ export async function search(
   const packages = await call(deps, session, {
     write: false,
     idempotent: true,
-    anonymous: session.repo.name === "hexpm",
+    anonymous: isHexpm(session.repo),
     build: (credential) =>
       buildSearchRequest(session.target, {
         search: input.term,

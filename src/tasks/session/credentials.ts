@@ -13,6 +13,7 @@
  * @module
  */
 import { AuthError } from "../../errors.ts";
+import { isHexpmFamily } from "../../config/repos.ts";
 import type { Deps } from "../../ports.ts";
 import type { Credential } from "../../hex/api_config.ts";
 import { splitScopeString } from "../../hex/scopes.ts";
@@ -45,7 +46,7 @@ interface Need {
 /** "Not authenticated", with the way to log in to this repository. */
 function needAuth(session: Session): AuthError {
   const { repo } = session;
-  const hexpm = repo.name === "hexpm" || repo.parent === "hexpm";
+  const hexpm = isHexpmFamily(repo);
   return new AuthError(`not authenticated to ${repo.name}`, {
     hint: hexpm
       ? "Run `hexpub user auth` (or set HEX_API_KEY)"
@@ -120,7 +121,7 @@ async function fromRebar3(
   options: Need,
 ): Promise<ResolvedCredential | undefined> {
   const { repo } = session;
-  const hexpmFamily = repo.name === "hexpm" || repo.parent === "hexpm";
+  const hexpmFamily = isHexpmFamily(repo);
   const trusted = [
     HEXPM_API_URL,
     (deps.env.HEX_API_URL || deps.env.HEX_API || "").replace(/\/+$/, ""),
