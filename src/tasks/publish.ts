@@ -40,6 +40,8 @@ export interface Published {
   checksum: string;
   size: number;
   dryRun: boolean;
+  /** True for `publish docs`: only the docs went out, the package was not sent. */
+  docsOnly?: boolean;
   /** True when the release replaced an existing one. */
   replaced?: boolean;
   /** Whether the release fetched back has our checksum. */
@@ -106,7 +108,8 @@ export async function carryOut(deps: Deps, plan: Plan): Promise<PublishResult> {
   await confirm(deps, { ...input, yes: input.yes || input.app === "all" }, plan.warnings);
   for (const [i, app] of plan.apps.entries()) {
     let stored = false;
-    if (input.target !== "docs") {
+    if (input.target === "docs") outs[i].docsOnly = true;
+    else {
       const up = await uploadApp(deps, plan, app);
       Object.assign(outs[i], { replaced: up.replaced, verified: up.verified, url: up.url });
       stored = up.docsStored;

@@ -64,6 +64,28 @@ export async function publishToLocal(
   return { dir, path: done.path, replaced: done.outcome === "replaced" };
 }
 
+/**
+ * Puts docs on a release already in the local repository (`publish docs -r local`).
+ *
+ * @throws {HexpubError} When the release is not there, or the docs are not a valid docs tarball.
+ */
+export async function publishDocsToLocal(
+  deps: Deps,
+  input: { name: string; version: string; docs: Uint8Array },
+): Promise<void> {
+  const dir = localRepoDir(deps.env, deps.host.platform);
+  const store = await RepositoryStore.open(deps, dir, "local");
+  const done = await store.putDocs(input);
+  if (!isRefusal(done)) return;
+  if (done.refused === "not_found") throw await notThere(store, input.name, input.version, dir);
+  throw new HexpubError(
+    `the docs of ${input.name} ${input.version} cannot go into the local repository: ${
+      done.refused === "invalid" ? errorText(done.errors) : done.refused
+    }`,
+    { hint: "Rebuild the docs with `hexpub build docs`" },
+  );
+}
+
 /** The local repository, or `undefined` when nothing was ever published to it. */
 function openLocal(deps: Deps): Promise<RepositoryStore | undefined> {
   return RepositoryStore.openExisting(deps, localRepoDir(deps.env, deps.host.platform), "local");

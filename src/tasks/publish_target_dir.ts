@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { localRepoDir } from "../config/config_paths.ts";
 import { sha256Hex } from "../tarball/checksum.ts";
 import type { Deps } from "../ports.ts";
-import { publishToLocal, revertLocal } from "./publish_local.ts";
+import { publishDocsToLocal, publishToLocal, revertLocal } from "./publish_local.ts";
 import type { Session } from "./session.ts";
 import type { CheckFindings, PublishTarget, ReleaseUpload, Uploaded } from "./publish_target.ts";
 
@@ -60,9 +60,10 @@ export function directoryTarget(deps: Deps, session: Session): PublishTarget {
       if (!(await deps.fs.lstat(path))) return undefined;
       return await sha256Hex(await deps.fs.readFile(path));
     },
-    // The directory takes a release and its docs together: the package goes along.
+    // Docs alone go onto the release already there (`publish docs -r local`).
     async uploadDocs(r) {
-      await write(r);
+      if (!r.docs) return;
+      await publishDocsToLocal(deps, { name: r.name, version: r.version, docs: r.docs });
     },
     async revert(name, version, what) {
       // No server, no edit window: the release (or its docs) leaves the directory.

@@ -78,6 +78,10 @@ export function renderPublish(result: PublishResult): string[] {
       for (const s of p.skippedChecks ?? []) out.push(`  not checked (offline?): ${s}`);
       continue;
     }
+    if (p.docsOnly) {
+      if (p.docs === "published") out.push(`Published docs for ${p.name} ${p.version}`);
+      continue;
+    }
     out.push(`Published ${p.name} ${p.version}${p.replaced ? " (replaced)" : ""}`);
     if (p.url) out.push(`  ${p.url}`);
     out.push(`  Checksum: ${p.checksum}${p.verified ? " (verified on the server)" : ""}`);

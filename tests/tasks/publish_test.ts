@@ -202,6 +202,8 @@ Deno.test("publish docs alone, then publish docs --revert keeps the package", as
   assert.equal(docs.published[0].docs, "published");
   assert.equal(fake.requestsTo("POST", "/publish").length, 1, "the package is not sent again");
   assert.ok(fake.release("widget", "0.8.0")!.hasDocs);
+  assert.equal(docs.published[0].docsOnly, true);
+  assert.deepEqual(renderPublish(docs), ["Published docs for widget 0.8.0"], "no package line");
   const rev = await publish(deps, { ...base, target: "docs", revert: "0.8.0" });
   assert.deepEqual(renderPublish(rev), ["Successfully deleted docs for widget 0.8.0"]);
   assert.ok(!fake.release("widget", "0.8.0")!.hasDocs);
@@ -239,6 +241,12 @@ Deno.test("the local directory: publish with docs, read back, refuse a taken ver
   assert.match(deps.stderr.join("\n"), /already in the local repository[\s\S]*--replace/);
   const taken = await failure(publish(deps, { ...base, repo: "local" }));
   assert.match(taken.message, /already in the local repository/);
+
+  // Docs alone go onto the release that is there (the package is not written again).
+  await Deno.remove(join(dir, "docs", "widget-1.0.0.tar.gz"));
+  const docs = await publish(deps, { ...base, target: "docs", repo: "local", docDir: "doc" });
+  assert.equal(docs.published[0].docs, "published");
+  assert.ok((await Deno.stat(join(dir, "docs", "widget-1.0.0.tar.gz"))).isFile);
 
   const rev = await publish(deps, { ...base, repo: "local", revert: "1.0.0" });
   assert.equal(rev.reverted?.repo, "local");
