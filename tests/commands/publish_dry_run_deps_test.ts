@@ -9,7 +9,8 @@
  */
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
-import { configDirOf, hexEnv, makeHome, runHexpub, withFakeHex } from "../support/e2e.ts";
+import { configDirOf, makeHome } from "../support/e2e.ts";
+import { hexEnv, hexpubWith, withFake } from "./_hexpub_in_process.ts";
 import { makeProject } from "../support/project.ts";
 import { trustHexpmKey, writeGlobalRepos } from "../support/registry.ts";
 import type { FakeHex } from "../fakes/fake_hex.ts";
@@ -37,7 +38,8 @@ async function trusted(fake: FakeHex) {
 }
 
 Deno.test("--dry-run reports a dependency that does not exist and one no version matches", async () => {
-  await withFakeHex(async (fake, server) => {
+  await withFake(async (fake, server) => {
+    const runHexpub = hexpubWith(server);
     fake.addRelease({ name: "cowlib", version: "2.12.1" });
     fake.addRelease({ name: "ranch", version: "1.8.0" });
     fake.addRelease({ name: "ranch", version: "2.1.0" });
@@ -72,7 +74,8 @@ Deno.test("--dry-run reports a dependency that does not exist and one no version
 });
 
 Deno.test("--dry-run warns when only retired versions match, and passes", async () => {
-  await withFakeHex(async (fake, server) => {
+  await withFake(async (fake, server) => {
+    const runHexpub = hexpubWith(server);
     fake.addRelease({
       name: "oldie",
       version: "1.0.0",
@@ -96,7 +99,8 @@ Deno.test("--dry-run warns when only retired versions match, and passes", async 
 });
 
 Deno.test("--dry-run lists an unreachable registry as not checked, and a refused one as a warning", async () => {
-  await withFakeHex(async (fake, server) => {
+  await withFake(async (fake, server) => {
+    const runHexpub = hexpubWith(server);
     fake.addRelease({ name: "cowlib", version: "2.12.1" });
     const home = await trusted(fake);
     const cwd = await project({ cowlib: ["~> 2.12", "2.12.1"] });
@@ -125,7 +129,8 @@ Deno.test("--dry-run lists an unreachable registry as not checked, and a refused
 });
 
 Deno.test("--dry-run -r local looks dependencies up as rebar3 does: local, then hexpm, then the others; missing is a warning", async () => {
-  await withFakeHex(async (fake, server) => {
+  await withFake(async (fake, server) => {
+    const runHexpub = hexpubWith(server);
     fake.addRelease({ name: "cowlib", version: "2.12.1" });
     const home = await trusted(fake);
     const dir = `${home}/local`;
@@ -187,7 +192,8 @@ Deno.test("--dry-run -r local looks dependencies up as rebar3 does: local, then 
 });
 
 Deno.test("--dry-run -r hexpm:ORG looks dependencies up in hexpm only, and names the organization trap (rebar3_hex#262)", async () => {
-  await withFakeHex(async (fake, server) => {
+  await withFake(async (fake, server) => {
+    const runHexpub = hexpubWith(server);
     fake.addOrg({ name: "acme" });
     fake.addRelease({ name: "cowlib", version: "2.12.1" });
     fake.addRelease({ name: "inner", version: "1.0.0", repository: "acme" });
@@ -228,7 +234,8 @@ Deno.test("--dry-run -r hexpm:ORG looks dependencies up in hexpm only, and names
 });
 
 Deno.test("--dry-run with checks off warns once, and registry text reaches the terminal without control characters", async () => {
-  await withFakeHex(async (fake, server) => {
+  await withFake(async (fake, server) => {
+    const runHexpub = hexpubWith(server);
     fake.addRelease({
       name: "oldie",
       version: "1.0.0",

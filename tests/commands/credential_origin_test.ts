@@ -5,7 +5,9 @@
  */
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
-import { makeHome, runHexpub } from "../support/e2e.ts";
+import { makeHome } from "../support/e2e.ts";
+import { hexpubWith } from "./_hexpub_in_process.ts";
+import { serveHandler } from "../support/http.ts";
 import { writeGlobalRepos } from "../support/registry.ts";
 
 const SECRET = "global-acme-repo-key-0123456789";
@@ -13,15 +15,17 @@ const SECRET = "global-acme-repo-key-0123456789";
 /** Serves 404 on 127.0.0.1 and records each request's path and authorization header. */
 function recordingServer() {
   const seen: { path: string; authorization: string | null }[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+  const server = serveHandler((req) => {
     seen.push({
       path: new URL(req.url).pathname,
       authorization: req.headers.get("authorization"),
     });
     return new Response("not found", { status: 404 });
   });
-  return { seen, server, url: `http://127.0.0.1:${server.addr.port}` };
+  return { seen, server, url: server.origin };
 }
+
+const runHexpub = hexpubWith();
 
 async function projectWith(entry: string): Promise<string> {
   const cwd = await Deno.makeTempDir({ prefix: "hexpub-project-" });
@@ -56,6 +60,6 @@ Deno.test("info -r hexpm:acme sends the global repo_key to no repo_url a project
     assert.ok(seen.length > 0);
     assert.ok(seen.every((s) => s.authorization === SECRET), JSON.stringify(seen));
   } finally {
-    await server.shutdown();
+    await server.close();
   }
 });

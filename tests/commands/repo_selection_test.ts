@@ -1,11 +1,13 @@
 /** Custom repositories from hexpub's config.json and from a project's rebar.config. */
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
-import { configDirOf, makeHome, runHexpub, withFakeHex } from "../support/e2e.ts";
+import { configDirOf, makeHome } from "../support/e2e.ts";
+import { hexpubWith, withFake } from "./_hexpub_in_process.ts";
 import { makeProject } from "../support/project.ts";
 
 Deno.test("-r picks a repository from hexpub's config.json or the project's rebar.config", async () => {
-  await withFakeHex(async (fake, server) => {
+  await withFake(async (fake, server) => {
+    const runHexpub = hexpubWith(server);
     fake.addUser({ username: "kim" });
     const key = fake.addKey({ owner: "kim" });
     const home = await makeHome();
@@ -47,8 +49,9 @@ Deno.test("-r picks a repository from hexpub's config.json or the project's reba
 });
 
 Deno.test("credentials stay with the API they came from: a rebar.config cannot redirect them", async () => {
-  await withFakeHex(async (a, serverA) => {
-    await withFakeHex(async (b, serverB) => {
+  await withFake(async (a, serverA) => {
+    await withFake(async (b, serverB) => {
+      const runHexpub = hexpubWith(serverA, serverB);
       a.addUser({ username: "olga" });
       const key = a.addKey({ owner: "olga" });
       const home = await makeHome();
@@ -83,6 +86,6 @@ Deno.test("credentials stay with the API they came from: a rebar.config cannot r
       const r2 = await runHexpub(["user", "whoami", "-r", "other"], { cwd: custom, home, env });
       assert.equal(r2.code, 4, r2.stderr);
       assert.equal(b.requests.length, 0, "no token reached the custom repository");
-    });
+    }, "http://127.0.0.1:8");
   });
 });

@@ -10,7 +10,9 @@ import { repositoryHandler } from "../../src/repository/server.ts";
 import { generateRepoKeys } from "../../src/registry/signing.ts";
 import { sha256Hex } from "../../src/tarball/checksum.ts";
 import { buildSeedTarball } from "../fakes/_hex_packages.ts";
-import { configDirOf, makeHome, runHexpub, withFakeHex } from "../support/e2e.ts";
+import { configDirOf, makeHome } from "../support/e2e.ts";
+import { serveHandler } from "../support/http.ts";
+import { hexpubWith, withFake } from "./_hexpub_in_process.ts";
 import { makeProject } from "../support/project.ts";
 import { flipPayloadByte, writeGlobalRepos } from "../support/registry.ts";
 import { testDeps } from "../support/test_deps.ts";
@@ -37,12 +39,10 @@ async function writeHexpubConfig(home: string, repos: Record<string, string>[]) 
 Deno.test("a custom repository (hexpub serve) is read with its configured key and name; no api_url needed", async () => {
   const work = await Deno.makeTempDir();
   const { deps, repo } = await gizmoRepo(join(work, "team"), "team");
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    repositoryHandler(deps, repo),
-  );
+  const server = serveHandler(repositoryHandler(deps, repo));
+  const runHexpub = hexpubWith();
   try {
-    const url = `http://127.0.0.1:${server.addr.port}`;
+    const url = server.origin;
     const home = await makeHome();
     const cwd = await Deno.makeTempDir();
     const entry = { name: "team", repo_url: url, repo_public_key: repo.publicKeyPem };
@@ -96,11 +96,12 @@ Deno.test("a custom repository (hexpub serve) is read with its configured key an
       new RegExp(`hexpub repo add team ${url} --public-key FILE\`[^\n]*rename the entry "crew"`),
     );
   } finally {
-    await server.shutdown();
+    await server.close();
   }
 });
 
 Deno.test("the local repository is read from its directory and verified with its public_key", async () => {
+  const runHexpub = hexpubWith();
   const home = await makeHome();
   const dir = join(home, "local-repo");
   await gizmoRepo(dir, "local");
@@ -143,7 +144,8 @@ Deno.test("the local repository is read from its directory and verified with its
 });
 
 Deno.test("a hex.pm organization is read under /repos/ORG, signed for ORG, with its repository key only", async () => {
-  await withFakeHex(async (fake, server) => {
+  await withFake(async (fake, server) => {
+    const runHexpub = hexpubWith(server);
     fake.addUser({ username: "frank", orgs: { acme: "admin" } });
     fake.addRelease({ name: "secret", version: "1.0.0", repository: "acme" });
     const orgKey = fake.addKey({
