@@ -1,8 +1,12 @@
-/** The built-in `local` repository: `hexpub publish -r local --yes` with no setup at all. */
+/**
+ * Smoke test of the built-in `local` repository as a process: `hexpub publish
+ * -r local --yes` with no setup at all, under the permissions README documents,
+ * the private key written 0600. The rest of the use case is tested in process
+ * in tests/commands/local_repo_test.ts.
+ */
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { readNames, readPackage } from "../../src/registry/registry_files.ts";
-import { generateRepoKeys } from "../../src/registry/signing.ts";
 import { makeHome, runHexpub } from "../support/e2e.ts";
 import { makeProject } from "../support/project.ts";
 
@@ -49,43 +53,4 @@ Deno.test("publish -r local works on a fresh machine: tarball, docs and a signed
     verify: true,
   });
   assert.deepEqual(pkg.releases.map((x) => x.version), ["1.0.0", "1.1.0"]);
-});
-
-Deno.test("HEX_API_URL does not turn -r local into an upload; HEX_UNSAFE_REGISTRY applies to local", async () => {
-  const home = await makeHome();
-  const dir = join(home, ".local", "share", "hexpub", "local");
-  const cwd = await makeProject(app("2.0.0"));
-  // A dead API: if hexpub went there, the publish would fail.
-  const env = { HEX_API_URL: "http://127.0.0.1:9/api", HEX_API_KEY: "not-for-local" };
-  const r = await runHexpub(["publish", "package", "-r", "local", "--yes"], { cwd, home, env });
-  assert.equal(r.code, 0, r.stderr);
-  assert.ok((await Deno.stat(join(dir, "tarballs", "solo-2.0.0.tar"))).isFile);
-  assert.doesNotMatch(r.stdout + r.stderr, /not-for-local/);
-
-  // Another public key in the directory: the registry no longer verifies…
-  await Deno.writeTextFile(join(dir, "public_key"), (await generateRepoKeys()).publicKeyPem);
-  const strict = await runHexpub(["info", "solo", "-r", "local"], { cwd, home });
-  assert.equal(strict.code, 1);
-  assert.match(strict.stderr, /refused the registry entry of package "solo"/);
-  // …unless the user turns verification off, and is warned.
-  const unsafe = await runHexpub(["info", "solo", "-r", "local"], {
-    cwd,
-    home,
-    env: { HEX_UNSAFE_REGISTRY: "1" },
-  });
-  assert.equal(unsafe.code, 0, unsafe.stderr);
-  assert.match(unsafe.stdout, /Latest stable version: 2\.0\.0/);
-  assert.match(unsafe.stderr, /HEX_UNSAFE_REGISTRY/);
-});
-
-Deno.test("commands that need an API refuse -r local clearly, without sending anything", async () => {
-  const home = await makeHome();
-  const cwd = await makeProject(app("1.0.0"));
-  for (const args of [["search", "solo"], ["user", "whoami"], ["user", "key", "list"]]) {
-    const r = await runHexpub([...args, "-r", "local"], { cwd, home });
-    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
-    assert.match(r.stderr, /does not work on the local repository/);
-    assert.match(r.stderr, /hexpub serve/);
-    assert.doesNotMatch(r.stderr, /scheme|attempts/);
-  }
 });

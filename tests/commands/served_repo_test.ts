@@ -1,18 +1,16 @@
 /**
- * The real CLI managing packages in a repository served by `hexpub serve` on
- * 127.0.0.1 (`retire`, `retire --unretire`, `owner add|list|remove` with
- * `-r NAME`), a second key that is not an owner being refused, a package with
- * no owners (copied in and `repo build`) refused until `hexpub serve owner
- * add` on the server, and the built-in `local` repository (`retire -r local`,
- * `publish --revert -r local`).
+ * The CLI in process against a repository served by `hexpub serve` on
+ * 127.0.0.1 (`withServedRepo`), from an empty environment: `publish -r NAME`
+ * read back signed, `retire`, `retire --unretire`, `owner add|list|remove`
+ * with a second key that is not an owner being refused, and a package with no
+ * owners (copied in and `repo build`) refused until `hexpub serve owner add`.
  */
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { readPackage, readVersions } from "../../src/registry/registry_files.ts";
-import { initRepository } from "../../src/repository/repository_dir.ts";
-import { repositoryHandler } from "../../src/repository/server.ts";
 import { generateServeKey } from "../../src/repository/server_keys.ts";
-import { configDirOf, makeHome, runHexpub } from "../support/e2e.ts";
+import { withServedRepo } from "../support/http.ts";
+import { inProcessHome } from "../support/in_process_home.ts";
 import { makeProject } from "../support/project.ts";
 import { testDeps } from "../support/test_deps.ts";
 
@@ -25,31 +23,42 @@ const project = (name: string, version: string) => ({
   "doc/index.html": `<p>${name}</p>`,
 });
 
-Deno.test("hexpub retire and owner against hexpub serve: an owner may, another key may not", async () => {
-  const work = await Deno.makeTempDir();
-  const deps = testDeps(work);
-  const repo = await initRepository(deps, join(work, "team"), "team");
-  const alice = await generateServeKey(deps, repo.dir, "alice");
-  const bob = await generateServeKey(deps, repo.dir, "bob");
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    repositoryHandler(deps, repo),
-  );
-  try {
-    const url = `http://127.0.0.1:${server.addr.port}`;
-    const home = await makeHome();
-    await Deno.mkdir(configDirOf(home), { recursive: true });
-    await Deno.writeTextFile(
-      join(configDirOf(home), "config.json"),
-      JSON.stringify({
-        repos: [{ name: "team", api_url: `${url}/api`, repo_url: url, api_key: alice }],
-      }),
+Deno.test("hexpub publish -r NAME into hexpub serve; the signed registry lists the release", async () => {
+  await withServedRepo(async (repo) => {
+    const user = await inProcessHome();
+    const env = await repo.env(user.home);
+    const cwd = await makeProject({
+      "rebar.config": "{deps, []}.\n",
+      "rebar.lock": "[].\n",
+      "src/thing.app.src":
+        `{application, thing, [{description, "A thing"}, {vsn, "1.0.0"}, {licenses, ["MIT"]}]}.\n`,
+      "src/thing.erl": "-module(thing).\n",
+    });
+    const r = await user.run(["publish", "package", "-r", "team", "--yes"], { cwd, env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Published thing 1\.0\.0/);
+    assert.match(r.stdout, /verified on the server/);
+    assert.doesNotMatch(r.stdout + r.stderr, new RegExp(repo.key));
+    const pkg = await readPackage(
+      await Deno.readFile(join(repo.dir, "packages", "thing")),
+      repo.publicKeyPem,
+      { repository: "team", name: "thing", verify: true },
     );
+    assert.deepEqual(pkg.releases.map((x) => x.version), ["1.0.0"]);
+  }, { keyName: "ci" });
+});
+
+Deno.test("hexpub retire and owner against hexpub serve: an owner may, another key may not", async () => {
+  await withServedRepo(async (repo) => {
+    const alice = repo.key;
+    const bob = await generateServeKey(testDeps(repo.work), repo.dir, "bob");
+    const user = await inProcessHome();
+    const env = await repo.env(user.home);
     const cwd = await makeProject(project("thing", "1.0.0"));
-    const hexpub = (args: string[], env: Record<string, string> = {}) =>
-      runHexpub(args, { cwd, home, env });
+    const hexpub = (args: string[], more: Record<string, string> = {}) =>
+      user.run(args, { cwd, env: { ...env, ...more } });
     // HEX_API_KEY goes to a repository other than hex.pm only with HEX_API_URL naming its API.
-    const asBob = { HEX_API_KEY: bob, HEX_API_URL: `${url}/api` };
+    const asBob = { HEX_API_KEY: bob, HEX_API_URL: repo.apiUrl };
     const registry = async () => {
       const opts = { repository: "team", verify: true };
       return {
@@ -119,117 +128,62 @@ Deno.test("hexpub retire and owner against hexpub serve: an owner may, another k
     for (const out of [r.stdout, r.stderr]) {
       assert.doesNotMatch(out, new RegExp(`${alice}|${bob}`));
     }
-  } finally {
-    await server.shutdown();
-  }
+  }, { keyName: "alice" });
 });
 
 Deno.test("a copied-in package has no owners: writes are refused naming `hexpub serve owner add`, which fixes it", async () => {
-  const work = await Deno.makeTempDir();
-  const deps = testDeps(work);
-  const repo = await initRepository(deps, join(work, "team"), "team");
-  const alice = await generateServeKey(deps, repo.dir, "alice");
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    repositoryHandler(deps, repo),
-  );
-  try {
-    const url = `http://127.0.0.1:${server.addr.port}`;
-    const home = await makeHome();
+  await withServedRepo(async (repo) => {
+    const alice = repo.key;
+    const user = await inProcessHome();
     const cwd = await makeProject(project("thing", "1.0.0"));
+    const hexpub = (args: string[], env: Record<string, string> = {}) =>
+      user.run(args, { cwd, env });
     // The tarball comes from another repository (here `local`), copied in and rebuilt.
-    let r = await runHexpub(["publish", "-r", "local", "--yes"], { cwd, home });
+    let r = await hexpub(["publish", "-r", "local", "--yes"]);
     assert.equal(r.code, 0, r.stderr);
     await Deno.copyFile(
-      join(home, ".local", "share", "hexpub", "local", "tarballs", "thing-1.0.0.tar"),
+      join(user.home, ".local", "share", "hexpub", "local", "tarballs", "thing-1.0.0.tar"),
       join(repo.dir, "tarballs", "thing-1.0.0.tar"),
     );
-    r = await runHexpub(["repo", "build", repo.dir], { cwd, home });
+    r = await hexpub(["repo", "build", repo.dir]);
     assert.equal(r.code, 0, r.stderr);
 
-    await Deno.mkdir(configDirOf(home), { recursive: true });
-    await Deno.writeTextFile(
-      join(configDirOf(home), "config.json"),
-      JSON.stringify({
-        repos: [{ name: "team", api_url: `${url}/api`, repo_url: url, api_key: alice }],
-      }),
-    );
+    const env = await repo.env(user.home);
     const retire = ["retire", "thing", "1.0.0", "security", "-m", "CVE-2026-9", "-r", "team"];
-    r = await runHexpub(retire, { cwd, home });
+    r = await hexpub(retire, env);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /403 account not authorized for this action/);
     assert.match(
       r.stderr,
       /package thing has no owners: on the server, run `hexpub serve owner add DIR thing alice`/,
     );
-    r = await runHexpub(["publish", "package", "-r", "team", "--yes", "--replace"], { cwd, home });
+    r = await hexpub(["publish", "package", "-r", "team", "--yes", "--replace"], env);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /hexpub serve owner add DIR thing alice/);
 
     // On the server: who owns it, then give it to alice.
-    r = await runHexpub(["serve", "owner", "list", repo.dir, "thing"], { cwd, home });
+    r = await hexpub(["serve", "owner", "list", repo.dir, "thing"]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /package thing has no owners/);
-    r = await runHexpub(["serve", "owner", "add", repo.dir, "thing", "zed"], { cwd, home });
+    r = await hexpub(["serve", "owner", "add", repo.dir, "thing", "zed"]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /zed is not a user of the repository/);
     assert.match(r.stderr, /hexpub serve key generate .* --key-name zed/);
-    r = await runHexpub(["serve", "owner", "add", repo.dir, "thing", "alice"], { cwd, home });
+    r = await hexpub(["serve", "owner", "add", repo.dir, "thing", "alice"]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Added alice as full owner of package thing/);
-    r = await runHexpub(["serve", "owner", "list", repo.dir, "thing"], { cwd, home });
+    r = await hexpub(["serve", "owner", "list", repo.dir, "thing"]);
     assert.match(r.stdout, /alice\s+full/);
 
-    r = await runHexpub(retire, { cwd, home });
+    r = await hexpub(retire, env);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /thing 1\.0\.0 has been retired/);
-    r = await runHexpub(["owner", "list", "thing", "-r", "team", "--json"], { cwd, home });
+    r = await hexpub(["owner", "list", "thing", "-r", "team", "--json"], env);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(
       JSON.parse(r.stdout).map((o: { username: string; level: string }) => [o.username, o.level]),
       [["alice", "full"]],
     );
     assert.doesNotMatch(r.stdout + r.stderr, new RegExp(alice));
-  } finally {
-    await server.shutdown();
-  }
-});
-
-Deno.test("the local repository: retire and unretire with -r local; owner is refused", async () => {
-  const home = await makeHome();
-  const dir = join(home, ".local", "share", "hexpub", "local");
-  const cwd = await makeProject(project("solo", "1.0.0"));
-  let r = await runHexpub(["publish", "-r", "local", "--yes", "--doc-dir", "doc"], { cwd, home });
-  assert.equal(r.code, 0, r.stderr);
-
-  r = await runHexpub(["retire", "solo", "1.0.0", "deprecated", "-m", "use solo2", "-r", "local"], {
-    cwd,
-    home,
-  });
-  assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /solo 1\.0\.0 has been retired/);
-  const key = await Deno.readTextFile(join(dir, "public_key"));
-  const read = async () =>
-    await readPackage(await Deno.readFile(join(dir, "packages", "solo")), key, {
-      repository: "local",
-      name: "solo",
-      verify: true,
-    });
-  assert.deepEqual((await read()).releases[0].retired, { reason: 3, message: "use solo2" });
-
-  r = await runHexpub(["retire", "solo", "1.0.0", "--unretire", "-r", "local"], { cwd, home });
-  assert.equal(r.code, 0, r.stderr);
-  assert.equal((await read()).releases[0].retired, undefined);
-
-  r = await runHexpub(["retire", "solo", "2.0.0", "other", "-m", "nope", "-r", "local"], {
-    cwd,
-    home,
-  });
-  assert.equal(r.code, 1);
-  assert.match(r.stderr, /solo 2\.0\.0 is not in the local repository/);
-  assert.match(r.stderr, /It has solo 1\.0\.0/);
-
-  r = await runHexpub(["owner", "list", "solo", "-r", "local"], { cwd, home });
-  assert.equal(r.code, 2);
-  assert.match(r.stderr, /the local repository has no owners/);
+  }, { keyName: "alice" });
 });

@@ -1,0 +1,39 @@
+/**
+ * `hexpub fetch --unpack` in process, from the built-in `local` repository,
+ * of a package whose symlinks chain out of the output directory (see
+ * tests/support/escaping_package.ts): it fails and writes nothing anywhere.
+ */
+import { strict as assert } from "node:assert";
+import { join } from "node:path";
+import { buildRepository, initRepository } from "../../src/repository/repository_dir.ts";
+import { escapingPackage } from "../support/escaping_package.ts";
+import { inProcessHome, refusingFetch } from "../support/in_process_home.ts";
+import { testDeps } from "../support/test_deps.ts";
+
+Deno.test("hexpub fetch --unpack of such a package fails and writes nothing outside -o", async () => {
+  const user = await inProcessHome();
+  const repoDir = join(user.home, "local-repo");
+  const deps = testDeps(repoDir);
+  const repo = await initRepository(deps, repoDir, "local");
+  await Deno.writeFile(join(repoDir, "tarballs", "evil-1.0.0.tar"), await escapingPackage());
+  await buildRepository(deps, repo);
+  const base = await Deno.makeTempDir();
+  const cwd = join(base, "a", "b", "c");
+  await Deno.mkdir(cwd, { recursive: true });
+  const r = await user.run(["fetch", "evil", "-r", "local", "-o", "out", "--unpack"], {
+    cwd,
+    env: { HEXPUB_LOCAL_REPO: repoDir },
+    // The local repository is read from disk: nothing goes over HTTP.
+    fetch: refusingFetch().fetch,
+  });
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /unsafe entry in tarball: x/);
+  assert.doesNotMatch(r.stderr, /^\s+at /m);
+  // Nothing anywhere under the base directory but the empty working directory.
+  const found: string[] = [];
+  for await (const e of Deno.readDir(base)) found.push(e.name);
+  assert.deepEqual(found, ["a"]);
+  const left: string[] = [];
+  for await (const e of Deno.readDir(cwd)) left.push(e.name);
+  assert.deepEqual(left, []);
+});
