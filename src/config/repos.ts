@@ -213,7 +213,7 @@ function validOrganization(parent: string, org: string): boolean {
  * The organization repository `PARENT:ORG` built from its resolved parent: every
  * parent setting (keys included), under `own` settings.
  */
-export function organizationRepo(
+function organizationRepo(
   parent: RepoConfig,
   org: string,
   own: RepoFields = {},

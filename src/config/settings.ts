@@ -211,7 +211,7 @@ export interface SettingValue<T> {
 }
 
 /** The value of `raw` if it is not blank; trimmed unless `keepSpaces`. */
-export function nonBlank(raw: string | undefined, keepSpaces = false): string | undefined {
+function nonBlank(raw: string | undefined, keepSpaces = false): string | undefined {
   if (raw === undefined || raw.trim() === "") return undefined;
   return keepSpaces ? raw : raw.trim();
 }
@@ -288,7 +288,7 @@ export function parseUrl(raw: string, origin: string): string {
  *
  * @throws {UsageError} Naming `origin`, for anything else.
  */
-export function parseNumber(raw: string, origin: string): number {
+function parseNumber(raw: string, origin: string): number {
   const text = raw.trim();
   const n = /^[0-9]+(\.[0-9]+)?$/.test(text) ? Number(text) : NaN;
   if (!Number.isFinite(n) || n <= 0) {

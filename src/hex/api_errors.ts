@@ -464,7 +464,7 @@ export async function expectStatus(
  * @param cause The parse or decode error.
  * @returns The error, for the caller to throw.
  */
-export function invalidResponse(
+function invalidResponse(
   res: Response,
   req: Request | undefined,
   detail: string,

@@ -85,7 +85,7 @@ export function buildOrgAuditRequest(
 }
 
 /** Decodes one audit log entry. */
-export function decodeAuditEntry(json: unknown): AuditEntry {
+function decodeAuditEntry(json: unknown): AuditEntry {
   const o = asObject(json, "an audit log entry");
   const params = o.params === undefined || o.params === null ? {} : asObject(o.params, '"params"');
   return {

@@ -65,7 +65,7 @@ function keysPath(scope: KeyScope, name?: string): string {
 }
 
 /** Decodes a Key JSON object. */
-export function decodeKey(json: unknown): Key {
+function decodeKey(json: unknown): Key {
   const o = asObject(json, "the key");
   const permissions = o.permissions === undefined || o.permissions === null
     ? []

@@ -74,7 +74,7 @@ export function checkLevel(level: string): OwnerLevel {
  *
  * @throws {TypeError} For a wrong shape or an unknown level.
  */
-export function decodeOwner(json: unknown): Owner {
+function decodeOwner(json: unknown): Owner {
   const o = asObject(json, "an owner");
   const level = optionalString(o, "level") ?? "full";
   if (!(OWNER_LEVELS as readonly string[]).includes(level)) {

@@ -167,7 +167,7 @@ export function decodeRetirement(json: unknown, what = '"retirement"'): Retireme
  *
  * @throws {TypeError} For a wrong shape.
  */
-export function decodeRelease(json: unknown): Release {
+function decodeRelease(json: unknown): Release {
   const o = asObject(json, "the release");
   const requirements: [string, ReleaseRequirement][] = [];
   if (o.requirements !== undefined && o.requirements !== null) {

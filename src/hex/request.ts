@@ -122,7 +122,7 @@ export function apiUrl(
  * a header cannot carry (the message never includes the value: `Headers` itself
  * would quote it).
  */
-export function apiHeaders(call: CallOptions): Headers {
+function apiHeaders(call: CallOptions): Headers {
   const headers = new Headers({ accept: "application/json", "user-agent": call.userAgent });
   if (call.credential) headers.set("authorization", authorization(call.credential));
   if (call.otp !== undefined && call.otp.trim() !== "") {

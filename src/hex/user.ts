@@ -75,7 +75,7 @@ export interface AuthQuery {
 }
 
 /** Decodes a User JSON object. */
-export function decodeUser(json: unknown): User {
+function decodeUser(json: unknown): User {
   const o = asObject(json, "the user");
   const organizations = o.organizations === undefined || o.organizations === null
     ? []

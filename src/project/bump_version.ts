@@ -48,7 +48,7 @@ const USAGE_HINT = `Pass ${FLAG} patch, minor, major or an explicit version such
  * @param kind Which part to increment.
  * @returns The smallest release of that kind above `v`, without pre-release or build.
  */
-export function incrementVersion(v: Version, kind: Increment): Version {
+function incrementVersion(v: Version, kind: Increment): Version {
   const pre = v.pre.length > 0;
   switch (kind) {
     case "patch":

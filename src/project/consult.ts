@@ -29,7 +29,7 @@ export interface Consulted {
  * on one of the first two lines says otherwise; bytes that are not valid
  * UTF-8 are read as Latin-1 too.
  */
-export function decodeTermFile(bytes: Uint8Array): { text: string; encoding: "utf8" | "latin1" } {
+function decodeTermFile(bytes: Uint8Array): { text: string; encoding: "utf8" | "latin1" } {
   const head = latin1(bytes.subarray(0, 512)).split("\n").slice(0, 2).join("\n");
   if (!/coding\s*[:=]\s*latin-?1/i.test(head)) {
     try {

@@ -70,7 +70,7 @@ function pkgRename(t: Term | undefined): string | undefined {
 }
 
 /** Reads one `deps` entry as `rebar_app_utils:parse_dep/5` tells its forms apart. */
-export function readDep(term: Term, file: string, parent?: string): LockDep {
+function readDep(term: Term, file: string, parent?: string): LockDep {
   const where = whereOf(file, term);
   if (term.kind === "atom" || term.kind === "binary") {
     const app = nameOf(term)!;

@@ -117,7 +117,7 @@ export function formatRebarVersion(v: RebarSemver): string {
 const utf8 = new TextEncoder();
 
 /** Erlang term order of two parts: numbers before binaries, binaries by bytes. */
-export function comparePart(a: Part, b: Part): number {
+function comparePart(a: Part, b: Part): number {
   if (typeof a === "bigint" && typeof b === "bigint") return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === "bigint") return -1;
   if (typeof b === "bigint") return 1;

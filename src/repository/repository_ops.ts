@@ -33,7 +33,7 @@ export function docsPath(dir: string, name: string, version: string): string {
 }
 
 /** Splits `NAME-VERSION.tar` (package names have no `-`). */
-export function splitTarball(file: string): { name: string; version: string } | undefined {
+function splitTarball(file: string): { name: string; version: string } | undefined {
   const m = /^([a-z][a-z0-9_]*)-(.+)\.tar$/.exec(file);
   return m && parseVersion(m[2]) ? { name: m[1], version: m[2] } : undefined;
 }

@@ -119,7 +119,7 @@ function registryLookup(deps: Deps, repos: RepoConfig[]) {
  *   forms rebar3 cannot parse; for `overrides` of deps; when resolution fails.
  * @throws {HexpubError} When a repository cannot be reached (naming it and its URL).
  */
-export async function lockProject(deps: Deps, project: Project): Promise<LockedPackage[]> {
+async function lockProject(deps: Deps, project: Project): Promise<LockedPackage[]> {
   const umbrella: { name: string; config: Consulted | undefined }[] = [];
   for (const app of project.apps) {
     if (app.relDir === ".") continue;

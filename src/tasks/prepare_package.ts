@@ -104,7 +104,7 @@ export type ModePolicy = "disk" | { umask: number };
  * The permission bits packed for a path under `policy`. Where the platform has
  * no modes (Windows), a checkout under umask 022 is assumed.
  */
-export function packedMode(
+function packedMode(
   info: { kind: string; mode: number | undefined },
   policy: ModePolicy = "disk",
 ): number {

@@ -101,7 +101,7 @@ function signedByHexpm(repo: RepoConfig): boolean {
  * `PARENT:ORG` (hex_core's `repo_organization`), what a mirror mirrors, else the
  * configured name.
  */
-export function signedRepositoryName(repo: RepoConfig): string {
+function signedRepositoryName(repo: RepoConfig): string {
   return repo.organization ?? repo.mirrorOf ?? repo.name;
 }
 

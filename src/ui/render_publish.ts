@@ -10,7 +10,7 @@ import { isEmptyDiff } from "../tarball/release_diff.ts";
 import { renderDiff } from "./render_diff.ts";
 
 /** The rebar3_hex summary of one package, printed before publishing (and in a dry run). */
-export function renderSummary(
+function renderSummary(
   p: PreparedPackage,
   repo: string,
   tarball: { size: number; checksum: string },

@@ -20,7 +20,7 @@ import {
  *
  * @throws {UsageError} With no variable and no terminal.
  */
-export async function askPassword(deps: Deps, message: string): Promise<string> {
+async function askPassword(deps: Deps, message: string): Promise<string> {
   const fromEnv = deps.env.HEXPUB_LOCAL_PASSWORD;
   if (fromEnv) return fromEnv;
   if (!deps.isTerminal) {
