@@ -6,7 +6,7 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { makeHome } from "../support/e2e.ts";
-import { hexpubWith } from "./_hexpub_in_process.ts";
+import { inProcessHexpub } from "../support/in_process.ts";
 import { serveHandler } from "../support/http.ts";
 import { writeGlobalRepos } from "../support/registry.ts";
 
@@ -25,7 +25,7 @@ function recordingServer() {
   return { seen, server, url: server.origin };
 }
 
-const runHexpub = hexpubWith();
+const hexpub = await inProcessHexpub();
 
 async function projectWith(entry: string): Promise<string> {
   const cwd = await Deno.makeTempDir({ prefix: "hexpub-project-" });
@@ -41,7 +41,7 @@ Deno.test("info -r hexpm:acme sends the global repo_key to no repo_url a project
     const env = { REBAR_GLOBAL_CONFIG_DIR: home };
 
     const cwd = await projectWith(`#{name => <<"hexpm:acme">>, repo_url => <<"${url}">>}`);
-    const r = await runHexpub(["info", "foo", "-r", "hexpm:acme"], { cwd, home, env });
+    const r = await hexpub.run(["info", "foo", "-r", "hexpm:acme"], { cwd, home, env });
     assert.ok(seen.length > 0, `the project's repo_url was not read: ${r.stderr}`);
     assert.deepEqual(seen.map((s) => s.authorization), seen.map(() => null));
     assert.ok(seen.every((s) => s.path.startsWith("/repos/acme/")), JSON.stringify(seen));
@@ -56,7 +56,7 @@ Deno.test("info -r hexpm:acme sends the global repo_key to no repo_url a project
     const trusted = await projectWith(
       `#{name => <<"hexpm:acme">>, repo_url => <<"${url}">>, repo_key => <<"${SECRET}">>}`,
     );
-    await runHexpub(["info", "foo", "-r", "hexpm:acme"], { cwd: trusted, home, env });
+    await hexpub.run(["info", "foo", "-r", "hexpm:acme"], { cwd: trusted, home, env });
     assert.ok(seen.length > 0);
     assert.ok(seen.every((s) => s.authorization === SECRET), JSON.stringify(seen));
   } finally {

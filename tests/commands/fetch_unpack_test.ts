@@ -7,11 +7,11 @@ import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { buildRepository, initRepository } from "../../src/repository/repository_dir.ts";
 import { escapingPackage } from "../support/escaping_package.ts";
-import { inProcessHome, refusingFetch } from "../support/in_process_home.ts";
+import { inProcessHexpub, refusingFetch } from "../support/in_process.ts";
 import { testDeps } from "../support/test_deps.ts";
 
 Deno.test("hexpub fetch --unpack of such a package fails and writes nothing outside -o", async () => {
-  const user = await inProcessHome();
+  const user = await inProcessHexpub();
   const repoDir = join(user.home, "local-repo");
   const deps = testDeps(repoDir);
   const repo = await initRepository(deps, repoDir, "local");

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { generateRepoKeys } from "../../src/registry/signing.ts";
 import { sha256Hex } from "../../src/tarball/checksum.ts";
 import { makeHome } from "../support/e2e.ts";
-import { hexEnv, hexpubWith, withFake } from "./_hexpub_in_process.ts";
+import { hexEnv, inProcessHexpub, withFakeHex } from "../support/in_process.ts";
 import type { FakeHex } from "../fakes/fake_hex.ts";
 import { flipPayloadByte, signedPackageFile, trustHexpmKey } from "../support/registry.ts";
 
@@ -38,10 +38,10 @@ async function exists(path: string): Promise<boolean> {
 }
 
 Deno.test("info lists versions newest first with the latest stable one and retirements; needs no login", async () => {
-  await withFake(async (fake, server) => {
-    const runHexpub = hexpubWith(server);
+  await withFakeHex(async (fake, server) => {
+    const hexpub = await inProcessHexpub({ fakes: [server] });
     const { home, cwd } = await seed(fake);
-    const r = await runHexpub(["info", "widget"], { cwd, home, env: hexEnv(server) });
+    const r = await hexpub.run(["info", "widget"], { cwd, home, env: hexEnv(server) });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^widget \(repository hexpm\)$/m);
     assert.match(r.stdout, /Latest stable version: 1\.2\.0/);
@@ -57,7 +57,7 @@ Deno.test("info lists versions newest first with the latest stable one and retir
     );
     assert.equal(fake.requests.filter((q) => q.path.startsWith("/api")).length, 0);
 
-    const json = await runHexpub(["info", "widget", "--json"], { cwd, home, env: hexEnv(server) });
+    const json = await hexpub.run(["info", "widget", "--json"], { cwd, home, env: hexEnv(server) });
     const parsed = JSON.parse(json.stdout);
     assert.equal(parsed.latestStable, "1.2.0");
     assert.deepEqual(parsed.versions.map((v: { version: string }) => v.version), [
@@ -71,43 +71,43 @@ Deno.test("info lists versions newest first with the latest stable one and retir
 });
 
 Deno.test("info VERSION shows the checksum, the dependencies and the retirement; an unknown version names the nearest", async () => {
-  await withFake(async (fake, server) => {
-    const runHexpub = hexpubWith(server);
+  await withFakeHex(async (fake, server) => {
+    const hexpub = await inProcessHexpub({ fakes: [server] });
     const { home, cwd } = await seed(fake);
     const env = hexEnv(server);
-    const r = await runHexpub(["info", "widget", "1.2.0"], { cwd, home, env });
+    const r = await hexpub.run(["info", "widget", "1.2.0"], { cwd, home, env });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`Checksum: ${fake.release("widget", "1.2.0")!.checksum}`));
     assert.match(r.stdout, /cowlib +~> 2\.12/);
     assert.match(r.stdout, /ranch +>= 1\.8\.0 +optional, app ranch_app/);
-    const retired = await runHexpub(["info", "widget", "1.1.0", "--json"], { cwd, home, env });
+    const retired = await hexpub.run(["info", "widget", "1.1.0", "--json"], { cwd, home, env });
     assert.deepEqual(JSON.parse(retired.stdout).retired, {
       reason: "security",
       message: "Use 1.2.0",
     });
 
-    const missing = await runHexpub(["info", "widget", "1.3.0"], { cwd, home, env });
+    const missing = await hexpub.run(["info", "widget", "1.3.0"], { cwd, home, env });
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /package "widget" has no version "1\.3\.0" in repository "hexpm"/);
     assert.match(missing.stderr, /1\.2\.0, 1\.1\.0, 1\.0\.0/);
-    const nope = await runHexpub(["info", "nosuchpkg"], { cwd, home, env });
+    const nope = await hexpub.run(["info", "nosuchpkg"], { cwd, home, env });
     assert.equal(nope.code, 1);
     assert.match(nope.stderr, /package "nosuchpkg" does not exist in repository "hexpm"/);
   });
 });
 
 Deno.test("hexpm is verified with hex.pm's built-in key unless repo_public_key says otherwise", async () => {
-  await withFake(async (fake, server) => {
-    const runHexpub = hexpubWith(server);
+  await withFakeHex(async (fake, server) => {
+    const hexpub = await inProcessHexpub({ fakes: [server] });
     const { cwd } = await seed(fake);
     // A fresh home trusts no test key: the fake's files are not signed by hex.pm.
-    const r = await runHexpub(["info", "widget"], { cwd, env: hexEnv(server) });
+    const r = await hexpub.run(["info", "widget"], { cwd, env: hexEnv(server) });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /signature does not match the repository's public key/);
     assert.match(r.stderr, /tampered/);
     assert.doesNotMatch(r.stdout, /1\.2\.0/);
     // HEX_UNSAFE_REGISTRY turns the signature check off, as documented.
-    const unsafe = await runHexpub(["info", "widget"], {
+    const unsafe = await hexpub.run(["info", "widget"], {
       cwd,
       env: { ...hexEnv(server), HEX_UNSAFE_REGISTRY: "1" },
     });
@@ -116,11 +116,11 @@ Deno.test("hexpm is verified with hex.pm's built-in key unless repo_public_key s
 });
 
 Deno.test("fetch writes NAME-VERSION.tar matching the registry checksum; a requirement picks the newest match that is not retired", async () => {
-  await withFake(async (fake, server) => {
-    const runHexpub = hexpubWith(server);
+  await withFakeHex(async (fake, server) => {
+    const hexpub = await inProcessHexpub({ fakes: [server] });
     const { home, cwd } = await seed(fake);
     const env = hexEnv(server);
-    const r = await runHexpub(["fetch", "widget"], { cwd, home, env });
+    const r = await hexpub.run(["fetch", "widget"], { cwd, home, env });
     assert.equal(r.code, 0, r.stderr);
     const path = join(cwd, "widget-1.2.0.tar");
     const checksum = await sha256Hex(await Deno.readFile(path));
@@ -131,7 +131,7 @@ Deno.test("fetch writes NAME-VERSION.tar matching the registry checksum; a requi
     );
 
     const out = join(cwd, "out");
-    const req = await runHexpub(["fetch", "widget", "~> 1.0.0", "-o", out, "--json"], {
+    const req = await hexpub.run(["fetch", "widget", "~> 1.0.0", "-o", out, "--json"], {
       cwd,
       home,
       env,
@@ -140,11 +140,11 @@ Deno.test("fetch writes NAME-VERSION.tar matching the registry checksum; a requi
     assert.equal(JSON.parse(req.stdout).version, "1.0.0");
     assert.ok(await exists(join(out, "widget-1.0.0.tar")));
 
-    const retired = await runHexpub(["fetch", "widget", "1.1.0", "-o", out], { cwd, home, env });
+    const retired = await hexpub.run(["fetch", "widget", "1.1.0", "-o", out], { cwd, home, env });
     assert.equal(retired.code, 0, retired.stderr);
     assert.match(retired.stderr, /warning: widget 1\.1\.0 is retired \(security\): Use 1\.2\.0/);
 
-    const unpacked = await runHexpub(["fetch", "widget", "1.2.0", "--unpack", "-o", out], {
+    const unpacked = await hexpub.run(["fetch", "widget", "1.2.0", "--unpack", "-o", out], {
       cwd,
       home,
       env,
@@ -156,7 +156,7 @@ Deno.test("fetch writes NAME-VERSION.tar matching the registry checksum; a requi
       /\{<<"version">>,<<"1\.2\.0">>\}/,
     );
 
-    const none = await runHexpub(["fetch", "widget", "~> 3.0"], { cwd, home, env });
+    const none = await hexpub.run(["fetch", "widget", "~> 3.0"], { cwd, home, env });
     assert.equal(none.code, 1);
     assert.match(
       none.stderr,
@@ -166,14 +166,14 @@ Deno.test("fetch writes NAME-VERSION.tar matching the registry checksum; a requi
 });
 
 Deno.test("fetch refuses a tarball whose checksum differs from the registry and writes nothing", async () => {
-  await withFake(async (fake, server) => {
-    const runHexpub = hexpubWith(server);
+  await withFakeHex(async (fake, server) => {
+    const hexpub = await inProcessHexpub({ fakes: [server] });
     const { home, cwd } = await seed(fake);
     const rel = fake.release("widget", "1.2.0")!;
     // The repository serves other bytes than the signed registry records.
     rel.tarball = fake.release("widget", "1.0.0")!.tarball;
     for (const args of [["fetch", "widget", "1.2.0"], ["fetch", "widget", "1.2.0", "--unpack"]]) {
-      const r = await runHexpub(args, { cwd, home, env: hexEnv(server) });
+      const r = await hexpub.run(args, { cwd, home, env: hexEnv(server) });
       assert.equal(r.code, 1, r.stdout);
       assert.match(r.stderr, /refused the tarball of widget 1\.2\.0[\s\S]*nothing was written/);
       assert.match(r.stderr, new RegExp(rel.checksum));
@@ -183,8 +183,8 @@ Deno.test("fetch refuses a tarball whose checksum differs from the registry and 
 });
 
 Deno.test("info and fetch refuse a tampered file, a foreign signature, another repository's file and another package's file", async () => {
-  await withFake(async (fake, server) => {
-    const runHexpub = hexpubWith(server);
+  await withFakeHex(async (fake, server) => {
+    const hexpub = await inProcessHexpub({ fakes: [server] });
     const { home, cwd } = await seed(fake);
     const env = hexEnv(server);
     const real = (await fake.registryFile("/packages/widget"))!;
@@ -220,7 +220,7 @@ Deno.test("info and fetch refuse a tampered file, a foreign signature, another r
     for (const [label, file, why] of cases) {
       fake.setRegistryFile("/packages/widget", file);
       for (const args of [["info", "widget"], ["fetch", "widget", "1.2.0"]]) {
-        const r = await runHexpub(args, { cwd, home, env });
+        const r = await hexpub.run(args, { cwd, home, env });
         assert.equal(r.code, 1, `${label}: ${args.join(" ")}: ${r.stdout}`);
         assert.match(r.stderr, why, label);
         assert.match(

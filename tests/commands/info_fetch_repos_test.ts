@@ -12,7 +12,7 @@ import { sha256Hex } from "../../src/tarball/checksum.ts";
 import { buildSeedTarball } from "../fakes/_hex_packages.ts";
 import { configDirOf, makeHome } from "../support/e2e.ts";
 import { serveHandler } from "../support/http.ts";
-import { hexpubWith, withFake } from "./_hexpub_in_process.ts";
+import { inProcessHexpub, withFakeHex } from "../support/in_process.ts";
 import { makeProject } from "../support/project.ts";
 import { flipPayloadByte, writeGlobalRepos } from "../support/registry.ts";
 import { testDeps } from "../support/test_deps.ts";
@@ -40,17 +40,17 @@ Deno.test("a custom repository (hexpub serve) is read with its configured key an
   const work = await Deno.makeTempDir();
   const { deps, repo } = await gizmoRepo(join(work, "team"), "team");
   const server = serveHandler(repositoryHandler(deps, repo));
-  const runHexpub = hexpubWith();
+  const hexpub = await inProcessHexpub();
   try {
     const url = server.origin;
     const home = await makeHome();
     const cwd = await Deno.makeTempDir();
     const entry = { name: "team", repo_url: url, repo_public_key: repo.publicKeyPem };
     await writeHexpubConfig(home, [entry]);
-    const info = await runHexpub(["info", "gizmo", "-r", "team"], { cwd, home });
+    const info = await hexpub.run(["info", "gizmo", "-r", "team"], { cwd, home });
     assert.equal(info.code, 0, info.stderr);
     assert.match(info.stdout, /gizmo \(repository team\)[\s\S]*Latest stable version: 0\.2\.0/);
-    const fetched = await runHexpub(["fetch", "gizmo", "0.1.0", "-r", "team", "--json"], {
+    const fetched = await hexpub.run(["fetch", "gizmo", "0.1.0", "-r", "team", "--json"], {
       cwd,
       home,
     });
@@ -60,7 +60,7 @@ Deno.test("a custom repository (hexpub serve) is read with its configured key an
 
     // No public key: refused before any request, naming how to configure one.
     await writeHexpubConfig(home, [{ name: "team", repo_url: url }]);
-    const nokey = await runHexpub(["info", "gizmo", "-r", "team"], { cwd, home });
+    const nokey = await hexpub.run(["info", "gizmo", "-r", "team"], { cwd, home });
     assert.equal(nokey.code, 1);
     assert.match(nokey.stderr, /no public key is configured for it/);
     assert.match(nokey.stderr, new RegExp(`hexpub repo add team ${url} --public-key FILE`));
@@ -69,12 +69,12 @@ Deno.test("a custom repository (hexpub serve) is read with its configured key an
     // Another key, or another repository's name: refused.
     const other = (await generateRepoKeys()).publicKeyPem;
     await writeHexpubConfig(home, [{ ...entry, repo_public_key: other }]);
-    const wrongKey = await runHexpub(["info", "gizmo", "-r", "team"], { cwd, home });
+    const wrongKey = await hexpub.run(["info", "gizmo", "-r", "team"], { cwd, home });
     assert.equal(wrongKey.code, 1);
     assert.match(wrongKey.stderr, /signature does not match/);
     // Checks turned off: it is read, with one warning on stderr for the run.
     for (const args of [["info", "gizmo"], ["fetch", "gizmo", "0.2.0", "-o", "unsafe"]]) {
-      const unsafe = await runHexpub([...args, "-r", "team"], {
+      const unsafe = await hexpub.run([...args, "-r", "team"], {
         cwd,
         home,
         env: { HEX_UNSAFE_REGISTRY: "true" },
@@ -87,7 +87,7 @@ Deno.test("a custom repository (hexpub serve) is read with its configured key an
       );
     }
     await writeHexpubConfig(home, [{ ...entry, name: "crew" }]);
-    const wrongName = await runHexpub(["fetch", "gizmo", "-r", "crew"], { cwd, home });
+    const wrongName = await hexpub.run(["fetch", "gizmo", "-r", "crew"], { cwd, home });
     assert.equal(wrongName.code, 1);
     assert.match(wrongName.stderr, /signed for repository "team", expected "crew"/);
     // It names the repository the file is for, and how to add it under that name.
@@ -101,27 +101,27 @@ Deno.test("a custom repository (hexpub serve) is read with its configured key an
 });
 
 Deno.test("the local repository is read from its directory and verified with its public_key", async () => {
-  const runHexpub = hexpubWith();
+  const hexpub = await inProcessHexpub();
   const home = await makeHome();
   const dir = join(home, "local-repo");
   await gizmoRepo(dir, "local");
   const cwd = await Deno.makeTempDir();
   const env = { HEXPUB_LOCAL_REPO: dir };
-  const info = await runHexpub(["info", "gizmo", "0.2.0", "-r", "local"], { cwd, home, env });
+  const info = await hexpub.run(["info", "gizmo", "0.2.0", "-r", "local"], { cwd, home, env });
   assert.equal(info.code, 0, info.stderr);
   const checksum = await sha256Hex(await Deno.readFile(join(dir, "tarballs", "gizmo-0.2.0.tar")));
   assert.match(info.stdout, new RegExp(`Checksum: ${checksum}`));
-  const fetched = await runHexpub(["fetch", "gizmo", "-r", "local", "-u"], { cwd, home, env });
+  const fetched = await hexpub.run(["fetch", "gizmo", "-r", "local", "-u"], { cwd, home, env });
   assert.equal(fetched.code, 0, fetched.stderr);
   assert.ok((await Deno.stat(join(cwd, "gizmo-0.2.0", "src", "gizmo.erl"))).isFile);
 
-  const missing = await runHexpub(["info", "nothing", "-r", "local"], { cwd, home, env });
+  const missing = await hexpub.run(["info", "nothing", "-r", "local"], { cwd, home, env });
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /package "nothing" does not exist in repository "local"/);
 
   const file = join(dir, "packages", "gizmo");
   await Deno.writeFile(file, flipPayloadByte(await Deno.readFile(file)));
-  const tampered = await runHexpub(["fetch", "gizmo", "-r", "local", "-o", "again"], {
+  const tampered = await hexpub.run(["fetch", "gizmo", "-r", "local", "-o", "again"], {
     cwd,
     home,
     env,
@@ -136,7 +136,7 @@ Deno.test("the local repository is read from its directory and verified with its
 
   // No public_key: `repo build` writes it again (`local` cannot be `repo add`-ed).
   await Deno.remove(join(dir, "public_key"));
-  const nokey = await runHexpub(["info", "gizmo", "-r", "local"], { cwd, home, env });
+  const nokey = await hexpub.run(["info", "gizmo", "-r", "local"], { cwd, home, env });
   assert.equal(nokey.code, 1);
   assert.ok(nokey.stderr.includes(`${join(dir, "public_key")} is missing`), nokey.stderr);
   assert.ok(nokey.stderr.includes(`hexpub repo build ${dir}`), nokey.stderr);
@@ -144,8 +144,8 @@ Deno.test("the local repository is read from its directory and verified with its
 });
 
 Deno.test("a hex.pm organization is read under /repos/ORG, signed for ORG, with its repository key only", async () => {
-  await withFake(async (fake, server) => {
-    const runHexpub = hexpubWith(server);
+  await withFakeHex(async (fake, server) => {
+    const hexpub = await inProcessHexpub({ fakes: [server] });
     fake.addUser({ username: "frank", orgs: { acme: "admin" } });
     fake.addRelease({ name: "secret", version: "1.0.0", repository: "acme" });
     const orgKey = fake.addKey({
@@ -160,12 +160,12 @@ Deno.test("a hex.pm organization is read under /repos/ORG, signed for ORG, with 
     const env = { HEX_API_URL: server.url, HEXPUB_LOCAL_PASSWORD: "correct horse" };
 
     await writeGlobalRepos(home, [hexpm]);
-    const anonymous = await runHexpub(["info", "secret", "-r", "hexpm:acme"], { cwd, home, env });
+    const anonymous = await hexpub.run(["info", "secret", "-r", "hexpm:acme"], { cwd, home, env });
     assert.equal(anonymous.code, 4, anonymous.stderr);
     assert.match(anonymous.stderr, /401[\s\S]*hexpub organization auth hexpm:ORG --key KEY/);
 
     await writeGlobalRepos(home, [hexpm, { name: "hexpm:acme", repo_key: orgKey.secret }]);
-    const r = await runHexpub(["fetch", "secret", "-r", "hexpm:acme"], { cwd, home, env });
+    const r = await hexpub.run(["fetch", "secret", "-r", "hexpm:acme"], { cwd, home, env });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(
       await sha256Hex(await Deno.readFile(join(cwd, "secret-1.0.0.tar"))),
@@ -176,7 +176,7 @@ Deno.test("a hex.pm organization is read under /repos/ORG, signed for ORG, with 
     assert.doesNotMatch(r.stdout + r.stderr, new RegExp(orgKey.secret));
 
     // An untrusted mirror gets no key, and the error says why.
-    const mirrored = await runHexpub(["info", "secret", "-r", "hexpm:acme"], {
+    const mirrored = await hexpub.run(["info", "secret", "-r", "hexpm:acme"], {
       cwd,
       home,
       env: { ...env, HEX_MIRROR_URL: server.repoUrl },
@@ -192,13 +192,13 @@ Deno.test("a hex.pm organization is read under /repos/ORG, signed for ORG, with 
     // but only at hex.pm's repository or the URL HEX_CDN names: a repo_url (or
     // rebar_packages_cdn) from a rebar.config could point anywhere.
     await writeGlobalRepos(home, [hexpm]);
-    const auth = await runHexpub(["organization", "auth", "hexpm:acme", "--key", orgKey.secret], {
+    const auth = await hexpub.run(["organization", "auth", "hexpm:acme", "--key", orgKey.secret], {
       cwd,
       home,
       env,
     });
     assert.equal(auth.code, 0, auth.stderr);
-    const configured = await runHexpub(["info", "secret", "-r", "hexpm:acme"], { cwd, home, env });
+    const configured = await hexpub.run(["info", "secret", "-r", "hexpm:acme"], { cwd, home, env });
     assert.equal(configured.code, 4, configured.stderr);
     assert.ok(configured.stderr.includes(`run with HEX_CDN=${server.repoUrl}`), configured.stderr);
     assert.equal(
@@ -209,7 +209,7 @@ Deno.test("a hex.pm organization is read under /repos/ORG, signed for ORG, with 
       "rebar.config": `{rebar_packages_cdn, "${server.repoUrl}"}.\n`,
     });
     await writeGlobalRepos(home, [{ name: "hexpm", repo_public_key: publicKeyPem }]);
-    const cloned = await runHexpub(["fetch", "secret", "-r", "hexpm:acme"], {
+    const cloned = await hexpub.run(["fetch", "secret", "-r", "hexpm:acme"], {
       cwd: projectCdn,
       home,
       env,
@@ -222,7 +222,7 @@ Deno.test("a hex.pm organization is read under /repos/ORG, signed for ORG, with 
     );
     await writeGlobalRepos(home, [hexpm]);
     const cdnEnv = { ...env, HEX_CDN: server.repoUrl };
-    const stored = await runHexpub(["info", "secret", "1.0.0", "-r", "hexpm:acme"], {
+    const stored = await hexpub.run(["info", "secret", "1.0.0", "-r", "hexpm:acme"], {
       cwd,
       home,
       env: cdnEnv,
@@ -233,7 +233,7 @@ Deno.test("a hex.pm organization is read under /repos/ORG, signed for ORG, with 
       fake.requestsTo("GET", /\/repo\/repos\/acme\//).at(-1)!.headers.get("authorization"),
       orgKey.secret,
     );
-    const storedMirror = await runHexpub(["info", "secret", "-r", "hexpm:acme"], {
+    const storedMirror = await hexpub.run(["info", "secret", "-r", "hexpm:acme"], {
       cwd,
       home,
       env: { ...env, HEX_MIRROR_URL: server.repoUrl },
@@ -251,7 +251,7 @@ Deno.test("a hex.pm organization is read under /repos/ORG, signed for ORG, with 
         privateKeyPem,
       ),
     );
-    const foreign = await runHexpub(["info", "secret", "-r", "hexpm:acme"], {
+    const foreign = await hexpub.run(["info", "secret", "-r", "hexpm:acme"], {
       cwd,
       home,
       env: cdnEnv,

@@ -13,8 +13,9 @@ import { rootCommand } from "../../src/commands/root.ts";
 import { buildSeedTarball } from "../fakes/_hex_packages.ts";
 import { FakeHex } from "../fakes/fake_hex.ts";
 import { withServedRepo } from "../support/http.ts";
-import { fakeHexEnv, type InProcessResult, runInProcess } from "../support/in_process_fake.ts";
+import { fakeAt, inProcessHexpub, type RunResult } from "../support/in_process.ts";
 import { git, makeProject } from "../support/project.ts";
+import { trustHexpmKey } from "../support/registry.ts";
 import { testDeps } from "../support/test_deps.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -29,8 +30,21 @@ function jsonCommands(cmd: AnyCommand, prefix: string[] = []): string[] {
   ];
 }
 
+/** A run's exit code and printed lines. */
+interface Printed {
+  code: number;
+  stdout: string[];
+  stderr: string[];
+}
+
+const printed = (r: RunResult): Printed => ({
+  code: r.code,
+  stdout: r.stdoutLines,
+  stderr: r.stderrLines,
+});
+
 /** stdout as exactly one JSON document (a parse error names the command). */
-function oneJson(r: InProcessResult, what: string): unknown {
+function oneJson(r: Printed, what: string): unknown {
   const text = r.stdout.join("\n");
   assert.notEqual(text.trim(), "", `${what}: stdout is empty (stderr: ${r.stderr.join("\n")})`);
   try {
@@ -43,7 +57,7 @@ function oneJson(r: InProcessResult, what: string): unknown {
 }
 
 /** A failure: a non-zero exit, and stdout one JSON document or nothing. */
-function failed(r: InProcessResult, what: string, code?: number): unknown {
+function failed(r: Printed, what: string, code?: number): unknown {
   assert.notEqual(r.code, 0, `${what} should fail`);
   if (code !== undefined) assert.equal(r.code, code, `${what}: ${r.stderr.join("\n")}`);
   assert.notEqual(r.stderr.join("\n").trim(), "", `${what}: says why on stderr`);
@@ -51,7 +65,7 @@ function failed(r: InProcessResult, what: string, code?: number): unknown {
 }
 
 /** Success: exit 0 and one JSON document. */
-function succeeded(r: InProcessResult, what: string): unknown {
+function succeeded(r: Printed, what: string): unknown {
   assert.equal(r.code, 0, `${what}: ${r.stderr.join("\n")}`);
   return oneJson(r, what);
 }
@@ -77,14 +91,12 @@ async function world(options: ConstructorParameters<typeof FakeHex>[0] = {}) {
   fake.addUser({ username: "pat", orgs: { acme: "admin" } });
   const key = fake.addKey({ owner: "pat", name: "laptop" });
   fake.addRelease({ name: "widget", version: "1.0.0", owners: ["pat"] });
-  const hex = await fakeHexEnv(fake);
-  const env = { ...hex.env, HEX_API_KEY: key.secret };
+  const server = fakeAt(fake, "http://fake.test");
+  const hex = await inProcessHexpub({ fakes: [server] });
+  await trustHexpmKey(hex.home, (await fake.registryKeys()).publicKeyPem);
+  const env = { HEX_API_URL: server.url, HEX_CDN: server.repoUrl, HEX_API_KEY: key.secret };
   const run = async (args: string[], o: { cwd?: string; env?: Record<string, string> } = {}) =>
-    await runInProcess(args, {
-      cwd: o.cwd ?? hex.home,
-      env: { ...env, ...o.env },
-      fake,
-    });
+    printed(await hex.run(args, { cwd: o.cwd ?? hex.home, env: { ...env, ...o.env } }));
   return { fake, key, hex, env, run };
 }
 
@@ -243,16 +255,19 @@ const CASES: Record<string, { ignore?: boolean; fn: () => Promise<void> }> = {
           body: seed.tarball as Uint8Array<ArrayBuffer>,
         });
         assert.equal(res.status, 201, await res.text());
-        const r = await runInProcess(["serve", "owner", "list", repo.dir, "gadget", "--json"], {
-          cwd: repo.work,
-        });
+        const serve = await inProcessHexpub();
+        const r = printed(
+          await serve.run(["serve", "owner", "list", repo.dir, "gadget", "--json"], {
+            cwd: repo.work,
+          }),
+        );
         const owners = succeeded(r, "serve owner list") as { username: string }[];
         assert.deepEqual(owners.map((o) => o.username), [repo.keyName]);
-        const missing = await runInProcess(
+        const missing = await serve.run(
           ["serve", "owner", "list", join(repo.work, "nowhere"), "gadget", "--json"],
           { cwd: repo.work },
         );
-        failed(missing, "serve owner list in no repository");
+        failed(printed(missing), "serve owner list in no repository");
       });
     },
   },

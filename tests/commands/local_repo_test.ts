@@ -9,7 +9,7 @@ import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { readPackage } from "../../src/registry/registry_files.ts";
 import { generateRepoKeys } from "../../src/registry/signing.ts";
-import { inProcessHome, refusingFetch } from "../support/in_process_home.ts";
+import { inProcessHexpub, refusingFetch } from "../support/in_process.ts";
 import { makeProject } from "../support/project.ts";
 
 const app = (name: string, version: string) => ({
@@ -24,7 +24,7 @@ const app = (name: string, version: string) => ({
 const localDir = (home: string) => join(home, ".local", "share", "hexpub", "local");
 
 Deno.test("HEX_API_URL does not turn -r local into an upload; HEX_UNSAFE_REGISTRY applies to local", async () => {
-  const user = await inProcessHome();
+  const user = await inProcessHexpub();
   const dir = localDir(user.home);
   const cwd = await makeProject(app("solo", "2.0.0"));
   // A dead API: if hexpub went there, the publish would fail (and be recorded).
@@ -56,7 +56,7 @@ Deno.test("HEX_API_URL does not turn -r local into an upload; HEX_UNSAFE_REGISTR
 });
 
 Deno.test("commands that need an API refuse -r local clearly, without sending anything", async () => {
-  const user = await inProcessHome();
+  const user = await inProcessHexpub();
   const cwd = await makeProject(app("solo", "1.0.0"));
   const net = refusingFetch();
   for (const args of [["search", "solo"], ["user", "whoami"], ["user", "key", "list"]]) {
@@ -70,7 +70,7 @@ Deno.test("commands that need an API refuse -r local clearly, without sending an
 });
 
 Deno.test("the local repository: retire and unretire with -r local; owner is refused", async () => {
-  const user = await inProcessHome();
+  const user = await inProcessHexpub();
   const dir = localDir(user.home);
   const cwd = await makeProject(app("solo", "1.0.0"));
   const hexpub = (args: string[]) => user.run(args, { cwd });

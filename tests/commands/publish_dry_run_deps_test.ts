@@ -10,7 +10,7 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { configDirOf, makeHome } from "../support/e2e.ts";
-import { hexEnv, hexpubWith, withFake } from "./_hexpub_in_process.ts";
+import { hexEnv, inProcessHexpub, withFakeHex } from "../support/in_process.ts";
 import { makeProject } from "../support/project.ts";
 import { trustHexpmKey, writeGlobalRepos } from "../support/registry.ts";
 import type { FakeHex } from "../fakes/fake_hex.ts";
@@ -38,8 +38,8 @@ async function trusted(fake: FakeHex) {
 }
 
 Deno.test("--dry-run reports a dependency that does not exist and one no version matches", async () => {
-  await withFake(async (fake, server) => {
-    const runHexpub = hexpubWith(server);
+  await withFakeHex(async (fake, server) => {
+    const hexpub = await inProcessHexpub({ fakes: [server] });
     fake.addRelease({ name: "cowlib", version: "2.12.1" });
     fake.addRelease({ name: "ranch", version: "1.8.0" });
     fake.addRelease({ name: "ranch", version: "2.1.0" });
@@ -49,7 +49,7 @@ Deno.test("--dry-run reports a dependency that does not exist and one no version
       ranch: ["~> 3.0", "2.1.0"],
       ghost: ["~> 1.0", "1.0.0"],
     });
-    const r = await runHexpub(["publish", "package", "--dry-run"], {
+    const r = await hexpub.run(["publish", "package", "--dry-run"], {
       cwd,
       home,
       env: hexEnv(server),
@@ -74,8 +74,8 @@ Deno.test("--dry-run reports a dependency that does not exist and one no version
 });
 
 Deno.test("--dry-run warns when only retired versions match, and passes", async () => {
-  await withFake(async (fake, server) => {
-    const runHexpub = hexpubWith(server);
+  await withFakeHex(async (fake, server) => {
+    const hexpub = await inProcessHexpub({ fakes: [server] });
     fake.addRelease({
       name: "oldie",
       version: "1.0.0",
@@ -84,7 +84,7 @@ Deno.test("--dry-run warns when only retired versions match, and passes", async 
     fake.addRelease({ name: "oldie", version: "2.0.0" });
     const home = await trusted(fake);
     const cwd = await project({ oldie: ["~> 1.0.0", "1.0.0"] });
-    const r = await runHexpub(["publish", "package", "--dry-run"], {
+    const r = await hexpub.run(["publish", "package", "--dry-run"], {
       cwd,
       home,
       env: hexEnv(server),
@@ -99,13 +99,13 @@ Deno.test("--dry-run warns when only retired versions match, and passes", async 
 });
 
 Deno.test("--dry-run lists an unreachable registry as not checked, and a refused one as a warning", async () => {
-  await withFake(async (fake, server) => {
-    const runHexpub = hexpubWith(server);
+  await withFakeHex(async (fake, server) => {
+    const hexpub = await inProcessHexpub({ fakes: [server] });
     fake.addRelease({ name: "cowlib", version: "2.12.1" });
     const home = await trusted(fake);
     const cwd = await project({ cowlib: ["~> 2.12", "2.12.1"] });
     fake.failNext(1, 503, { path: "/repo/packages/cowlib" });
-    const down = await runHexpub(["publish", "package", "--dry-run"], {
+    const down = await hexpub.run(["publish", "package", "--dry-run"], {
       cwd,
       home,
       env: hexEnv(server),
@@ -116,7 +116,7 @@ Deno.test("--dry-run lists an unreachable registry as not checked, and a refused
       /not checked \(offline\?\): that dependency "cowlib" exists in repository "hexpm" \(503/,
     );
     // A home that does not trust the fake's key: hex.pm's built-in key refuses the file.
-    const untrusting = await runHexpub(["publish", "package", "--dry-run"], {
+    const untrusting = await hexpub.run(["publish", "package", "--dry-run"], {
       cwd,
       env: hexEnv(server),
     });
@@ -129,8 +129,8 @@ Deno.test("--dry-run lists an unreachable registry as not checked, and a refused
 });
 
 Deno.test("--dry-run -r local looks dependencies up as rebar3 does: local, then hexpm, then the others; missing is a warning", async () => {
-  await withFake(async (fake, server) => {
-    const runHexpub = hexpubWith(server);
+  await withFakeHex(async (fake, server) => {
+    const hexpub = await inProcessHexpub({ fakes: [server] });
     fake.addRelease({ name: "cowlib", version: "2.12.1" });
     const home = await trusted(fake);
     const dir = `${home}/local`;
@@ -156,7 +156,7 @@ Deno.test("--dry-run -r local looks dependencies up as rebar3 does: local, then 
       "src/gizmo.erl": "-module(gizmo).\n",
     });
     const cwd = await project({ gizmo: ["~> 1.0", "1.0.0"], cowlib: ["~> 2.12", "2.12.1"] });
-    const before = await runHexpub(["publish", "package", "-r", "local", "--dry-run"], {
+    const before = await hexpub.run(["publish", "package", "-r", "local", "--dry-run"], {
       cwd,
       home,
       env,
@@ -174,13 +174,13 @@ Deno.test("--dry-run -r local looks dependencies up as rebar3 does: local, then 
     assert.doesNotMatch(before.stderr, /cowlib/, "found on hexpm");
     assert.doesNotMatch(before.stdout, /not checked[^\n]*cowlib/);
     assert.equal(fake.requestsTo("GET", "/repo/packages/cowlib").length, 1);
-    const put = await runHexpub(["publish", "package", "-r", "local", "--yes"], {
+    const put = await hexpub.run(["publish", "package", "-r", "local", "--yes"], {
       cwd: gizmo,
       home,
       env,
     });
     assert.equal(put.code, 0, put.stderr);
-    const after = await runHexpub(["publish", "package", "-r", "local", "--dry-run"], {
+    const after = await hexpub.run(["publish", "package", "-r", "local", "--dry-run"], {
       cwd,
       home,
       env,
@@ -192,8 +192,8 @@ Deno.test("--dry-run -r local looks dependencies up as rebar3 does: local, then 
 });
 
 Deno.test("--dry-run -r hexpm:ORG looks dependencies up in hexpm only, and names the organization trap (rebar3_hex#262)", async () => {
-  await withFake(async (fake, server) => {
-    const runHexpub = hexpubWith(server);
+  await withFakeHex(async (fake, server) => {
+    const hexpub = await inProcessHexpub({ fakes: [server] });
     fake.addOrg({ name: "acme" });
     fake.addRelease({ name: "cowlib", version: "2.12.1" });
     fake.addRelease({ name: "inner", version: "1.0.0", repository: "acme" });
@@ -214,7 +214,7 @@ Deno.test("--dry-run -r hexpm:ORG looks dependencies up in hexpm only, and names
       cowlib: ["~> 2.12", "2.12.1"],
       shared: ["~> 1.0", "1.0.0"],
     });
-    const r = await runHexpub(["publish", "package", "-r", "hexpm:acme", "--dry-run"], {
+    const r = await hexpub.run(["publish", "package", "-r", "hexpm:acme", "--dry-run"], {
       cwd,
       home,
       env: { HEX_API_URL: server.url },
@@ -234,8 +234,8 @@ Deno.test("--dry-run -r hexpm:ORG looks dependencies up in hexpm only, and names
 });
 
 Deno.test("--dry-run with checks off warns once, and registry text reaches the terminal without control characters", async () => {
-  await withFake(async (fake, server) => {
-    const runHexpub = hexpubWith(server);
+  await withFakeHex(async (fake, server) => {
+    const hexpub = await inProcessHexpub({ fakes: [server] });
     fake.addRelease({
       name: "oldie",
       version: "1.0.0",
@@ -244,7 +244,7 @@ Deno.test("--dry-run with checks off warns once, and registry text reaches the t
     fake.addRelease({ name: "cowlib", version: "2.12.1" });
     // Not trusted: with checks on, hex.pm's built-in key would refuse these files.
     const cwd = await project({ oldie: ["~> 1.0", "1.0.0"], cowlib: ["~> 2.12", "2.12.1"] });
-    const r = await runHexpub(["publish", "package", "--dry-run"], {
+    const r = await hexpub.run(["publish", "package", "--dry-run"], {
       cwd,
       env: { ...hexEnv(server), HEX_UNSAFE_REGISTRY: "true" },
     });

@@ -7,14 +7,14 @@ import { join } from "node:path";
 import { publicKeyFingerprint } from "../../src/registry/fingerprint.ts";
 import { generateRepoKeys } from "../../src/registry/signing.ts";
 import { withServedRepo } from "../support/http.ts";
-import { inProcessHome } from "../support/in_process_home.ts";
+import { inProcessHexpub } from "../support/in_process.ts";
 
 const readConfig = async (configDir: string) =>
   JSON.parse(await Deno.readTextFile(join(configDir, "config.json")));
 
 Deno.test("repo add with the right fingerprint stores the key (0600) and repo list shows it", async () => {
   await withServedRepo(async ({ url, publicKeyPem: pem, work }) => {
-    const user = await inProcessHome();
+    const user = await inProcessHexpub();
     const hexpub = (args: string[]) => user.run(args, { cwd: work });
     const fp = await publicKeyFingerprint(pem);
     const r = await hexpub(["repo", "add", "team", url, "--fetch-public-key", fp]);
@@ -65,7 +65,7 @@ Deno.test("repo add with the right fingerprint stores the key (0600) and repo li
 
 Deno.test("repo add refuses a fetched key with another fingerprint and writes nothing", async () => {
   await withServedRepo(async ({ url, work }) => {
-    const user = await inProcessHome();
+    const user = await inProcessHexpub();
     const other = await publicKeyFingerprint((await generateRepoKeys()).publicKeyPem);
     const r = await user.run(["repo", "add", "team", url, "--fetch-public-key", other], {
       cwd: work,
@@ -79,7 +79,7 @@ Deno.test("repo add refuses a fetched key with another fingerprint and writes no
 
 Deno.test("repo add --public-key reads a PEM file and refuses a file that is not a key", async () => {
   await withServedRepo(async ({ url, publicKeyPem: pem, work }) => {
-    const user = await inProcessHome();
+    const user = await inProcessHexpub();
     await Deno.writeTextFile(join(work, "key.pem"), pem);
     await Deno.writeTextFile(join(work, "junk.pem"), "hello\n");
     const bad = await user.run(["repo", "add", "team", url, "--public-key", "junk.pem"], {
@@ -105,7 +105,7 @@ Deno.test("repo add refuses the built-in names and bad URLs", async () => {
       [["team", "ftp://127.0.0.1"], /invalid repository URL "ftp:\/\/127\.0\.0\.1"/],
     ] as const
   ) {
-    const user = await inProcessHome();
+    const user = await inProcessHexpub();
     const r = await user.run(["repo", "add", ...args, "--yes"], { cwd: work });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, pattern);

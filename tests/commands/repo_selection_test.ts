@@ -2,12 +2,12 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { configDirOf, makeHome } from "../support/e2e.ts";
-import { hexpubWith, withFake } from "./_hexpub_in_process.ts";
+import { inProcessHexpub, withFakeHex } from "../support/in_process.ts";
 import { makeProject } from "../support/project.ts";
 
 Deno.test("-r picks a repository from hexpub's config.json or the project's rebar.config", async () => {
-  await withFake(async (fake, server) => {
-    const runHexpub = hexpubWith(server);
+  await withFakeHex(async (fake, server) => {
+    const hexpub = await inProcessHexpub({ fakes: [server] });
     fake.addUser({ username: "kim" });
     const key = fake.addKey({ owner: "kim" });
     const home = await makeHome();
@@ -20,44 +20,44 @@ Deno.test("-r picks a repository from hexpub's config.json or the project's reba
       "rebar.config":
         `{hex, [{repos, [#{name => <<"corp">>, api_url => <<"${server.url}">>}]}]}.\n`,
     });
-    const mine = await runHexpub(["user", "whoami", "-r", "mine"], { cwd, home });
+    const mine = await hexpub.run(["user", "whoami", "-r", "mine"], { cwd, home });
     assert.equal(mine.code, 0, mine.stderr);
     assert.match(mine.stdout, /^mine\s+kim/m);
     // HEX_API_KEY is a hex.pm key: not sent to a custom repository on another API...
-    const corpNoKey = await runHexpub(["user", "whoami", "-r", "corp"], {
+    const corpNoKey = await hexpub.run(["user", "whoami", "-r", "corp"], {
       cwd,
       home,
       env: { HEX_API_KEY: key.secret },
     });
     assert.equal(corpNoKey.code, 4, corpNoKey.stderr);
     // ...unless HEX_API_URL says that API is where it goes.
-    const corp = await runHexpub(["user", "whoami", "-r", "corp"], {
+    const corp = await hexpub.run(["user", "whoami", "-r", "corp"], {
       cwd,
       home,
       env: { HEX_API_KEY: key.secret, HEX_API_URL: server.url },
     });
     assert.equal(corp.code, 0, corp.stderr);
     assert.match(corp.stdout, /^corp\s+kim/m);
-    const unknown = await runHexpub(["user", "whoami", "-r", "nope"], { cwd, home });
+    const unknown = await hexpub.run(["user", "whoami", "-r", "nope"], { cwd, home });
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /no configuration for repository "nope"[\s\S]*hint:/);
     await Deno.writeTextFile(join(configDirOf(home), "config.json"), "{ nope");
-    const broken = await runHexpub(["user", "whoami"], { cwd, home });
+    const broken = await hexpub.run(["user", "whoami"], { cwd, home });
     assert.equal(broken.code, 2);
     assert.match(broken.stderr, /config\.json: not valid JSON/);
   });
 });
 
 Deno.test("credentials stay with the API they came from: a rebar.config cannot redirect them", async () => {
-  await withFake(async (a, serverA) => {
-    await withFake(async (b, serverB) => {
-      const runHexpub = hexpubWith(serverA, serverB);
+  await withFakeHex(async (a, serverA) => {
+    await withFakeHex(async (b, serverB) => {
+      const hexpub = await inProcessHexpub({ fakes: [serverA, serverB] });
       a.addUser({ username: "olga" });
       const key = a.addKey({ owner: "olga" });
       const home = await makeHome();
       const plain = await makeProject({ "README.md": "x" });
       const env = { HEXPUB_LOCAL_PASSWORD: "pw" };
-      const auth = await runHexpub(["user", "auth", "--key", key.secret], {
+      const auth = await hexpub.run(["user", "auth", "--key", key.secret], {
         cwd: plain,
         home,
         env: { ...env, HEX_API_URL: serverA.url },
@@ -68,7 +68,7 @@ Deno.test("credentials stay with the API they came from: a rebar.config cannot r
         "rebar.config":
           `{hex, [{repos, [#{name => <<"hexpm">>, api_url => <<"${serverB.url}">>}]}]}.\n`,
       });
-      const r = await runHexpub(["user", "whoami"], { cwd: evil, home, env });
+      const r = await hexpub.run(["user", "whoami"], { cwd: evil, home, env });
       assert.equal(r.code, 4, r.stderr);
       assert.equal(b.requests.length, 0, "nothing reached the other server");
       // rebar3's hex.pm OAuth token is not sent to a custom repository either.
@@ -83,9 +83,9 @@ Deno.test("credentials stay with the API they came from: a rebar.config cannot r
         "rebar.config":
           `{hex, [{repos, [#{name => <<"other">>, api_url => <<"${serverB.url}">>}]}]}.\n`,
       });
-      const r2 = await runHexpub(["user", "whoami", "-r", "other"], { cwd: custom, home, env });
+      const r2 = await hexpub.run(["user", "whoami", "-r", "other"], { cwd: custom, home, env });
       assert.equal(r2.code, 4, r2.stderr);
       assert.equal(b.requests.length, 0, "no token reached the custom repository");
-    }, "http://127.0.0.1:8");
+    }, { origin: "http://127.0.0.1:8" });
   });
 });

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { readPackage, readVersions } from "../../src/registry/registry_files.ts";
 import { generateServeKey } from "../../src/repository/server_keys.ts";
 import { withServedRepo } from "../support/http.ts";
-import { inProcessHome } from "../support/in_process_home.ts";
+import { inProcessHexpub } from "../support/in_process.ts";
 import { makeProject } from "../support/project.ts";
 import { testDeps } from "../support/test_deps.ts";
 
@@ -25,7 +25,7 @@ const project = (name: string, version: string) => ({
 
 Deno.test("hexpub publish -r NAME into hexpub serve; the signed registry lists the release", async () => {
   await withServedRepo(async (repo) => {
-    const user = await inProcessHome();
+    const user = await inProcessHexpub();
     const env = await repo.env(user.home);
     const cwd = await makeProject({
       "rebar.config": "{deps, []}.\n",
@@ -52,7 +52,7 @@ Deno.test("hexpub retire and owner against hexpub serve: an owner may, another k
   await withServedRepo(async (repo) => {
     const alice = repo.key;
     const bob = await generateServeKey(testDeps(repo.work), repo.dir, "bob");
-    const user = await inProcessHome();
+    const user = await inProcessHexpub();
     const env = await repo.env(user.home);
     const cwd = await makeProject(project("thing", "1.0.0"));
     const hexpub = (args: string[], more: Record<string, string> = {}) =>
@@ -134,7 +134,7 @@ Deno.test("hexpub retire and owner against hexpub serve: an owner may, another k
 Deno.test("a copied-in package has no owners: writes are refused naming `hexpub serve owner add`, which fixes it", async () => {
   await withServedRepo(async (repo) => {
     const alice = repo.key;
-    const user = await inProcessHome();
+    const user = await inProcessHexpub();
     const cwd = await makeProject(project("thing", "1.0.0"));
     const hexpub = (args: string[], env: Record<string, string> = {}) =>
       user.run(args, { cwd, env });
