@@ -34,6 +34,7 @@
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { sha256Hex } from "../src/tarball/checksum.ts";
 import { unpackPackage } from "../src/tarball/unpack_package.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
@@ -118,8 +119,7 @@ export async function readReferenceCase(dir: string, name: string): Promise<Refe
 }
 
 async function sha256Upper(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
-  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("").toUpperCase();
+  return (await sha256Hex(bytes)).toUpperCase();
 }
 
 async function run(

@@ -7,6 +7,7 @@
  * @module
  */
 import type { Deps } from "../ports.ts";
+import { whoami } from "./user/account.ts";
 import { isHexpm } from "../config/repos.ts";
 import {
   buildAddOwnerRequest,
@@ -18,12 +19,7 @@ import {
   parseListOwnersResponse,
   parseRemoveOwnerResponse,
 } from "../hex/owner.ts";
-import {
-  buildGetUserRequest,
-  buildWhoamiRequest,
-  parseGetUserResponse,
-  parseWhoamiResponse,
-} from "../hex/user.ts";
+import { buildGetUserRequest, parseGetUserResponse } from "../hex/user.ts";
 import { call, openSession, type Session } from "./session.ts";
 
 /** Public hexpm packages can be read without credentials; organization ones cannot. */
@@ -110,13 +106,7 @@ export async function ownerList(
 /** `owner list packages`: the packages the authenticated user owns (rebar3_hex bug 6, fixed). */
 export async function ownedPackages(deps: Deps, input: { repo?: string }) {
   const session = await openSession(deps, { repo: input.repo, command: "owner list packages" });
-  const me = await call(deps, session, {
-    write: false,
-    idempotent: true,
-    build: (credential) =>
-      buildWhoamiRequest(session.accountTarget, { userAgent: session.userAgent, credential }),
-    parse: parseWhoamiResponse,
-  });
+  const me = await whoami(deps, session);
   const user = await call(deps, session, {
     write: false,
     idempotent: true,

@@ -13,18 +13,23 @@ import {
   parseCreateUserResponse,
   parseWhoamiResponse,
 } from "../../hex/user.ts";
-import { call, openSession } from "../session.ts";
+import { call, openSession, type Session } from "../session.ts";
 
-/** `user whoami`. */
-export async function userWhoami(deps: Deps, input: { repo?: string }) {
-  const session = await openSession(deps, { repo: input.repo, command: "user whoami" });
-  const me = await call(deps, session, {
+/** The account a session's credential belongs to (`GET /users/me`). */
+export function whoami(deps: Deps, session: Session) {
+  return call(deps, session, {
     write: false,
     idempotent: true,
     build: (credential) =>
       buildWhoamiRequest(session.accountTarget, { userAgent: session.userAgent, credential }),
     parse: parseWhoamiResponse,
   });
+}
+
+/** `user whoami`. */
+export async function userWhoami(deps: Deps, input: { repo?: string }) {
+  const session = await openSession(deps, { repo: input.repo, command: "user whoami" });
+  const me = await whoami(deps, session);
   return {
     repo: session.repo.name,
     username: me.username,
