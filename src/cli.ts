@@ -7,18 +7,26 @@
 import type { Deps } from "./ports.ts";
 import { rootCommand } from "./commands/root.ts";
 import { formatError } from "./ui/format_error.ts";
+import { relativeOutput } from "./ui/display_path.ts";
 
 /**
  * Parses `argv` (without the program name), runs the command, and reports errors.
+ * Tasks deal in absolute paths: what reaches stderr (warnings, findings,
+ * progress, the error) shows those inside `deps.cwd` relative to it.
  *
  * @returns The process exit code.
  */
 export async function runCli(argv: string[], deps: Deps): Promise<number> {
   try {
-    await rootCommand(deps).parseAsync(argv, { from: "user" });
+    const shown: Deps = { ...deps, out: relativeOutput(deps.out, deps.cwd) };
+    await rootCommand(shown).parseAsync(argv, { from: "user" });
     return 0;
   } catch (err) {
-    const { text, code } = formatError(err, { debug: !!deps.env.HEXPUB_DEBUG, color: deps.color });
+    const { text, code } = formatError(err, {
+      debug: !!deps.env.HEXPUB_DEBUG,
+      color: deps.color,
+      cwd: deps.cwd,
+    });
     if (text) deps.out.warn(text);
     return code;
   }

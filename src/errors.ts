@@ -7,7 +7,10 @@
 
 /** A place in a file that an error points at. */
 export interface Where {
-  /** File path, as the user would type it (relative to the working directory when possible). */
+  /**
+   * The file's absolute path (or a name, for text that is not a file); the ui
+   * shows it relative to the working directory when it is inside it.
+   */
   file: string;
   /** 1-based line. */
   line?: number;

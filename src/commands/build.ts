@@ -7,7 +7,7 @@ import { Command } from "@commander-js/extra-typings";
 import { UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
 import { printLines } from "./_shared.ts";
-import { displayPath } from "../project/consult.ts";
+import { displayPath } from "../ui/display_path.ts";
 import { build, type BuildInput } from "../tasks/build.ts";
 import { buildJson, renderBuild } from "../ui/render_build.ts";
 
@@ -61,7 +61,7 @@ Exit codes: 0 built, 1 invalid project or package (or a warning under --strict),
         strict: opts.strict,
       };
       const result = await run(deps, input);
-      if (opts.json) deps.out.print(buildJson(result));
-      else printLines(deps, renderBuild(result, (p) => displayPath(deps, p)));
+      if (opts.json) deps.out.print(buildJson(result, deps.cwd));
+      else printLines(deps, renderBuild(result, (p) => displayPath(deps.cwd, p)));
     });
 }

@@ -5,7 +5,7 @@
  */
 import { Command } from "@commander-js/extra-typings";
 import type { Deps } from "../ports.ts";
-import { displayPath } from "../project/consult.ts";
+import { displayPath } from "../ui/display_path.ts";
 import { fetchPackage } from "../tasks/fetch.ts";
 import { renderFetch } from "../ui/render_info.ts";
 import { printJson, printLines } from "./_shared.ts";
@@ -51,6 +51,6 @@ Exit codes: 0 fetched, 1 no such package or version, a refused registry file or 
         unpack: o.unpack,
       });
       if (o.json) printJson(deps, result);
-      else printLines(deps, renderFetch(result, (p) => displayPath(deps, p)));
+      else printLines(deps, renderFetch(result, (p) => displayPath(deps.cwd, p)));
     });
 }

@@ -7,6 +7,7 @@ import { Command } from "@commander-js/extra-typings";
 import type { Deps } from "../ports.ts";
 import { lock } from "../tasks/lock.ts";
 import { printJson, printLines } from "./_shared.ts";
+import { displayPath } from "../ui/display_path.ts";
 
 /** Builds the `lock` command; `run` is the task (tests pass a recorder). */
 export function lockCommand(deps: Deps, run: typeof lock = lock) {
@@ -34,18 +35,19 @@ dependency, a repository that cannot be reached or whose registry is refused, 2 
     )
     .action(async (o) => {
       const result = await run(deps, { force: o.force });
+      const path = displayPath(deps.cwd, result.path);
       if (o.json) {
-        printJson(deps, result);
+        printJson(deps, { ...result, path });
         return;
       }
       if (!result.written) {
         printLines(deps, [
-          `${result.path} exists: nothing to do (pass --force to resolve it again)`,
+          `${path} exists: nothing to do (pass --force to resolve it again)`,
         ]);
         return;
       }
       printLines(deps, [
-        `wrote ${result.path} (${result.locks.length} ${
+        `wrote ${path} (${result.locks.length} ${
           result.locks.length === 1 ? "package" : "packages"
         })`,
         ...result.locks.map((l) =>

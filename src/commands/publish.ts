@@ -15,6 +15,7 @@ import {
 } from "../tasks/publish.ts";
 import { renderPlan, renderPublish } from "../ui/render_publish.ts";
 import { printJson, printLines } from "./_shared.ts";
+import { displayProblem } from "../ui/display_path.ts";
 
 /**
  * Runs a publish, showing the plan (rebar3_hex's summary) before the checks and
@@ -79,7 +80,11 @@ the prompt, 4 auth.`,
         strict: o.strict,
       };
       const result = await publishShowingPlan(deps, input, { json: o.json });
-      if (o.json) printJson(deps, result);
-      else printLines(deps, renderPublish(result));
+      if (o.json) {
+        printJson(deps, {
+          ...result,
+          warnings: result.warnings.map((w) => displayProblem(deps.cwd, w)),
+        });
+      } else printLines(deps, renderPublish(result));
     });
 }

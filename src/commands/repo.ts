@@ -7,7 +7,7 @@
 import { Command } from "@commander-js/extra-typings";
 import { resolve } from "node:path";
 import type { Deps } from "../ports.ts";
-import { displayPath } from "../project/consult.ts";
+import { displayPath } from "../ui/display_path.ts";
 import { addRepo, buildRepo, initRepo, listRepos, removeRepo } from "../tasks/repo.ts";
 import { localRepoDir } from "../config/config_paths.ts";
 import { renderTable } from "../ui/table.ts";
@@ -24,11 +24,11 @@ export function repoCommand(deps: Deps) {
     .option("--name <name>", "the repository's name (default: the directory's name)")
     .action(async (dir, o) => {
       const r = await initRepo(deps, { dir: resolve(deps.cwd, dir), name: o.name });
-      deps.out.print(`Repository ${r.name} is ready in ${displayPath(deps, r.dir)}`);
-      deps.out.print(`  public key: ${displayPath(deps, r.publicKeyPath)}`);
+      deps.out.print(`Repository ${r.name} is ready in ${displayPath(deps.cwd, r.dir)}`);
+      deps.out.print(`  public key: ${displayPath(deps.cwd, r.publicKeyPath)}`);
       deps.out.print(
         `  private key (0600, keep it out of the served directory): ${
-          displayPath(deps, r.privateKeyPath)
+          displayPath(deps.cwd, r.privateKeyPath)
         }`,
       );
     });
@@ -104,7 +104,7 @@ export function repoCommand(deps: Deps) {
       } else deps.out.print("No repositories added (see `hexpub repo add`).");
       deps.out.info(
         `Built in: hexpm (hex.pm) and local (${
-          displayPath(deps, localRepoDir(deps.env, deps.host.platform))
+          displayPath(deps.cwd, localRepoDir(deps.env, deps.host.platform))
         }). Repositories in rebar.config files are used too.`,
       );
     });

@@ -15,7 +15,7 @@ import { Command } from "@commander-js/extra-typings";
 import { resolve } from "node:path";
 import { UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
-import { displayPath } from "../project/consult.ts";
+import { displayPath } from "../ui/display_path.ts";
 import { addServeOwner, generateKey, listServeOwners, serveRepository } from "../tasks/serve.ts";
 import { renderTable } from "../ui/table.ts";
 import { printJson, printLines } from "./_shared.ts";
@@ -71,8 +71,8 @@ export function serveCommand(deps: Deps, options: ServeCommandOptions = {}) {
       });
       const host = o.host.includes(":") ? `[${o.host}]` : o.host;
       deps.out.print(`Serving repository ${serving.name} at http://${host}:${serving.port}`);
-      deps.out.print(`  directory: ${displayPath(deps, serving.dir)}`);
-      deps.out.print(`  public key: ${displayPath(deps, serving.publicKeyPath)}`);
+      deps.out.print(`  directory: ${displayPath(deps.cwd, serving.dir)}`);
+      deps.out.print(`  public key: ${displayPath(deps.cwd, serving.publicKeyPath)}`);
       deps.out.info("Make an API key for publishing with `hexpub serve key generate`.");
       deps.out.info("Press Ctrl-C to stop.");
       await serving.finished;
@@ -86,7 +86,7 @@ export function serveCommand(deps: Deps, options: ServeCommandOptions = {}) {
       const key = await generateKey(deps, { dir: await dirOf(dir), keyName: o.keyName });
       deps.out.info(
         `API key ${o.keyName} for ${key.repository} (hash stored in ${
-          displayPath(deps, key.keysPath)
+          displayPath(deps.cwd, key.keysPath)
         }); it is not shown again:`,
       );
       deps.out.print(key.secret);

@@ -9,6 +9,7 @@ import type { Deps } from "../ports.ts";
 import { verifyRelease } from "../tasks/verify.ts";
 import { renderVerify } from "../ui/render_verify.ts";
 import { printJson, printLines } from "./_shared.ts";
+import { displayProblem } from "../ui/display_path.ts";
 
 /** Builds the `verify` command; `run` is the task (tests pass a recorder). */
 export function verifyCommand(deps: Deps, run: typeof verifyRelease = verifyRelease) {
@@ -37,8 +38,12 @@ does not exist, 2 bad arguments, 4 a private repository refused the key.`,
     )
     .action(async (o) => {
       const result = await run(deps, { app: o.app, repo: o.repo, strict: o.strict });
-      if (o.json) printJson(deps, result);
-      else printLines(deps, renderVerify(result));
+      if (o.json) {
+        printJson(deps, {
+          ...result,
+          warnings: result.warnings.map((w) => displayProblem(deps.cwd, w)),
+        });
+      } else printLines(deps, renderVerify(result));
       if (!result.identical) {
         throw new HexpubError(
           `${result.name} ${result.version} is not reproducible from this source`,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { basename, join, relative } from "node:path";
+import { basename, join } from "node:path";
 import { ProjectError } from "../errors.ts";
 import { latin1, type Term } from "../erlang/term.ts";
 import { readTerms } from "../erlang/read_terms.ts";
@@ -13,7 +13,7 @@ import type { Deps } from "../ports.ts";
 
 /** A consulted file: its terms and text. */
 export interface Consulted {
-  /** The path shown to users (relative to the working directory when inside it). */
+  /** The file's absolute path (the `.script` one when it was evaluated); the ui shows it relative. */
   file: string;
   /** The text the terms were read from (for a script: what the script returned, printed). */
   text: string;
@@ -45,12 +45,6 @@ function decodeTermFile(bytes: Uint8Array): { text: string; encoding: "utf8" | "
 export function encodeTermFile(text: string, encoding: "utf8" | "latin1"): Uint8Array {
   if (encoding === "utf8") return new TextEncoder().encode(text);
   return Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
-}
-
-/** How errors name a file: relative to the working directory when inside it. */
-export function displayPath(deps: Pick<Deps, "cwd">, abs: string): string {
-  const rel = relative(deps.cwd, abs);
-  return rel && !rel.startsWith("..") ? rel : abs;
 }
 
 // Evaluates SCRIPT with CONFIG bound to the consulted BASE file (or [] when it is
@@ -123,13 +117,12 @@ export async function consultPlainFile(
   path: string,
 ): Promise<Consulted | undefined> {
   if (!(await deps.fs.lstat(path))) return undefined;
-  const file = displayPath(deps, path);
   const { text, encoding } = decodeTermFile(await deps.fs.readFile(path));
-  return { file, text, terms: readTerms(text, file), fromScript: false, encoding };
+  return { file: path, text, terms: readTerms(text, path), fromScript: false, encoding };
 }
 
 async function evalScript(deps: Deps, script: string, base: string): Promise<Consulted> {
-  const file = displayPath(deps, script);
+  const file = script;
   const escript = await deps.which("escript");
   if (!escript) {
     throw new ProjectError(`${file} needs Erlang to evaluate: escript is not on PATH`, {

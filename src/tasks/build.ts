@@ -8,7 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { HexpubError, ProjectError, TarballError, UsageError, ValidationError } from "../errors.ts";
 import type { Problem } from "../errors.ts";
 import type { Deps } from "../ports.ts";
-import { consultFile, displayPath } from "../project/consult.ts";
+import { consultFile } from "../project/consult.ts";
 import { docDir, docProvider } from "../project/doc_config.ts";
 import { listTree } from "../project/select_files.ts";
 import { chooseApp, discoverProject, type Project, type ProjectApp } from "../project/discover.ts";
@@ -154,7 +154,7 @@ async function writeOutput(
   } catch (e) {
     if (e instanceof HexpubError) throw e;
     throw new UsageError(
-      `cannot write the output "${displayPath(deps, path)}": ${(e as Error).message}`,
+      `cannot write the output "${path}": ${(e as Error).message}`,
       {
         hint: "Pass -o with a writable path (with --unpack, a directory that does not exist yet)",
         cause: e,
@@ -167,7 +167,7 @@ async function writeOutput(
 async function checkTarballOutput(deps: Deps, path: string | undefined, unpack: boolean) {
   if (path === undefined || unpack) return;
   if ((await deps.fs.lstat(path))?.kind === "dir") {
-    throw new UsageError(`-o "${displayPath(deps, path)}" is a directory, not a tarball path`, {
+    throw new UsageError(`-o "${path}" is a directory, not a tarball path`, {
       hint:
         "-o names the tarball to write (rebar3_hex treats it as a directory): pass DIR/NAME-VSN.tar",
     });
@@ -184,7 +184,7 @@ async function findDocs(
     const dir = resolve(app.dir, input.docDir);
     if ((await deps.fs.stat(dir))?.kind !== "dir") {
       throw new UsageError(`--doc-dir "${input.docDir}" is not a directory`, {
-        hint: `The path is relative to the app directory (${displayPath(deps, app.dir) || "."})`,
+        hint: `The path is relative to the app directory (${app.dir})`,
       });
     }
     return dir;
@@ -247,7 +247,7 @@ export async function makeDocsTarball(
   if (!files.some((f) => f.path === "index.html")) {
     throw new TarballError(
       "missing_index_html",
-      `No index.html file was found in ${displayPath(deps, dir)}`,
+      `No index.html file was found in ${dir}`,
       {
         hint:
           "Docs need an index.html at the top of the doc directory; check the doc provider's output dir or --doc-dir",

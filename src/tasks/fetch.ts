@@ -21,7 +21,6 @@ import { hexOf, sha256Hex } from "../tarball/checksum.ts";
 import { cleanRegistryText } from "../registry/registry_text.ts";
 import { encodeMetadata } from "../tarball/metadata_config.ts";
 import { unpackPackage } from "../tarball/unpack_package.ts";
-import { displayPath } from "../project/consult.ts";
 import {
   type InfoRetirement,
   latestStableRelease,
@@ -225,7 +224,7 @@ export async function fetchPackage(deps: Deps, input: FetchInput): Promise<Fetch
       });
     } else {
       if ((await deps.fs.lstat(path))?.kind === "dir") {
-        throw new UsageError(`"${displayPath(deps, path)}" is a directory`, {
+        throw new UsageError(`"${path}" is a directory`, {
           hint: "Remove it, or pass -o with another directory",
         });
       }
@@ -235,7 +234,7 @@ export async function fetchPackage(deps: Deps, input: FetchInput): Promise<Fetch
   } catch (e) {
     if (e instanceof HexpubError) throw e;
     throw new UsageError(
-      `cannot write "${displayPath(deps, path)}": ${(e as Error).message}`,
+      `cannot write "${path}": ${(e as Error).message}`,
       { hint: "Pass -o with a directory you can write to", cause: e },
     );
   }

@@ -24,7 +24,7 @@ import { join } from "node:path";
 import { HexpubError, ProjectError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
 import { HexApiError, HexNetworkError } from "../hex/api_errors.ts";
-import { type Consulted, consultFile, displayPath } from "../project/consult.ts";
+import { type Consulted, consultFile } from "../project/consult.ts";
 import { discoverProject, type Project } from "../project/discover.ts";
 import { printLockFile } from "../project/lock_file.ts";
 import { depsOverrides, lockOptions, type PkgDep, projectLockDeps } from "../project/lock_deps.ts";
@@ -42,7 +42,7 @@ export interface LockInput {
 
 /** What `hexpub lock` did. */
 export interface LockResult {
-  /** The lock file's path, for display. */
+  /** The lock file's absolute path. */
   path: string;
   /** False when a lock was already there and nothing was written. */
   written: boolean;
@@ -197,11 +197,11 @@ export async function lock(deps: Deps, input: LockInput): Promise<LockResult> {
   const project = await discoverProject(deps, deps.cwd);
   const path = join(project.root, LOCK_FILE);
   if (!input.force && (await deps.fs.lstat(path))) {
-    return { path: displayPath(deps, path), written: false, locks: [] };
+    return { path: path, written: false, locks: [] };
   }
   const locks = await lockProject(deps, project);
   await writeLock(deps, project, locks);
-  return { path: displayPath(deps, path), written: true, locks };
+  return { path: path, written: true, locks };
 }
 
 /**
@@ -215,17 +215,17 @@ export async function ensureLock(deps: Deps, project: Project): Promise<Consulte
   const existing = await consultFile(deps, path);
   if (existing) return existing;
   deps.out.info(
-    `No ${displayPath(deps, path)}: resolving the dependencies as \`rebar3 lock\` would ` +
+    `No ${path}: resolving the dependencies as \`rebar3 lock\` would ` +
       "(hexpub lock)",
   );
   const locks = await lockProject(deps, project);
   await writeLock(deps, project, locks);
   deps.out.info(
-    `wrote ${displayPath(deps, path)}: ${
+    `wrote ${path}: ${
       locks.length === 0 ? "no dependencies" : locks.map((l) => `${l.app} ${l.version}`).join(", ")
     }`,
   );
   const written = await consultFile(deps, path);
-  if (!written) throw new ProjectError(`cannot read back ${displayPath(deps, path)}`);
+  if (!written) throw new ProjectError(`cannot read back ${path}`);
   return written;
 }

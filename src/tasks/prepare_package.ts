@@ -16,7 +16,7 @@ import {
   textProp,
   whereOf,
 } from "../project/app_src.ts";
-import { consultFile, consultPlainFile, displayPath } from "../project/consult.ts";
+import { consultFile, consultPlainFile } from "../project/consult.ts";
 import type { Project, ProjectApp } from "../project/discover.ts";
 import { metadataEntries, type PackageMeta } from "../project/package_metadata.ts";
 import {
@@ -178,8 +178,8 @@ export async function preparePackage(
   const problems: Problem[] = [];
   const source = await consultFile(deps, app.appSrcPath);
   if (!source) {
-    throw new ProjectError(`cannot read ${displayPath(deps, app.appSrcPath)}`, {
-      where: { file: displayPath(deps, app.appSrcPath) },
+    throw new ProjectError(`cannot read ${app.appSrcPath}`, {
+      where: { file: app.appSrcPath },
     });
   }
   const appSrc = parseAppSrc(source);

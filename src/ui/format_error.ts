@@ -7,6 +7,7 @@
 import { CommanderError } from "commander";
 import { Ansis } from "ansis";
 import { HexpubError, type Problem, ValidationError, type Where } from "../errors.ts";
+import { displayProblem, displayWhere, relativizeText } from "./display_path.ts";
 
 /** Exit codes, as documented in README. */
 export const EXIT = {
@@ -52,13 +53,19 @@ function plain(text: string): string {
     .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, "$1");
 }
 
-/** One finding as `level: file:line: message` plus an indented hint. */
+/**
+ * One finding as `level: file:line: message` plus an indented hint.
+ *
+ * @param options `indent`: before each line; `color`: paint the label; `cwd`:
+ *   show the paths inside this working directory relative to it.
+ */
 export function formatProblem(
-  p: Problem,
-  options: { indent?: string; color?: boolean } = {},
+  finding: Problem,
+  options: { indent?: string; color?: boolean; cwd?: string } = {},
 ): string {
   const indent = options.indent ?? "";
   const color = options.color ?? false;
+  const p = options.cwd === undefined ? finding : displayProblem(options.cwd, finding);
   const label = p.level === "error"
     ? paint(color, colors.red, "error")
     : paint(color, colors.yellow, "warning");
@@ -72,13 +79,18 @@ export function formatProblem(
  * Formats an error for stderr and picks the exit code.
  *
  * @param err Anything thrown.
- * @param options `debug`: add the stack of unexpected errors; `color`: paint the labels.
+ * @param options `debug`: add the stack of unexpected errors; `color`: paint the labels;
+ *   `cwd`: show the paths inside this working directory relative to it (errors
+ *   carry absolute paths).
  */
 export function formatError(
   err: unknown,
-  options: { debug?: boolean; color?: boolean } = {},
+  options: { debug?: boolean; color?: boolean; cwd?: string } = {},
 ): Formatted {
   const color = options.color ?? false;
+  const cwd = options.cwd;
+  const shown = (text: string) => plain(cwd === undefined ? text : relativizeText(cwd, text));
+  const where = (w: Where) => plain(at(cwd === undefined ? w : displayWhere(cwd, w)));
   const label = paint(color, colors.red, "error");
   if (err instanceof CommanderError) {
     if (err.code === "commander.helpDisplayed" || err.code === "commander.version") {
@@ -87,25 +99,25 @@ export function formatError(
     return { text: "", code: err.exitCode === 0 ? EXIT.ok : EXIT.usage };
   }
   if (err instanceof HexpubError) {
-    const lines = [`${label}: ${plain(err.message)}`];
-    if (err.where) lines.push(`  --> ${plain(at(err.where))}`);
+    const lines = [`${label}: ${shown(err.message)}`];
+    if (err.where) lines.push(`  --> ${where(err.where)}`);
     if (err instanceof ValidationError) {
-      for (const p of err.problems) lines.push(formatProblem(p, { indent: "  ", color }));
+      for (const p of err.problems) lines.push(formatProblem(p, { indent: "  ", color, cwd }));
     }
-    if (err.hint) lines.push(`  hint: ${plain(err.hint)}`);
+    if (err.hint) lines.push(`  hint: ${shown(err.hint)}`);
     return { text: lines.join("\n"), code: err.exitCode };
   }
   if (err instanceof Error && err.name === "PermissionDenied") {
     return {
       text:
         `${label}: ${
-          plain(err.message)
+          shown(err.message)
         }\n  hint: hexpub needs read, write, run and env permissions: ` +
         "run it with the permissions in README, or use the compiled binary",
       code: EXIT.failure,
     };
   }
-  const message = plain(err instanceof Error ? err.message : String(err));
+  const message = shown(err instanceof Error ? err.message : String(err));
   const lines = [`${label}: ${message}`];
   if (options.debug && err instanceof Error && err.stack) lines.push(err.stack);
   else {

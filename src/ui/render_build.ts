@@ -5,6 +5,7 @@
  * @module
  */
 import type { BuildResult } from "../tasks/build.ts";
+import { displayProblem } from "./display_path.ts";
 
 /** The human summary, one line per array element. */
 export function renderBuild(result: BuildResult, display: (path: string) => string): string[] {
@@ -41,13 +42,16 @@ export function renderBuild(result: BuildResult, display: (path: string) => stri
   return out;
 }
 
-/** The `--json` object. */
-export function buildJson(result: BuildResult): string {
+/**
+ * The `--json` object; the findings show their paths relative to `cwd`, the
+ * tarballs' paths stay absolute.
+ */
+export function buildJson(result: BuildResult, cwd: string): string {
   return JSON.stringify({
     package: result.package ?? null,
     docs: result.docs ?? null,
     docsSkipped: result.docsSkipped ?? null,
-    warnings: result.warnings.map((w) => ({
+    warnings: result.warnings.map((found) => displayProblem(cwd, found)).map((w) => ({
       field: w.field,
       message: w.message,
       hint: w.hint ?? null,

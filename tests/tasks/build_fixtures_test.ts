@@ -277,7 +277,7 @@ Deno.test("build vsn_git: a commit after the tag gives TAG+build.N.refSHORT, whi
         .split("\n").findIndex((l) => l.includes("{vsn, git}")) + 1;
     assert.deepEqual(
       { file: errors[0].where?.file, line: errors[0].where?.line },
-      { file: join("src", "gitver.app.src"), line: vsnLine },
+      { file: join(dir, "src", "gitver.app.src"), line: vsnLine },
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -44,7 +44,10 @@ interface Case {
     reason?: TarballReason;
     /** ValidationError: `level:field` of every problem. */
     problems?: string[];
-    /** Where the error (or its first problem) points; only the keys given are compared. */
+    /**
+     * Where the error (or its first problem) points, its file relative to the
+     * project (the task names it by absolute path); only the keys given are compared.
+     */
     where?: Partial<Where>;
     /** A stable fragment of the message or hint (names, not prose). */
     mentions?: RegExp;
@@ -305,7 +308,10 @@ for (const c of CASES) {
       } else {
         assert.equal(want.problems, undefined);
       }
-      if (want.where) assert.deepEqual(pick(where, want.where), want.where);
+      if (want.where) {
+        const file = want.where.file === undefined ? {} : { file: join(dir, want.where.file) };
+        assert.deepEqual(pick(where, want.where), { ...want.where, ...file });
+      }
       if (want.mentions) assert.match(`${err.message}\n${err.hint ?? ""}`, want.mentions);
       assert.equal(err.exitCode, err instanceof UsageError ? 2 : 1);
       assert.ok(!(await Deno.lstat(input.output!).catch(() => undefined)), "nothing was written");

@@ -106,7 +106,7 @@ Deno.test("an application named differently from its file is refused", async () 
     build(testDeps(root), input()),
     (e: unknown) =>
       e instanceof ProjectError && /defines application "other"/.test(e.message) &&
-      e.where?.file === "src/tiny.app.src",
+      e.where?.file === join(root, "src", "tiny.app.src"),
   );
 });
 

@@ -18,6 +18,7 @@ import {
 } from "../../src/tasks/cut.ts";
 import { type Entry, git, makeProject } from "../support/project.ts";
 import { type TestDeps, testDeps } from "../support/test_deps.ts";
+import { relativizeText } from "../../src/ui/display_path.ts";
 
 /** The identity and clock the `git` helper uses, and no user or system config. */
 const GIT_ENV = {
@@ -165,8 +166,8 @@ Deno.test("cut: bumps only the vsn, commits only the .app.src, tags, pushes and 
   assert.deepEqual(pub.calls, [
     { app: "demo", version: "1.2.4", yes: true, dryRun: false, repo: "hexpm" },
   ]);
-  // Each step printed.
-  const said = d.stderr.join("\n");
+  // Each step printed (the task names files by absolute path; as the CLI shows them here).
+  const said = relativizeText(d.cwd, d.stderr.join("\n"));
   for (
     const line of [
       /Cutting demo 1\.2\.3 -> 1\.2\.4/,
@@ -268,7 +269,7 @@ Deno.test("cut: --dry-run prints every step and changes nothing; publish runs dr
   assert.equal(result.commit, undefined);
   assert.deepEqual(await snapshot(repo), before);
   assert.deepEqual(pub.calls, [{ app: "demo", version: "1.2.4", yes: false, dryRun: true }]);
-  const said = d.stderr.join("\n");
+  const said = relativizeText(d.cwd, d.stderr.join("\n"));
   for (
     const line of [
       /dry run: nothing changes/,
@@ -380,12 +381,13 @@ Deno.test("cut: a failing commit (pre-commit hook) restores the .app.src", async
   await assert.rejects(
     cut(d, input(), pub.publish),
     (e: unknown) =>
-      e instanceof HexpubError && /committing src\/demo\.app\.src failed/.test(e.message) &&
+      e instanceof HexpubError &&
+      /committing src\/demo\.app\.src failed/.test(relativizeText(d.cwd, e.message)) &&
       /lint failed/.test(e.message),
   );
   assert.deepEqual(await snapshot(repo), before);
   assert.equal(pub.calls.length, 0);
-  const said = d.stderr.join("\n");
+  const said = relativizeText(d.cwd, d.stderr.join("\n"));
   assert.match(said, /Rolling back/);
   assert.match(said, /Restored src\/demo\.app\.src \(vsn "1\.2\.3"\)/);
   assert.match(said, /Nothing of the cut remains/);

@@ -49,7 +49,13 @@ Deno.test("build of a project without rebar.lock or deps writes [].\\n and packs
       assert.ok(packed, `rebar.lock is packed: ${pkg.files.map((f) => f.path)}`);
       assert.equal(new TextDecoder().decode(packed.data), "[].\n");
       assert.ok(result.package);
-      assert.match(deps.stderr.join("\n"), /No rebar\.lock: resolving the dependencies/);
+      // The task names the file by absolute path (the CLI shows it relative).
+      assert.ok(
+        deps.stderr.join("\n").includes(
+          `No ${join(root, "rebar.lock")}: resolving the dependencies`,
+        ),
+        deps.stderr.join("\n"),
+      );
       // No temporary file is left beside it.
       const names = [...Deno.readDirSync(root)].map((e) => e.name).filter((n) => n !== ".hexpub");
       assert.deepEqual(names.sort(), ["out.tar", "rebar.config", "rebar.lock", "src"]);

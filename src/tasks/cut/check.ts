@@ -48,7 +48,7 @@ export async function checkCut(deps: Deps, input: CutInput): Promise<CutFacts> {
   // The vsn, and whether cut can bump it.
   const consulted = await consultFile(deps, app.appSrcPath);
   if (!consulted) {
-    throw new ProjectError(`${relative(deps.cwd, app.appSrcPath)} does not exist`);
+    throw new ProjectError(`${app.appSrcPath} does not exist`);
   }
   const appSrc = parseAppSrc(consulted);
   const file = consulted.file;
