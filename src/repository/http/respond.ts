@@ -6,7 +6,7 @@
  * @module
  */
 import { readBodyUpTo } from "../../hex/read_capped.ts";
-import type { Refusal } from "../store.ts";
+import type { Refusal } from "../store_types.ts";
 
 /** A JSON answer (no body for a 204). */
 export function json(
