@@ -508,6 +508,11 @@ function fitsAfter(ctx: Ctx, len: number, col: number, ld: number, w: number): b
     : elen < ctx.ll - col - ld && w + elen + ld <= ctx.m;
 }
 
+/** Whether an improper tail of length `len` fits after `|` on the current line. */
+function tailFits(ctx: Ctx, len: number, col: number, ld: number, w: number): boolean {
+  return len + 1 < ctx.ll - col - (ld + 1) && len + 1 + w + ld + 1 <= ctx.m;
+}
+
 /**
  * The closing depth of an element followed by `rest` more items: 0 unless it
  * is the last item (an improper tail does not count as an item).
@@ -607,12 +612,7 @@ function prettyRest(
   }
   const tail = seq.tail;
   if (!tail) return out;
-  if (
-    tail.t === "leaf" && tail.len + 1 < ctx.ll - col - (ld + 1) &&
-    tail.len + 1 + w + ld + 1 <= ctx.m
-  ) {
-    return `${out}${sep}${tail.s}`;
-  }
+  if (tail.t === "leaf" && tailFits(ctx, tail.len, col, ld, w)) return `${out}${sep}${tail.s}`;
   return `${out}${sep}\n${spaces(ind)}${pretty(ctx, tail, col0, tind, ind, ld + 1, 0)}`;
 }
 
@@ -790,12 +790,7 @@ function checkRest(
   }
   const tail = seq.tail;
   if (!tail) return ind;
-  if (
-    tail.t === "leaf" && tail.len + 1 < ctx.ll - col - (ld + 1) &&
-    tail.len + 1 + w + ld + 1 <= ctx.m
-  ) {
-    return ind;
-  }
+  if (tail.t === "leaf" && tailFits(ctx, tail.len, col, ld, w)) return ind;
   // Erlang checks a wrapped tail at the running column, not the element column.
   return checkIndent(ctx, tail, col, ind, ld + 1, 0);
 }

@@ -39,8 +39,15 @@ import type { OwnerLevel, Owners, StoredOwner } from "./repository_state.ts";
 import { checkServeKey } from "./server_keys.ts";
 import type { TaggedFile } from "./store_caches.ts";
 import { StoreCore } from "./store_core.ts";
-import { editOwner, grantOwner, retire } from "./store_owners.ts";
-import { publish, putDocs, removeDocs, revert } from "./store_publish.ts";
+import { editOwner, grantOwner, retire, type RetireInput } from "./store_owners.ts";
+import {
+  publish,
+  type PublishInput,
+  putDocs,
+  type ReleaseInput,
+  removeDocs,
+  revert,
+} from "./store_publish.ts";
 import { packageInfo, publicFile, releaseInfo, searchPackages } from "./store_reads.ts";
 import type { OwnerChange, PackageInfo, Published, Refusal, ReleaseInfo } from "./store_types.ts";
 
@@ -174,32 +181,22 @@ export class RepositoryStore {
    * and its docs when given, then rebuilds the registry. A user publishing a
    * brand-new package becomes its full owner.
    */
-  publish(input: {
-    tarball: Uint8Array;
-    replace: boolean;
-    docs?: Uint8Array;
-    as?: string;
-  }): Promise<Published | Refusal> {
+  publish(input: PublishInput): Promise<Published | Refusal> {
     return publish(this.#core, input);
   }
 
   /** Deletes a release (its tarball, docs and retirement) and rebuilds the registry. */
-  revert(input: { name: string; version: string; as?: string }): Promise<"reverted" | Refusal> {
+  revert(input: ReleaseInput): Promise<"reverted" | Refusal> {
     return revert(this.#core, input);
   }
 
   /** Puts (or replaces) the docs of a release, checked as hex_core unpacks them. */
-  putDocs(input: {
-    name: string;
-    version: string;
-    docs: Uint8Array;
-    as?: string;
-  }): Promise<"published" | Refusal> {
+  putDocs(input: ReleaseInput & { docs: Uint8Array }): Promise<"published" | Refusal> {
     return putDocs(this.#core, input);
   }
 
   /** Deletes the docs of a release. */
-  removeDocs(input: { name: string; version: string; as?: string }): Promise<"removed" | Refusal> {
+  removeDocs(input: ReleaseInput): Promise<"removed" | Refusal> {
     return removeDocs(this.#core, input);
   }
 
@@ -211,13 +208,7 @@ export class RepositoryStore {
    *
    * @returns The versions whose retirement was set or cleared.
    */
-  retire(input: {
-    name: string;
-    version?: string;
-    retirement?: Record<string, unknown>;
-    replace?: boolean;
-    as?: string;
-  }): Promise<{ versions: string[] } | Refusal> {
+  retire(input: RetireInput): Promise<{ versions: string[] } | Refusal> {
     return retire(this.#core, input);
   }
 

@@ -23,6 +23,16 @@ import {
 import type { StoreCore } from "./store_core.ts";
 import { isRefusal, type OwnerChange, type Refusal } from "./store_types.ts";
 
+/** What {@link retire} takes. */
+export interface RetireInput {
+  name: string;
+  version?: string;
+  /** hex.pm's `{reason, message}` parameters; none: unretire. */
+  retirement?: Record<string, unknown>;
+  replace?: boolean;
+  as?: string;
+}
+
 /**
  * Retires (with `retirement`: hex.pm's `{reason, message}` parameters) or
  * unretires release `version` of package `name`, or without `version` every
@@ -31,13 +41,10 @@ import { isRefusal, type OwnerChange, type Refusal } from "./store_types.ts";
  *
  * @returns The versions whose retirement was set or cleared.
  */
-export function retire(core: StoreCore, input: {
-  name: string;
-  version?: string;
-  retirement?: Record<string, unknown>;
-  replace?: boolean;
-  as?: string;
-}): Promise<{ versions: string[] } | Refusal> {
+export function retire(
+  core: StoreCore,
+  input: RetireInput,
+): Promise<{ versions: string[] } | Refusal> {
   const { name, version } = input;
   return core.write(async () => {
     const versions = await core.writable(name, input.as, "owner");

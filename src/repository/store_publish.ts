@@ -40,17 +40,20 @@ async function checked<T>(
   }
 }
 
+/** What {@link publish} takes: a package tarball, its docs, and who publishes it. */
+export interface PublishInput {
+  tarball: Uint8Array;
+  replace: boolean;
+  docs?: Uint8Array;
+  as?: string;
+}
+
 /**
  * Publishes a package tarball (checked in full, as hex_core unpacks it),
  * and its docs when given, then rebuilds the registry. A user publishing a
  * brand-new package becomes its full owner.
  */
-export async function publish(core: StoreCore, input: {
-  tarball: Uint8Array;
-  replace: boolean;
-  docs?: Uint8Array;
-  as?: string;
-}): Promise<Published | Refusal> {
+export async function publish(core: StoreCore, input: PublishInput): Promise<Published | Refusal> {
   const unpacked = await checked("tar", unpackPackage, input.tarball);
   if (isRefusal(unpacked)) return unpacked;
   if (input.docs) {
@@ -105,7 +108,7 @@ async function claimPackage(core: StoreCore, name: string, user: string): Promis
 }
 
 /** A release of a package, written by user `as` (none: the administrator). */
-interface ReleaseInput {
+export interface ReleaseInput {
   name: string;
   version: string;
   as?: string;

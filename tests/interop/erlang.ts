@@ -83,19 +83,22 @@ export async function rebar3Env(work: string): Promise<Record<string, string>> {
   };
 }
 
-/** What a run of real rebar3 said: its exit code, and stdout then stderr. */
-export interface Rebar3Run {
+/** What a run of a tool said: its exit code, its stdout and stderr, and both (`log`). */
+export interface ToolRun {
   code: number;
+  stdout: string;
+  stderr: string;
   log: string;
 }
 
-/** Runs real rebar3 `args` in project `cwd` with exactly `env` (see {@link rebar3Env}). */
-export async function runRebar3(
-  cwd: string,
+/** Runs `command` with `args` in `cwd` with exactly `env` (nothing of this process's). */
+export async function runClean(
+  command: string,
   args: string[],
   env: Record<string, string>,
-): Promise<Rebar3Run> {
-  const out = await new Deno.Command(erlangTools!.rebar3, {
+  cwd?: string,
+): Promise<ToolRun> {
+  const out = await new Deno.Command(command, {
     args,
     cwd,
     env,
@@ -104,7 +107,17 @@ export async function runRebar3(
     stderr: "piped",
   }).output();
   const dec = new TextDecoder();
-  return { code: out.code, log: dec.decode(out.stdout) + dec.decode(out.stderr) };
+  const [stdout, stderr] = [dec.decode(out.stdout), dec.decode(out.stderr)];
+  return { code: out.code, stdout, stderr, log: stdout + stderr };
+}
+
+/** Runs real rebar3 `args` in project `cwd` with exactly `env` (see {@link rebar3Env}). */
+export function runRebar3(
+  cwd: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<ToolRun> {
+  return runClean(erlangTools!.rebar3, args, env, cwd);
 }
 
 /**

@@ -18,7 +18,14 @@ import { serveHandler } from "../support/http.ts";
 import { makeProject } from "../support/project.ts";
 import { replaceRepos, writeGlobalRepos } from "../support/registry.ts";
 import { testDeps } from "../support/test_deps.ts";
-import { erlangTools, interopTest, rebar3Env, runRebar3, writeRebarApp } from "./erlang.ts";
+import {
+  erlangTools,
+  interopTest,
+  rebar3Env,
+  runClean,
+  runRebar3,
+  writeRebarApp,
+} from "./erlang.ts";
 
 const LIC = `{description, "Part of an umbrella"}, {licenses, ["MIT"]}`;
 
@@ -83,23 +90,16 @@ interopTest(
       assert.match(lock, /<<"b_web">>,\{pkg,<<"b_web">>,<<"1\.2\.0">>\},0\}/);
 
       const erl = join(erlangTools!.escript, "..", "erl");
-      const ran = await new Deno.Command(erl, {
-        args: [
-          "-noshell",
-          "-pa",
-          join(lib, "a_core", "ebin"),
-          "-pa",
-          join(lib, "b_web", "ebin"),
-          "-eval",
-          'io:format("~p~n", [b_web:hello()]), halt().',
-        ],
-        env,
-        clearEnv: true,
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const dec = new TextDecoder();
-      assert.equal(dec.decode(ran.stdout).trim(), "{b_web,a_core}", dec.decode(ran.stderr));
+      const ran = await runClean(erl, [
+        "-noshell",
+        "-pa",
+        join(lib, "a_core", "ebin"),
+        "-pa",
+        join(lib, "b_web", "ebin"),
+        "-eval",
+        'io:format("~p~n", [b_web:hello()]), halt().',
+      ], env);
+      assert.equal(ran.stdout.trim(), "{b_web,a_core}", ran.stderr);
     } finally {
       await server.close();
     }
