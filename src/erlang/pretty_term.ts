@@ -326,6 +326,8 @@ function isPrintable(c: number): boolean {
  * Shortest round-trip float text, as `float_to_list(F, [short])`: the plain
  * decimal form when it is no longer than the exponent form and the value is
  * below 2^53, else `D.DDDeN`.
+ *
+ * Exported for tests, which check floats against OTP's shortest form.
  */
 export function formatFloat(value: number): string {
   if (value === 0) return Object.is(value, -0) ? "-0.0" : "0.0";

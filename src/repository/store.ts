@@ -51,9 +51,9 @@ import {
 import { packageInfo, publicFile, releaseInfo, searchPackages } from "./store_reads.ts";
 import type { OwnerChange, PackageInfo, Published, Refusal, ReleaseInfo } from "./store_types.ts";
 
-// The store's answers, for its callers outside this folder.
+// What src/tasks imports from here (the answers' shapes are in `store_types.ts`).
 export { isRefusal } from "./store_types.ts";
-export type { OwnerChange, PackageInfo, Published, Refusal, ReleaseInfo };
+export type { OwnerChange, Refusal };
 
 /** A repository directory as a backend (see the module comment). */
 export class RepositoryStore {
