@@ -326,6 +326,8 @@ function isPrintable(c: number): boolean {
  * Shortest round-trip float text, as `float_to_list(F, [short])`: the plain
  * decimal form when it is no longer than the exponent form and the value is
  * below 2^53, else `D.DDDeN`.
+ *
+ * Exported for tests, which check floats against OTP's shortest form.
  */
 export function formatFloat(value: number): string {
   if (value === 0) return Object.is(value, -0) ? "-0.0" : "0.0";
@@ -508,6 +510,11 @@ function fitsAfter(ctx: Ctx, len: number, col: number, ld: number, w: number): b
     : elen < ctx.ll - col - ld && w + elen + ld <= ctx.m;
 }
 
+/** Whether an improper tail of length `len` fits after `|` on the current line. */
+function tailFits(ctx: Ctx, len: number, col: number, ld: number, w: number): boolean {
+  return len + 1 < ctx.ll - col - (ld + 1) && len + 1 + w + ld + 1 <= ctx.m;
+}
+
 /**
  * The closing depth of an element followed by `rest` more items: 0 unless it
  * is the last item (an improper tail does not count as an item).
@@ -607,12 +614,7 @@ function prettyRest(
   }
   const tail = seq.tail;
   if (!tail) return out;
-  if (
-    tail.t === "leaf" && tail.len + 1 < ctx.ll - col - (ld + 1) &&
-    tail.len + 1 + w + ld + 1 <= ctx.m
-  ) {
-    return `${out}${sep}${tail.s}`;
-  }
+  if (tail.t === "leaf" && tailFits(ctx, tail.len, col, ld, w)) return `${out}${sep}${tail.s}`;
   return `${out}${sep}\n${spaces(ind)}${pretty(ctx, tail, col0, tind, ind, ld + 1, 0)}`;
 }
 
@@ -790,12 +792,7 @@ function checkRest(
   }
   const tail = seq.tail;
   if (!tail) return ind;
-  if (
-    tail.t === "leaf" && tail.len + 1 < ctx.ll - col - (ld + 1) &&
-    tail.len + 1 + w + ld + 1 <= ctx.m
-  ) {
-    return ind;
-  }
+  if (tail.t === "leaf" && tailFits(ctx, tail.len, col, ld, w)) return ind;
   // Erlang checks a wrapped tail at the running column, not the element column.
   return checkIndent(ctx, tail, col, ind, ld + 1, 0);
 }

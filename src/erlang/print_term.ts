@@ -30,6 +30,8 @@ import type { Term } from "./term.ts";
  * ```ts
  * printTerm(tuple(atom("vsn"), str("1.0.0"))); // '{vsn,"1.0.0"}'
  * ```
+ *
+ * Exported for tests, which print single terms and read them back (src prints whole files with `printTerms`).
  */
 export function printTerm(term: Term): string {
   const out: string[] = [];

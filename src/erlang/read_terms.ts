@@ -87,6 +87,8 @@ export function readTerms(text: string, file: string): Term[] {
  * @param file A path or label, for error locations.
  * @returns The term, carrying its {@link Span}.
  * @throws {TermSyntaxError} When the text is not one term.
+ *
+ * Exported for tests, which read single terms with it.
  */
 export function readTerm(text: string, file: string): Term {
   const parser = new Parser(text, file);

@@ -158,7 +158,11 @@ export function termEquals(a: Term, b: Term): boolean {
   }
 }
 
-/** Reads a proplist (`[{key, value} | atom]`) entry by atom key. A bare atom means `true`. */
+/**
+ * Reads a proplist (`[{key, value} | atom]`) entry by atom key. A bare atom means `true`.
+ *
+ * Exported for tests, which look into read proplists with it.
+ */
 export function proplistGet(term: Term | undefined, key: string): Term | undefined {
   if (!term || term.kind !== "list") return undefined;
   for (const item of term.items) {

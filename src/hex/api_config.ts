@@ -5,9 +5,6 @@
  * @module
  */
 
-/** hex.pm's API base, the default for the `hexpm` repository (hex_core, mix; env `HEX_API_URL`). */
-export const DEFAULT_API_URL = "https://hex.pm/api";
-
 /** The API a request is for. */
 export interface ApiTarget {
   /** The API base URL without a trailing slash, e.g. `https://hex.pm/api`. */

@@ -157,6 +157,8 @@ export function safeUrl(url: string): string {
  *
  * @param header The header value, or `null`.
  * @returns The reason, or `undefined` when the header is not a TOTP challenge.
+ *
+ * Exported for tests, which check each hex.pm wording it recognises.
  */
 export function totpReason(header: string | null | undefined): TotpReason | undefined {
   if (!header) return undefined;

@@ -29,14 +29,30 @@ import {
 } from "./api_errors.ts";
 import { apiUrl } from "./request.ts";
 
-/** mix hex's OAuth client id (hex `lib/hex/api/oauth.ex`). */
+/**
+ * mix hex's OAuth client id (hex `lib/hex/api/oauth.ex`).
+ *
+ * Exported for tests, which check hex.pm's client table.
+ */
 export const MIX_CLIENT_ID = "78ea6566-89fd-481e-a1d6-7d9d78eacca8";
-/** rebar3's OAuth client id (rebar3 `rebar_hex_auth.erl`); hexpub's default for hex.pm until it has its own. */
+/**
+ * rebar3's OAuth client id (rebar3 `rebar_hex_auth.erl`); hexpub's default for hex.pm until it has its own.
+ *
+ * Exported for tests, which send it as rebar3 does.
+ */
 export const REBAR3_CLIENT_ID = "b9721cf5-be2f-4a65-bfa5-141698b4b9cf";
-/** Gleam's OAuth client id (gleam `compiler-cli/src/hex/auth.rs`). */
+/**
+ * Gleam's OAuth client id (gleam `compiler-cli/src/hex/auth.rs`).
+ *
+ * Exported for tests, which check hex.pm's client table.
+ */
 export const GLEAM_CLIENT_ID = "877731e8-cb88-45e1-9b84-9214de7da421";
 
-/** The public OAuth clients registered on hex.pm, by tool. */
+/**
+ * The public OAuth clients registered on hex.pm, by tool.
+ *
+ * Exported for tests; hexpub itself signs in as rebar3 ({@link REBAR3_CLIENT_ID}).
+ */
 export const OAUTH_CLIENT_IDS: Readonly<Record<"mix" | "rebar3" | "gleam", string>> = {
   mix: MIX_CLIENT_ID,
   rebar3: REBAR3_CLIENT_ID,
@@ -46,7 +62,11 @@ export const OAUTH_CLIENT_IDS: Readonly<Record<"mix" | "rebar3" | "gleam", strin
 /** The scope mix and hex_core ask for: the full API plus every organization repository. */
 export const DEFAULT_OAUTH_SCOPE = "api repositories";
 
-/** RFC 8628's grant type for polling with a device code. */
+/**
+ * RFC 8628's grant type for polling with a device code.
+ *
+ * Exported for tests, which check the token request's form.
+ */
 export const DEVICE_CODE_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code";
 
 /** Seconds to add to the polling interval after each `slow_down` (RFC 8628 §3.5; hex_core). */

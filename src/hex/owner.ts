@@ -23,6 +23,8 @@ import { buildApiRequest, type CallOptions, pathSegment } from "./request.ts";
 /**
  * Ownership levels: a `maintainer` can publish, revert and retire; only a `full`
  * owner can manage owners.
+ *
+ * Exported for tests, which check the levels hex.pm accepts.
  */
 export const OWNER_LEVELS = ["full", "maintainer"] as const;
 

@@ -73,7 +73,7 @@ export const SEARCH_SORTS = [
 export type SearchSort = typeof SEARCH_SORTS[number];
 
 /** The largest page hex.pm serves. */
-export const MAX_PER_PAGE = 100;
+const MAX_PER_PAGE = 100;
 
 /** Input of {@link buildSearchRequest}. */
 export interface SearchQuery {
@@ -111,7 +111,7 @@ function strings(value: unknown, what: string): string[] {
  *
  * @throws {TypeError} For a wrong shape.
  */
-export function decodePackage(json: unknown): Package {
+function decodePackage(json: unknown): Package {
   const o = asObject(json, "the package");
   const releases = o.releases === undefined || o.releases === null
     ? []

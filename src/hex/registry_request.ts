@@ -36,7 +36,11 @@ export interface RegistryCallOptions {
   authorization?: string;
 }
 
-/** The largest registry file accepted (hex.pm's whole `versions` file is a few MB). */
+/**
+ * The largest registry file accepted (hex.pm's whole `versions` file is a few MB).
+ *
+ * Exported for tests, which check the cap.
+ */
 export const MAX_REGISTRY_FILE = 64 * 1024 * 1024;
 
 /**
@@ -46,6 +50,8 @@ export const MAX_REGISTRY_FILE = 64 * 1024 * 1024;
  * @param resource Which file.
  * @returns E.g. `/packages/cowboy` or `/repos/acme/names`.
  * @throws {UsageError} For a name or organization that cannot be a path segment.
+ *
+ * Exported for tests, which check each resource's path.
  */
 export function registryPath(org: string | undefined, resource: RegistryResource): string {
   const prefix = org === undefined ? "" : `/repos/${pathSegment(org)}`;
@@ -123,6 +129,8 @@ export type RegistryResponse =
  *
  * @param body The response body.
  * @returns gzip(Signed(…)).
+ *
+ * Exported for tests, which check what is kept of a response.
  */
 export function storedRegistryFile(body: Uint8Array): Uint8Array {
   return body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b ? body : gzipBytes(body, 1);

@@ -133,6 +133,8 @@ export class ReleaseExistsError extends HexApiError {
  * A replace or revert outside hex.pm's edit window: 422 `{"inserted_at": "can only
  * modify a release up to one hour after publication"}` (replace) or `"can only
  * delete a release up to one hour after publication"` (revert).
+ *
+ * Exported for tests and for callers that catch it by class; src words it through `HexpubError`.
  */
 export class EditWindowError extends HexApiError {
   /** `modify` for a replace, `delete` for a revert. */

@@ -45,6 +45,8 @@ import {
  *
  * @param p The permission (domains unknown to hexpub are described by their text).
  * @returns One phrase, no trailing period.
+ *
+ * Exported for tests, which check each permission's wording.
  */
 export function describePermission(p: Permission): string {
   const resource = p.resource === undefined || p.resource === "" ? undefined : p.resource;
@@ -91,7 +93,7 @@ export function describePermissions(ps: readonly Permission[]): string {
 // ---------------------------------------------------------------------------
 
 /** A named purpose `--for` accepts. */
-export interface Purpose {
+interface Purpose {
   /** `ci-publish`, `ci-fetch-private`, `read-only`. */
   name: string;
   /** The argument it takes (`PACKAGE`, `ORG`), if any. */
@@ -101,7 +103,7 @@ export interface Purpose {
 }
 
 /** The purposes {@link purposePermissions} knows, for help text and errors. */
-export const PURPOSES: readonly Purpose[] = [
+const PURPOSES: readonly Purpose[] = [
   { name: "ci-publish", arg: "PACKAGE", summary: "publish one package from CI" },
   {
     name: "ci-fetch-private",
@@ -289,11 +291,12 @@ export function parseExpiry(text: string, nowMs: number): Date {
 // Scopes: parsing, containment, hints
 // ---------------------------------------------------------------------------
 
-/** The forms `user auth --scope` accepts (the same as key permissions). */
+/**
+ * The forms `user auth --scope` accepts (the same as key permissions).
+ *
+ * Exported for tests, which check the forms listed in `--scope` errors.
+ */
 export const SCOPE_FORMS: readonly string[] = PERMISSION_FORMS;
-
-/** The scopes `user auth` requests when none are given, as mix and hex_core do. */
-export const DEFAULT_SCOPES: readonly string[] = ["api", "repositories"];
 
 /**
  * Parses `user auth --scope` values into the scope strings to request. Each value may

@@ -51,21 +51,23 @@ export interface SendOptions {
 }
 
 /** The default time limit per attempt (30 s). */
-export const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_TIMEOUT_MS = 30_000;
 /** The default number of re-sends. */
-export const DEFAULT_RETRIES = 3;
+const DEFAULT_RETRIES = 3;
 /** The first backoff wait; it doubles with every attempt. */
-export const BACKOFF_BASE_MS = 1_000;
+const BACKOFF_BASE_MS = 1_000;
 /** The longest backoff wait of our own. */
-export const MAX_BACKOFF_MS = 30_000;
+const MAX_BACKOFF_MS = 30_000;
 /** The longest wait a server may ask for (`x-ratelimit-reset` is clamped to it; a longer `retry-after` is not retried). */
-export const MAX_SERVER_WAIT_MS = 60_000;
+const MAX_SERVER_WAIT_MS = 60_000;
 
 /**
  * The backoff before the next attempt, after `attempt` attempts failed.
  *
  * @param attempt How many attempts have been made (1 for the first).
  * @returns 1000, 2000, 4000, … milliseconds, capped at {@link MAX_BACKOFF_MS}.
+ *
+ * Exported for tests, which check the schedule without waiting for it.
  */
 export function backoffMs(attempt: number): number {
   return Math.min(BACKOFF_BASE_MS * 2 ** Math.max(0, attempt - 1), MAX_BACKOFF_MS);
@@ -82,6 +84,8 @@ function retryableStatus(status: number): boolean {
  * @param now Milliseconds since the epoch.
  * @returns The wait (0 when the time has passed), `undefined` when the server says
  * nothing, or `Infinity` when it asks for more than {@link MAX_SERVER_WAIT_MS}.
+ *
+ * Exported for tests, which check `Retry-After` handling without waiting.
  */
 export function serverWaitMs(res: Response, now: number): number | undefined {
   let wait: number | undefined;

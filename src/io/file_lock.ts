@@ -145,6 +145,8 @@ async function breakLock(fs: LockFs, path: string, seen: string): Promise<void> 
  * @param options Timing.
  * @returns A function that releases the lock (only if it still holds this run's token).
  * @throws {HexpubError} When the lock stays held past `timeoutMs`.
+ *
+ * Exported for tests, which hold a lock across a crash (src uses `withFileLock`).
  */
 export async function acquireLock(
   fs: LockFs,

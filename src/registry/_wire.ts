@@ -8,15 +8,15 @@
 /** Wire type: varint (int32, int64, uint32, bool, enum). */
 export const VARINT = 0;
 /** Wire type: 8 fixed bytes. */
-export const FIXED64 = 1;
+const FIXED64 = 1;
 /** Wire type: length-delimited (string, bytes, messages, packed repeated). */
 export const LEN = 2;
 /** Wire type: start of a (deprecated) group. */
-export const START_GROUP = 3;
+const START_GROUP = 3;
 /** Wire type: end of a (deprecated) group. */
-export const END_GROUP = 4;
+const END_GROUP = 4;
 /** Wire type: 4 fixed bytes. */
-export const FIXED32 = 5;
+const FIXED32 = 5;
 
 const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });

@@ -28,5 +28,7 @@ J1i2xWFndWa6nfFnRxZmCStCOZWYYPlaxr+FZceFbpMwzTNs4g3d4tLNUcbKAIH4
  * The OpenSSH-style fingerprint hex.pm publishes for {@link HEXPM_PUBLIC_KEY}
  * (what `hex_repo:fingerprint/1` and `mix hex.repo add --fetch-public-key`
  * compare against).
+ *
+ * Exported for tests, which check the embedded key against it.
  */
 export const HEXPM_PUBLIC_KEY_FINGERPRINT = "SHA256:O1LOYhHFW4kcrblKAxROaDEzLD8bn1seWbe5tq8TRsk";

@@ -66,16 +66,10 @@ export interface Versions {
   repository: string;
 }
 
-/** `RetirementReason` codes (the enum tolerates values outside this table). */
-export const RetirementReason = {
-  OTHER: 0,
-  INVALID: 1,
-  SECURITY: 2,
-  DEPRECATED: 3,
-  RENAMED: 4,
-} as const;
-
-/** The reason names used by the HTTP API, indexed by enum code. */
+/**
+ * The reason names used by the HTTP API, indexed by their `RetirementReason`
+ * enum code (OTHER 0 … RENAMED 4; the enum tolerates codes outside this table).
+ */
 export const RETIREMENT_REASON_NAMES: readonly string[] = [
   "other",
   "invalid",

@@ -97,6 +97,8 @@ function decodePayload<T>(payload: Uint8Array, decode: (b: Uint8Array) => T): T 
  * @param options Expected repository and what to verify.
  * @returns The decoded names.
  * @throws {RegistryError} See {@link openSignedFile}; `bad_payload`; `wrong_repository`.
+ *
+ * Exported for tests (hexpub reads only package files): they read the `names` file a repository serves, as a client would.
  */
 export async function readNames(
   file: Uint8Array,
@@ -117,6 +119,8 @@ export async function readNames(
  * @param options Expected repository and what to verify.
  * @returns The decoded versions.
  * @throws {RegistryError} See {@link openSignedFile}; `bad_payload`; `wrong_repository`.
+ *
+ * Exported for tests (hexpub reads only package files): they read the `versions` file a repository serves, as a client would.
  */
 export async function readVersions(
   file: Uint8Array,

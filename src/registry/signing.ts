@@ -42,6 +42,8 @@ const ALGORITHM = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-512" } as const;
  * @param der The DER bytes.
  * @param label The PEM label, e.g. `"PUBLIC KEY"`.
  * @returns The PEM text, ending with a newline.
+ *
+ * Exported for tests, which check the PEM wrapping.
  */
 export function derToPem(der: Uint8Array, label: string): string {
   let b64 = "";
@@ -68,6 +70,8 @@ export interface PemBlock {
  * @param pem PEM text (surrounding text and CRLF line ends are allowed).
  * @returns The label and DER bytes.
  * @throws {SyntaxError} When there is no well-formed PEM block.
+ *
+ * Exported for tests, which check PEM parsing directly.
  */
 export function readPem(pem: string): PemBlock {
   const m = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(pem);
@@ -235,7 +239,11 @@ export interface OpenSignedOptions {
   verify: boolean;
 }
 
-/** The largest registry file accepted, unpacked (hex.pm's biggest are a few MiB). */
+/**
+ * The largest registry file accepted, unpacked (hex.pm's biggest are a few MiB).
+ *
+ * Exported for tests, which check the cap.
+ */
 export const MAX_UNPACKED_REGISTRY_FILE = 256 * 1024 * 1024;
 
 /**

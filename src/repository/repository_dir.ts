@@ -22,9 +22,6 @@ import { type Release, retirementReasonCode } from "../registry/messages.ts";
 import { readRelease } from "./release_reader.ts";
 import { pruneState, readRetirements } from "./repository_state.ts";
 
-/** Kept here for older importers: the reader lives in `release_reader.ts`. */
-export { readRelease };
-
 /** The repository's settings file, inside the directory. */
 export const REPO_CONFIG = "hexpub_repo.json";
 

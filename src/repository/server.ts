@@ -35,8 +35,6 @@ import {
 import { changeOwner, docs, publish, retire, revert } from "./http/writes.ts";
 import { badKey, error, notAllowed, notFound, segments } from "./http/respond.ts";
 
-export { MAX_UPLOAD } from "./http/respond.ts";
-
 /** Options of {@link repositoryHandler}. */
 export interface HandlerOptions {
   /** The server's own base URL, for the `url` fields of API answers. */
@@ -119,7 +117,11 @@ export function storeHandler(
   };
 }
 
-/** A request handler serving repository `repo` (see {@link storeHandler}). */
+/**
+ * A request handler serving repository `repo` (see {@link storeHandler}).
+ *
+ * Exported for tests (src goes through `storeHandler` with a store it holds): a handler over a repository directory in one call.
+ */
 export function repositoryHandler(
   deps: Deps,
   repo: RepoDir,

@@ -8,16 +8,20 @@
  */
 import { UsageError } from "../errors.ts";
 
-/** Why a release was retired: hex.pm accepts exactly these (`Hexpm.Repository.ReleaseRetirement`). */
+/**
+ * Why a release was retired: hex.pm accepts exactly these (`Hexpm.Repository.ReleaseRetirement`).
+ *
+ * Exported for tests and the fake Hex server, which applies the same rule.
+ */
 export const RETIRE_REASONS = ["other", "invalid", "security", "deprecated", "renamed"] as const;
 
 /** One of {@link RETIRE_REASONS}. */
 export type RetireReason = typeof RETIRE_REASONS[number];
 
 /** The shortest retirement message hex.pm accepts, in characters. */
-export const MIN_RETIRE_MESSAGE = 3;
+const MIN_RETIRE_MESSAGE = 3;
 /** The longest retirement message hex.pm accepts, in characters. */
-export const MAX_RETIRE_MESSAGE = 140;
+const MAX_RETIRE_MESSAGE = 140;
 
 /**
  * Checks a retirement before any request, with hex.pm's rules: the reason is one

@@ -270,6 +270,8 @@ function compareIdentifiers(x: string | number, y: string | number): -1 | 0 | 1 
  *
  * @param v The version.
  * @returns `true` when it has pre-release identifiers.
+ *
+ * Exported for tests and the fake Hex server, which applies the same rule.
  */
 export function isPrerelease(v: Version): boolean {
   return v.pre.length > 0;

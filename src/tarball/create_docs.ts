@@ -47,6 +47,8 @@ const SHRINK_HINT = "Remove large assets from the docs directory, or pass --doc-
  *
  * @param name A file or directory name.
  * @returns `true` when hexdocs would take it for a version path.
+ *
+ * Exported for tests, which check the accepted forms directly.
  */
 export function looksLikeVersion(name: string): boolean {
   return SEMVER.test(name);

@@ -21,10 +21,10 @@ import type { PackageFile } from "./package_file.ts";
 import { checkPackageFile, normalizeArchivePath } from "./safe_path.ts";
 
 /** The tarball format version this module writes. */
-export const TARBALL_VERSION = "3";
+const TARBALL_VERSION = "3";
 
 /** A file name Hex writes next to unpacked packages, so packages may not carry it. */
-export const RESERVED_FILE = "hex_metadata.config";
+const RESERVED_FILE = "hex_metadata.config";
 
 /** What to build. */
 export interface CreatePackageInput {

@@ -21,7 +21,11 @@
 import { Deflate, deflateRaw } from "pako";
 import { crc32, gunzipSync } from "node:zlib";
 
-/** The header hex_core writes: ID1 ID2 CM=8 FLG=0 MTIME=0 XFL=0 OS=0. */
+/**
+ * The header hex_core writes: ID1 ID2 CM=8 FLG=0 MTIME=0 XFL=0 OS=0.
+ *
+ * Exported for tests, which check the bytes hex_core writes.
+ */
 export const GZIP_HEADER: Uint8Array = Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0);
 
 /** Size of the output chunks the writer hands on (pako's default is 16 KiB). */

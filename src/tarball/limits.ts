@@ -18,11 +18,15 @@ export interface Limits {
 /** 16 MiB: hex_core `tarball_max_size` and hexpm's upload limit. */
 export const MAX_TARBALL_SIZE = 16 * 1024 * 1024;
 /** 128 MiB: hex_core `tarball_max_uncompressed_size`. */
-export const MAX_UNCOMPRESSED_SIZE = 128 * 1024 * 1024;
+const MAX_UNCOMPRESSED_SIZE = 128 * 1024 * 1024;
 /** 1 MiB: hex_core's cap on `metadata.config` (create and unpack). */
-export const MAX_METADATA_SIZE = 1024 * 1024;
+const MAX_METADATA_SIZE = 1024 * 1024;
 
-/** hex_core's defaults for package tarballs. */
+/**
+ * hex_core's defaults for package tarballs.
+ *
+ * Exported for tests, which check hex_core's limits.
+ */
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxSize: MAX_TARBALL_SIZE,
   maxUncompressedSize: MAX_UNCOMPRESSED_SIZE,

@@ -227,6 +227,8 @@ function isKvList(items: Term[]): boolean {
  *
  * @param term The value.
  * @returns Data `JSON.stringify` can print.
+ *
+ * Exported for tests, which check each term kind's JSON.
  */
 export function termToJson(term: Term): JsonValue {
   switch (term.kind) {

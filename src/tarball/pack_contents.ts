@@ -10,7 +10,7 @@
 import { HexpubError, TarballError } from "../errors.ts";
 import { createGzipWriter } from "./gzip.ts";
 import type { PackageFile } from "./package_file.ts";
-import { encodeHeader, END_OF_ARCHIVE, padding, paxProblem } from "./ustar.ts";
+import { BLOCK, encodeHeader, END_OF_ARCHIVE, padding, paxProblem } from "./ustar.ts";
 
 /** What {@link packContents} produced. */
 export interface PackedContents {
@@ -38,8 +38,6 @@ export interface PackContentsOptions {
   headroom?: number;
 }
 
-const BLOCK = 512;
-
 function paddedSize(size: number): number {
   return Math.ceil(size / BLOCK) * BLOCK;
 }
@@ -50,6 +48,8 @@ function paddedSize(size: number): number {
  *
  * @param files The entries.
  * @returns A lower bound of the uncompressed tar size in bytes.
+ *
+ * Exported for tests, which check it against the packed size.
  */
 export function minimumTarSize(files: PackageFile[]): number {
   let total = 2 * BLOCK;

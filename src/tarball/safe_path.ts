@@ -14,8 +14,7 @@ import type { PackageFile } from "./package_file.ts";
 const DRIVE = /^[A-Za-z]:/;
 
 /** How a user keeps a file out of a package tarball (the tail of a hint). */
-export const EXCLUDE_FROM_PACKAGE =
-  "exclude it with exclude_paths or exclude_patterns in the .app.src";
+const EXCLUDE_FROM_PACKAGE = "exclude it with exclude_paths or exclude_patterns in the .app.src";
 
 /**
  * Splits an archive path into its segments on `/` and `\`, dropping empty ones.
@@ -87,6 +86,8 @@ export function resolveSymlinkTarget(linkPath: string, target: string): string {
  * @param path The archive path of an entry.
  * @param exclude How the user keeps the file out (ends the hint).
  * @throws {TarballError} `unsafe_path`.
+ *
+ * Exported for tests, which check each refused path directly.
  */
 export function checkArchivePath(path: string, exclude = EXCLUDE_FROM_PACKAGE): void {
   if (!path.includes("\0") && isSafeArchivePath(path) && normalizeArchivePath(path) !== "") {
@@ -105,6 +106,8 @@ export function checkArchivePath(path: string, exclude = EXCLUDE_FROM_PACKAGE): 
  * @param target The link's target.
  * @param exclude How the user keeps the link out (ends the hint).
  * @throws {TarballError} `unsafe_symlink`.
+ *
+ * Exported for tests, which check each refused target directly.
  */
 export function checkSymlinkTarget(
   path: string,

@@ -5,41 +5,15 @@
 import { strict as assert } from "node:assert";
 import { FakeHex, type FakeHexOptions } from "./fake_hex.ts";
 import { buildSeedDocs, buildSeedTarball } from "./_hex_packages.ts";
+import { callFake, type CallOptions } from "./_call_fake.ts";
 
 /** 2026-11-22T12:00:00Z. */
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
 const UA = "hexpub-audit-test/1";
 
-interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  // deno-lint-ignore no-explicit-any
-  body: any;
-}
-
-async function send(
-  fake: FakeHex,
-  method: string,
-  path: string,
-  o: { key?: string; json?: unknown; bytes?: Uint8Array; ua?: string } = {},
-): Promise<Reply> {
-  const headers = new Headers({ "user-agent": o.ua ?? UA, accept: "application/json" });
-  if (o.key) headers.set("authorization", o.key);
-  let body: BodyInit | undefined;
-  if (o.json !== undefined) {
-    headers.set("content-type", "application/json");
-    body = JSON.stringify(o.json);
-  } else if (o.bytes) {
-    headers.set("content-type", "application/octet-stream");
-    body = o.bytes.slice();
-  }
-  const res = await fake.handler(
-    new Request(`http://hex.test/api${path}`, { method, headers, body }),
-  );
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, body: text ? JSON.parse(text) : null };
-}
+/** Calls the fake as the audit tests' client (user agent {@link UA} unless `ua`). */
+const send = (fake: FakeHex, method: string, path: string, o: CallOptions = {}) =>
+  callFake(fake, method, path, { ua: UA, ...o });
 
 /** alice (admin of acme, 2FA), bob (reader of acme), carol (no orgs); alice has a full key. */
 function world(options: FakeHexOptions = {}) {
@@ -258,12 +232,12 @@ Deno.test("publish, docs, retire, unretire, owners and revert are audited", asyn
     }).tarball;
   const pub = await send(fake, "POST", "/publish?replace=false", {
     key: aliceKey,
-    bytes: tar("bar"),
+    body: tar("bar"),
   });
   assert.equal(pub.status, 201, pub.text);
   const docs = await send(fake, "POST", "/packages/bar/releases/1.0.0/docs", {
     key: aliceKey,
-    bytes: buildSeedDocs("bar", "1.0.0"),
+    body: buildSeedDocs("bar", "1.0.0"),
   });
   assert.equal(docs.status, 201, docs.text);
   assert.equal(
@@ -319,7 +293,7 @@ Deno.test("publish, docs, retire, unretire, owners and revert are audited", asyn
   // A package of an organization repository lands in the organization's log too.
   const orgPub = await send(fake, "POST", "/repos/acme/publish?replace=false", {
     key: aliceKey,
-    bytes: tar("priv"),
+    body: tar("priv"),
   });
   assert.equal(orgPub.status, 201, orgPub.text);
   const orgLog = (await send(fake, "GET", "/orgs/acme/audit-logs", { key: aliceKey })).body;

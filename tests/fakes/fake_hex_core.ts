@@ -348,25 +348,6 @@ export class FakeHexCore {
     }
     if (!match) return base === "repo" ? repoError(404) : errorResponse(404);
     record.route = `${match.route.method} ${match.route.pattern}`;
-    if (base === "repo") {
-      // The repository is a CDN: no User-Agent rule, no rate limits.
-      const auth = this.#authenticate(req, ip);
-      if (auth instanceof Response) return auth;
-      return await match.route.run({
-        req,
-        url,
-        origin: url.origin,
-        path: sub,
-        pathParams: match.params,
-        body,
-        principal: auth,
-        ip,
-      });
-    }
-    if (this.requireUserAgent && !req.headers.get("user-agent")) {
-      return errorResponse(400, "User-Agent header is required");
-    }
-
     const ctx: Ctx = {
       req,
       url,
@@ -377,6 +358,16 @@ export class FakeHexCore {
       principal: null,
       ip,
     };
+    if (base === "repo") {
+      // The repository is a CDN: no User-Agent rule, no rate limits.
+      const auth = this.#authenticate(req, ip);
+      if (auth instanceof Response) return auth;
+      return await match.route.run({ ...ctx, principal: auth });
+    }
+    if (this.requireUserAgent && !req.headers.get("user-agent")) {
+      return errorResponse(400, "User-Agent header is required");
+    }
+
     if (match.route.authenticate) {
       const auth = this.#authenticate(req, ip);
       if (auth instanceof Response) return auth;

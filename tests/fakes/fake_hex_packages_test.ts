@@ -5,6 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import { DroppedConnectionError, FakeHex } from "./fake_hex.ts";
+import { callFake as call, type Reply } from "./_call_fake.ts";
 import { bin, bool, list, type Term, tuple } from "../../src/erlang/term.ts";
 import { createPackageTarball, type PackageTarball } from "../../src/tarball/create_package.ts";
 import { unpackPackage } from "../../src/tarball/unpack_package.ts";
@@ -18,54 +19,6 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const encoder = new TextEncoder();
-
-interface CallOptions {
-  key?: string;
-  bearer?: string;
-  otp?: string;
-  json?: unknown;
-  body?: Uint8Array;
-  headers?: Record<string, string>;
-}
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  bytes: Uint8Array;
-  text: string;
-  // deno-lint-ignore no-explicit-any
-  body: any;
-}
-
-/** Calls the fake in-process; paths starting `/repo/` are outside `/api`. */
-async function call(
-  fake: FakeHex,
-  method: string,
-  path: string,
-  o: CallOptions = {},
-): Promise<Reply> {
-  const headers = new Headers({ "user-agent": "hexpub-test/0", accept: "application/json" });
-  for (const [k, v] of Object.entries(o.headers ?? {})) headers.set(k, v);
-  if (o.key) headers.set("authorization", o.key);
-  if (o.bearer) headers.set("authorization", `Bearer ${o.bearer}`);
-  if (o.otp) headers.set("x-hex-otp", o.otp);
-  let body: BodyInit | undefined;
-  if (o.json !== undefined) {
-    headers.set("content-type", "application/json");
-    body = JSON.stringify(o.json);
-  }
-  if (o.body) {
-    headers.set("content-type", "application/octet-stream");
-    body = o.body.slice();
-  }
-  const url = path.startsWith("/repo/") ? `http://hex.test${path}` : `http://hex.test/api${path}`;
-  const res = await fake.handler(new Request(url, { method, headers, body }));
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  const text = new TextDecoder().decode(bytes);
-  let parsed: unknown = null;
-  if (text && (res.headers.get("content-type") ?? "").includes("json")) parsed = JSON.parse(text);
-  return { status: res.status, headers: res.headers, bytes, text, body: parsed };
-}
 
 interface TarOptions {
   name?: string;

@@ -36,6 +36,23 @@ export function releaseRoutes(core: FakeHexCore): RouteDef[] {
   return routes;
 }
 
+/** Who may write docs and retirements: a maintainer, with a package key; anonymous gets 403. */
+const MAINTAINER = { level: "maintainer", domain: "package", anonymous: 403 } as const;
+
+/** Applies `change` to `release` of `pkg`, stamps it `now` and audits it as `action`. */
+function changeRelease(
+  core: FakeHexCore,
+  ctx: Ctx,
+  pkg: FakePackage,
+  release: FakeRelease,
+  action: string,
+  change: Partial<FakeRelease>,
+  now = core.now(),
+): void {
+  Object.assign(release, change, { updatedAt: now });
+  core.audit(ctx, action, releaseAuditParams(pkg, release), repoOrg(pkg));
+}
+
 async function getDocs(core: FakeHexCore, ctx: Ctx): Promise<Response> {
   const target = await readTarget(core, ctx);
   if (target instanceof Response) return target;
@@ -48,11 +65,7 @@ async function getDocs(core: FakeHexCore, ctx: Ctx): Promise<Response> {
 }
 
 async function publishDocs(core: FakeHexCore, ctx: Ctx): Promise<Response> {
-  const target = await writeTarget(core, ctx, {
-    level: "maintainer",
-    domain: "package",
-    anonymous: 403,
-  });
+  const target = await writeTarget(core, ctx, MAINTAINER);
   if (target instanceof Response) return target;
   const { pkg, release } = target as { pkg: FakePackage; release: FakeRelease };
   try {
@@ -61,10 +74,7 @@ async function publishDocs(core: FakeHexCore, ctx: Ctx): Promise<Response> {
     // hex.pm checks only that the body is gzip, and answers anything else with a 500 (§9).
     return errorResponse(500);
   }
-  release.docs = ctx.body.slice();
-  release.hasDocs = true;
-  release.updatedAt = core.now();
-  core.audit(ctx, "docs.publish", releaseAuditParams(pkg, release), repoOrg(pkg));
+  changeRelease(core, ctx, pkg, release, "docs.publish", { docs: ctx.body.slice(), hasDocs: true });
   return new Response(null, {
     status: 201,
     headers: { location: docsTarballUrl(ctx.origin, pkg, release) },
@@ -72,17 +82,10 @@ async function publishDocs(core: FakeHexCore, ctx: Ctx): Promise<Response> {
 }
 
 async function revertDocs(core: FakeHexCore, ctx: Ctx): Promise<Response> {
-  const target = await writeTarget(core, ctx, {
-    level: "maintainer",
-    domain: "package",
-    anonymous: 403,
-  });
+  const target = await writeTarget(core, ctx, MAINTAINER);
   if (target instanceof Response) return target;
-  const release = target.release!;
-  release.docs = null;
-  release.hasDocs = false;
-  release.updatedAt = core.now();
-  core.audit(ctx, "docs.revert", releaseAuditParams(target.pkg, release), repoOrg(target.pkg));
+  const change = { docs: null, hasDocs: false };
+  changeRelease(core, ctx, target.pkg, target.release!, "docs.revert", change);
   return new Response(null, { status: 204 });
 }
 
@@ -101,49 +104,25 @@ function retirementOf(
 }
 
 async function retire(core: FakeHexCore, ctx: Ctx): Promise<Response> {
-  const target = await writeTarget(core, ctx, {
-    level: "maintainer",
-    domain: "package",
-    anonymous: 403,
-  });
+  const target = await writeTarget(core, ctx, MAINTAINER);
   if (target instanceof Response) return target;
   const body = retirementOf(ctx);
   if (body instanceof Response) return body;
-  target.release!.retirement = body.retirement;
-  target.release!.updatedAt = core.now();
-  core.audit(
-    ctx,
-    "release.retire",
-    releaseAuditParams(target.pkg, target.release!),
-    repoOrg(target.pkg),
-  );
+  const change = { retirement: body.retirement };
+  changeRelease(core, ctx, target.pkg, target.release!, "release.retire", change);
   return new Response(null, { status: 204 });
 }
 
 async function unretire(core: FakeHexCore, ctx: Ctx): Promise<Response> {
-  const target = await writeTarget(core, ctx, {
-    level: "maintainer",
-    domain: "package",
-    anonymous: 403,
-  });
+  const target = await writeTarget(core, ctx, MAINTAINER);
   if (target instanceof Response) return target;
-  target.release!.retirement = null;
-  target.release!.updatedAt = core.now();
-  core.audit(
-    ctx,
-    "release.unretire",
-    releaseAuditParams(target.pkg, target.release!),
-    repoOrg(target.pkg),
-  );
+  const change = { retirement: null };
+  changeRelease(core, ctx, target.pkg, target.release!, "release.unretire", change);
   return new Response(null, { status: 204 });
 }
 
 async function retireAll(core: FakeHexCore, ctx: Ctx): Promise<Response> {
-  const target = await writeTarget(core, ctx, {
-    level: "maintainer",
-    domain: "package",
-    anonymous: 403,
-  });
+  const target = await writeTarget(core, ctx, MAINTAINER);
   if (target instanceof Response) return target;
   const body = retirementOf(ctx);
   if (body instanceof Response) return body;
@@ -152,14 +131,8 @@ async function retireAll(core: FakeHexCore, ctx: Ctx): Promise<Response> {
   const now = core.now();
   for (const release of target.pkg.releases) {
     if (release.retirement && !replace) continue;
-    release.retirement = { ...body.retirement };
-    release.updatedAt = now;
-    core.audit(
-      ctx,
-      "release.retire",
-      releaseAuditParams(target.pkg, release),
-      repoOrg(target.pkg),
-    );
+    const change = { retirement: { ...body.retirement } };
+    changeRelease(core, ctx, target.pkg, release, "release.retire", change, now);
   }
   return new Response(null, { status: 204 });
 }

@@ -9,6 +9,7 @@ import {
   type FakeHexOptions,
   REBAR3_CLIENT_ID,
 } from "./fake_hex.ts";
+import { callFake as call } from "./_call_fake.ts";
 import { base32Decode, base32Encode, hotpCode, totpCode } from "./totp.ts";
 import {
   cleanEnv,
@@ -23,54 +24,6 @@ import {
 /** 2026-11-22T12:00:00Z: aligned to the minute, so to TOTP steps and rate windows. */
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
 const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
-
-interface CallOptions {
-  key?: string;
-  bearer?: string;
-  authorization?: string;
-  otp?: string;
-  json?: unknown;
-  form?: Record<string, string>;
-  headers?: Record<string, string>;
-}
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  // deno-lint-ignore no-explicit-any
-  body: any;
-}
-
-async function call(
-  fake: FakeHex,
-  method: string,
-  path: string,
-  o: CallOptions = {},
-): Promise<Reply> {
-  const headers = new Headers({ "user-agent": "hexpub-test/0", accept: "application/json" });
-  for (const [k, v] of Object.entries(o.headers ?? {})) headers.set(k, v);
-  if (o.key) headers.set("authorization", o.key);
-  if (o.bearer) headers.set("authorization", `Bearer ${o.bearer}`);
-  if (o.authorization) headers.set("authorization", o.authorization);
-  if (o.otp) headers.set("x-hex-otp", o.otp);
-  let body: string | undefined;
-  if (o.json !== undefined) {
-    headers.set("content-type", "application/json");
-    body = JSON.stringify(o.json);
-  }
-  if (o.form) {
-    headers.set("content-type", "application/x-www-form-urlencoded");
-    body = new URLSearchParams(o.form).toString();
-  }
-  const res = await fake.handler(
-    new Request(`http://hex.test/api${path}`, { method, headers, body }),
-  );
-  const text = await res.text();
-  let parsed: unknown = null;
-  if (text) parsed = JSON.parse(text);
-  return { status: res.status, headers: res.headers, text, body: parsed };
-}
 
 /**
  * alice: 2FA, admin of acme, owns hexpm/foo and acme/secret. bob: no 2FA, reader of acme.
@@ -98,23 +51,29 @@ function seeded(options: FakeHexOptions = {}) {
   };
 }
 
+/** Starts rebar3's device authorization for `scope` (with more form fields). */
+function startDevice(fake: FakeHex, scope: string, more: Record<string, string> = {}) {
+  return call(fake, "POST", "/oauth/device_authorization", {
+    form: { client_id: REBAR3_CLIENT_ID, scope, ...more },
+  });
+}
+
+/** Polls the token endpoint for `device_code` (as rebar3, unless `client_id`). */
+function pollDevice(fake: FakeHex, device_code: string, client_id: string = REBAR3_CLIENT_ID) {
+  return call(fake, "POST", "/oauth/token", {
+    form: { grant_type: DEVICE_GRANT, device_code, client_id },
+  });
+}
+
 async function deviceLogin(
   fake: FakeHex,
   user: string,
   scope = "api repositories",
 ): Promise<{ access_token: string; refresh_token: string; scope: string }> {
-  const start = await call(fake, "POST", "/oauth/device_authorization", {
-    form: { client_id: REBAR3_CLIENT_ID, scope, name: "laptop" },
-  });
+  const start = await startDevice(fake, scope, { name: "laptop" });
   assert.equal(start.status, 200);
   fake.approveDevice(start.body.user_code, { user });
-  const done = await call(fake, "POST", "/oauth/token", {
-    form: {
-      grant_type: DEVICE_GRANT,
-      device_code: start.body.device_code,
-      client_id: REBAR3_CLIENT_ID,
-    },
-  });
+  const done = await pollDevice(fake, start.body.device_code);
   assert.equal(done.status, 200, done.text);
   return done.body;
 }
@@ -734,13 +693,7 @@ Deno.test("device flow: the user may grant fewer scopes; write scopes need 2FA",
     /not requested/,
   );
   fake.approveDevice(start.body.user_code, { user: "bob", scopes: ["repositories"] });
-  const done = await call(fake, "POST", "/oauth/token", {
-    form: {
-      grant_type: DEVICE_GRANT,
-      device_code: start.body.device_code,
-      client_id: REBAR3_CLIENT_ID,
-    },
-  });
+  const done = await pollDevice(fake, start.body.device_code);
   assert.equal(done.body.scope, "repository:acme repository:widgets");
   assert.equal(
     (await call(fake, "GET", "/users/me", { bearer: done.body.access_token })).status,
@@ -750,14 +703,9 @@ Deno.test("device flow: the user may grant fewer scopes; write scopes need 2FA",
 
 Deno.test("device flow: denied, expired, slow_down and client errors", async () => {
   const { fake } = seeded();
-  const start = async () =>
-    (await call(fake, "POST", "/oauth/device_authorization", {
-      form: { client_id: REBAR3_CLIENT_ID, scope: "api" },
-    })).body;
-  const poll = (device_code: string, client_id: string = REBAR3_CLIENT_ID) =>
-    call(fake, "POST", "/oauth/token", {
-      form: { grant_type: DEVICE_GRANT, device_code, client_id },
-    });
+  const start = async () => (await startDevice(fake, "api")).body;
+  const poll = (device_code: string, client_id?: string) =>
+    pollDevice(fake, device_code, client_id);
 
   const a = await start();
   fake.denyDevice(a.user_code);
@@ -819,17 +767,8 @@ Deno.test("device flow: denied, expired, slow_down and client errors", async () 
 
 Deno.test("device flow: enforceInterval answers slow_down to early polls and raises the interval", async () => {
   const { fake } = seeded({ enforceInterval: true });
-  const start = (await call(fake, "POST", "/oauth/device_authorization", {
-    form: { client_id: REBAR3_CLIENT_ID, scope: "api:read" },
-  })).body;
-  const poll = () =>
-    call(fake, "POST", "/oauth/token", {
-      form: {
-        grant_type: DEVICE_GRANT,
-        device_code: start.device_code,
-        client_id: REBAR3_CLIENT_ID,
-      },
-    });
+  const start = (await startDevice(fake, "api:read")).body;
+  const poll = () => pollDevice(fake, start.device_code);
   assert.equal((await poll()).body.error, "authorization_pending");
   fake.advanceClock(4_000);
   assert.equal((await poll()).body.error, "slow_down");
@@ -843,17 +782,8 @@ Deno.test("device flow: enforceInterval answers slow_down to early polls and rai
 Deno.test("device flow: autoApprove decides after the given number of polls", async () => {
   const { fake } = seeded();
   fake.autoApprove({ user: "alice", afterPolls: 2, scopes: ["api"] });
-  const start = (await call(fake, "POST", "/oauth/device_authorization", {
-    form: { client_id: REBAR3_CLIENT_ID, scope: "api repositories" },
-  })).body;
-  const poll = () =>
-    call(fake, "POST", "/oauth/token", {
-      form: {
-        grant_type: DEVICE_GRANT,
-        device_code: start.device_code,
-        client_id: REBAR3_CLIENT_ID,
-      },
-    });
+  const start = (await startDevice(fake, "api repositories")).body;
+  const poll = () => pollDevice(fake, start.device_code);
   assert.equal((await poll()).body.error, "authorization_pending");
   assert.equal((await poll()).body.error, "authorization_pending");
   const done = await poll();
@@ -861,12 +791,8 @@ Deno.test("device flow: autoApprove decides after the given number of polls", as
   assert.equal(done.body.scope, "api:read api:write");
 
   fake.autoApprove({ user: "alice", afterPolls: 0, outcome: "deny" });
-  const next = (await call(fake, "POST", "/oauth/device_authorization", {
-    form: { client_id: REBAR3_CLIENT_ID, scope: "api" },
-  })).body;
-  const denied = await call(fake, "POST", "/oauth/token", {
-    form: { grant_type: DEVICE_GRANT, device_code: next.device_code, client_id: REBAR3_CLIENT_ID },
-  });
+  const next = (await startDevice(fake, "api")).body;
+  const denied = await pollDevice(fake, next.device_code);
   assert.equal(denied.body.error, "access_denied");
 });
 

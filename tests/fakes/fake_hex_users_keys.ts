@@ -578,13 +578,20 @@ async function listOrgs(core: FakeHexCore, ctx: Ctx): Promise<Response> {
   return json(200, orgs.map((o) => orgJson(o, false)));
 }
 
-async function getOrg(core: FakeHexCore, ctx: Ctx): Promise<Response> {
+/** Organization `:org` of the path, once the caller may read it; else hexpm's error. */
+async function readableOrg(core: FakeHexCore, ctx: Ctx): Promise<FakeOrg | Response> {
   const org = core.orgs.get(ctx.pathParams.org);
   if (!org) return errorResponse(404);
   const denied = await authorize(core, ctx, "read", { required: false });
   if (denied) return denied;
   const noAccess = orgAccess(org, ctx.principal, "read");
   if (noAccess) return noAccess;
+  return org;
+}
+
+async function getOrg(core: FakeHexCore, ctx: Ctx): Promise<Response> {
+  const org = await readableOrg(core, ctx);
+  if (org instanceof Response) return org;
   return json(200, orgJson(org, true));
 }
 
@@ -610,11 +617,7 @@ async function userAudit(core: FakeHexCore, ctx: Ctx): Promise<Response> {
 }
 
 async function orgAudit(core: FakeHexCore, ctx: Ctx): Promise<Response> {
-  const org = core.orgs.get(ctx.pathParams.org);
-  if (!org) return errorResponse(404);
-  const denied = await authorize(core, ctx, "read", { required: false });
-  if (denied) return denied;
-  const noAccess = orgAccess(org, ctx.principal, "read");
-  if (noAccess) return noAccess;
+  const org = await readableOrg(core, ctx);
+  if (org instanceof Response) return org;
   return auditPage(ctx, core.auditLog({ organization: org.name }));
 }

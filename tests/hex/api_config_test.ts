@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { type ApiTarget, type Credential, DEFAULT_API_URL } from "../../src/hex/api_config.ts";
+import type { ApiTarget, Credential } from "../../src/hex/api_config.ts";
 
-Deno.test("DEFAULT_API_URL is hex.pm's API base", () => {
-  assert.equal(DEFAULT_API_URL, "https://hex.pm/api");
-  const target: ApiTarget = { apiUrl: DEFAULT_API_URL, repo: "acme" };
+Deno.test("ApiTarget names an API base and an organization", () => {
+  const target: ApiTarget = { apiUrl: "https://hex.pm/api", repo: "acme" };
   assert.equal(target.repo, "acme");
 });
 

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { UsageError } from "../../src/errors.ts";
 import type { Permission } from "../../src/hex/permissions.ts";
 import {
-  DEFAULT_SCOPES,
   describePermission,
   describePermissions,
   missingScopeHint,
@@ -162,7 +161,6 @@ Deno.test("parseScopes canonicalizes, splits and deduplicates; refuses bad and e
   usage(() => parseScopes([]), /--scope needs at least one scope/, /repository:ORG/);
   usage(() => parseScopes(["  "]), /--scope needs at least one scope/);
   assert.ok(SCOPE_FORMS.includes("package:REPO/NAME"));
-  assert.deepEqual([...DEFAULT_SCOPES], ["api", "repositories"]);
   assert.deepEqual(splitScopeString(" api:read  repository:acme "), [
     "api:read",
     "repository:acme",

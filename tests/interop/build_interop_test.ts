@@ -20,7 +20,7 @@ import { unpackDocs, type UnpackedFile, unpackPackage } from "../../src/tarball/
 import { CASES, fixtureDir, gitTagged, prepareCase } from "../support/fixture_cases.ts";
 import { copyFixture, git } from "../support/project.ts";
 import { hostPath, testDeps } from "../support/test_deps.ts";
-import { erlangTools, interopTest, mapGet, unpackWithErlang } from "./erlang.ts";
+import { interopTest, mapGet, rebar3Env, runRebar3, unpackWithErlang } from "./erlang.ts";
 
 // ---- reading the escript's term ----------------------------------------------------------
 
@@ -216,17 +216,10 @@ for (const c of CASES) {
   );
 }
 
-/** The vsn `rebar3 compile` writes into `_build/default/lib/APP/ebin/APP.app`. */
-async function rebar3Vsn(dir: string, app: string): Promise<string> {
-  const res = await new Deno.Command(erlangTools!.rebar3, {
-    args: ["compile"],
-    cwd: dir,
-    env: { REBAR_OFFLINE: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  assert.equal(res.code, 0, dec.decode(res.stdout) + dec.decode(res.stderr));
+/** The vsn `rebar3 compile` (offline, in `env`) writes into `_build/default/lib/APP/ebin/APP.app`. */
+async function rebar3Vsn(dir: string, app: string, env: Record<string, string>): Promise<string> {
+  const { code, log } = await runRebar3(dir, ["compile"], { ...env, REBAR_OFFLINE: "1" });
+  assert.equal(code, 0, log);
   const appFile = join(dir, "_build", "default", "lib", app, "ebin", `${app}.app`);
   const [term] = readTerms(await Deno.readTextFile(appFile), appFile);
   const props = tupleItems(term)[2];
@@ -240,21 +233,24 @@ interopTest(
   "{vsn, git} resolves as rebar3 compile does, on the tag and one commit after it",
   async () => {
     const dir = await copyFixture(fixtureDir("projects", "vsn_git"));
+    const work = await Deno.makeTempDir({ prefix: "hexpub-vsn-git-" });
     try {
+      const env = await rebar3Env(work);
       await Deno.writeTextFile(join(dir, ".gitignore"), "_build/\n");
       await gitTagged(dir);
       const deps = testDeps(dir);
       assert.equal((await gitVersion(deps, dir)).version, "1.4.0");
-      assert.equal(await rebar3Vsn(dir, "gitver"), "1.4.0");
+      assert.equal(await rebar3Vsn(dir, "gitver", env), "1.4.0");
 
       await Deno.writeTextFile(join(dir, "README.md"), "\nOne more line.\n", { append: true });
       await git(dir, "commit", "-q", "-a", "-m", "After the release");
       await Deno.remove(join(dir, "_build"), { recursive: true });
       const ours = (await gitVersion(deps, dir)).version;
       assert.match(ours, /^1\.4\.0\+build\.\d+\.ref[0-9a-f]+$/);
-      assert.equal(await rebar3Vsn(dir, "gitver"), ours);
+      assert.equal(await rebar3Vsn(dir, "gitver", env), ours);
     } finally {
       await Deno.remove(dir, { recursive: true });
+      await Deno.remove(work, { recursive: true });
     }
   },
 );

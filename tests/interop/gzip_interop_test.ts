@@ -12,7 +12,7 @@ import { createGzipWriter, gunzipBytes, gzipBytes } from "../../src/tarball/gzip
 import { CASES, prepareCase } from "../support/fixture_cases.ts";
 import { testDeps } from "../support/test_deps.ts";
 import { concat, pseudoRandomBytes, rawHeaders } from "../tarball/_helpers.ts";
-import { erlangTools, interopTest } from "./erlang.ts";
+import { interopTest, runEscript } from "./erlang.ts";
 
 const script = fileURLToPath(new URL("./zlib_gzip.escript", import.meta.url));
 const srcDir = fileURLToPath(new URL("../../src/", import.meta.url));
@@ -130,14 +130,8 @@ interopTest(
       await Deno.mkdir(inDir);
       await Deno.mkdir(outDir);
       for (const [name, bytes] of corpus) await Deno.writeFile(join(inDir, name), bytes);
-      const run = await new Deno.Command(erlangTools!.escript, {
-        args: [script, inDir, outDir],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const dec = new TextDecoder();
-      assert.equal(run.code, 0, `zlib_gzip.escript failed: ${dec.decode(run.stderr)}`);
-      assert.equal(dec.decode(run.stdout).trim(), String(corpus.length));
+      const printed = await runEscript(script, [inDir, outDir]);
+      assert.equal(printed.trim(), String(corpus.length));
 
       for (const [name, bytes] of corpus) {
         const erlang = await Deno.readFile(join(outDir, `${name}.gz`));

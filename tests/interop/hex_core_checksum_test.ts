@@ -27,7 +27,7 @@ import { gunzipBytes } from "../../src/tarball/gzip.ts";
 import { unpackPackage } from "../../src/tarball/unpack_package.ts";
 import { CASES, prepareCase } from "../support/fixture_cases.ts";
 import { hostPath, testDeps } from "../support/test_deps.ts";
-import { erlangTools, interopTest } from "./erlang.ts";
+import { erlangTools, interopTest, runEscript } from "./erlang.ts";
 
 const script = fileURLToPath(new URL("./hex_core_create.escript", import.meta.url));
 
@@ -110,14 +110,8 @@ interopTest(
         }
         built.push({ name: c.name, dir, tarball });
       }
-      const run = await new Deno.Command(erlangTools!.escript, {
-        args: [script, erlangTools!.rebar3, ...built.map((b) => b.dir)],
-        // hex_core writes its temporary tar files (tmp_…) to the working directory.
-        cwd: work,
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
+      // hex_core writes its temporary tar files (tmp_…) to the working directory.
+      await runEscript(script, [erlangTools!.rebar3, ...built.map((b) => b.dir)], { cwd: work });
 
       const mismatches: string[] = [];
       for (const b of built) {

@@ -20,7 +20,14 @@ import { type LockLine, printLockFile } from "../../src/project/lock_file.ts";
 import { lock } from "../../src/tasks/lock.ts";
 import { type SpecRelease, startLockRepo } from "../support/lock_repo.ts";
 import { testDeps } from "../support/test_deps.ts";
-import { erlangTools, interopTest } from "./erlang.ts";
+import {
+  erlangTools,
+  interopTest,
+  rebar3Env,
+  runEscript,
+  runRebar3,
+  writeRebarApp,
+} from "./erlang.ts";
 
 const LONG = "very_long_package_name_for_breaking_lines";
 
@@ -69,41 +76,18 @@ const RELEASES: SpecRelease[] = [
 const DEPS = `{deps, [beta, {delta, "0.5.0"}, {eta, {pkg, eta_pkg}}, {zeta, "0.1.0"}, ` +
   `{epsilon, "~> 0.1"}, {${LONG}, "~> 1.0"}, lambda]}.\n`;
 
-async function writeProject(dir: string, reposConfig: string): Promise<void> {
-  await Deno.mkdir(join(dir, "src"), { recursive: true });
-  await Deno.writeTextFile(join(dir, "rebar.config"), DEPS + reposConfig);
-  await Deno.writeTextFile(
-    join(dir, "src", "app.app.src"),
-    `{application, app, [{vsn, "0.1.0"}, {applications, [kernel, stdlib]}]}.\n`,
-  );
-}
-
 interopTest("hexpub lock writes the rebar.lock that rebar3 lock writes", async () => {
   const work = await Deno.makeTempDir({ prefix: "hexpub-lock-interop-" });
   const repo = await startLockRepo(work, RELEASES);
   try {
     const theirs = join(work, "rebar3");
     const ours = join(work, "hexpub");
-    await writeProject(theirs, repo.reposConfig);
-    await writeProject(ours, repo.reposConfig);
-    const home = join(work, "home");
-    await Deno.mkdir(home);
-    const out = await new Deno.Command(erlangTools!.rebar3, {
-      args: ["lock"],
-      cwd: theirs,
-      env: {
-        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-        HOME: home,
-        REBAR_CACHE_DIR: join(work, "cache"),
-        REBAR_GLOBAL_CONFIG_DIR: home,
-      },
-      clearEnv: true,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const dec = new TextDecoder();
-    const log = dec.decode(out.stdout) + dec.decode(out.stderr);
-    assert.equal(out.code, 0, log);
+    await writeRebarApp(theirs, DEPS + repo.reposConfig);
+    await writeRebarApp(ours, DEPS + repo.reposConfig);
+    const env = await rebar3Env(work);
+    const home = env.HOME;
+    const { code, log } = await runRebar3(theirs, ["lock"], env);
+    assert.equal(code, 0, log);
     const expected = await Deno.readTextFile(join(theirs, "rebar.lock"));
 
     const deps = testDeps(ours, {
@@ -198,12 +182,7 @@ interopTest("printLockFile matches rebar3's write_lock_file on generated locks",
       )) + ".\n"
     ).join("");
     await Deno.writeTextFile(join(work, "locks.config"), input);
-    const out = await new Deno.Command(erlangTools!.escript, {
-      args: [script, erlangTools!.rebar3, join(work, "locks.config"), work],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    await runEscript(script, [erlangTools!.rebar3, join(work, "locks.config"), work]);
     let broken = 0;
     for (let i = 0; i < cases.length; i++) {
       const expected = await Deno.readTextFile(join(work, `${i + 1}.lock`));

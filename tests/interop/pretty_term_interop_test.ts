@@ -19,7 +19,7 @@ import { consultPlainFile } from "../../src/project/consult.ts";
 import { testDeps } from "../support/test_deps.ts";
 import { printTerm } from "../../src/erlang/print_term.ts";
 import { atom, bin, int, list, str, type Term, tuple } from "../../src/erlang/term.ts";
-import { erlangTools, interopTest } from "./erlang.ts";
+import { interopTest, runEscript } from "./erlang.ts";
 
 const script = fileURLToPath(new URL("./pretty_print.escript", import.meta.url));
 const TERMS = 10_000;
@@ -433,7 +433,7 @@ interopTest(
     }
     const dir = await Deno.makeTempDir({ prefix: "hexpub-pretty-" });
     try {
-      const texts = frames(await runEscript("terms", dir, Uint8Array.from(w.bytes)));
+      const texts = frames(await prettyPrint("terms", dir, Uint8Array.from(w.bytes)));
       assert.equal(texts.length, terms.length * 3);
       const failures: string[] = [];
       let wrapped = 0;
@@ -462,16 +462,11 @@ interopTest(
 );
 
 /** Runs the escript in `mode` on `input` and returns its framed output. */
-async function runEscript(mode: string, dir: string, input: Uint8Array): Promise<Uint8Array> {
+async function prettyPrint(mode: string, dir: string, input: Uint8Array): Promise<Uint8Array> {
   const inPath = join(dir, "in.bin");
   const outPath = join(dir, "out.bin");
   await Deno.writeFile(inPath, input);
-  const res = await new Deno.Command(erlangTools!.escript, {
-    args: [script, mode, inPath, outPath],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(res.code, 0, new TextDecoder().decode(res.stderr));
+  await runEscript(script, [mode, inPath, outPath]);
   return await Deno.readFile(outPath);
 }
 
@@ -520,7 +515,7 @@ interopTest("packedAppSrc() packs .app.src files as rebar3_hex's ~tp re-print do
       paths.push(join(dir, name));
     }
     const version = "1.2.3-rc.1+build.7";
-    const out = await runEscript(
+    const out = await prettyPrint(
       "app_src",
       dir,
       utf8.encode(paths.map((p) => `${p}\t${version}\n`).join("")),

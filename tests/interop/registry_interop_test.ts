@@ -28,7 +28,7 @@ import {
 import { setRetirements } from "../../src/repository/repository_ops.ts";
 import { tarball } from "../repository/repo_fixtures.ts";
 import { testDeps } from "../support/test_deps.ts";
-import { erlangTools, interopTest } from "./erlang.ts";
+import { erlangTools, interopTest, runEscript } from "./erlang.ts";
 
 const script = fileURLToPath(new URL("./registry_decode.escript", import.meta.url));
 
@@ -63,16 +63,8 @@ async function decodeWithHexCore(
     const keyPath = join(dir, "public_key");
     await Deno.writeFile(path, file);
     await Deno.writeTextFile(keyPath, publicKeyPem);
-    const out = await new Deno.Command(erlangTools!.escript, {
-      args: [script, kind, path, keyPath, repo, pkg, erlangTools!.rebar3],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const dec = new TextDecoder();
-    if (out.code !== 0) {
-      throw new Error(`registry_decode.escript failed (${out.code}): ${dec.decode(out.stderr)}`);
-    }
-    const [term] = readTerms(dec.decode(out.stdout), "registry_decode output");
+    const printed = await runEscript(script, [kind, path, keyPath, repo, pkg, erlangTools!.rebar3]);
+    const [term] = readTerms(printed, "registry_decode output");
     return plain(term);
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -14,10 +14,18 @@ import { initRepository } from "../../src/repository/repository_dir.ts";
 import { repositoryHandler } from "../../src/repository/server.ts";
 import { generateServeKey } from "../../src/repository/server_keys.ts";
 import { makeHome, runHexpub } from "../support/e2e.ts";
+import { serveHandler } from "../support/http.ts";
 import { makeProject } from "../support/project.ts";
-import { writeGlobalRepos } from "../support/registry.ts";
+import { replaceRepos, writeGlobalRepos } from "../support/registry.ts";
 import { testDeps } from "../support/test_deps.ts";
-import { erlangTools, interopTest } from "./erlang.ts";
+import {
+  erlangTools,
+  interopTest,
+  rebar3Env,
+  runClean,
+  runRebar3,
+  writeRebarApp,
+} from "./erlang.ts";
 
 const LIC = `{description, "Part of an umbrella"}, {licenses, ["MIT"]}`;
 
@@ -28,10 +36,9 @@ interopTest(
     const deps = testDeps(work);
     const repo = await initRepository(deps, join(work, "repo"), "mine");
     const key = await generateServeKey(deps, repo.dir, "tester");
-    const handler = repositoryHandler(deps, repo);
-    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, handler);
+    const server = serveHandler(repositoryHandler(deps, repo));
     try {
-      const url = `http://127.0.0.1:${server.addr.port}`;
+      const url = server.origin;
       const umbrella = await makeProject({
         "rebar.config": "{erl_opts, [debug_info]}.\n",
         "rebar.lock": "[].\n",
@@ -69,35 +76,11 @@ interopTest(
 
       // A fresh project that knows only b_web.
       const project = join(work, "app");
-      const rebarHome = join(work, "home");
-      await Deno.mkdir(join(project, "src"), { recursive: true });
-      await Deno.mkdir(rebarHome);
-      await Deno.writeTextFile(
-        join(project, "rebar.config"),
-        `{deps, [{b_web, "~> 1.2"}]}.\n{hex, [{repos, replace, [#{name => <<"mine">>, ` +
-          `repo_url => <<"${url}">>, repo_public_key => <<"${repo.publicKeyPem}">>}]}]}.\n`,
-      );
-      await Deno.writeTextFile(
-        join(project, "src", "app.app.src"),
-        `{application, app, [{vsn, "0.1.0"}, {applications, [kernel, stdlib, b_web]}]}.\n`,
-      );
-      const env = {
-        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-        HOME: rebarHome,
-        REBAR_CACHE_DIR: join(work, "cache"),
-        REBAR_GLOBAL_CONFIG_DIR: rebarHome,
-      };
-      const dec = new TextDecoder();
-      const out = await new Deno.Command(erlangTools!.rebar3, {
-        args: ["compile"],
-        cwd: project,
-        env,
-        clearEnv: true,
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const log = dec.decode(out.stdout) + dec.decode(out.stderr);
-      assert.equal(out.code, 0, log);
+      const repos = replaceRepos({ name: "mine", url, publicKeyPem: repo.publicKeyPem });
+      await writeRebarApp(project, `{deps, [{b_web, "~> 1.2"}]}.\n${repos}`, ["b_web"]);
+      const env = await rebar3Env(work);
+      const { code, log } = await runRebar3(project, ["compile"], env);
+      assert.equal(code, 0, log);
       const lib = join(project, "_build", "default", "lib");
       for (const app of ["a_core", "b_web"]) {
         assert.ok((await Deno.stat(join(lib, app, "ebin", `${app}.beam`))).isFile, log);
@@ -107,24 +90,18 @@ interopTest(
       assert.match(lock, /<<"b_web">>,\{pkg,<<"b_web">>,<<"1\.2\.0">>\},0\}/);
 
       const erl = join(erlangTools!.escript, "..", "erl");
-      const ran = await new Deno.Command(erl, {
-        args: [
-          "-noshell",
-          "-pa",
-          join(lib, "a_core", "ebin"),
-          "-pa",
-          join(lib, "b_web", "ebin"),
-          "-eval",
-          'io:format("~p~n", [b_web:hello()]), halt().',
-        ],
-        env,
-        clearEnv: true,
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      assert.equal(dec.decode(ran.stdout).trim(), "{b_web,a_core}", dec.decode(ran.stderr));
+      const ran = await runClean(erl, [
+        "-noshell",
+        "-pa",
+        join(lib, "a_core", "ebin"),
+        "-pa",
+        join(lib, "b_web", "ebin"),
+        "-eval",
+        'io:format("~p~n", [b_web:hello()]), halt().',
+      ], env);
+      assert.equal(ran.stdout.trim(), "{b_web,a_core}", ran.stderr);
     } finally {
-      await server.shutdown();
+      await server.close();
     }
   },
 );

@@ -23,7 +23,7 @@ import {
   versionsFor,
 } from "../../scripts/bench_serve.ts";
 import { compareVersions, parseVersion } from "../../src/rules/version.ts";
-import { readRelease } from "../../src/repository/repository_dir.ts";
+import { readRelease } from "../../src/repository/release_reader.ts";
 import { unpackPackage } from "../../src/tarball/unpack_package.ts";
 
 const SCRIPT = fileURLToPath(new URL("../../scripts/bench_serve.ts", import.meta.url));

@@ -13,6 +13,7 @@ import { generateServeKey } from "../../src/repository/server_keys.ts";
 import { createPackageTarball } from "../../src/tarball/create_package.ts";
 import type { PackageFile } from "../../src/tarball/package_file.ts";
 import { serveHandler } from "./http.ts";
+import { replaceRepos } from "./registry.ts";
 import { testDeps } from "./test_deps.ts";
 
 /** One dependency of a published release. */
@@ -132,8 +133,7 @@ export async function startLockRepo(
     url,
     publicKeyPem: repo.publicKeyPem,
     seen: server.seen,
-    reposConfig: `{hex, [{repos, replace, [#{name => <<"${name}">>, repo_url => <<"${url}">>, ` +
-      `repo_public_key => <<"${repo.publicKeyPem}">>}]}]}.\n`,
+    reposConfig: replaceRepos({ name, url, publicKeyPem: repo.publicKeyPem }),
     close: () => server.close(),
   };
 }

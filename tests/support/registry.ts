@@ -34,6 +34,15 @@ export async function writeGlobalRepos(
   );
 }
 
+/**
+ * A project rebar.config's `{hex, [{repos, replace, […]}]}.` term: this one
+ * repository instead of hexpm (so rebar3 talks to no other server).
+ */
+export function replaceRepos(repo: { name: string; url: string; publicKeyPem: string }): string {
+  const only = entry({ name: repo.name, repo_url: repo.url, repo_public_key: repo.publicKeyPem });
+  return `{hex, [{repos, replace, [${only}]}]}.\n`;
+}
+
 /** Trusts `publicKeyPem` as hexpm's key (and so its organizations'). */
 export async function trustHexpmKey(home: string, publicKeyPem: string): Promise<void> {
   await writeGlobalRepos(home, [{ name: "hexpm", repo_public_key: publicKeyPem }]);

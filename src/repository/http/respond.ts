@@ -6,7 +6,7 @@
  * @module
  */
 import { readBodyUpTo } from "../../hex/read_capped.ts";
-import type { Refusal } from "../store.ts";
+import type { Refusal } from "../store_types.ts";
 
 /** A JSON answer (no body for a 204). */
 export function json(
@@ -48,7 +48,7 @@ const FORBIDDEN = "account not authorized for this action";
 /** 403. */
 export const forbidden = (): Response => error(403, FORBIDDEN);
 /** 422 with hex.pm's per-field errors. */
-export const invalid = (errors: unknown): Response => error(422, "Validation error(s)", errors);
+const invalid = (errors: unknown): Response => error(422, "Validation error(s)", errors);
 
 /**
  * The answer to a store's refusal of `user`'s write. A package with releases
@@ -76,7 +76,7 @@ export function refusal(r: Refusal, user: string): Response {
 }
 
 /** Hex's largest tarball (16 MiB); bigger uploads are refused with 413. */
-export const MAX_UPLOAD = 16 * 1024 * 1024;
+const MAX_UPLOAD = 16 * 1024 * 1024;
 /** The largest JSON body (retire, owners) read. */
 const MAX_JSON = 64 * 1024;
 

@@ -8,7 +8,7 @@
  */
 import { parseVersion } from "../../rules/version.ts";
 import type { StoredOwner, StoredRetirement } from "../repository_state.ts";
-import type { PackageInfo, ReleaseInfo } from "../store.ts";
+import type { PackageInfo, ReleaseInfo } from "../store_types.ts";
 
 /** The API URL of user `user`. */
 export const userUrl = (base: string, user: string): string =>

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { isRefusal } from "../store.ts";
+import { isRefusal } from "../store_types.ts";
 import { authorize, type Call } from "./call.ts";
 import {
   badKey,
