@@ -4,16 +4,19 @@
  *
  * @module
  */
-import type { Deps } from "./ports.ts";
+import type { Ports } from "./ports.ts";
 import { rootCommand } from "./commands/root.ts";
+import { withSettings } from "./commands/_shared.ts";
 import { formatError } from "./ui/format_error.ts";
 
 /**
- * Parses `argv` (without the program name), runs the command, and reports errors.
+ * Resolves the run's settings once (`Deps.settings`), parses `argv` (without
+ * the program name), runs the command, and reports errors.
  *
  * @returns The process exit code.
  */
-export async function runCli(argv: string[], deps: Deps): Promise<number> {
+export async function runCli(argv: string[], ports: Ports): Promise<number> {
+  const deps = withSettings(ports);
   try {
     await rootCommand(deps).parseAsync(argv, { from: "user" });
     return 0;
