@@ -4,19 +4,22 @@
  *
  * @module
  */
-import type { Deps } from "./ports.ts";
+import type { Deps, Ports } from "./ports.ts";
 import { rootCommand } from "./commands/root.ts";
+import { withSettings } from "./commands/_shared.ts";
 import { formatError } from "./ui/format_error.ts";
 import { relativeOutput } from "./ui/display_path.ts";
 
 /**
- * Parses `argv` (without the program name), runs the command, and reports errors.
- * Tasks deal in absolute paths: what reaches stderr (warnings, findings,
- * progress, the error) shows those inside `deps.cwd` relative to it.
+ * Resolves the run's settings once (`Deps.settings`), parses `argv` (without
+ * the program name), runs the command, and reports errors. Tasks deal in
+ * absolute paths: what reaches stderr (warnings, findings, progress, the
+ * error) shows those inside `deps.cwd` relative to it.
  *
  * @returns The process exit code.
  */
-export async function runCli(argv: string[], deps: Deps): Promise<number> {
+export async function runCli(argv: string[], ports: Ports): Promise<number> {
+  const deps = withSettings(ports);
   try {
     const shown: Deps = { ...deps, out: relativeOutput(deps.out, deps.cwd) };
     await rootCommand(shown).parseAsync(argv, { from: "user" });

@@ -7,7 +7,7 @@
 import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
 import { CancelledError } from "./errors.ts";
 import { formatProblem } from "./ui/format_error.ts";
-import type { Deps, FileInfo, Fs, Output, RunResult } from "./ports.ts";
+import type { FileInfo, Fs, Output, Ports, RunResult } from "./ports.ts";
 
 function info(st: Deno.FileInfo): FileInfo {
   const kind = st.isSymlink ? "symlink" : st.isFile ? "file" : st.isDirectory ? "dir" : "other";
@@ -192,7 +192,7 @@ function hostname(env: Readonly<Record<string, string>>): string {
 }
 
 /** The real ports for this process. */
-export function denoDeps(): Deps {
+export function denoDeps(): Ports {
   const cwd = Deno.cwd();
   const env = Deno.env.toObject();
   const color = !env.NO_COLOR && (Deno.stderr.isTerminal() || !!env.FORCE_COLOR);

@@ -3,6 +3,15 @@
  * tasks stay testable and `src/deno_deps.ts` is the one module that touches
  * `Deno.*`.
  *
+ * Settings (flags, environment variables, config files) are not read by tasks:
+ * the command layer resolves them once per run into an immutable
+ * {@link Settings} value (`src/commands/_shared.ts`, called by `src/cli.ts`)
+ * and passes it down as `Deps.settings`, beside the ports. A field of `Deps`
+ * rather than of each task's input, because every task that talks to a
+ * repository needs it, through `openSession` and the registry reads, whatever
+ * its input. `Deps.env` stays for what is not a setting (`HOME`, `PATH`, the
+ * environment of child processes).
+ *
  * @module
  */
 
@@ -106,12 +115,17 @@ export interface Listener {
   close(): Promise<void>;
 }
 
-/** Everything a task may use from the outside world. */
+/** Everything a task may use from the outside world, and the run's settings. */
 export interface Deps {
   /** The working directory (absolute). */
   cwd: string;
-  /** A snapshot of the environment, taken once at start-up. */
+  /**
+   * A snapshot of the environment, taken once at start-up. Settings in the table
+   * (`HEX_*`, `HEXPUB_*`, …) are read from {@link Deps.settings}, not here.
+   */
   env: Readonly<Record<string, string>>;
+  /** The run's settings, resolved once by the command layer (see the module doc). */
+  settings: Settings;
   fs: Fs;
   run: Run;
   /** Full path of a program on PATH, or `undefined`. */
@@ -135,4 +149,86 @@ export interface Deps {
   /** Whether stdin and stdout are a terminal (a person can answer prompts). */
   isTerminal: boolean;
   prompt: Prompter;
+}
+
+/** The ports alone, as `src/deno_deps.ts` builds them: {@link Deps} before the settings are resolved. */
+export type Ports = Omit<Deps, "settings">;
+
+/**
+ * The values hexpub runs with, once every source is applied. The table saying
+ * where each comes from is `SETTINGS` in `src/config/settings.ts`.
+ */
+export interface SettingValues {
+  /** A Hex API key for the repository in use; sent as is, no local password asked. */
+  apiKey: string | undefined;
+  /** The API base URL for the repository in use (no trailing slash). */
+  apiUrl: string;
+  /** A TOTP code for writes made with OAuth tokens (`x-hex-otp`). */
+  otp: string | undefined;
+  /** The hexpm repository (CDN or mirror) URL (no trailing slash). */
+  repoUrl: string;
+  /** Skip the registry signature check (`repo_verify` false). */
+  unsafeRegistry: boolean;
+  /** Skip the registry's repository-name check (`repo_verify_origin` false). */
+  noVerifyRepoOrigin: boolean;
+  /** hexpub's own config directory (credential store); the platform's default when unset. */
+  configDir: string | undefined;
+  /** rebar3's global config root: `DIR/.config/rebar3/` instead of `~/.config/rebar3/`. */
+  rebarGlobalConfigDir: string | undefined;
+  /** Answers the local password prompt (for CI). */
+  localPassword: string | undefined;
+  /** Answer yes to every confirmation. */
+  yes: boolean;
+  /** Seconds one HTTP request may take. */
+  httpTimeout: number;
+  /** The OAuth client id for the device flow. */
+  oauthClientId: string;
+}
+
+/** A setting's name: a key of SettingValues. */
+export type SettingName = keyof SettingValues;
+
+/** Where a setting's value came from. */
+export type SettingSource = "flag" | "env" | "project" | "global" | "default";
+
+/** A value read from one source. */
+export interface SettingValue<T> {
+  readonly value: T;
+  readonly source: Exclude<SettingSource, "default">;
+  /** The variable, flag or file key it came from (`HEX_API`, `--otp`, `rebar_packages_cdn`). */
+  readonly origin: string;
+}
+
+/**
+ * The settings of one run, resolved once (`settingsFrom` in `src/config/settings.ts`): typed and
+ * immutable. Tasks receive it as `Deps.settings`.
+ *
+ * A malformed value does not stop the run when it is resolved: its error is
+ * kept and thrown by the first read of that setting, so a command that never
+ * uses, say, `HEX_HTTP_TIMEOUT` is not refused for it.
+ */
+export interface Settings {
+  /**
+   * The setting's value: from its highest-precedence source, else its default.
+   *
+   * @throws {UsageError} The one its source's malformed value gave at resolution.
+   */
+  get<K extends SettingName>(name: K): SettingValues[K];
+  /**
+   * Where the setting's value came from, with the value; `undefined` when no
+   * source sets it (the default applies).
+   *
+   * @throws {UsageError} As {@link Settings.get}.
+   */
+  source<K extends SettingName>(name: K): SettingValue<NonNullable<SettingValues[K]>> | undefined;
+  /**
+   * What one of the setting's environment variables gives on its own, whether
+   * or not it wins (`HEX_MIRROR_URL` when `HEX_CDN` is set too); `undefined`
+   * when it is unset, blank or malformed (a malformed one that wins is
+   * reported by {@link Settings.get}).
+   */
+  variable<K extends SettingName>(
+    name: K,
+    variable: string,
+  ): SettingValue<NonNullable<SettingValues[K]>> | undefined;
 }

@@ -3,7 +3,23 @@
  *
  * @module
  */
-import type { Deps } from "../ports.ts";
+import type { Deps, Ports } from "../ports.ts";
+import { settingsFrom } from "../config/settings.ts";
+
+/**
+ * The run's ports with its settings, resolved once here from the environment
+ * snapshot (`src/cli.ts` calls this before parsing any command). The
+ * config-file layer (`rebar_packages_cdn`) is added under them where the
+ * rebar.config files are consulted (`resolveRepos`), so that a command that
+ * reads no config file never evaluates a `rebar.config.script`. Flags given to
+ * a command (`--otp`) reach its task as input and win over these values there.
+ *
+ * @param ports The ports (`denoDeps()`, or test ports).
+ * @returns New deps; `ports` is not changed.
+ */
+export function withSettings(ports: Ports): Deps {
+  return { ...ports, settings: settingsFrom({ env: ports.env }) };
+}
 
 /** Collects a repeatable option (`-p a -p b`) into a list. */
 export const collect = (value: string, previous: string[]): string[] => [...previous, value];

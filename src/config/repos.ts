@@ -2,7 +2,10 @@
  * The repositories hexpub knows, computed the way rebar3 computes them
  * (`rebar_hex_repos.erl`), and the choice of the one a command uses
  * (rebar3_hex's `repo/1,2`, with its bugs fixed). Pure: callers pass consulted
- * `rebar.config` terms and an environment snapshot.
+ * `rebar.config` terms and the run's `Settings` (`Deps.settings`), which this
+ * module reads for every environment variable below; it never reads the
+ * environment itself. (Without a `Settings`, as in unit tests, one is resolved
+ * from an `env` snapshot given instead.)
  *
  * The list:
  * - Entries of `{hex, [{repos, [#{name => <<"NAME">>, …}]}]}` in the project
@@ -52,9 +55,11 @@ import {
   HEXPM_API_URL,
   HEXPM_REPO_URL,
   parseUrl,
-  readSetting,
   REBAR3_OAUTH_CLIENT_ID,
-  type SettingInputs,
+  type Settings,
+  settingsFrom,
+  type SettingValue,
+  withConfigFiles,
 } from "./settings.ts";
 
 /** The default repository's name. */
@@ -128,7 +133,13 @@ export interface ResolveReposInput {
   globalConfig?: Term[];
   /** Repositories from hexpub's own config: below both rebar.config files. */
   hexpubRepos?: RepoConfig[];
-  /** The environment snapshot. */
+  /**
+   * The run's settings (`Deps.settings`): `HEX_CDN`, `HEX_API_URL`,
+   * `HEX_UNSAFE_REGISTRY`… The config files' `rebar_packages_cdn` is layered
+   * under them here, from `projectConfig` and `globalConfig`.
+   */
+  settings?: Settings;
+  /** Without `settings`: the environment snapshot to resolve them from (unit tests). */
   env?: EnvSnapshot;
   /**
    * File names for messages: the project and global rebar.config, and
@@ -369,19 +380,23 @@ export function resolveRepos(input: ResolveReposInput = {}): RepoConfig[] {
   }
   if (!replaced && !merged.has(HEXPM)) merged.set(HEXPM, { fields: {}, origins: {} });
 
-  const settings: SettingInputs = {
-    env: input.env,
+  const settings = withConfigFiles(input.settings ?? settingsFrom({ env: input.env }), {
     project: input.projectConfig,
     global: input.globalConfig,
     files: input.files,
-  };
-  const envCdn = readSetting("repoUrl", { env: input.env });
-  const fileCdn = readSetting("repoUrl", { ...settings, env: undefined });
+  });
+  // hexpm's repository URL: HEX_CDN (…) beats a hexpm entry's own repo_url,
+  // which beats rebar_packages_cdn.
+  const cdnSetting = settings.source("repoUrl");
+  const envCdn = atRunTime(cdnSetting);
+  const fileCdn = cdnSetting?.source === "project" || cdnSetting?.source === "global"
+    ? cdnSetting
+    : undefined;
   // Not applied here (selectRepo applies it to the chosen repository), but an
   // api_key then goes to this URL, not to a file's api_url.
-  const envApi = readSetting("apiUrl", { env: input.env });
-  const unsafe = readSetting("unsafeRegistry", { env: input.env });
-  const noOrigin = readSetting("noVerifyRepoOrigin", { env: input.env });
+  const envApi = atRunTime(settings.source("apiUrl"));
+  const unsafe = settings.source("unsafeRegistry");
+  const noOrigin = settings.source("noVerifyRepoOrigin");
   const fromEnv = (setting: { origin: string } | undefined): UrlOrigin | undefined =>
     setting ? { source: "env", via: setting.origin } : undefined;
 
@@ -465,6 +480,11 @@ export function resolveRepos(input: ResolveReposInput = {}): RepoConfig[] {
   }));
 }
 
+/** A setting given at run time (a flag or the environment), not by a config file. */
+function atRunTime<T>(setting: SettingValue<T> | undefined): SettingValue<T> | undefined {
+  return setting?.source === "env" || setting?.source === "flag" ? setting : undefined;
+}
+
 /** The secrets and the URL each is sent to, with their config keys. */
 const SECRET_URLS: {
   secret: SecretField;
@@ -537,9 +557,14 @@ export interface RepoFlags {
 export interface SelectRepoOptions {
   /** The command, for messages (`publish`). */
   command?: string;
-  /** The environment snapshot: `HEX_API_KEY`, `HEX_API_URL`/`HEX_API`, `HEXPUB_OAUTH_CLIENT_ID`. */
+  /**
+   * The run's settings (`Deps.settings`): `apiKey` (`HEX_API_KEY`), `apiUrl`
+   * (`HEX_API_URL`/`HEX_API`), `oauthClientId` (`HEXPUB_OAUTH_CLIENT_ID`).
+   */
+  settings?: Settings;
+  /** Without `settings`: the environment snapshot to resolve them from (unit tests). */
   env?: EnvSnapshot;
-  /** Flag values, over the environment. */
+  /** Without `settings`: flag values, over `env`. */
   flags?: RepoFlags;
   /** Refuse a repository without an API URL (default true; `build` passes false). */
   requireApi?: boolean;
@@ -570,7 +595,7 @@ const CONFIGURE_HINT =
  *
  * @param repos The list from {@link resolveRepos}.
  * @param requested The `-r/--repo` value, if any.
- * @param options The command name, environment and flags.
+ * @param options The command name and the run's settings.
  * @returns A new object; `repos` is not changed.
  * @throws {UsageError} When `-r` is blank, ambiguous or unknown, when `-r` is
  *   required and missing, or when the repository has no API URL and `requireApi`.
@@ -633,10 +658,11 @@ export function selectRepo(
   // The local directory repository takes no API URL or key from the environment:
   // HEX_API_URL must not turn `publish -r local` into an upload.
   if (repo.apiUrl === LOCAL_API) return repo;
-  const inputs: SettingInputs = { env: options.env, flags: { ...options.flags } };
-  const apiKey = readSetting("apiKey", inputs);
-  const apiUrl = readSetting("apiUrl", inputs);
-  const clientId = readSetting("oauthClientId", inputs);
+  const settings = options.settings ??
+    settingsFrom({ env: options.env, flags: { ...options.flags } });
+  const apiKey = settings.source("apiKey");
+  const apiUrl = settings.source("apiUrl");
+  const clientId = settings.source("oauthClientId");
   // HEX_API_KEY is a hex.pm key unless HEX_API_URL says where it goes: send it to
   // hex.pm and its organizations at hex.pm's API, or to an explicitly given API
   // URL, never to another host a rebar.config names.

@@ -4,10 +4,15 @@
  * Each setting in {@link SETTINGS} says where it may come from: a command-line
  * flag, environment variables (the first non-blank one wins, so aliases such as
  * `HEX_API` behind `HEX_API_URL` work), a key in the project's or the global
- * rebar3 config, and a built-in default. {@link resolveSettings} applies the
- * precedence flag > env > project > global > default. Nothing here reads
- * `Deno.env` or a file: callers pass an environment snapshot and the consulted
- * `rebar.config` terms.
+ * rebar3 config, and a built-in default. {@link settingsFrom} applies the
+ * precedence flag > env > project > global > default, once, into the run's
+ * {@link Settings} value. Nothing here reads `Deno.env` or a file: callers pass
+ * an environment snapshot and the consulted `rebar.config` terms.
+ *
+ * The command layer (`src/commands/_shared.ts`, called by `src/cli.ts`)
+ * resolves the settings once per run and passes them down as `Deps.settings`;
+ * tasks and `src/config/repos.ts` read that value, never the environment, for
+ * anything in the table.
  *
  * Blank values (empty or only whitespace) count as unset wherever they come
  * from, so `HEX_API_KEY=` in a CI file does not hide a stored key.
@@ -21,6 +26,15 @@
 import { UsageError } from "../errors.ts";
 import { type Term, textOf } from "../erlang/term.ts";
 import { configValue, optionValue } from "../project/rebar_config.ts";
+import type {
+  SettingName,
+  Settings,
+  SettingSource,
+  SettingValue,
+  SettingValues,
+} from "../ports.ts";
+
+export type { SettingName, Settings, SettingSource, SettingValue, SettingValues };
 
 /** An environment snapshot (`Deps.env`), taken once at start-up. */
 export type EnvSnapshot = Readonly<Record<string, string | undefined>>;
@@ -36,37 +50,6 @@ export const HEXPM_REPO_URL = "https://repo.hex.pm";
  * client (`rebar_hex_auth.erl`), until hexpub has one of its own.
  */
 export const REBAR3_OAUTH_CLIENT_ID = "b9721cf5-be2f-4a65-bfa5-141698b4b9cf";
-
-/** The values hexpub runs with, once every source is applied. */
-export interface Settings {
-  /** A Hex API key for the repository in use; sent as is, no local password asked. */
-  apiKey: string | undefined;
-  /** The API base URL for the repository in use (no trailing slash). */
-  apiUrl: string;
-  /** A TOTP code for writes made with OAuth tokens (`x-hex-otp`). */
-  otp: string | undefined;
-  /** The hexpm repository (CDN or mirror) URL (no trailing slash). */
-  repoUrl: string;
-  /** Skip the registry signature check (`repo_verify` false). */
-  unsafeRegistry: boolean;
-  /** Skip the registry's repository-name check (`repo_verify_origin` false). */
-  noVerifyRepoOrigin: boolean;
-  /** hexpub's own config directory (credential store); the platform's default when unset. */
-  configDir: string | undefined;
-  /** rebar3's global config root: `DIR/.config/rebar3/` instead of `~/.config/rebar3/`. */
-  rebarGlobalConfigDir: string | undefined;
-  /** Answers the local password prompt (for CI). */
-  localPassword: string | undefined;
-  /** Answer yes to every confirmation. */
-  yes: boolean;
-  /** Seconds one HTTP request may take. */
-  httpTimeout: number;
-  /** The OAuth client id for the device flow. */
-  oauthClientId: string;
-}
-
-/** A setting's name: a key of {@link Settings}. */
-export type SettingName = keyof Settings;
 
 /** How a raw value is turned into the setting's type. */
 export type Coercion = "string" | "boolean" | "url" | "number";
@@ -102,8 +85,8 @@ export type TypedSettingSpec<T> = SettingSpec & {
   coerce: CoercionFor<NonNullable<T>>;
 };
 
-/** The spec table: exactly one row per {@link Settings} key, in help order. */
-export const SETTINGS: { readonly [K in SettingName]: TypedSettingSpec<Settings[K]> } = {
+/** The spec table: exactly one row per {@link SettingValues} key, in help order. */
+export const SETTINGS: { readonly [K in SettingName]: TypedSettingSpec<SettingValues[K]> } = {
   apiKey: {
     env: ["HEX_API_KEY"],
     description:
@@ -182,9 +165,6 @@ export const SETTINGS: { readonly [K in SettingName]: TypedSettingSpec<Settings[
   },
 };
 
-/** Where a setting's value came from. */
-export type SettingSource = "flag" | "env" | "project" | "global" | "default";
-
 /** Raw flag values as the command framework parsed them, keyed by setting name. */
 export type SettingFlags = { readonly [K in SettingName]?: string | boolean | number };
 
@@ -200,14 +180,6 @@ export interface SettingInputs {
   global?: Term[];
   /** File names for error messages. */
   files?: { project?: string; global?: string };
-}
-
-/** A value read from one source. */
-export interface SettingValue<T> {
-  value: T;
-  source: Exclude<SettingSource, "default">;
-  /** The variable, flag or file key it came from (`HEX_API`, `--otp`, `rebar_packages_cdn`). */
-  origin: string;
 }
 
 /** The value of `raw` if it is not blank; trimmed unless `keepSpaces`. */
@@ -368,10 +340,12 @@ function fileValue(terms: Term[] | undefined, path: readonly string[]): Term | u
 export function readSetting<K extends SettingName>(
   name: K,
   inputs: SettingInputs,
-): SettingValue<NonNullable<Settings[K]>> | undefined {
+): SettingValue<NonNullable<SettingValues[K]>> | undefined {
   const spec: SettingSpec = SETTINGS[name];
   const found = (value: unknown, source: SettingValue<unknown>["source"], origin: string) =>
-    value === undefined ? undefined : { value: value as NonNullable<Settings[K]>, source, origin };
+    value === undefined
+      ? undefined
+      : { value: value as NonNullable<SettingValues[K]>, source, origin };
 
   const flag = inputs.flags?.[name];
   if (flag !== undefined) {
@@ -405,20 +379,108 @@ export function readSetting<K extends SettingName>(
   return undefined;
 }
 
+/** One setting as resolved: what its sources gave, or the error a malformed one raised. */
+type Outcome = { found: SettingValue<unknown> | undefined } | { error: unknown };
+
+/** What a {@link Settings} value was resolved from: each setting, and each of its variables alone. */
+interface Resolution {
+  outcomes: ReadonlyMap<SettingName, Outcome>;
+  variables: ReadonlyMap<string, SettingValue<unknown> | undefined>;
+}
+
+/** The resolution behind each {@link Settings} value, for {@link withConfigFiles}. */
+const resolutions = new WeakMap<Settings, Resolution>();
+
+const variableKey = (name: SettingName, variable: string) => `${name}\u0000${variable}`;
+
+function frozenSettings(resolution: Resolution): Settings {
+  const found = (name: SettingName): SettingValue<unknown> | undefined => {
+    const outcome = resolution.outcomes.get(name)!;
+    if ("error" in outcome) throw outcome.error;
+    return outcome.found;
+  };
+  const settings: Settings = Object.freeze({
+    get: <K extends SettingName>(name: K) =>
+      (found(name)?.value ?? SETTINGS[name].default) as SettingValues[K],
+    source: <K extends SettingName>(name: K) =>
+      found(name) as SettingValue<NonNullable<SettingValues[K]>> | undefined,
+    variable: <K extends SettingName>(name: K, variable: string) =>
+      resolution.variables.get(variableKey(name, variable)) as
+        | SettingValue<NonNullable<SettingValues[K]>>
+        | undefined,
+  });
+  resolutions.set(settings, resolution);
+  return settings;
+}
+
+function outcome(read: () => SettingValue<unknown> | undefined): Outcome {
+  try {
+    return { found: read() };
+  } catch (error) {
+    return { error };
+  }
+}
+
 /**
- * Resolves every setting: flag > env > project > global > default.
+ * Resolves every setting once, flag > env > project > global > default, into
+ * the run's {@link Settings}. The inputs are read now: changing them later
+ * changes nothing.
  *
  * @param inputs Flag values, the environment snapshot and consulted config terms.
- * @returns The typed settings.
+ * @returns The frozen settings; a malformed value's error waits for its first read.
+ */
+export function settingsFrom(inputs: SettingInputs = {}): Settings {
+  const outcomes = new Map<SettingName, Outcome>();
+  const variables = new Map<string, SettingValue<unknown> | undefined>();
+  for (const name of Object.keys(SETTINGS) as SettingName[]) {
+    outcomes.set(name, outcome(() => readSetting(name, inputs)));
+    for (const variable of SETTINGS[name].env) {
+      const alone = outcome(() =>
+        readSetting(name, { env: { [variable]: inputs.env?.[variable] } })
+      );
+      variables.set(variableKey(name, variable), "found" in alone ? alone.found : undefined);
+    }
+  }
+  return frozenSettings({ outcomes, variables });
+}
+
+/**
+ * `settings` with the config files' layer under it: a setting no flag or
+ * variable set (and none set malformed) takes the project's, then the global
+ * `rebar.config`'s value. The precedence stays flag > env > project > global >
+ * default; what `settings` resolved is not resolved again.
+ *
+ * @param settings The run's settings (from {@link settingsFrom}).
+ * @param files The consulted project and global `rebar.config` terms, and their names.
+ * @returns New frozen settings; `settings` is not changed.
+ */
+export function withConfigFiles(
+  settings: Settings,
+  files: Pick<SettingInputs, "project" | "global" | "files">,
+): Settings {
+  const before = resolutions.get(settings);
+  const outcomes = new Map<SettingName, Outcome>();
+  for (const name of Object.keys(SETTINGS) as SettingName[]) {
+    const had = before?.outcomes.get(name) ?? outcome(() => settings.source(name));
+    const set = "error" in had || had.found !== undefined;
+    outcomes.set(name, set ? had : outcome(() => readSetting(name, files)));
+  }
+  return frozenSettings({ outcomes, variables: before?.variables ?? new Map() });
+}
+
+/**
+ * Resolves every setting: flag > env > project > global > default, all at once.
+ *
+ * @param inputs Flag values, the environment snapshot and consulted config terms.
+ * @returns The typed values.
  * @throws {UsageError} Naming the variable, flag or file key whose value is malformed
  *   (a boolean outside `1/true/yes/on` and `0/false/no/off`, a URL that is not http(s), …).
  */
-export function resolveSettings(inputs: SettingInputs = {}): Settings {
+export function resolveSettings(inputs: SettingInputs = {}): SettingValues {
+  const settings = settingsFrom(inputs);
   const out: Record<string, unknown> = {};
-  for (const name of Object.keys(SETTINGS) as SettingName[]) {
-    out[name] = readSetting(name, inputs)?.value ?? SETTINGS[name].default;
-  }
-  return out as unknown as Settings;
+  for (const name of Object.keys(SETTINGS) as SettingName[]) out[name] = settings.get(name);
+  return out as unknown as SettingValues;
 }
 
 /**

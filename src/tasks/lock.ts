@@ -58,7 +58,7 @@ async function rebar3Repos(deps: Deps): Promise<RepoConfig[]> {
   const names = resolveRepos({
     projectConfig: project?.terms,
     globalConfig: global?.terms,
-    env: deps.env,
+    settings: deps.settings,
   }).map((r) => r.name);
   const all = await knownRepos(deps);
   return names.map((n) => all.find((r) => r.name === n)!).filter((r) => r !== undefined);

@@ -37,14 +37,14 @@ import { readPackage } from "../registry/registry_files.ts";
 import { RegistryError } from "../registry/signing.ts";
 import { credentialsPath, localRepoDir } from "../config/config_paths.ts";
 import { privateKeyPath as privateKeyFile } from "../repository/repository_dir.ts";
-import { HEXPM, type RepoConfig, selectRepo } from "../config/repos.ts";
-import { HEXPM_REPO_URL, readSetting } from "../config/settings.ts";
+import { HEXPM, type RepoConfig } from "../config/repos.ts";
+import { HEXPM_REPO_URL } from "../config/settings.ts";
 import { cleanRegistryText } from "../registry/registry_text.ts";
 import {
   httpTimeout,
-  knownRepos,
-  LOCAL_API,
+  repoKind,
   runUserAgent,
+  selectRepository,
   storeEntry,
   unlockStore,
 } from "./session.ts";
@@ -121,18 +121,20 @@ export function checkLookupName(name: string): void {
   }
 }
 
-function envUrl(deps: Deps, names: string[]): string | undefined {
-  for (const n of names) {
-    const v = deps.env[n]?.trim();
-    if (v) return v.replace(/\/+$/, "");
+/** The URL the first of `variables` that is set names, in the run's settings. */
+function variableUrl(deps: Deps, variables: string[]): string | undefined {
+  for (const variable of variables) {
+    const given = deps.settings.variable("repoUrl", variable);
+    if (given) return given.value;
   }
   return undefined;
 }
 
 /**
- * The repository `-r` names, for reading: as `openSession` selects it (rebar3's
- * and hexpub's configuration, the environment, the built-in `local`), except
- * that a repository without an API (a fetch-only mirror) is fine here.
+ * The repository `-r` names, for reading: selected as every command selects
+ * it (`selectRepository`: rebar3's and hexpub's configuration, the run's
+ * settings, the built-in `local`), except that a repository without an API (a
+ * fetch-only mirror) is fine here.
  *
  * @throws {UsageError} For an unknown or ambiguous `-r`.
  */
@@ -140,12 +142,7 @@ export async function selectReadRepo(
   deps: Deps,
   options: { repo?: string; command: string },
 ): Promise<RepoConfig> {
-  const repos = await knownRepos(deps, options.repo);
-  return selectRepo(repos, options.repo, {
-    command: options.command,
-    env: deps.env,
-    requireApi: false,
-  });
+  return (await selectRepository(deps, { ...options, requireApi: false })).repo;
 }
 
 /**
@@ -169,9 +166,9 @@ export async function registrySource(
     repo,
     repository: signedRepositoryName(repo),
     userAgent: runUserAgent(deps),
-    timeoutMs: httpTimeout(deps.env.HEX_HTTP_TIMEOUT),
+    timeoutMs: httpTimeout(deps.settings),
   };
-  if (repo.apiUrl === LOCAL_API) {
+  if (repoKind(repo) === "local") {
     source.dir = localRepoDir(deps.env, deps.host.platform);
     const keyFile = join(source.dir, "public_key");
     source.publicKey = repo.repoPublicKey ??
@@ -218,7 +215,7 @@ function bare(url: string): string {
 function storedKeyMayGo(deps: Deps, repo: RepoConfig): boolean {
   const url = bare(repo.repoUrl);
   if (url === HEXPM_REPO_URL) return true;
-  const cdn = envUrl(deps, ["HEX_CDN"]);
+  const cdn = variableUrl(deps, ["HEX_CDN"]);
   return cdn !== undefined && url === cdn;
 }
 
@@ -244,9 +241,9 @@ export async function repoCredential(
   repo: RepoConfig,
   options: { storedCredentials?: boolean } = {},
 ): Promise<RepoCredential> {
-  if (repo.apiUrl === LOCAL_API) return {};
+  if (repoKind(repo) === "local") return {};
   // HEX_MIRROR_URL names an untrusted mirror of hex.pm: it gets no credentials.
-  const mirror = envUrl(deps, ["HEX_MIRROR_URL", "HEX_MIRROR"]);
+  const mirror = variableUrl(deps, ["HEX_MIRROR_URL", "HEX_MIRROR"]);
   const untrusted = signedByHexpm(repo) && mirror !== undefined && bare(repo.repoUrl) === mirror;
   if (repo.repoKey) return untrusted ? { keyWithheld: "mirror" } : { repoKey: repo.repoKey };
   if (!options.storedCredentials || repo.parent !== HEXPM || !repo.organization) return {};
@@ -276,7 +273,7 @@ function warnOnce(deps: Deps, line: string): void {
  */
 function warnUnverified(deps: Deps, repo: RepoConfig): void {
   const fromEnv = (name: "unsafeRegistry" | "noVerifyRepoOrigin") => {
-    const setting = readSetting(name, { env: deps.env });
+    const setting = deps.settings.source(name);
     return setting?.source === "env" && setting.value === true ? setting.origin : undefined;
   };
   if (!repo.verify) {

@@ -2,8 +2,8 @@
  * A connection to one Hex repository — the stable entry point of
  * `tasks/session/`:
  *
- * - `select_repo.ts`: which repository (`-r`, rebar3 and hexpub config,
- *   environment) and the `Session` for it, with its kind (`api` or `local`);
+ * - `select_repo.ts`: which repository (`-r`, rebar3 and hexpub config, the
+ *   run's settings) and the `Session` for it, with its kind (`api` or `local`);
  * - `credentials.ts`: which credential, in hex_cli_auth's order;
  * - `refresh.ts`: OAuth refresh under the store lock;
  * - `local_password.ts`: the password that opens hexpub's credential store;
@@ -23,6 +23,7 @@ export {
   type RepoKind,
   repoKind,
   runUserAgent,
+  selectRepository,
   type Session,
   storeEntry,
 } from "./session/select_repo.ts";

@@ -10,13 +10,15 @@ import {
   resolveSettings,
   type SettingInputs,
   SETTINGS,
-  type Settings,
+  settingsFrom,
   settingsHelp,
+  type SettingValues,
+  withConfigFiles,
 } from "../../src/config/settings.ts";
 
 const rebar = (text: string) => readTerms(text, "rebar.config");
 
-const DEFAULTS: Settings = {
+const DEFAULTS: SettingValues = {
   apiKey: undefined,
   apiUrl: HEXPM_API_URL,
   otp: undefined,
@@ -36,7 +38,7 @@ Deno.test("resolveSettings() gives the defaults when nothing is set", () => {
   assert.deepEqual(resolveSettings({ env: {}, flags: {}, project: [], global: [] }), DEFAULTS);
 });
 
-const cases: { name: string; inputs: SettingInputs; expect: Partial<Settings> }[] = [
+const cases: { name: string; inputs: SettingInputs; expect: Partial<SettingValues> }[] = [
   { name: "HEX_API_KEY", inputs: { env: { HEX_API_KEY: "k1" } }, expect: { apiKey: "k1" } },
   {
     name: "HEX_API_URL, trailing slash dropped",
@@ -273,6 +275,89 @@ Deno.test("readSetting() reads the environment at call time, never at import", (
   assert.equal(readSetting("apiKey", { env }), undefined);
   env.HEX_API_KEY = "later";
   assert.equal(readSetting("apiKey", { env })?.value, "later");
+});
+
+Deno.test("settingsFrom() resolves once, flag > env > project > global > default, and keeps no link to its inputs", () => {
+  const env: Record<string, string> = {
+    HEX_API_URL: "https://env.example/api",
+    HEX_OTP: "222222",
+    HEX_CDN: "https://env-cdn.example",
+  };
+  const flags = { apiUrl: "https://flag.example/api" };
+  const project = rebar(`{rebar_packages_cdn, "https://project.example"}.`);
+  const global = rebar(`{rebar_packages_cdn, "https://global.example"}.`);
+  const settings = settingsFrom({ flags, env, project, global });
+  // A flag beats the environment; the environment beats both config files.
+  assert.deepEqual(settings.source("apiUrl"), {
+    value: "https://flag.example/api",
+    source: "flag",
+    origin: "--api-url",
+  });
+  assert.equal(settings.get("otp"), "222222");
+  assert.deepEqual(settings.source("repoUrl"), {
+    value: "https://env-cdn.example",
+    source: "env",
+    origin: "HEX_CDN",
+  });
+  // Without the variable, the project's file beats the global one; without both, the default.
+  assert.equal(settingsFrom({ project, global }).get("repoUrl"), "https://project.example");
+  assert.equal(settingsFrom({ global }).get("repoUrl"), "https://global.example");
+  assert.equal(settingsFrom({}).get("repoUrl"), HEXPM_REPO_URL);
+  assert.equal(settingsFrom({}).source("repoUrl"), undefined);
+
+  // Resolved once: later changes to the inputs change nothing, and the value is frozen.
+  env.HEX_OTP = "333333";
+  delete env.HEX_CDN;
+  (flags as Record<string, string>).apiUrl = "https://later.example/api";
+  assert.equal(settings.get("otp"), "222222");
+  assert.equal(settings.get("repoUrl"), "https://env-cdn.example");
+  assert.equal(settings.get("apiUrl"), "https://flag.example/api");
+  assert.ok(Object.isFrozen(settings));
+});
+
+Deno.test("settingsFrom() keeps a malformed value's error for the first read of that setting", () => {
+  const settings = settingsFrom({ env: { HEX_HTTP_TIMEOUT: "soon", HEX_OTP: "123456" } });
+  assert.equal(settings.get("otp"), "123456", "other settings read fine");
+  for (const read of [() => settings.get("httpTimeout"), () => settings.source("httpTimeout")]) {
+    assert.throws(
+      read,
+      (e: unknown) => e instanceof UsageError && /HEX_HTTP_TIMEOUT "soon"/.test(e.message),
+    );
+  }
+  assert.throws(() => resolveSettings({ env: { HEX_HTTP_TIMEOUT: "soon" } }), UsageError);
+});
+
+Deno.test("settingsFrom(): variable() gives each variable alone, winning or not", () => {
+  const settings = settingsFrom({
+    env: {
+      HEX_CDN: "https://cdn.example/",
+      HEX_MIRROR_URL: "https://mirror.example",
+      HEX_MIRROR: "nope",
+    },
+  });
+  assert.equal(settings.get("repoUrl"), "https://cdn.example");
+  assert.equal(settings.variable("repoUrl", "HEX_CDN")?.value, "https://cdn.example");
+  assert.equal(settings.variable("repoUrl", "HEX_MIRROR_URL")?.value, "https://mirror.example");
+  assert.equal(settings.variable("repoUrl", "HEX_MIRROR"), undefined, "malformed and not winning");
+  assert.equal(settings.variable("repoUrl", "HEX_API_URL"), undefined, "not one of its variables");
+});
+
+Deno.test("withConfigFiles() layers the config files under flags and the environment", () => {
+  const project = rebar(`{rebar_packages_cdn, "https://project.example"}.`);
+  const fromEnv = settingsFrom({ env: { HEX_MIRROR: "https://mirror.example" } });
+  assert.equal(withConfigFiles(fromEnv, { project }).get("repoUrl"), "https://mirror.example");
+  const bare = settingsFrom({ env: { HEX_OTP: "123456" } });
+  const layered = withConfigFiles(bare, { project });
+  assert.deepEqual(layered.source("repoUrl"), {
+    value: "https://project.example",
+    source: "project",
+    origin: "rebar_packages_cdn",
+  });
+  assert.equal(layered.get("otp"), "123456");
+  assert.equal(bare.get("repoUrl"), HEXPM_REPO_URL, "the settings it was given are unchanged");
+  // A malformed variable still wins over the file: its error stays.
+  const bad = settingsFrom({ env: { HEX_CDN: "ftp://x" } });
+  assert.throws(() => withConfigFiles(bad, { project }).get("repoUrl"), /HEX_CDN/);
 });
 
 Deno.test("settingsHelp() has one line per setting, naming every variable and flag", () => {

@@ -3,7 +3,8 @@
  * prompts scripted: the only doubles are at the terminal edge.
  */
 import { denoFs, denoRun, denoWhich } from "../../src/deno_deps.ts";
-import type { Deps } from "../../src/ports.ts";
+import type { Deps, Settings } from "../../src/ports.ts";
+import { settingsFrom } from "../../src/config/settings.ts";
 import { formatProblem } from "../../src/ui/format_error.ts";
 
 /**
@@ -26,10 +27,18 @@ export interface TestDeps extends Deps {
  * Builds test ports rooted at `cwd`. The environment is `options.env` and
  * nothing else: no HOME, PATH or HEX_* of the developer's leaks in, so a test
  * that needs one passes it (see `hostPath()` for finding git, escript, rebar3).
+ * The settings are `options.settings`, else resolved once from that
+ * environment, as `runCli` resolves them (`runCli` resolves them again from
+ * `env` for each run).
  */
 export function testDeps(
   cwd: string,
-  options: { isTerminal?: boolean; env?: Record<string, string>; answers?: string[] } = {},
+  options: {
+    isTerminal?: boolean;
+    env?: Record<string, string>;
+    answers?: string[];
+    settings?: Settings;
+  } = {},
 ): TestDeps {
   const env = { ...(options.env ?? {}) };
   const stdout: string[] = [];
@@ -46,6 +55,7 @@ export function testDeps(
   return {
     cwd,
     env,
+    settings: options.settings ?? settingsFrom({ env }),
     fs: denoFs(cwd),
     run: denoRun,
     which: (cmd) => denoWhich(cmd, env),

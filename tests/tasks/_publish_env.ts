@@ -5,6 +5,7 @@
  * fetch that records and fails, for "nothing was sent"), and sleeps that
  * return at once so retries cost no wall time.
  */
+import { settingsFrom } from "../../src/config/settings.ts";
 import { FakeHex } from "../fakes/fake_hex.ts";
 import { writeGlobalRepos } from "../support/registry.ts";
 import { type TestDeps, testDeps } from "../support/test_deps.ts";
@@ -56,6 +57,7 @@ export async function publishEnv(
   };
   const deps = testDeps(cwd, { isTerminal: options.isTerminal, answers: options.answers });
   deps.env = env;
+  deps.settings = settingsFrom({ env });
   deps.sleep = () => Promise.resolve();
   const sent: string[] = [];
   if (options.fake) {

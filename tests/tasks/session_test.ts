@@ -8,8 +8,12 @@ import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../../src/errors.ts";
+import { runCli } from "../../src/cli.ts";
+import { HEXPM_API_URL, settingsFrom } from "../../src/config/settings.ts";
 import { openSession, resolveCredential } from "../../src/tasks/session.ts";
-import { withInProcessHex } from "../support/in_process.ts";
+import { registrySource, selectReadRepo } from "../../src/tasks/registry.ts";
+import { inProcessHexpub, withInProcessHex } from "../support/in_process.ts";
+import { testDeps } from "../support/test_deps.ts";
 
 Deno.test("a session states its kind: api for hexpm, local for -r local (which refuses API commands)", async () => {
   await withInProcessHex(async (fake, hexpub) => {
@@ -119,4 +123,68 @@ Deno.test("an access token about to expire is refreshed and the rotated refresh 
     assert.equal(refreshes().length, 2);
     assert.equal(refreshes()[1].status, 200);
   }, { deviceInterval: 0 });
+});
+
+Deno.test("a task given a Settings value reads its settings there, never from the environment", async () => {
+  const hexpub = await inProcessHexpub();
+  // The environment says one thing, malformed values included; the settings another.
+  const env = {
+    HEXPUB_CONFIG_DIR: join(hexpub.home, "hexpub-config"),
+    HEX_API_URL: "https://env.example/api",
+    HEX_OTP: "999999",
+    HEX_HTTP_TIMEOUT: "soon",
+    HEX_UNSAFE_REGISTRY: "maybe",
+    HEXPUB_OAUTH_CLIENT_ID: "from-env",
+  };
+  const settings = settingsFrom({
+    env: { HEX_API_URL: "http://127.0.0.1:9/api", HEX_OTP: "123456", HEX_HTTP_TIMEOUT: "7" },
+  });
+  const deps = testDeps(hexpub.cwd, { env, settings });
+  const session = await openSession(deps, { command: "retire" });
+  assert.equal(session.target.apiUrl, "http://127.0.0.1:9/api");
+  assert.equal(session.otp, "123456");
+  assert.equal(session.timeoutMs, 7000);
+  assert.equal(
+    session.clientId,
+    (await openSession(
+      testDeps(hexpub.cwd, {
+        env: {
+          HEXPUB_CONFIG_DIR: env.HEXPUB_CONFIG_DIR,
+        },
+      }),
+      { command: "retire" },
+    )).clientId,
+    "the default client id, not HEXPUB_OAUTH_CLIENT_ID",
+  );
+  assert.equal(
+    (await openSession(deps, { otp: "654321", command: "retire" })).otp,
+    "654321",
+    "a flag given to the task wins over the settings",
+  );
+
+  // Empty settings: hex.pm's defaults, whatever the environment holds.
+  const plain = testDeps(hexpub.cwd, { env, settings: settingsFrom({}) });
+  const hexpm = await openSession(plain, { command: "retire" });
+  assert.equal(hexpm.target.apiUrl, HEXPM_API_URL);
+  assert.equal(hexpm.otp, undefined);
+  assert.equal(hexpm.timeoutMs, undefined);
+  const repo = await selectReadRepo(plain, { command: "info" });
+  assert.equal(repo.verify, true, "HEX_UNSAFE_REGISTRY in the environment is not read");
+  assert.equal((await registrySource(plain, repo)).timeoutMs, undefined);
+  assert.deepEqual(plain.stderr, []);
+});
+
+Deno.test("runCli resolves the settings from its environment, over any the ports carry", async () => {
+  await withInProcessHex(async (fake, hexpub) => {
+    fake.addUser({ username: "ada" });
+    const key = fake.addKey({ owner: "ada" });
+    // Ports whose settings say hex.pm with no key: the run's come from its env (the fake's URL).
+    const ports = {
+      ...hexpub.deps({ env: { HEX_API_KEY: key.secret } }),
+      settings: settingsFrom(),
+    };
+    assert.equal(await runCli(["user", "whoami"], ports), 0, ports.stderr.join("\n"));
+    assert.match(ports.stdout.join("\n"), /ada/);
+    assert.equal(fake.requestsTo("GET", "/users/me").length, 1);
+  });
 });

@@ -107,6 +107,12 @@ async function fromHexpubStore(
   return undefined;
 }
 
+/** The API URL the run's flags or environment name (`HEX_API_URL`), if any. */
+function runTimeApiUrl(deps: Deps): string[] {
+  const given = deps.settings.source("apiUrl");
+  return given?.source === "env" || given?.source === "flag" ? [given.value] : [];
+}
+
 /**
  * rebar3's own credentials. They are hex.pm's: used only for hex.pm (and its
  * organizations) at hex.pm's API, or the API HEX_API_URL explicitly names (as
@@ -124,7 +130,8 @@ async function fromRebar3(
   const hexpmFamily = isHexpmFamily(repo);
   const trusted = [
     HEXPM_API_URL,
-    (deps.env.HEX_API_URL || deps.env.HEX_API || "").replace(/\/+$/, ""),
+    // HEX_API_URL (or HEX_API), given at run time: a config file's api_url is not trusted.
+    ...runTimeApiUrl(deps),
   ];
   const atHexpm = trusted.includes(session.target.apiUrl) &&
     trusted.includes(session.accountTarget.apiUrl);

@@ -1,6 +1,7 @@
 /**
  * The local password that encrypts hexpub's credential store: read from
- * `HEXPUB_LOCAL_PASSWORD` or asked at a terminal, with three tries there.
+ * `HEXPUB_LOCAL_PASSWORD` (the `localPassword` setting, from `deps.settings`)
+ * or asked at a terminal, with three tries there.
  *
  * @module
  */
@@ -21,7 +22,7 @@ import {
  * @throws {UsageError} With no variable and no terminal.
  */
 async function askPassword(deps: Deps, message: string): Promise<string> {
-  const fromEnv = deps.env.HEXPUB_LOCAL_PASSWORD;
+  const fromEnv = deps.settings.get("localPassword");
   if (fromEnv) return fromEnv;
   if (!deps.isTerminal) {
     throw new UsageError("the local password is needed and there is no terminal to ask for it", {
@@ -42,7 +43,7 @@ export async function withPasswordTries<T>(
   message: string,
   attempt: (password: string) => Promise<T>,
 ): Promise<T> {
-  const tries = deps.env.HEXPUB_LOCAL_PASSWORD ? 1 : 3;
+  const tries = deps.settings.get("localPassword") ? 1 : 3;
   for (let i = 1;; i++) {
     const password = await askPassword(deps, message);
     try {
@@ -82,7 +83,7 @@ export async function unlockStore(deps: Deps, store: CredentialStore): Promise<S
  */
 export async function storeKey(deps: Deps, store: CredentialStore): Promise<StoreKey> {
   if (hasPassword(store)) return await unlockStore(deps, store);
-  const fromEnv = deps.env.HEXPUB_LOCAL_PASSWORD;
+  const fromEnv = deps.settings.get("localPassword");
   if (fromEnv) return await createKey(fromEnv);
   deps.out.info("Choose a local password: it encrypts the secrets hexpub stores on this machine.");
   for (let i = 1;; i++) {

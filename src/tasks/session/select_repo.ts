@@ -1,6 +1,13 @@
 /**
  * Selecting the repository a command works on (`-r`, both rebar.config files,
- * hexpub's config.json, the environment) and opening a `Session` for it.
+ * hexpub's config.json, the run's settings) and opening a `Session` for it.
+ * Every command selects its repository here ({@link selectRepository}): the
+ * ones that talk to an API through {@link openSession}, the registry reads
+ * (`info`, `fetch`, `verify`, dependencies) without requiring an API.
+ *
+ * Settings (`HEX_API_URL`, `HEX_OTP`, `HEX_HTTP_TIMEOUT`, …) come from
+ * `deps.settings`, resolved once by the command layer; nothing here reads them
+ * from the environment.
  *
  * The session says once what kind of repository it is (`kind`): a Hex HTTP
  * API (`"api"`), or the built-in `local` directory (`"local"`). Use cases pick
@@ -17,7 +24,7 @@ import { userAgent } from "../../hex/user_agent.ts";
 import { configDir, credentialsPath } from "../../config/config_paths.ts";
 import { CONFIG_FILE, readHexpubRepos } from "../../config/hexpub_config.ts";
 import { LOCAL_API, type RepoConfig, resolveRepos, selectRepo } from "../../config/repos.ts";
-import { HEXPM_API_URL, readSetting, REBAR3_OAUTH_CLIENT_ID } from "../../config/settings.ts";
+import { HEXPM_API_URL, type Settings } from "../../config/settings.ts";
 import { consultFile } from "../../project/consult.ts";
 
 /** What a session talks to: a Hex HTTP API, or the built-in `local` directory. */
@@ -62,7 +69,7 @@ export const isLocal = (s: Session): boolean => s.kind === "local";
 /** The rebar.config files rebar3 reads: the project's and the global one. */
 export async function rebarConfigs(deps: Deps) {
   const project = await consultFile(deps, join(deps.cwd, "rebar.config")).catch(() => undefined);
-  const home = deps.env.REBAR_GLOBAL_CONFIG_DIR || deps.env.HOME || deps.env.USERPROFILE;
+  const home = deps.settings.get("rebarGlobalConfigDir") || deps.env.HOME || deps.env.USERPROFILE;
   const global = home
     ? await consultFile(deps, join(home, ".config", "rebar3", "rebar.config")).catch(() =>
       undefined
@@ -84,7 +91,7 @@ export async function knownRepos(deps: Deps, requested?: string): Promise<RepoCo
     projectConfig: project?.terms,
     globalConfig: global?.terms,
     hexpubRepos,
-    env: deps.env,
+    settings: deps.settings,
     files: {
       project: project?.file,
       global: global?.file,
@@ -94,14 +101,12 @@ export async function knownRepos(deps: Deps, requested?: string): Promise<RepoCo
   // The built-in `local` repository: a directory, no server, always there.
   if (requested === LOCAL_REPO && !repos.some((r) => r.name === LOCAL_REPO)) {
     // HEX_UNSAFE_REGISTRY and HEX_NO_VERIFY_REPO_ORIGIN apply here too.
-    const unsafe = readSetting("unsafeRegistry", { env: deps.env });
-    const noOrigin = readSetting("noVerifyRepoOrigin", { env: deps.env });
     repos.push({
       name: LOCAL_REPO,
       apiUrl: LOCAL_API,
       repoUrl: "",
-      verify: !unsafe?.value,
-      verifyOrigin: !noOrigin?.value,
+      verify: !deps.settings.get("unsafeRegistry"),
+      verifyOrigin: !deps.settings.get("noVerifyRepoOrigin"),
     });
   }
   return repos;
@@ -138,6 +143,30 @@ function localRefusal(command: string): UsageError | undefined {
 }
 
 /**
+ * The repository `-r` names (hexpm without it), from every repository hexpub
+ * knows for this run, with the run's settings applied: the one selection path
+ * of every command.
+ *
+ * @param deps Ports and settings.
+ * @param options `-r`, the command for messages, and whether a repository
+ *   without an API (a fetch-only mirror) is refused (default true).
+ * @returns The repository and the list it was selected from.
+ * @throws {UsageError} For an unknown or ambiguous `-r`, or a missing API.
+ */
+export async function selectRepository(
+  deps: Deps,
+  options: { repo?: string; command: string; requireApi?: boolean },
+): Promise<{ repo: RepoConfig; repos: RepoConfig[] }> {
+  const repos = await knownRepos(deps, options.repo);
+  const repo = selectRepo(repos, options.repo, {
+    command: options.command,
+    settings: deps.settings,
+    requireApi: options.requireApi,
+  });
+  return { repo, repos };
+}
+
+/**
  * Selects the repository for a command and prepares its session.
  *
  * @throws {UsageError} For an unknown or ambiguous `-r`, or a command the
@@ -147,8 +176,7 @@ export async function openSession(
   deps: Deps,
   options: { repo?: string; otp?: string; command: string },
 ): Promise<Session> {
-  const repos = await knownRepos(deps, options.repo);
-  const repo = selectRepo(repos, options.repo, { command: options.command, env: deps.env });
+  const { repo, repos } = await selectRepository(deps, options);
   for (const d of repo.droppedSecrets ?? []) {
     if (d.field === "apiKey") deps.out.warn(`warning: ${d.reason}`);
   }
@@ -159,7 +187,7 @@ export async function openSession(
   }
   // The account (user) side of an org repo is its parent, with the same env overrides.
   const accountRepo = repo.parent
-    ? selectRepo(repos, repo.parent, { command: options.command, env: deps.env })
+    ? selectRepo(repos, repo.parent, { command: options.command, settings: deps.settings })
     : repo;
   return {
     repo,
@@ -170,9 +198,10 @@ export async function openSession(
     storePath: credentialsPath(deps.env, deps.host.platform),
     entry: storeEntry(repo.name, repo.apiUrl),
     accountEntry: storeEntry(accountRepo.name, accountRepo.apiUrl),
-    clientId: repo.oauthClientId ?? deps.env.HEXPUB_OAUTH_CLIENT_ID ?? REBAR3_OAUTH_CLIENT_ID,
-    otp: options.otp ?? (deps.env.HEX_OTP?.trim() || undefined),
-    timeoutMs: httpTimeout(deps.env.HEX_HTTP_TIMEOUT),
+    clientId: repo.oauthClientId ?? deps.settings.get("oauthClientId"),
+    // A flag given to the command wins over HEX_OTP.
+    otp: options.otp ?? deps.settings.get("otp"),
+    timeoutMs: httpTimeout(deps.settings),
   };
 }
 
@@ -185,14 +214,13 @@ export function storeEntry(name: string, apiUrl: string): string {
   return apiUrl === HEXPM_API_URL ? name : `${name}@${apiUrl}`;
 }
 
-/** HEX_HTTP_TIMEOUT (seconds) as milliseconds; a value that is not a positive number is refused. */
-export function httpTimeout(raw: string | undefined): number | undefined {
-  if (!raw?.trim()) return undefined;
-  const seconds = Number(raw);
-  if (!(seconds > 0)) {
-    throw new UsageError(`HEX_HTTP_TIMEOUT must be a positive number of seconds, got "${raw}"`, {
-      hint: "Set HEX_HTTP_TIMEOUT=60, or unset it",
-    });
-  }
-  return seconds * 1000;
+/**
+ * HEX_HTTP_TIMEOUT (seconds) as milliseconds, or `undefined` when it is not set
+ * (`send`'s own default applies).
+ *
+ * @throws {UsageError} When it is not a positive number.
+ */
+export function httpTimeout(settings: Settings): number | undefined {
+  const seconds = settings.source("httpTimeout")?.value;
+  return seconds === undefined ? undefined : seconds * 1000;
 }
