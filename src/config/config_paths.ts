@@ -74,7 +74,7 @@ export function rebar3HexConfigPath(env: Env, platform: Platform = "linux"): str
 }
 
 /** The name of hexpub's credential store inside {@link configDir}. */
-export const CREDENTIALS_FILE = "credentials.json";
+const CREDENTIALS_FILE = "credentials.json";
 
 /**
  * The path of hexpub's credential store: `credentials.json` in {@link configDir}.

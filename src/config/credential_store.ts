@@ -57,7 +57,7 @@ import { type ExclusiveCreate, type LockOptions, withFileLock } from "../io/file
 export const DEFAULT_ITERATIONS = 600_000;
 
 /** The most iterations a stored key may claim: beyond this a file could stall hexpub. */
-export const MAX_ITERATIONS = 10_000_000;
+const MAX_ITERATIONS = 10_000_000;
 
 const SALT_BYTES = 16;
 const IV_BYTES = 12;

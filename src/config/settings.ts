@@ -154,7 +154,7 @@ export const SETTINGS: { readonly [K in SettingName]: TypedSettingSpec<SettingVa
   httpTimeout: {
     env: ["HEX_HTTP_TIMEOUT"],
     description: "seconds one HTTP request may take",
-    default: 60,
+    default: 30,
     coerce: "number",
   },
   oauthClientId: {

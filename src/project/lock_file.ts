@@ -32,7 +32,7 @@ export interface LockLine {
 }
 
 /** The lock file format version rebar3 3.19 writes. */
-export const LOCK_VERSION = "1.2.0";
+const LOCK_VERSION = "1.2.0";
 
 function byApp<T extends { app: string }>(items: T[]): T[] {
   return [...items].sort((a, b) => (a.app < b.app ? -1 : a.app > b.app ? 1 : 0));

@@ -29,7 +29,7 @@ const DEFAULTS: SettingValues = {
   rebarGlobalConfigDir: undefined,
   localPassword: undefined,
   yes: false,
-  httpTimeout: 60,
+  httpTimeout: 30,
   oauthClientId: REBAR3_OAUTH_CLIENT_ID,
 };
 
