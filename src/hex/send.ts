@@ -22,8 +22,11 @@
  * through the clone. A request that gets a single attempt is sent as is. Either
  * way, `send` owns the request: don't send it again yourself.
  *
- * The time limit covers waiting for the response headers; the body is read by the
- * parser afterwards.
+ * The time limit covers the whole exchange: it bounds the wait for the response
+ * headers, then every pause while the parser reads the body (each chunk resets
+ * it), and the body as a whole may take the time limit plus 1 s per 10 KB
+ * received (a body dripped a byte at a time fails). A body that breaks or times
+ * out errors with a {@link HexNetworkError} when it is read.
  *
  * @module
  */
@@ -58,6 +61,11 @@ const DEFAULT_RETRIES = 3;
 const BACKOFF_BASE_MS = 1_000;
 /** The longest backoff wait of our own. */
 const MAX_BACKOFF_MS = 30_000;
+/**
+ * The slowest a response body may arrive once the time limit has passed, in
+ * bytes per millisecond (10 KB/s): see {@link guardBody}.
+ */
+const MIN_BODY_RATE = 10;
 /** The longest wait a server may ask for (`x-ratelimit-reset` is clamped to it; a longer `retry-after` is not retried). */
 const MAX_SERVER_WAIT_MS = 60_000;
 
@@ -121,13 +129,22 @@ function causeText(err: unknown, req: Request): string {
     .trim();
 }
 
-/** Sends one attempt with a time limit. */
+/** What one attempt gave: a response, or the error and whether it was the time limit. */
+interface Attempt {
+  res?: Response;
+  error?: unknown;
+  timedOut: boolean;
+  /** Aborts the attempt's fetch (and so its body). */
+  abort?: AbortController;
+}
+
+/** Sends one attempt with a time limit on the response headers. */
 async function attemptOnce(
   io: SendIo,
   req: Request,
   timeoutMs: number,
   reuse: boolean,
-): Promise<{ res?: Response; error?: unknown; timedOut: boolean }> {
+): Promise<Attempt> {
   if (req.signal.aborted) return { error: req.signal.reason, timedOut: false };
   const timer = new AbortController();
   const id = setTimeout(() => timer.abort(), timeoutMs);
@@ -144,13 +161,105 @@ async function attemptOnce(
     if (outcome === "aborted") {
       return { error: signal.reason, timedOut: timer.signal.aborted && !req.signal.aborted };
     }
-    return { res: outcome, timedOut: false };
+    return { res: outcome, timedOut: false, abort: timer };
   } catch (error) {
     return { error, timedOut: timer.signal.aborted && !req.signal.aborted };
   } finally {
     clearTimeout(id);
     signal.removeEventListener("abort", stop);
   }
+}
+
+/** What {@link guardBody} needs to name the request in its errors. */
+interface BodyGuard {
+  req: Request;
+  method: string;
+  url: string;
+  timeoutMs: number;
+  /** The clause a non-idempotent request's errors end with. */
+  unsure: string;
+  /** Aborts the fetch when the body times out. */
+  abort?: AbortController;
+}
+
+/**
+ * The response with its body under the time limit: each read waits at most
+ * `timeoutMs` for the next bytes (an idle timer reset by every chunk), and the
+ * body as a whole may take at most `timeoutMs` plus 1 s per 10 KB received
+ * ({@link MIN_BODY_RATE}), so a body dripped a byte at a time fails too.
+ * A body that fails (cut off, reset, timed out) errors with a
+ * {@link HexNetworkError}, which the parsers pass on as it is.
+ */
+function guardBody(res: Response, g: BodyGuard): Response {
+  if (!res.body) return res;
+  const reader = res.body.getReader();
+  const started = performance.now();
+  let received = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const elapsed = performance.now() - started;
+      const budget = g.timeoutMs + received / MIN_BODY_RATE - elapsed;
+      const wait = Math.max(0, Math.min(g.timeoutMs, budget));
+      let id: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<"timeout">((resolve) => {
+        id = setTimeout(() => resolve("timeout"), wait);
+      });
+      try {
+        const read = await Promise.race([reader.read(), timeout]);
+        if (read === "timeout") {
+          g.abort?.abort();
+          reader.cancel().catch(() => {});
+          const why = wait < g.timeoutMs
+            ? `the answer came too slowly (${received} bytes in ${
+              formatSeconds(Math.round(performance.now() - started))
+            })`
+            : `no data for ${formatSeconds(g.timeoutMs)} while reading the answer`;
+          controller.error(
+            new HexNetworkError(`${g.method} ${g.url} timed out: ${why}`, {
+              reason: "timeout",
+              method: g.method,
+              url: g.url,
+              attempts: 1,
+              hint: `The server stopped sending its answer: check your connection, or try again ` +
+                `later (HEX_HTTP_TIMEOUT sets the time limit)${g.unsure}`,
+            }),
+          );
+          return;
+        }
+        if (read.done) return controller.close();
+        received += read.value.length;
+        controller.enqueue(read.value);
+      } catch (error) {
+        if (g.req.signal.aborted) return controller.error(g.req.signal.reason ?? error);
+        controller.error(
+          new HexNetworkError(
+            `${g.method} ${g.url} failed while reading the answer: ${causeText(error, g.req)}`,
+            {
+              reason: "network",
+              method: g.method,
+              url: g.url,
+              attempts: 1,
+              hint: `The connection broke after the server answered: check your network ` +
+                `connection, and ${urlSetting(g.req.url)} if you set it${g.unsure}`,
+              cause: error,
+            },
+          ),
+        );
+      } finally {
+        clearTimeout(id);
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+  const out = new Response(stream, {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+  });
+  Object.defineProperty(out, "url", { value: res.url });
+  return out;
 }
 
 /**
@@ -169,11 +278,21 @@ export async function send(io: SendIo, req: Request, options: SendOptions): Prom
   const attempts = options.idempotent ? Math.max(0, options.retries ?? DEFAULT_RETRIES) + 1 : 1;
   const method = req.method;
   const url = safeUrl(req.url);
+  const unsure = options.idempotent
+    ? ""
+    : "; the server may have received the request, so check before sending it again";
   for (let attempt = 1;; attempt++) {
     const last = attempt >= attempts;
     const outcome = await attemptOnce(io, req, timeoutMs, !last);
     if (outcome.res) {
-      const res = outcome.res;
+      const res = guardBody(outcome.res, {
+        req,
+        method,
+        url,
+        timeoutMs,
+        unsure,
+        abort: outcome.abort,
+      });
       if (last || !retryableStatus(res.status)) return res;
       const serverWait = serverWaitMs(res, io.now());
       if (serverWait === Infinity) return res;
@@ -184,9 +303,6 @@ export async function send(io: SendIo, req: Request, options: SendOptions): Prom
     if (req.signal.aborted) throw req.signal.reason ?? outcome.error;
     if (last) {
       const after = attempt > 1 ? ` (after ${attempt} attempts)` : "";
-      const unsure = options.idempotent
-        ? ""
-        : "; the server may have received the request, so check before sending it again";
       if (outcome.timedOut) {
         throw new HexNetworkError(
           `${method} ${url} timed out after ${formatSeconds(timeoutMs)}${after}`,

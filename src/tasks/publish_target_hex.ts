@@ -28,6 +28,7 @@ import {
 import { buildRepoTarballRequest, parseRepoTarballResponse } from "../hex/repo_tarball.ts";
 import { send } from "../hex/send.ts";
 import { parseVersion } from "../rules/version.ts";
+import { LiveReleaseError } from "./publish_outcome.ts";
 import { repoCredential } from "./registry.ts";
 import { call, resolveCredential, type Session } from "./session.ts";
 import type {
@@ -170,19 +171,35 @@ export function hexApiTarget(deps: Deps, session: Session): PublishTarget {
         }
         throw e;
       }
-      if (e instanceof HexNetworkError) {
+      // Any failure after the request went out (the connection dropped, the answer was cut
+      // off, timed out, or is not a release) leaves the question open: ask the server.
+      const lostAnswer = e instanceof HexNetworkError ||
+        (e instanceof HexApiError && e.status >= 200 && e.status < 300);
+      if (lostAnswer) {
         const there = await readBack(name, version).catch(() => "unknown");
         if (there === checksum) {
           return {
             ...landed(),
             replaced: replace,
-            note: "the connection failed, but the release landed with this exact tarball",
+            note: e instanceof HexNetworkError
+              ? "the connection failed, but the release landed with this exact tarball"
+              : "the server's answer could not be read, but the release landed with this exact tarball",
           };
         }
+        const what = e instanceof HexNetworkError ? "failed" : "got an answer hexpub cannot read";
+        if (there === "unknown") {
+          throw new LiveReleaseError(
+            "unknown",
+            `the upload of ${name} ${version} ${what}, and hexpub could not check whether it landed: ${e.message}`,
+            {
+              hint:
+                `Check with \`hexpub info ${name} ${version}\`; running the same command again is safe`,
+              cause: e,
+            },
+          );
+        }
         throw new HexpubError(
-          there === "unknown"
-            ? `the upload of ${name} ${version} failed and hexpub could not check whether it landed: ${e.message}`
-            : `the upload of ${name} ${version} has not landed (yet): ${e.message}`,
+          `the upload of ${name} ${version} has not landed (yet): ${e.message}`,
           { hint: "Running the same command again is safe", cause: e },
         );
       }
