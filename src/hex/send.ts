@@ -24,7 +24,7 @@
  *
  * The time limit covers the whole exchange: it bounds the wait for the response
  * headers, then every pause while the parser reads the body (each chunk resets
- * it), and the body as a whole may take the time limit plus 1 s per 10 KB
+ * it), and the body as a whole may take twice the time limit plus 1 s per 10 KB
  * received (a body dripped a byte at a time fails). A body that breaks or times
  * out errors with a {@link HexNetworkError} when it is read.
  *
@@ -185,7 +185,7 @@ interface BodyGuard {
 /**
  * The response with its body under the time limit: each read waits at most
  * `timeoutMs` for the next bytes (an idle timer reset by every chunk), and the
- * body as a whole may take at most `timeoutMs` plus 1 s per 10 KB received
+ * body as a whole may take at most twice `timeoutMs` plus 1 s per 10 KB received
  * ({@link MIN_BODY_RATE}), so a body dripped a byte at a time fails too.
  * A body that fails (cut off, reset, timed out) errors with a
  * {@link HexNetworkError}, which the parsers pass on as it is.
@@ -198,7 +198,7 @@ function guardBody(res: Response, g: BodyGuard): Response {
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       const elapsed = performance.now() - started;
-      const budget = g.timeoutMs + received / MIN_BODY_RATE - elapsed;
+      const budget = 2 * g.timeoutMs + received / MIN_BODY_RATE - elapsed;
       const wait = Math.max(0, Math.min(g.timeoutMs, budget));
       let id: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<"timeout">((resolve) => {
