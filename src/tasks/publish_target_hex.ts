@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { HexpubError } from "../errors.ts";
+import { HexpubError, UsageError } from "../errors.ts";
+import { RegistryError } from "../registry/signing.ts";
 import { isHexpm } from "../config/repos.ts";
 import type { Deps } from "../ports.ts";
 import type { Credential } from "../hex/api_config.ts";
@@ -29,12 +30,13 @@ import { buildRepoTarballRequest, parseRepoTarballResponse } from "../hex/repo_t
 import { send } from "../hex/send.ts";
 import { parseVersion } from "../rules/version.ts";
 import { LiveReleaseError } from "./publish_outcome.ts";
-import { repoCredential } from "./registry.ts";
+import { readPackageEntry, registrySource, repoCredential } from "./registry.ts";
 import { call, resolveCredential, type Session } from "./session.ts";
 import type {
   CheckFindings,
   LatestRelease,
   PublishTarget,
+  RegistryListing,
   ReleaseUpload,
   Uploaded,
 } from "./publish_target.ts";
@@ -273,6 +275,25 @@ export function hexApiTarget(deps: Deps, session: Session): PublishTarget {
     },
     uploadPackage,
     readBack,
+    async readRegistry(name, version): Promise<RegistryListing> {
+      if (!session.repo.repoUrl) return undefined;
+      let source;
+      try {
+        source = await registrySource(deps, session.repo);
+      } catch (e) {
+        // No public key or no repo_url configured: nothing an installer could check either.
+        if (e instanceof RegistryError || e instanceof UsageError) return undefined;
+        throw e;
+      }
+      // An organization's registry needs its repository key; without one at hand, not checked.
+      if (session.repo.organization && !source.repoKey) return undefined;
+      const pkg = await readPackageEntry(deps, source, name, { retries: 1 });
+      const release = pkg?.releases.find((r) => r.version === version);
+      if (!release) return { listed: false };
+      const checksum = release.outerChecksum &&
+        Array.from(release.outerChecksum, (b) => b.toString(16).padStart(2, "0")).join("");
+      return { listed: true, checksum };
+    },
     async uploadDocs(r) {
       await call(deps, session, {
         write: true,
