@@ -277,6 +277,10 @@ export function hexApiTarget(deps: Deps, session: Session): PublishTarget {
     readBack,
     async readRegistry(name, version): Promise<RegistryListing> {
       if (!session.repo.repoUrl) return undefined;
+      // A mirror (HEX_MIRROR_URL) copies the repository some time later: not the place to check.
+      const mirror = (deps.env.HEX_MIRROR_URL?.trim() || deps.env.HEX_MIRROR?.trim())
+        ?.replace(/\/+$/, "");
+      if (mirror && session.repo.repoUrl.replace(/\/+$/, "") === mirror) return undefined;
       let source;
       try {
         source = await registrySource(deps, session.repo);
