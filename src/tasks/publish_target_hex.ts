@@ -92,7 +92,7 @@ async function dryRead<T>(
   return await tryGet(deps, session, build(credential), parse);
 }
 
-/** Time allowed for an upload: the request limit, plus a second per 50 KB. */
+/** Time allowed for an upload (package or docs) to be answered: the request limit (at least 30 s), plus a second per 50 KB. */
 function uploadTimeout(session: Session, size: number): number {
   return Math.max(session.timeoutMs ?? 30_000, 30_000) + Math.ceil(size / 50);
 }
@@ -310,6 +310,7 @@ export function hexApiTarget(deps: Deps, session: Session): PublishTarget {
           }),
         parse: parsePublishDocsResponse,
         need: writeNeed(r.name),
+        timeoutMs: uploadTimeout(session, r.docs.length),
       });
     },
     async revert(name, version, what) {
