@@ -507,6 +507,8 @@ export async function decodeJson<T>(
   try {
     json = await res.json();
   } catch (cause) {
+    // A body cut off or timed out (see send.ts) is a transport failure, not a bad answer.
+    if (cause instanceof HexNetworkError) throw cause;
     throw invalidResponse(res, req, "the body is not JSON", cause);
   }
   try {

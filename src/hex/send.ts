@@ -10,11 +10,15 @@
  *   sent once, whatever happens, because a failure does not prove the server did
  *   not act on it (a publish can land and still fail: the answer can be lost after the server stored it);
  * - the wait before attempt n+1 is 1 s, 2 s, 4 s, … (capped at {@link MAX_BACKOFF_MS}),
- *   or longer when the server says so: on a 429, until `x-ratelimit-reset` (unix
- *   seconds; hex.pm's windows are 60 s, so the wait is capped at 60 s in case the
- *   clocks disagree), and `retry-after` (seconds or an HTTP date) on a 429 or 503.
- *   When `retry-after` asks for more than {@link MAX_SERVER_WAIT_MS}, the response is
- *   returned instead of waiting, and its parser reports it;
+ *   or longer when the server says so: `retry-after` (seconds or an HTTP date) on
+ *   a 429 or 503, else, on a 429, until `x-ratelimit-reset` (unix seconds). A
+ *   `retry-after` shorter than the reset is honoured;
+ * - every wait longer than 1 s is announced on one line through `io.out.info`:
+ *   the request, why, how long, and which header asked for it;
+ * - the waits for one request add up to at most {@link MAX_TOTAL_WAIT_MS} (60 s):
+ *   when the next one would pass it, `send` waits no more and throws the
+ *   server's answer as a {@link HexApiError} (exit 1) saying how long the server
+ *   asked for and until when;
  * - the last response is returned whatever its status: parsers decide what it means.
  *
  * Re-sending: each attempt sends a clone of the request (`Request.clone()`), so a
@@ -22,13 +26,17 @@
  * through the clone. A request that gets a single attempt is sent as is. Either
  * way, `send` owns the request: don't send it again yourself.
  *
- * The time limit covers waiting for the response headers; the body is read by the
- * parser afterwards.
+ * The time limit covers the whole exchange: it bounds the wait for the response
+ * headers, then every pause while the parser reads the body (each chunk resets
+ * it), and the body as a whole may take twice the time limit plus 1 s per 10 KB
+ * received (a body dripped a byte at a time fails). A body that breaks or times
+ * out errors with a {@link HexNetworkError} when it is read.
  *
  * @module
  */
 
-import { HexNetworkError, safeUrl } from "./api_errors.ts";
+import type { Output } from "../ports.ts";
+import { HexApiError, HexNetworkError, initOf, parseErrorResponse, safeUrl } from "./api_errors.ts";
 
 /** The I/O {@link send} uses. */
 export interface SendIo {
@@ -38,6 +46,8 @@ export interface SendIo {
   sleep(ms: number): Promise<void>;
   /** Milliseconds since the epoch. */
   now(): number;
+  /** Where a wait longer than 1 s is announced (stderr); `Deps` passes its own. */
+  out?: Pick<Output, "info">;
 }
 
 /** How {@link send} treats a request. */
@@ -58,8 +68,15 @@ const DEFAULT_RETRIES = 3;
 const BACKOFF_BASE_MS = 1_000;
 /** The longest backoff wait of our own. */
 const MAX_BACKOFF_MS = 30_000;
-/** The longest wait a server may ask for (`x-ratelimit-reset` is clamped to it; a longer `retry-after` is not retried). */
-const MAX_SERVER_WAIT_MS = 60_000;
+/**
+ * The slowest a response body may arrive once the time limit has passed, in
+ * bytes per millisecond (10 KB/s): see {@link guardBody}.
+ */
+const MIN_BODY_RATE = 10;
+/** The most `send` waits, in all, for one request (backoff and server-asked waits together). */
+const MAX_TOTAL_WAIT_MS = 60_000;
+/** Waits up to this long go unannounced. */
+const QUIET_WAIT_MS = 1_000;
 
 /**
  * The backoff before the next attempt, after `attempt` attempts failed.
@@ -77,24 +94,25 @@ function retryableStatus(status: number): boolean {
   return status === 429 || (status >= 500 && status <= 599);
 }
 
+/** A wait the server asked for, and the header that asked. */
+export interface ServerWait {
+  ms: number;
+  header: "retry-after" | "x-ratelimit-reset";
+}
+
 /**
- * How long the server asks us to wait before retrying, in milliseconds.
+ * How long the server asks us to wait before retrying: `retry-after` (on a 429
+ * or 503) when it is there, even when it is shorter than the rate-limit reset;
+ * else, on a 429, until `x-ratelimit-reset`.
  *
  * @param res A 429 or 5xx response.
  * @param now Milliseconds since the epoch.
- * @returns The wait (0 when the time has passed), `undefined` when the server says
- * nothing, or `Infinity` when it asks for more than {@link MAX_SERVER_WAIT_MS}.
+ * @returns The wait (0 when the time has passed) and its header, or `undefined`
+ * when the server says nothing.
  *
- * Exported for tests, which check `Retry-After` handling without waiting.
+ * Exported for tests, which check the headers' handling without waiting.
  */
-export function serverWaitMs(res: Response, now: number): number | undefined {
-  let wait: number | undefined;
-  if (res.status === 429) {
-    const reset = Number(res.headers.get("x-ratelimit-reset") ?? "");
-    if (res.headers.get("x-ratelimit-reset")?.trim() && Number.isFinite(reset)) {
-      wait = Math.min(Math.max(0, reset * 1000 - now), MAX_SERVER_WAIT_MS);
-    }
-  }
+export function serverWaitMs(res: Response, now: number): ServerWait | undefined {
   const retryAfter = res.headers.get("retry-after")?.trim();
   if (retryAfter && (res.status === 429 || res.status === 503)) {
     const seconds = /^\d+(\.\d+)?$/.test(retryAfter) ? Number(retryAfter) : undefined;
@@ -104,9 +122,41 @@ export function serverWaitMs(res: Response, now: number): number | undefined {
       : Number.isFinite(date)
       ? Math.max(0, date - now)
       : undefined;
-    if (ms !== undefined) wait = ms > MAX_SERVER_WAIT_MS ? Infinity : Math.max(wait ?? 0, ms);
+    if (ms !== undefined) return { ms, header: "retry-after" };
   }
-  return wait;
+  const raw = res.headers.get("x-ratelimit-reset")?.trim();
+  const reset = Number(raw);
+  if (res.status === 429 && raw && Number.isFinite(reset)) {
+    return { ms: Math.max(0, reset * 1000 - now), header: "x-ratelimit-reset" };
+  }
+  return undefined;
+}
+
+/** Why a status is retried, for the announcement. */
+function statusWhy(status: number): string {
+  return status === 429 ? "429 rate limited" : `${status} server error`;
+}
+
+/** The server's answer as an error, saying that hexpub will not wait as long as it asks. */
+async function tooLong(
+  res: Response,
+  req: Request,
+  asked: ServerWait | undefined,
+  wait: number,
+  now: number,
+): Promise<HexApiError> {
+  const err = await parseErrorResponse(res, req);
+  const source = asked && asked.ms >= wait ? ` (its ${asked.header} header)` : "";
+  const hint =
+    `The server asks to wait ${formatSeconds(Math.ceil(wait / 1000) * 1000)}${source}; ` +
+    `hexpub waits at most ${formatSeconds(MAX_TOTAL_WAIT_MS)} for one request: wait until ${
+      isoTime(now + wait)
+    }, then retry`;
+  return new HexApiError(err.message, initOf(err, hint));
+}
+
+function isoTime(ms: number): string {
+  return new Date(Math.ceil(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 /** The error message of a failed `fetch`, without query strings or user info in any URL in it. */
@@ -121,13 +171,22 @@ function causeText(err: unknown, req: Request): string {
     .trim();
 }
 
-/** Sends one attempt with a time limit. */
+/** What one attempt gave: a response, or the error and whether it was the time limit. */
+interface Attempt {
+  res?: Response;
+  error?: unknown;
+  timedOut: boolean;
+  /** Aborts the attempt's fetch (and so its body). */
+  abort?: AbortController;
+}
+
+/** Sends one attempt with a time limit on the response headers. */
 async function attemptOnce(
   io: SendIo,
   req: Request,
   timeoutMs: number,
   reuse: boolean,
-): Promise<{ res?: Response; error?: unknown; timedOut: boolean }> {
+): Promise<Attempt> {
   if (req.signal.aborted) return { error: req.signal.reason, timedOut: false };
   const timer = new AbortController();
   const id = setTimeout(() => timer.abort(), timeoutMs);
@@ -144,13 +203,105 @@ async function attemptOnce(
     if (outcome === "aborted") {
       return { error: signal.reason, timedOut: timer.signal.aborted && !req.signal.aborted };
     }
-    return { res: outcome, timedOut: false };
+    return { res: outcome, timedOut: false, abort: timer };
   } catch (error) {
     return { error, timedOut: timer.signal.aborted && !req.signal.aborted };
   } finally {
     clearTimeout(id);
     signal.removeEventListener("abort", stop);
   }
+}
+
+/** What {@link guardBody} needs to name the request in its errors. */
+interface BodyGuard {
+  req: Request;
+  method: string;
+  url: string;
+  timeoutMs: number;
+  /** The clause a non-idempotent request's errors end with. */
+  unsure: string;
+  /** Aborts the fetch when the body times out. */
+  abort?: AbortController;
+}
+
+/**
+ * The response with its body under the time limit: each read waits at most
+ * `timeoutMs` for the next bytes (an idle timer reset by every chunk), and the
+ * body as a whole may take at most twice `timeoutMs` plus 1 s per 10 KB received
+ * ({@link MIN_BODY_RATE}), so a body dripped a byte at a time fails too.
+ * A body that fails (cut off, reset, timed out) errors with a
+ * {@link HexNetworkError}, which the parsers pass on as it is.
+ */
+function guardBody(res: Response, g: BodyGuard): Response {
+  if (!res.body) return res;
+  const reader = res.body.getReader();
+  const started = performance.now();
+  let received = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const elapsed = performance.now() - started;
+      const budget = 2 * g.timeoutMs + received / MIN_BODY_RATE - elapsed;
+      const wait = Math.max(0, Math.min(g.timeoutMs, budget));
+      let id: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<"timeout">((resolve) => {
+        id = setTimeout(() => resolve("timeout"), wait);
+      });
+      try {
+        const read = await Promise.race([reader.read(), timeout]);
+        if (read === "timeout") {
+          g.abort?.abort();
+          reader.cancel().catch(() => {});
+          const why = wait < g.timeoutMs
+            ? `the answer came too slowly (${received} bytes in ${
+              formatSeconds(Math.round(performance.now() - started))
+            })`
+            : `no data for ${formatSeconds(g.timeoutMs)} while reading the answer`;
+          controller.error(
+            new HexNetworkError(`${g.method} ${g.url} timed out: ${why}`, {
+              reason: "timeout",
+              method: g.method,
+              url: g.url,
+              attempts: 1,
+              hint: `The server stopped sending its answer: check your connection, or try again ` +
+                `later (HEX_HTTP_TIMEOUT sets the time limit)${g.unsure}`,
+            }),
+          );
+          return;
+        }
+        if (read.done) return controller.close();
+        received += read.value.length;
+        controller.enqueue(read.value);
+      } catch (error) {
+        if (g.req.signal.aborted) return controller.error(g.req.signal.reason ?? error);
+        controller.error(
+          new HexNetworkError(
+            `${g.method} ${g.url} failed while reading the answer: ${causeText(error, g.req)}`,
+            {
+              reason: "network",
+              method: g.method,
+              url: g.url,
+              attempts: 1,
+              hint: `The connection broke after the server answered: check your network ` +
+                `connection, and ${urlSetting(g.req.url)} if you set it${g.unsure}`,
+              cause: error,
+            },
+          ),
+        );
+      } finally {
+        clearTimeout(id);
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+  const out = new Response(stream, {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+  });
+  Object.defineProperty(out, "url", { value: res.url });
+  return out;
 }
 
 /**
@@ -169,24 +320,45 @@ export async function send(io: SendIo, req: Request, options: SendOptions): Prom
   const attempts = options.idempotent ? Math.max(0, options.retries ?? DEFAULT_RETRIES) + 1 : 1;
   const method = req.method;
   const url = safeUrl(req.url);
-  for (let attempt = 1;; attempt++) {
+  const unsure = options.idempotent
+    ? ""
+    : "; the server may have received the request, so check before sending it again";
+  let waited = 0;
+  let attempt = 1;
+  /** One line for a wait longer than 1 s: the request, why, how long, what comes next. */
+  const announce = (why: string, wait: number) => {
+    if (wait <= QUIET_WAIT_MS) return;
+    io.out?.info(
+      `${method} ${url}: ${why}, then trying again (attempt ${attempt + 1} of ${attempts})`,
+    );
+  };
+  for (;; attempt++) {
     const last = attempt >= attempts;
     const outcome = await attemptOnce(io, req, timeoutMs, !last);
     if (outcome.res) {
-      const res = outcome.res;
+      const res = guardBody(outcome.res, {
+        req,
+        method,
+        url,
+        timeoutMs,
+        unsure,
+        abort: outcome.abort,
+      });
       if (last || !retryableStatus(res.status)) return res;
-      const serverWait = serverWaitMs(res, io.now());
-      if (serverWait === Infinity) return res;
+      const now = io.now();
+      const asked = serverWaitMs(res, now);
+      const wait = Math.max(backoffMs(attempt), asked?.ms ?? 0);
+      if (waited + wait > MAX_TOTAL_WAIT_MS) throw await tooLong(res, req, asked, wait, now);
       await res.body?.cancel().catch(() => {});
-      await io.sleep(Math.max(backoffMs(attempt), serverWait ?? 0));
+      const because = asked && asked.ms >= wait ? ` as its ${asked.header} header asks` : "";
+      announce(`${statusWhy(res.status)}; waiting ${formatSeconds(wait)}${because}`, wait);
+      await io.sleep(wait);
+      waited += wait;
       continue;
     }
     if (req.signal.aborted) throw req.signal.reason ?? outcome.error;
     if (last) {
       const after = attempt > 1 ? ` (after ${attempt} attempts)` : "";
-      const unsure = options.idempotent
-        ? ""
-        : "; the server may have received the request, so check before sending it again";
       if (outcome.timedOut) {
         throw new HexNetworkError(
           `${method} ${url} timed out after ${formatSeconds(timeoutMs)}${after}`,
@@ -213,7 +385,10 @@ export async function send(io: SendIo, req: Request, options: SendOptions): Prom
         },
       );
     }
-    await io.sleep(backoffMs(attempt));
+    const wait = backoffMs(attempt);
+    announce(`${causeText(outcome.error, req)}; waiting ${formatSeconds(wait)}`, wait);
+    await io.sleep(wait);
+    waited += wait;
   }
 }
 

@@ -36,6 +36,14 @@ export interface Uploaded {
   docsStored: boolean;
 }
 
+/**
+ * What the registry installers read says of a release: listed (with its outer
+ * checksum, lower-case hex, when the entry carries one), not listed, or
+ * `undefined` when it was not checked (no key for the registry at hand, or no
+ * registry configured).
+ */
+export type RegistryListing = { listed: true; checksum?: string } | { listed: false } | undefined;
+
 /** The latest published release, for the dry run's diff. */
 export type LatestRelease =
   | { version: string; tarball: Uint8Array }
@@ -71,6 +79,14 @@ export interface PublishTarget {
   uploadPackage(release: ReleaseUpload): Promise<Uploaded>;
   /** Reads the release back: the checksum it holds, or undefined when it is not there. */
   readBack(name: string, version: string): Promise<string | undefined>;
+  /**
+   * For a target whose installers read a registry apart from its API: what the
+   * package's registry entry lists for the release.
+   *
+   * @throws {RegistryError} When the registry entry is refused (bad signature, wrong repository).
+   * @throws {HexpubError} When it cannot be read.
+   */
+  readRegistry?(name: string, version: string): Promise<RegistryListing>;
   /** Uploads the docs of a release (the package tarball goes along where the target needs it). */
   uploadDocs(release: ReleaseUpload & { docs: Uint8Array }): Promise<void>;
   /** Deletes a release, or only its docs. */

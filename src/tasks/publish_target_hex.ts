@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { HexpubError } from "../errors.ts";
+import { HexpubError, UsageError } from "../errors.ts";
+import { RegistryError } from "../registry/signing.ts";
 import { isHexpm } from "../config/repos.ts";
 import type { Deps } from "../ports.ts";
 import type { Credential } from "../hex/api_config.ts";
@@ -28,12 +29,14 @@ import {
 import { buildRepoTarballRequest, parseRepoTarballResponse } from "../hex/repo_tarball.ts";
 import { send } from "../hex/send.ts";
 import { parseVersion } from "../rules/version.ts";
-import { repoCredential } from "./registry.ts";
+import { LiveReleaseError } from "./publish_outcome.ts";
+import { readPackageEntry, registrySource, repoCredential } from "./registry.ts";
 import { call, resolveCredential, type Session } from "./session.ts";
 import type {
   CheckFindings,
   LatestRelease,
   PublishTarget,
+  RegistryListing,
   ReleaseUpload,
   Uploaded,
 } from "./publish_target.ts";
@@ -89,7 +92,7 @@ async function dryRead<T>(
   return await tryGet(deps, session, build(credential), parse);
 }
 
-/** Time allowed for an upload: the request limit, plus a second per 50 KB. */
+/** Time allowed for an upload (package or docs) to be answered: the request limit (at least 30 s), plus a second per 50 KB. */
 function uploadTimeout(session: Session, size: number): number {
   return Math.max(session.timeoutMs ?? 30_000, 30_000) + Math.ceil(size / 50);
 }
@@ -170,19 +173,35 @@ export function hexApiTarget(deps: Deps, session: Session): PublishTarget {
         }
         throw e;
       }
-      if (e instanceof HexNetworkError) {
+      // Any failure after the request went out (the connection dropped, the answer was cut
+      // off, timed out, or is not a release) leaves the question open: ask the server.
+      const lostAnswer = e instanceof HexNetworkError ||
+        (e instanceof HexApiError && e.status >= 200 && e.status < 300);
+      if (lostAnswer) {
         const there = await readBack(name, version).catch(() => "unknown");
         if (there === checksum) {
           return {
             ...landed(),
             replaced: replace,
-            note: "the connection failed, but the release landed with this exact tarball",
+            note: e instanceof HexNetworkError
+              ? "the connection failed, but the release landed with this exact tarball"
+              : "the server's answer could not be read, but the release landed with this exact tarball",
           };
         }
+        const what = e instanceof HexNetworkError ? "failed" : "got an answer hexpub cannot read";
+        if (there === "unknown") {
+          throw new LiveReleaseError(
+            "unknown",
+            `the upload of ${name} ${version} ${what}, and hexpub could not check whether it landed: ${e.message}`,
+            {
+              hint:
+                `Check with \`hexpub info ${name} ${version}\`; running the same command again is safe`,
+              cause: e,
+            },
+          );
+        }
         throw new HexpubError(
-          there === "unknown"
-            ? `the upload of ${name} ${version} failed and hexpub could not check whether it landed: ${e.message}`
-            : `the upload of ${name} ${version} has not landed (yet): ${e.message}`,
+          `the upload of ${name} ${version} has not landed (yet): ${e.message}`,
           { hint: "Running the same command again is safe", cause: e },
         );
       }
@@ -256,6 +275,29 @@ export function hexApiTarget(deps: Deps, session: Session): PublishTarget {
     },
     uploadPackage,
     readBack,
+    async readRegistry(name, version): Promise<RegistryListing> {
+      if (!session.repo.repoUrl) return undefined;
+      // A mirror (HEX_MIRROR_URL) copies the repository some time later: not the place to check.
+      const mirror = (deps.env.HEX_MIRROR_URL?.trim() || deps.env.HEX_MIRROR?.trim())
+        ?.replace(/\/+$/, "");
+      if (mirror && session.repo.repoUrl.replace(/\/+$/, "") === mirror) return undefined;
+      let source;
+      try {
+        source = await registrySource(deps, session.repo);
+      } catch (e) {
+        // No public key or no repo_url configured: nothing an installer could check either.
+        if (e instanceof RegistryError || e instanceof UsageError) return undefined;
+        throw e;
+      }
+      // An organization's registry needs its repository key; without one at hand, not checked.
+      if (session.repo.organization && !source.repoKey) return undefined;
+      const pkg = await readPackageEntry(deps, source, name, { retries: 1 });
+      const release = pkg?.releases.find((r) => r.version === version);
+      if (!release) return { listed: false };
+      const checksum = release.outerChecksum &&
+        Array.from(release.outerChecksum, (b) => b.toString(16).padStart(2, "0")).join("");
+      return { listed: true, checksum };
+    },
     async uploadDocs(r) {
       await call(deps, session, {
         write: true,
@@ -268,6 +310,7 @@ export function hexApiTarget(deps: Deps, session: Session): PublishTarget {
           }),
         parse: parsePublishDocsResponse,
         need: writeNeed(r.name),
+        timeoutMs: uploadTimeout(session, r.docs.length),
       });
     },
     async revert(name, version, what) {

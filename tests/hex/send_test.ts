@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { HexNetworkError } from "../../src/hex/api_errors.ts";
+import { HexApiError, HexNetworkError } from "../../src/hex/api_errors.ts";
 import { buildApiRequest } from "../../src/hex/request.ts";
 import { backoffMs, send, type SendIo, serverWaitMs } from "../../src/hex/send.ts";
 
@@ -13,8 +13,10 @@ type Step = Response | Error | "hang" | "ignore-signal";
 function fakeIo(steps: Step[]) {
   const requests: Request[] = [];
   const sleeps: number[] = [];
+  const lines: string[] = [];
   let clock = START;
   const io: SendIo = {
+    out: { info: (line) => lines.push(line) },
     fetch(req) {
       requests.push(req);
       const step = steps.shift();
@@ -35,7 +37,7 @@ function fakeIo(steps: Step[]) {
     },
     now: () => clock,
   };
-  return { io, requests, sleeps };
+  return { io, requests, sleeps, lines };
 }
 
 function status(code: number, headers: Record<string, string> = {}): Response {
@@ -135,22 +137,79 @@ Deno.test("send() waits for x-ratelimit-reset on a 429", async () => {
   assert.deepEqual(sleeps, [42_000]);
 });
 
-Deno.test("send() uses the backoff when x-ratelimit-reset has passed, and caps a far one", async () => {
+Deno.test("send() uses the backoff when x-ratelimit-reset has passed", async () => {
   const past = fakeIo([
     status(429, { "x-ratelimit-reset": String(START / 1000 - 5) }),
     status(200),
   ]);
   await send(past.io, get(), { idempotent: true });
   assert.deepEqual(past.sleeps, [1000]);
-  const far = fakeIo([
-    status(429, { "x-ratelimit-reset": String(START / 1000 + 600) }),
-    status(200),
-  ]);
-  await send(far.io, get(), { idempotent: true });
-  assert.deepEqual(far.sleeps, [60_000]);
+  assert.deepEqual(past.lines, [], "a wait of 1 s is not announced");
 });
 
-Deno.test("send() honours retry-after in seconds or as a date, and returns when it is too long", async () => {
+Deno.test("send() announces every wait over 1 s on one line: why, how long, which header", async () => {
+  const reset = fakeIo([
+    status(429, { "x-ratelimit-reset": String(START / 1000 + 42) }),
+    status(200),
+  ]);
+  await send(reset.io, get("/packages"), { idempotent: true });
+  assert.deepEqual(reset.lines, [
+    "GET https://hex.pm/api/packages: 429 rate limited; waiting 42 s as its x-ratelimit-reset " +
+    "header asks, then trying again (attempt 2 of 4)",
+  ]);
+  const backoff = fakeIo([status(502), status(502), status(200)]);
+  await send(backoff.io, get("/packages"), { idempotent: true });
+  assert.deepEqual(backoff.sleeps, [1000, 2000]);
+  assert.deepEqual(backoff.lines, [
+    "GET https://hex.pm/api/packages: 502 server error; waiting 2 s, then trying again " +
+    "(attempt 3 of 4)",
+  ]);
+  const network = fakeIo([new TypeError("connection refused"), new TypeError("x"), status(200)]);
+  await send(network.io, get("/packages"), { idempotent: true });
+  assert.equal(network.lines.length, 1);
+  assert.match(network.lines[0], /GET https:\/\/hex\.pm\/api\/packages: x; waiting 2 s/);
+});
+
+Deno.test("send() honours a retry-after shorter than x-ratelimit-reset", async () => {
+  const { io, sleeps, lines } = fakeIo([
+    status(429, { "x-ratelimit-reset": String(START / 1000 + 50), "retry-after": "5" }),
+    status(200),
+  ]);
+  assert.equal((await send(io, get(), { idempotent: true })).status, 200);
+  assert.deepEqual(sleeps, [5000]);
+  assert.match(lines[0], /waiting 5 s as its retry-after header asks/);
+});
+
+Deno.test("send() does not wait past 60 s for one request: it fails at once, naming the header", async () => {
+  const far = fakeIo([
+    status(429, { "x-ratelimit-reset": String(START / 1000 + 170) }),
+    status(200),
+  ]);
+  await assert.rejects(send(far.io, get("/packages"), { idempotent: true }), (e: unknown) => {
+    assert.ok(e instanceof HexApiError);
+    assert.equal(e.status, 429);
+    assert.equal(e.exitCode, 1);
+    assert.match(e.message, /GET \/api\/packages failed: 429/);
+    assert.match(
+      e.hint ?? "",
+      /asks to wait 170 s \(its x-ratelimit-reset header\); hexpub waits at most 60 s for one request: wait until 2026-09-01T12:02:50Z, then retry/,
+    );
+    return true;
+  });
+  assert.deepEqual(far.sleeps, []);
+  assert.equal(far.requests.length, 1);
+  // The waits add up: 42 s, then another 42 s would pass 60 s.
+  const twice = fakeIo([
+    status(429, { "x-ratelimit-reset": String(START / 1000 + 42) }),
+    status(429, { "x-ratelimit-reset": String(START / 1000 + 84) }),
+    status(200),
+  ]);
+  await assert.rejects(send(twice.io, get(), { idempotent: true }), /429/);
+  assert.deepEqual(twice.sleeps, [42_000]);
+  assert.equal(twice.requests.length, 2);
+});
+
+Deno.test("send() honours retry-after in seconds or as a date, and fails when it is too long", async () => {
   const seconds = fakeIo([status(503, { "retry-after": "7" }), status(200)]);
   await send(seconds.io, get(), { idempotent: true });
   assert.deepEqual(seconds.sleeps, [7000]);
@@ -161,8 +220,7 @@ Deno.test("send() honours retry-after in seconds or as a date, and returns when 
   await send(date.io, get(), { idempotent: true });
   assert.deepEqual(date.sleeps, [3000]);
   const long = fakeIo([status(503, { "retry-after": "3600" }), status(200)]);
-  const res = await send(long.io, get(), { idempotent: true });
-  assert.equal(res.status, 503);
+  await assert.rejects(send(long.io, get(), { idempotent: true }), /503/);
   assert.equal(long.requests.length, 1);
   assert.deepEqual(long.sleeps, []);
 });
@@ -170,7 +228,10 @@ Deno.test("send() honours retry-after in seconds or as a date, and returns when 
 Deno.test("serverWaitMs() reads nothing from a 500 without retry-after", () => {
   assert.equal(serverWaitMs(status(500, { "x-ratelimit-reset": "1788264060" }), START), undefined);
   assert.equal(serverWaitMs(status(429, { "x-ratelimit-reset": "" }), START), undefined);
-  assert.equal(serverWaitMs(status(429, { "x-ratelimit-reset": "1788264060" }), START), 60_000);
+  assert.deepEqual(serverWaitMs(status(429, { "x-ratelimit-reset": "1788264600" }), START), {
+    ms: 600_000,
+    header: "x-ratelimit-reset",
+  });
 });
 
 Deno.test("send() re-sends the same body on every attempt", async () => {

@@ -8,6 +8,7 @@ import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { HexpubError, UsageError, ValidationError } from "../../src/errors.ts";
 import { checkPublishable } from "../../src/tasks/publish.ts";
+import { LiveReleaseError } from "../../src/tasks/publish_outcome.ts";
 import type { RunResult } from "../../src/ports.ts";
 import {
   cut,
@@ -495,6 +496,23 @@ Deno.test("cut: a failing publish removes the tag here and on origin; the pushed
   assert.match(said, /Deleted the tag v1\.2\.4 from origin/);
   assert.match(said, /Deleted the tag v1\.2\.4\n/);
   assert.match(said, /Kept the commit/);
+});
+
+Deno.test("cut: a publish whose release is or may be live keeps the tag and the commit", async () => {
+  for (const live of ["yes", "unknown"] as const) {
+    const repo = await setup();
+    const d = deps(repo.dir);
+    const failure = new LiveReleaseError(live, "demo 1.2.4 is not visible to installers yet");
+    const pub = recorder(failure);
+    await assert.rejects(cut(d, input(), pub.publish), (e: unknown) => e === failure);
+    assert.equal((await git(repo.dir, "tag", "-l")).trim(), "v1.2.4");
+    assert.match(await refs(repo.origin), /refs\/tags\/v1\.2\.4/);
+    assert.equal(await rev(repo.origin, "refs/heads/main"), await rev(repo.dir, "HEAD"));
+    const said = d.stderr.join("\n");
+    assert.doesNotMatch(said, /Rolling back|Deleted the tag/);
+    assert.match(said, live === "yes" ? /is on hexpm/ : /may be on hexpm/);
+    assert.match(said, /Kept the tag v1\.2\.4/);
+  }
 });
 
 Deno.test("cut: declining before the push exits 3 and rolls everything back", async () => {

@@ -8,7 +8,10 @@
  * Rollback: the tag is deleted locally and, if it was pushed, on the remote;
  * the bump commit is undone with `git reset --keep PARENT` (not `--hard`:
  * changes in files outside the app are never thrown away) only when it was
- * not pushed.
+ * not pushed. A publish that fails with a `LiveReleaseError` (its release
+ * is, or may be, live: the answer was lost and could not be checked, or the
+ * registry does not list it yet) rolls nothing back: the version may already
+ * be installed, so the tag and the commit stay, and how to finish is printed.
  *
  * @module
  */
@@ -16,6 +19,7 @@ import { DeclinedError, ProjectError } from "../../errors.ts";
 import type { Deps } from "../../ports.ts";
 import { encodeTermFile } from "../../project/consult.ts";
 import { gitVersion } from "../../project/resolve_version.ts";
+import { LiveReleaseError } from "../publish_outcome.ts";
 import { pushRelease, type PushState } from "./push.ts";
 import type { CutPlan, CutPublish, CutResult, StepKind } from "./types.ts";
 
@@ -70,9 +74,33 @@ export async function executeCut(
     for (const { kind } of plan.steps) await STEPS[kind](run);
     return result;
   } catch (e) {
-    await rollback(run, e);
+    if (e instanceof LiveReleaseError && result.pushed) keepLiveRelease(run, e);
+    else await rollback(run, e);
     throw e;
   }
+}
+
+/**
+ * The publish failed, but its release is (or may be) live: the tag and the
+ * commit stay where they are, since the version may already be installed, and
+ * the way to finish is printed instead of a rollback.
+ */
+function keepLiveRelease(run: Run, failure: LiveReleaseError): void {
+  const { deps, plan } = run;
+  const { tag, remote, app, version } = plan.facts;
+  const repo = plan.publishOpts.repo ?? "hexpm";
+  const flags = ` --app ${app.name}` + (plan.publishOpts.repo ? ` --repo ${repo}` : "");
+  deps.out.warn(
+    `${app.name} ${version} ${
+      failure.live === "yes" ? "is on" : "may be on"
+    } ${repo}, so nothing is rolled back: ${failure.message}`,
+  );
+  deps.out.warn(`  Kept the tag ${tag} (here and on ${remote}) and the pushed commit.`);
+  deps.out.warn(
+    failure.live === "yes"
+      ? `  Check it with \`hexpub info ${app.name} ${version}\` in a minute; if it must go, \`hexpub publish --revert ${version}${flags}\``
+      : `  To finish: \`hexpub publish${flags}\` (safe to run again: it checks what landed)`,
+  );
 }
 
 /** Writes the new vsn. Undo: the original bytes back, and unstaged. */
