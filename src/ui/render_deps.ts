@@ -74,14 +74,10 @@ export function renderOutdated(result: OutdatedResult, options: { all?: boolean 
     );
   }
   lines.push("");
-  const updatable = deps.filter((d) => d.status === "update-possible");
-  if (updatable.length > 0) {
-    lines.push(
-      `${plural(updatable.length, "dependency", "dependencies")} can be updated within ` +
-        `${updatable.length === 1 ? "its requirement" : "their requirements"}: ` +
-        `run \`rebar3 upgrade ${updatable.map((d) => clean(d.app)).join(" ")}\``,
-    );
-  } else lines.push("Every dependency is at the newest version its requirement allows");
+  // What can be updated is the error line on stderr (exit 1); here, the all-clear.
+  if (!deps.some((d) => d.status === "update-possible")) {
+    lines.push("Every dependency is at the newest version its requirement allows");
+  }
   if (deps.some((d) => d.status === "update-not-possible")) {
     lines.push(
       '"Update not possible": a newer release exists, but the requirement excludes it; ' +
