@@ -175,9 +175,13 @@ export async function locateLocked(
 ): Promise<{ located: LocatedDep[]; unlocated: UnlocatedDep[] }> {
   const sources = new Map<string, ReturnType<typeof registrySource>>();
   const entries = new Map<string, Promise<Package | undefined>>();
+  // A repository that could not be reached is not tried again for the next
+  // package: offline, each attempt would only wait out its time limit.
+  const unreachable = new Map<string, unknown>();
   const read = (repo: RepoConfig, name: string): Promise<Package | undefined> => {
     const key = `${repo.name}\u0000${name}`;
     let entry = entries.get(key);
+    if (!entry && unreachable.has(repo.name)) return Promise.reject(unreachable.get(repo.name));
     if (!entry) {
       let source = sources.get(repo.name);
       if (!source) {
@@ -186,7 +190,10 @@ export async function locateLocked(
         });
         sources.set(repo.name, source);
       }
-      entry = source.then((s) => readPackageEntry(deps, s, name, options.read));
+      entry = source.then((s) => readPackageEntry(deps, s, name, options.read)).catch((e) => {
+        if (e instanceof HexNetworkError) unreachable.set(repo.name, e);
+        throw e;
+      });
       entries.set(key, entry);
     }
     return entry;
