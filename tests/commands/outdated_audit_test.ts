@@ -335,3 +335,31 @@ Deno.test("outdated and audit without rebar.lock say how to make one (exit 1)", 
     }
   });
 });
+
+Deno.test("outdated offers pre-releases when the locked version is one", async () => {
+  await withFakeHex(async (fake, server) => {
+    fake.addRelease({ name: "rc", version: "1.0.0-rc.1" });
+    const hexpub = await inProcessHexpub({ fakes: [server] });
+    const home = await makeHome();
+    const { publicKeyPem } = await fake.registryKeys();
+    await writeGlobalRepos(home, [{
+      name: "hexpm",
+      repo_url: server.repoUrl,
+      repo_public_key: publicKeyPem,
+    }]);
+    const cwd = await makeProject({
+      "rebar.config": `{deps, [{rc, "~> 1.0.0-rc.1"}]}.\n`,
+      "src/tiny.app.src": APP_SRC(["rc"]),
+    });
+    assert.equal((await hexpub.run(["lock"], { cwd, home })).code, 0);
+    fake.addRelease({ name: "rc", version: "1.0.0-rc.2" });
+    const r = await hexpub.run(["outdated", "--json"], { cwd, home });
+    assert.equal(r.code, 1, r.stderr);
+    const [dep] = JSON.parse(r.stdout).dependencies;
+    assert.deepEqual([dep.current, dep.allowed, dep.latest], [
+      { version: "1.0.0-rc.1" },
+      { version: "1.0.0-rc.2" },
+      { version: "1.0.0-rc.2" },
+    ]);
+  });
+});
