@@ -240,10 +240,16 @@ export async function locateLocked(
  */
 export async function locateProjectLock(
   deps: Deps,
-  options: LocateOptions & { project?: Project } = {},
+  options: LocateOptions & {
+    project?: Project;
+    /** Which locked packages to look up (default: all). */
+    only?: (dep: LockedDep) => boolean;
+  } = {},
 ): Promise<LocatedLock> {
   const project = options.project ?? await discoverProject(deps, deps.cwd);
-  const { path, locked, sourceDeps } = await readLockedDeps(deps, project);
+  const read = await readLockedDeps(deps, project);
+  const { path, sourceDeps } = read;
+  const locked = options.only ? read.locked.filter(options.only) : read.locked;
   if (locked.length === 0) return { project, path, located: [], unlocated: [], sourceDeps };
   const repos = await rebar3Repos(deps);
   const { located, unlocated } = await locateLocked(deps, repos, locked, options);

@@ -159,13 +159,12 @@ async function topRequirements(
  * @throws {RegistryError} When a registry file is refused.
  */
 export async function outdated(deps: Deps, input: OutdatedInput): Promise<OutdatedResult> {
-  const lock = await locateProjectLock(deps);
-  const shown = (l: { dep: { level: number } }) => input.all || l.dep.level === 0;
-  requireAllLocated({ ...lock, unlocated: lock.unlocated.filter(shown) });
+  const lock = await locateProjectLock(deps, { only: (d) => input.all || d.level === 0 });
+  requireAllLocated(lock);
   const top = await topRequirements(deps, lock.project);
   const { allowPrerelease } = lockOptions(lock.project.config);
   const dependencies: OutdatedDep[] = [];
-  for (const l of lock.located.filter(shown)) {
+  for (const l of lock.located) {
     const { requirement, requiredBy } = l.dep.level === 0
       ? { requirement: top.get(l.dep.app) ?? null, requiredBy: "rebar.config" }
       : parentRequirement(l, lock.located);

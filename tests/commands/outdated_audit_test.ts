@@ -154,8 +154,14 @@ Deno.test("outdated: an update within the requirement exits 1; newer only outsid
   await withFakeHex(async (fake, server) => {
     const w = await world(fake, server);
     moveOn(fake);
+    const leafReads = fake.requestsTo("GET", "/repo/packages/leaf").length;
     const r = await w.hexpub.run(["outdated", "--json"], { cwd: w.main, home: w.home, env: w.env });
     assert.equal(r.code, 1, r.stderr);
+    assert.equal(
+      fake.requestsTo("GET", "/repo/packages/leaf").length,
+      leafReads,
+      "without --all, transitive dependencies are not read",
+    );
     const parsed: Json = JSON.parse(r.stdout);
     const by = (app: string) => parsed.dependencies.find((d: Json) => d.app === app);
     assert.deepEqual(by("base"), {
