@@ -5,12 +5,14 @@
  */
 import { Command } from "@commander-js/extra-typings";
 import type { Deps } from "../ports.ts";
+import { auditCommand } from "./audit.ts";
 import { buildCommand } from "./build.ts";
 import { organizationCommand } from "./organization.ts";
 import { cutCommand } from "./cut.ts";
 import { fetchCommand } from "./fetch.ts";
 import { infoCommand } from "./info.ts";
 import { lockCommand } from "./lock.ts";
+import { outdatedCommand } from "./outdated.ts";
 import { ownerCommand } from "./owner.ts";
 import { publishCommand } from "./publish.ts";
 import { repoCommand } from "./repo.ts";
@@ -54,6 +56,8 @@ Run \`hexpub COMMAND --help\` for a command's flags.`,
   root.addCommand(publishCommand(deps));
   root.addCommand(cutCommand(deps));
   root.addCommand(lockCommand(deps));
+  root.addCommand(outdatedCommand(deps));
+  root.addCommand(auditCommand(deps));
   root.addCommand(ownerCommand(deps));
   root.addCommand(retireCommand(deps));
   root.addCommand(searchCommand(deps));

@@ -15,8 +15,8 @@ export const LEN = 2;
 const START_GROUP = 3;
 /** Wire type: end of a (deprecated) group. */
 const END_GROUP = 4;
-/** Wire type: 4 fixed bytes. */
-const FIXED32 = 5;
+/** Wire type: 4 fixed bytes (fixed32, sfixed32, float). */
+export const FIXED32 = 5;
 
 const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -71,6 +71,21 @@ export class WireWriter {
   /** Writes a bool field. */
   boolField(field: number, value: boolean): this {
     return this.tag(field, VARINT).varint(value ? 1 : 0);
+  }
+
+  /** Writes a `float` field (4 bytes, little-endian IEEE 754 single precision). */
+  floatField(field: number, value: number): this {
+    this.tag(field, FIXED32);
+    this.#reserve(4);
+    new DataView(this.#buf.buffer).setFloat32(this.#len, value, true);
+    this.#len += 4;
+    return this;
+  }
+
+  /** Writes a repeated varint field unpacked: one key and value per element (proto2's default). */
+  unpackedField(field: number, values: readonly number[]): this {
+    for (const v of values) this.intField(field, v);
+    return this;
   }
 
   /** Writes a bytes field. */
@@ -173,6 +188,14 @@ export class WireReader {
     return this.varint64() !== 0n;
   }
 
+  /** Reads a `float` (4 bytes, little-endian). */
+  float(): number {
+    if (4 > this.#end - this.#pos) this.#fail("truncated fixed-width field");
+    const at = this.#bytes.byteOffset + this.#pos;
+    this.#pos += 4;
+    return new DataView(this.#bytes.buffer).getFloat32(at, true);
+  }
+
   /** Reads a field key: `[fieldNumber, wireType]`, or `undefined` at the end. */
   key(): [number, number] | undefined {
     if (this.done()) return undefined;
@@ -210,6 +233,17 @@ export class WireReader {
     if (wireType !== LEN) this.#fail(`wire type ${wireType} for a repeated int32`);
     const inner = new WireReader(this.bytes(), this.what);
     while (!inner.done()) into.push(inner.int32());
+  }
+
+  /** Reads a repeated uint32 field given either packed (LEN) or one unpacked value. */
+  repeatedUint32(wireType: number, into: number[]): void {
+    if (wireType === VARINT) {
+      into.push(this.uint32());
+      return;
+    }
+    if (wireType !== LEN) this.#fail(`wire type ${wireType} for a repeated uint32`);
+    const inner = new WireReader(this.bytes(), this.what);
+    while (!inner.done()) into.push(inner.uint32());
   }
 
   /** Skips a field of the given wire type (unknown fields are ignored). */

@@ -3,8 +3,14 @@
  * `Package`), encoded and decoded by hand with the field numbers of hex_core's
  * `proto/hex_pb_*.proto` (hexpm/specifications `registry/*.proto`).
  *
+ * Security advisories (`Package.advisories`, `Release.advisory_indexes`,
+ * `Versions.Package.with_advisories`) are the fields hex_core's current
+ * `proto/hex_pb_package.proto` and `hex_pb_versions.proto` added; hexpm's
+ * `lib/hexpm/repository/registry_builder.ex` fills them from its advisory
+ * database. Older registries (and older clients) simply lack them.
+ *
  * Decoders skip unknown fields, keep unknown enum values as numbers, accept
- * `Versions.Package.retired` packed or unpacked, and throw `SyntaxError` for
+ * repeated numbers packed or unpacked, and throw `SyntaxError` for
  * malformed bytes or a missing required field. Encoders write required fields
  * always and optional ones when they are not `undefined`.
  *
@@ -12,7 +18,7 @@
  * @module
  */
 
-import { LEN, VARINT, WireReader, WireWriter } from "./_wire.ts";
+import { FIXED32, LEN, VARINT, WireReader, WireWriter } from "./_wire.ts";
 
 /** `Signed`: a payload and its RSA signature. */
 export interface Signed {
@@ -56,6 +62,8 @@ export interface VersionsPackage {
   versions: string[];
   /** 0-based indexes into `versions` of retired releases. */
   retired: number[];
+  /** 0-based indexes into `versions` of releases with security advisories (absent when none). */
+  withAdvisories?: number[];
 }
 
 /** `Versions`: every package's version list. */
@@ -107,6 +115,46 @@ export interface RetirementStatus {
   message?: string;
 }
 
+/**
+ * The names of `AdvisorySeverity` codes (SEVERITY_NONE 0 … SEVERITY_CRITICAL 4),
+ * as hexpm's CVSS ratings spell them.
+ */
+export const ADVISORY_SEVERITY_NAMES: readonly string[] = [
+  "none",
+  "low",
+  "medium",
+  "high",
+  "critical",
+];
+
+/**
+ * The name of an advisory severity code.
+ *
+ * @param code An `AdvisorySeverity` value, possibly unknown to this version.
+ * @returns `"none"` … `"critical"`, or `"unknown (N)"`.
+ */
+export function advisorySeverityName(code: number): string {
+  return ADVISORY_SEVERITY_NAMES[code] ?? `unknown (${code})`;
+}
+
+/** `SecurityAdvisory`: one advisory affecting some releases of a package. */
+export interface SecurityAdvisory {
+  /** Identifier (`GHSA-…`, `CVE-…`, `EEF-CVE-…`). */
+  id: string;
+  /** Short description. */
+  summary: string;
+  /** The advisory's web page (hexpm: osv.dev). */
+  htmlUrl: string;
+  /** An `AdvisorySeverity` code; unknown codes are kept as they are. */
+  severity?: number;
+  /** CVSS score, 0.0 to 10.0 (a protobuf `float`: single precision). */
+  cvssScore?: number;
+  /** The advisory as JSON (hexpm: api.osv.dev). */
+  apiUrl: string;
+  /** Other identifiers of the same vulnerability. */
+  aliases: string[];
+}
+
 /** `Dependency` of a release. */
 export interface Dependency {
   /** Package name of the dependency. */
@@ -135,6 +183,8 @@ export interface Release {
   outerChecksum?: Uint8Array;
   /** When the release was published. */
   publishedAt?: Timestamp;
+  /** Indexes into `Package.advisories` of the advisories affecting it (absent when none). */
+  advisoryIndexes?: number[];
 }
 
 /** `Package`: every release of one package. */
@@ -145,6 +195,8 @@ export interface Package {
   name: string;
   /** The repository the file belongs to. */
   repository: string;
+  /** Security advisories affecting any of its releases (absent when none). */
+  advisories?: SecurityAdvisory[];
 }
 
 // ---------------------------------------------------------------- encoding
@@ -197,6 +249,7 @@ export function encodeVersions(msg: Versions): Uint8Array {
       pw.stringField(1, p.name);
       for (const v of p.versions) pw.stringField(2, v);
       pw.packedField(3, p.retired);
+      pw.packedField(5, p.withAdvisories ?? []);
     });
   }
   return w.stringField(2, msg.repository).finish();
@@ -220,6 +273,8 @@ function writeRelease(w: WireWriter, r: Release): void {
     });
   }
   if (r.outerChecksum !== undefined) w.bytesField(5, r.outerChecksum);
+  // proto2 without [packed=true]: one field per index, as hexpm's encoder writes it.
+  w.unpackedField(6, r.advisoryIndexes ?? []);
   const publishedAt = r.publishedAt;
   if (publishedAt !== undefined) w.messageField(7, (tw) => writeTimestamp(tw, publishedAt));
 }
@@ -233,7 +288,17 @@ function writeRelease(w: WireWriter, r: Release): void {
 export function encodePackage(msg: Package): Uint8Array {
   const w = new WireWriter();
   for (const r of msg.releases) w.messageField(1, (rw) => writeRelease(rw, r));
-  return w.stringField(2, msg.name).stringField(3, msg.repository).finish();
+  w.stringField(2, msg.name).stringField(3, msg.repository);
+  for (const a of msg.advisories ?? []) w.messageField(4, (aw) => writeAdvisory(aw, a));
+  return w.finish();
+}
+
+function writeAdvisory(w: WireWriter, a: SecurityAdvisory): void {
+  w.stringField(1, a.id).stringField(2, a.summary).stringField(3, a.htmlUrl);
+  if (a.severity !== undefined) w.intField(4, a.severity);
+  if (a.cvssScore !== undefined) w.floatField(5, a.cvssScore);
+  w.stringField(6, a.apiUrl);
+  for (const alias of a.aliases) w.stringField(7, alias);
 }
 
 // ---------------------------------------------------------------- decoding
@@ -356,6 +421,7 @@ function readVersionsPackage(bytes: Uint8Array): VersionsPackage {
   let name: string | undefined;
   const versions: string[] = [];
   const retired: number[] = [];
+  const withAdvisories: number[] = [];
   for (let k = r.key(); k; k = r.key()) {
     const [field, wt] = k;
     if (field === 1) {
@@ -366,10 +432,14 @@ function readVersionsPackage(bytes: Uint8Array): VersionsPackage {
       versions.push(r.string());
     } else if (field === 3) {
       r.repeatedInt32(wt, retired);
+    } else if (field === 5) {
+      r.repeatedInt32(wt, withAdvisories);
     } else r.skip(wt, field);
   }
   if (name === undefined) r.missing("name");
-  return { name, versions, retired };
+  return withAdvisories.length > 0
+    ? { name, versions, retired, withAdvisories }
+    : { name, versions, retired };
 }
 
 /**
@@ -382,6 +452,7 @@ function readVersionsPackage(bytes: Uint8Array): VersionsPackage {
 export function decodePackage(bytes: Uint8Array): Package {
   const r: WireReader = new WireReader(bytes, "Package");
   const releases: Release[] = [];
+  const advisories: SecurityAdvisory[] = [];
   let name: string | undefined;
   let repository: string | undefined;
   for (let k = r.key(); k; k = r.key()) {
@@ -395,11 +466,47 @@ export function decodePackage(bytes: Uint8Array): Package {
     } else if (field === 3) {
       r.expect(wt, LEN, field);
       repository = r.string();
+    } else if (field === 4) {
+      r.expect(wt, LEN, field);
+      advisories.push(readAdvisory(r.bytes()));
     } else r.skip(wt, field);
   }
   if (name === undefined) r.missing("name");
   if (repository === undefined) r.missing("repository");
-  return { releases, name, repository };
+  return advisories.length > 0
+    ? { releases, name, repository, advisories }
+    : { releases, name, repository };
+}
+
+function readAdvisory(bytes: Uint8Array): SecurityAdvisory {
+  const r: WireReader = new WireReader(bytes, "SecurityAdvisory");
+  const out: Partial<SecurityAdvisory> = {};
+  const aliases: string[] = [];
+  for (let k = r.key(); k; k = r.key()) {
+    const [field, wt] = k;
+    if (field === 1 && wt === LEN) out.id = r.string();
+    else if (field === 2 && wt === LEN) out.summary = r.string();
+    else if (field === 3 && wt === LEN) out.htmlUrl = r.string();
+    else if (field === 4 && wt === VARINT) out.severity = r.int32();
+    else if (field === 5 && wt === FIXED32) out.cvssScore = r.float();
+    else if (field === 6 && wt === LEN) out.apiUrl = r.string();
+    else if (field === 7 && wt === LEN) aliases.push(r.string());
+    else r.skip(wt, field);
+  }
+  if (out.id === undefined) r.missing("id");
+  if (out.summary === undefined) r.missing("summary");
+  if (out.htmlUrl === undefined) r.missing("html_url");
+  if (out.apiUrl === undefined) r.missing("api_url");
+  const advisory: SecurityAdvisory = {
+    id: out.id,
+    summary: out.summary,
+    htmlUrl: out.htmlUrl,
+    apiUrl: out.apiUrl,
+    aliases,
+  };
+  if (out.severity !== undefined) advisory.severity = out.severity;
+  if (out.cvssScore !== undefined) advisory.cvssScore = out.cvssScore;
+  return advisory;
 }
 
 function readRelease(bytes: Uint8Array): Release {
@@ -410,6 +517,7 @@ function readRelease(bytes: Uint8Array): Release {
   let retired: RetirementStatus | undefined;
   let outerChecksum: Uint8Array | undefined;
   let publishedAt: Timestamp | undefined;
+  const advisoryIndexes: number[] = [];
   for (let k = r.key(); k; k = r.key()) {
     const [field, wt] = k;
     switch (field) {
@@ -433,6 +541,9 @@ function readRelease(bytes: Uint8Array): Release {
         r.expect(wt, LEN, field);
         outerChecksum = r.bytes().slice();
         break;
+      case 6:
+        r.repeatedUint32(wt, advisoryIndexes);
+        break;
       case 7:
         r.expect(wt, LEN, field);
         publishedAt = readTimestamp(r.bytes());
@@ -447,6 +558,7 @@ function readRelease(bytes: Uint8Array): Release {
   if (retired !== undefined) release.retired = retired;
   if (outerChecksum !== undefined) release.outerChecksum = outerChecksum;
   if (publishedAt !== undefined) release.publishedAt = publishedAt;
+  if (advisoryIndexes.length > 0) release.advisoryIndexes = advisoryIndexes;
   return release;
 }
 

@@ -3,14 +3,17 @@
  * before anything is uploaded. Always: the umbrella's sibling apps are in the
  * target repository. In a dry run also: the version is not taken, every
  * dependency exists with a matching release, and the difference from the
- * latest release. Problems go to `deps.out.problem` as they are found; an
- * error stops the publish.
+ * latest release; and, once per run, the audit of `rebar.lock` (`hexpub
+ * audit`: retired releases and security advisories of the locked
+ * dependencies), as warnings, since hex.pm accepts such a package. Problems go
+ * to `deps.out.problem` as they are found; an error stops the publish.
  *
  * @module
  */
 import { HexpubError, type Problem, ValidationError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
 import { diffReleases, type ReleaseDiff } from "../tarball/release_diff.ts";
+import { auditFindings } from "./deps_audit.ts";
 import { dependencyChecks, dryReadOptions, siblingChecks } from "./publish_dependencies.ts";
 import type { AppPlan, Plan } from "./publish_plan.ts";
 
@@ -21,6 +24,9 @@ export interface AppChecks {
   /** Dry run: checks that could not run (offline, no credentials at hand). */
   skippedChecks?: string[];
 }
+
+/** The plans whose lock has been audited: an umbrella's apps share one rebar.lock. */
+const audited = new WeakSet<Plan>();
 
 /**
  * Checks one app of the plan against its repository.
@@ -78,6 +84,22 @@ export async function checkApp(deps: Deps, plan: Plan, app: AppPlan): Promise<Ap
   else if (latest) diff = await diffReleases(latest.version, latest.tarball, app.tarball);
   problems.push(...siblings.problems);
   skipped.push(...siblings.skipped);
+  if (!audited.has(plan)) {
+    audited.add(plan);
+    try {
+      const lockAudit = await auditFindings(deps, plan.project, {
+        read: dryReadOptions(session),
+        storedCredentials: false,
+      });
+      problems.push(...lockAudit.problems);
+      skipped.push(...lockAudit.skipped);
+    } catch (e) {
+      skipped.push(
+        "that the locked dependencies are not retired and have no security advisory " +
+          `(${e instanceof Error ? e.message : String(e)})`,
+      );
+    }
+  }
 
   for (const p of problems) deps.out.problem(p);
   if (problems.some((p) => p.level === "error")) {

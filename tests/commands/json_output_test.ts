@@ -165,6 +165,37 @@ const CASES: Record<string, { ignore?: boolean; fn: () => Promise<void> }> = {
       failed(await run(["lock", "--json"], { cwd: bad }), "lock nope_pkg", 1);
     },
   },
+  outdated: {
+    fn: async () => {
+      const { fake, run } = await world();
+      const cwd = await project("0.1.0", '[{widget, "~> 1.0"}]', null);
+      assert.equal((await run(["lock"], { cwd })).code, 0);
+      succeeded(await run(["outdated", "--json"], { cwd }), "outdated");
+      fake.addRelease({ name: "widget", version: "1.1.0" });
+      // Exit 1 (an update within the requirement) still prints the one document.
+      const updatable = failed(await run(["outdated", "--all", "--json"], { cwd }), "outdated", 1);
+      assert.equal((updatable as { updatable: number }).updatable, 1);
+      failed(
+        await run(["outdated", "--json"], { cwd: await project("0.1.0", "[]", null) }),
+        "no lock",
+      );
+    },
+  },
+  audit: {
+    fn: async () => {
+      const { fake, run } = await world();
+      const cwd = await project("0.1.0", '[{widget, "~> 1.0"}]', null);
+      assert.equal((await run(["lock"], { cwd })).code, 0);
+      succeeded(await run(["audit", "--json"], { cwd }), "audit");
+      fake.release("widget", "1.0.0")!.retirement = { reason: "invalid", message: null };
+      const found = failed(await run(["audit", "--json"], { cwd }), "audit retired", 1);
+      assert.equal((found as { retired: number }).retired, 1);
+      failed(
+        await run(["audit", "--json"], { cwd: await project("0.1.0", "[]", null) }),
+        "no lock",
+      );
+    },
+  },
   "owner list": {
     fn: async () => {
       const { run } = await world();

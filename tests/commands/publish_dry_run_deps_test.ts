@@ -63,9 +63,10 @@ Deno.test("--dry-run reports a dependency that does not exist and one no version
     assert.doesNotMatch(r.stderr, /cowlib/);
     assert.match(r.stderr, /would be refused by hexpm/);
     // Read from the registry, anonymously; the API's package endpoint is not used for them.
+    // Twice: the dependency check, then the audit of rebar.lock (hexpub audit).
     for (const name of ["cowlib", "ranch", "ghost"]) {
       const reads = fake.requestsTo("GET", `/repo/packages/${name}`);
-      assert.equal(reads.length, 1, name);
+      assert.equal(reads.length, 2, name);
       assert.equal(reads[0].headers.has("authorization"), false);
       assert.equal(fake.requestsTo("GET", `/packages/${name}`).length, 0, name);
     }
@@ -173,7 +174,8 @@ Deno.test("--dry-run -r local looks dependencies up as rebar3 does: local, then 
     );
     assert.doesNotMatch(before.stderr, /cowlib/, "found on hexpm");
     assert.doesNotMatch(before.stdout, /not checked[^\n]*cowlib/);
-    assert.equal(fake.requestsTo("GET", "/repo/packages/cowlib").length, 1);
+    // The dependency check, then the audit of rebar.lock.
+    assert.equal(fake.requestsTo("GET", "/repo/packages/cowlib").length, 2);
     const put = await hexpub.run(["publish", "package", "-r", "local", "--yes"], {
       cwd: gizmo,
       home,
@@ -187,7 +189,9 @@ Deno.test("--dry-run -r local looks dependencies up as rebar3 does: local, then 
     });
     assert.equal(after.code, 0, after.stderr);
     assert.doesNotMatch(after.stderr + after.stdout, /gizmo"/);
-    assert.equal(fake.requestsTo("GET", "/repo/packages/gizmo").length, 1, "found locally");
+    // Found locally: hexpm was asked by the first dependency check, and by each run's audit
+    // of rebar.lock (which reads the repositories rebar3 uses: hexpm here), nothing more.
+    assert.equal(fake.requestsTo("GET", "/repo/packages/gizmo").length, 3, "found locally");
   });
 });
 

@@ -107,6 +107,22 @@ export interface FakePackage {
   /** In the order they were published; views sort them by SemVer. */
   releases: FakeRelease[];
   downloads: FakeDownloads;
+  /** Security advisories the registry carries for it (set by the test; none by default). */
+  advisories?: FakeAdvisory[];
+}
+
+/**
+ * A security advisory as hexpm's registry builder writes it into the package's
+ * registry entry (`lib/hexpm/repository/registry_builder.ex`).
+ */
+export interface FakeAdvisory {
+  id: string;
+  summary: string;
+  severity?: "none" | "low" | "medium" | "high" | "critical";
+  cvssScore?: number;
+  aliases?: string[];
+  /** The versions it affects. */
+  versions: string[];
 }
 
 /** Nested field → message map of a 422. */

@@ -89,3 +89,42 @@ Deno.test("FakeHex.setRegistryFile() serves other bytes until reset", async () =
     [0x1f, 0x8b],
   );
 });
+
+Deno.test("FakeHex's registry carries a package's security advisories as hexpm writes them", async () => {
+  const fake = new FakeHex();
+  for (const version of ["1.0.0", "1.1.0", "1.2.0"]) fake.addRelease({ name: "jose", version });
+  fake.package("jose")!.advisories = [
+    {
+      id: "GHSA-aaaa-bbbb-cccc",
+      summary: "Signature bypass",
+      severity: "critical",
+      cvssScore: 9.5,
+      aliases: ["CVE-2099-1"],
+      versions: ["1.0.0", "1.1.0"],
+    },
+    { id: "EEF-CVE-2099-2", summary: "Timing leak", versions: ["1.1.0"] },
+  ];
+  const { publicKeyPem } = await fake.registryKeys();
+  const opts = { repository: "hexpm", verify: true };
+  const pkg = await readPackage(await bytes(await get(fake, "/repo/packages/jose")), publicKeyPem, {
+    ...opts,
+    name: "jose",
+  });
+  assert.deepEqual(pkg.releases.map((r) => r.advisoryIndexes), [[0], [0, 1], undefined]);
+  assert.deepEqual(pkg.advisories![0], {
+    id: "GHSA-aaaa-bbbb-cccc",
+    summary: "Signature bypass",
+    htmlUrl: "https://osv.dev/vulnerability/GHSA-aaaa-bbbb-cccc",
+    apiUrl: "https://api.osv.dev/v1/vulns/GHSA-aaaa-bbbb-cccc",
+    aliases: ["CVE-2099-1"],
+    severity: 4,
+    cvssScore: 9.5,
+  });
+  assert.equal(pkg.advisories![1].severity, undefined);
+  const versions = await readVersions(
+    await bytes(await get(fake, "/repo/versions")),
+    publicKeyPem,
+    opts,
+  );
+  assert.deepEqual(versions.packages[0].withAdvisories, [0, 1]);
+});

@@ -8,15 +8,18 @@
  */
 
 import {
+  type FakeAdvisory,
   type FakePackage,
   type FakeRelease,
   sha256HexSync,
   sortReleases,
 } from "./_hex_packages.ts";
 import {
+  ADVISORY_SEVERITY_NAMES,
   type Dependency as RegistryDependency,
   type Release as RegistryRelease,
   retirementReasonCode,
+  type SecurityAdvisory,
 } from "../../src/registry/messages.ts";
 import {
   encodeSignedNames,
@@ -112,17 +115,42 @@ export async function registryFile(
           name: p.name,
           versions: releases.map((r) => r.version),
           retired: releases.flatMap((r, i) => (r.retirement ? [i] : [])),
+          ...withAdvisories(p, releases.map((r) => r.version)),
         };
       }),
     }, key);
   }
   const pkg = packages.find((p) => p.name === m[3]);
   if (!pkg) return undefined;
+  const advisories = pkg.advisories ?? [];
   return await encodeSignedPackage({
     name: pkg.name,
     repository,
     releases: [...sortReleases(pkg.releases)].reverse().map((r) => registryRelease(pkg, r)),
+    ...(advisories.length > 0 ? { advisories: advisories.map(registryAdvisory) } : {}),
   }, key);
+}
+
+/** `with_advisories` of a package's `versions` entry: the indexes of affected versions. */
+function withAdvisories(pkg: FakePackage, versions: string[]): { withAdvisories?: number[] } {
+  const affected = versions.flatMap((v, i) =>
+    (pkg.advisories ?? []).some((a) => a.versions.includes(v)) ? [i] : []
+  );
+  return affected.length > 0 ? { withAdvisories: affected } : {};
+}
+
+/** An advisory as hexpm writes it: osv.dev URLs built from the id. */
+function registryAdvisory(a: FakeAdvisory): SecurityAdvisory {
+  const id = encodeURI(a.id);
+  return {
+    id: a.id,
+    summary: a.summary,
+    htmlUrl: `https://osv.dev/vulnerability/${id}`,
+    apiUrl: `https://api.osv.dev/v1/vulns/${id}`,
+    aliases: a.aliases ?? [],
+    ...(a.severity !== undefined ? { severity: ADVISORY_SEVERITY_NAMES.indexOf(a.severity) } : {}),
+    ...(a.cvssScore !== undefined ? { cvssScore: a.cvssScore } : {}),
+  };
 }
 
 /**
@@ -225,6 +253,10 @@ function registryRelease(pkg: FakePackage, r: FakeRelease): RegistryRelease {
     dependencies,
     publishedAt: { seconds: Math.floor(r.insertedAt / 1000), nanos: 0 },
   };
+  const advisoryIndexes = (pkg.advisories ?? []).flatMap((a, i) =>
+    a.versions.includes(r.version) ? [i] : []
+  );
+  if (advisoryIndexes.length > 0) out.advisoryIndexes = advisoryIndexes;
   if (r.retirement) {
     out.retired = {
       reason: retirementReasonCode(r.retirement.reason) ?? 0,

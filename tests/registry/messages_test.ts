@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  advisorySeverityName,
   decodeNames,
   decodePackage,
   decodeSigned,
@@ -142,14 +143,13 @@ Deno.test("decoders skip unknown fields of every wire type", () => {
   ];
   const names = decodeNames(bytes(unknown, 0x12, 1, ascii("r"), unknown));
   assert.deepEqual(names, { packages: [], repository: "r" });
-  // Versions.Package with_advisories (5) and Package.advisories (4) are unknown to us.
-  const vp = [0x0a, 1, ...ascii("x"), 0x2a, 1, 0, ...unknown];
+  const vp = [0x0a, 1, ...ascii("x"), ...unknown];
   assert.deepEqual(decodeVersions(bytes(0x0a, vp.length, vp, 0x12, 1, ascii("r"))).packages, [
     { name: "x", versions: [], retired: [] },
   ]);
-  const rel = [0x0a, 1, ...ascii("1"), 0x12, 0, 0x30, 3, ...unknown]; // advisory_indexes (6)
+  const rel = [0x0a, 1, ...ascii("1"), 0x12, 0, ...unknown];
   const pkg = decodePackage(
-    bytes(0x0a, rel.length, rel, 0x12, 1, ascii("p"), 0x1a, 1, ascii("r"), 0x22, 0),
+    bytes(0x0a, rel.length, rel, 0x12, 1, ascii("p"), 0x1a, 1, ascii("r"), ...unknown),
   );
   assert.deepEqual(pkg.releases, [{
     version: "1",
@@ -166,4 +166,80 @@ Deno.test("decoders throw SyntaxError on malformed bytes and missing required fi
   assert.throws(() => decodeNames(bytes(0x48, 0x80)), /truncated varint/);
   assert.throws(() => decodeNames(bytes(0x12, 1, 0xff)), /not valid UTF-8/);
   assert.throws(() => decodePackage(bytes(0x12, 1, 0x61)), /required field "repository"/);
+});
+
+Deno.test("security advisories: Package.advisories (4), Release.advisory_indexes (6) unpacked, Versions with_advisories (5) packed", () => {
+  const advisory = [
+    ...[0x0a, 4, ...ascii("GHSA")],
+    ...[0x12, 3, ...ascii("bad")],
+    ...[0x1a, 1, ...ascii("h")],
+    ...[0x20, 3], // severity HIGH
+    ...[0x2d, 0x00, 0x00, 0xf0, 0x40], // cvss_score 7.5 as a little-endian float
+    ...[0x32, 1, ...ascii("a")],
+    ...[0x3a, 3, ...ascii("CVE")],
+  ];
+  const rel = [0x0a, 1, ...ascii("1"), 0x12, 0, 0x30, 0, 0x30, 1];
+  const file = bytes(
+    0x0a,
+    rel.length,
+    rel,
+    0x12,
+    1,
+    ascii("p"),
+    0x1a,
+    1,
+    ascii("r"),
+    0x22,
+    advisory.length,
+    advisory,
+    0x22,
+    advisory.length,
+    advisory,
+  );
+  const msg: Package = {
+    releases: [{
+      version: "1",
+      innerChecksum: new Uint8Array(),
+      dependencies: [],
+      advisoryIndexes: [0, 1],
+    }],
+    name: "p",
+    repository: "r",
+    advisories: [0, 1].map(() => ({
+      id: "GHSA",
+      summary: "bad",
+      htmlUrl: "h",
+      severity: 3,
+      cvssScore: 7.5,
+      apiUrl: "a",
+      aliases: ["CVE"],
+    })),
+  };
+  assert.deepEqual(decodePackage(file), msg);
+  assert.deepEqual(encodePackage(msg), file);
+  // Packed indexes are read too; a score is single precision.
+  const packed = [0x0a, 1, ...ascii("1"), 0x12, 0, 0x32, 2, 0, 1];
+  const minimal = { id: "X", summary: "", htmlUrl: "", apiUrl: "", aliases: [], cvssScore: 9.8 };
+  const decoded = decodePackage(
+    encodePackage({ releases: [], name: "p", repository: "r", advisories: [minimal] }),
+  );
+  assert.equal(decoded.advisories![0].cvssScore, Math.fround(9.8));
+  assert.deepEqual(
+    decodePackage(bytes(0x0a, packed.length, packed, 0x12, 1, ascii("p"), 0x1a, 1, ascii("r")))
+      .releases[0].advisoryIndexes,
+    [0, 1],
+  );
+  assert.throws(
+    () => decodePackage(bytes(0x12, 1, ascii("p"), 0x1a, 1, ascii("r"), 0x22, 0)),
+    /required field "id"/,
+  );
+  const vp = [0x0a, 1, ...ascii("x"), 0x2a, 2, 0, 2];
+  const versions = bytes(0x0a, vp.length, vp, 0x12, 1, ascii("r"));
+  const decodedVersions = decodeVersions(versions);
+  assert.deepEqual(decodedVersions.packages, [
+    { name: "x", versions: [], retired: [], withAdvisories: [0, 2] },
+  ]);
+  assert.deepEqual(encodeVersions(decodedVersions), versions);
+  assert.equal(advisorySeverityName(4), "critical");
+  assert.equal(advisorySeverityName(7), "unknown (7)");
 });
