@@ -34,15 +34,15 @@ const tree: CompletionCommand = {
 Deno.test("bashCompletion() carries the tree as case tables and registers the function", () => {
   const s = bashCompletion(tree, "1.2.3");
   assert.match(s, /^# bash completion for tool 1\.2\.3/);
-  assert.match(s, /^    ''\) echo 'get' ;;$/m);
-  assert.match(s, /^    'get'\) echo '-r --repo --mode' ;;$/m);
-  assert.match(s, /^    'get\|-r'\|'get\|--repo'\) echo 'repo' ;;$/m);
+  assert.match(s, /^ {4}''\) echo 'get' ;;$/m);
+  assert.match(s, /^ {4}'get'\) echo '-r --repo --mode' ;;$/m);
+  assert.match(s, /^ {4}'get\|-r'\|'get\|--repo'\) echo 'repo' ;;$/m);
   // Words a shell would read as code are left out.
-  assert.match(s, /^    'get\|--mode'\) echo 'words a c' ;;$/m);
-  assert.match(s, /^    'get\|0'\) echo 'file' ;;$/m);
+  assert.match(s, /^ {4}'get\|--mode'\) echo 'words a c' ;;$/m);
+  assert.match(s, /^ {4}'get\|0'\) echo 'file' ;;$/m);
   // The variadic argument: its own index, then every later one.
-  assert.match(s, /^    'get\|1'\) echo 'words x' ;;$/m);
-  assert.match(s, /^    'get\|'\*\) echo 'words x' ;;$/m);
+  assert.match(s, /^ {4}'get\|1'\) echo 'words x' ;;$/m);
+  assert.match(s, /^ {4}'get\|'\*\) echo 'words x' ;;$/m);
   assert.match(s, /"\$prog" completions --list-repos/);
   assert.match(s, /^complete -o bashdefault -o default -F _tool tool$/m);
   assert.doesNotMatch(s, /bad name/);
@@ -52,15 +52,15 @@ Deno.test("bashCompletion() carries the tree as case tables and registers the fu
 Deno.test("zshCompletion() describes commands on one line and quotes them", () => {
   const s = zshCompletion(tree, "1.2.3");
   assert.match(s, /^#compdef tool$/m);
-  assert.match(s, /^    ''\) reply=\('get:it'\\''s got '\\''quotes'\\'' and a newline'\) ;;$/m);
-  assert.match(s, /^  compdef _tool tool$/m);
+  assert.match(s, /^ {4}''\) reply=\('get:it'\\''s got '\\''quotes'\\'' and a newline'\) ;;$/m);
+  assert.match(s, /^ {2}compdef _tool tool$/m);
   assert.doesNotMatch(s, /bad name/);
 });
 
 Deno.test("fishCompletion() prints candidates with tab-separated descriptions", () => {
   const s = fishCompletion(tree, "1.2.3");
-  assert.match(s, /^            printf '%s\\n' 'get\tit\\'s got \\'quotes\\' and a newline'$/m);
-  assert.match(s, /^        case 'get\|-r' 'get\|--repo'$/m);
+  assert.match(s, /^ {12}printf '%s\\n' 'get\tit\\'s got \\'quotes\\' and a newline'$/m);
+  assert.match(s, /^ {8}case 'get\|-r' 'get\|--repo'$/m);
   assert.match(s, /^complete -c tool -f -a '\(__tool_complete\)'$/m);
   assert.doesNotMatch(s, /bad name/);
 });
