@@ -121,7 +121,7 @@ export function completionsCommand(deps: Deps) {
       "after",
       `
 Install:
-  bash  echo 'source <(hexpub completions bash)' >> ~/.bashrc
+  bash  echo 'eval "$(hexpub completions bash)"' >> ~/.bashrc
   zsh   hexpub completions zsh > "\${fpath[1]}/_hexpub"   (or source it after compinit)
   fish  hexpub completions fish > ~/.config/fish/completions/hexpub.fish`,
     )

@@ -132,10 +132,10 @@ const flagsOf = (c: CompletionCommand) => safeWords(c.options.flatMap((o) => o.f
 const namesOf = (c: CompletionCommand) => safeWords(c.commands.map((s) => s.name));
 
 /**
- * The bash script: defines `_hexpub` and registers it for `program`. Works
- * in bash 3.2 (macOS) and later, without the bash-completion package; a
- * value typed after `:` or `=` (which bash splits into words) is completed
- * whole.
+ * The bash script: defines `_NAME` and registers it for the program. Written
+ * for bash 3.2 (macOS) and later (no associative arrays; `compopt` only where
+ * bash has it), without the bash-completion package; a value typed after `:`
+ * or `=` (which bash splits into words) is completed whole.
  */
 export function bashCompletion(root: CompletionCommand, version: string): string {
   const all = nodes(root);
@@ -151,7 +151,7 @@ export function bashCompletion(root: CompletionCommand, version: string): string
   ];
   return [
     `# bash completion for ${root.name} ${version}, written by \`${root.name} completions bash\`.`,
-    `# Load it in ~/.bashrc:  source <(${root.name} completions bash)`,
+    `# Load it in ~/.bashrc:  eval "$(${root.name} completions bash)"`,
     ``,
     `# The subcommands, then the flags, of the command at path $1 ('' for ${root.name}).`,
     ...table("commands", all.map(({ path, command }) => [path, namesOf(command)])),

@@ -122,7 +122,7 @@ Deno.test("bash: the script completes a command, a flag, a repository name and a
   ];
   const script = [
     "set -u",
-    "source <(hexpub completions bash) || exit 9",
+    `eval "$(hexpub completions bash)" || exit 9`,
     "complete -p hexpub",
     ...cases.map(([name, cword, words]) =>
       `echo ${shq(`== ${name}`)}; COMP_WORDS=(${words.map(shq).join(" ")}); COMP_CWORD=${cword}; ` +
