@@ -7,6 +7,10 @@
  * it unless `DENORT_BIN` names a local copy; this script passes `DENORT_BIN`
  * through (it only makes sense with a single target, since it is one binary).
  *
+ * Then it writes `OUT/SHA256SUMS`, in `sha256sum`'s format (`HEX  NAME`, one
+ * line per executable built, sorted by name), which `sha256sum -c SHA256SUMS`
+ * checks and `scripts/homebrew.ts` reads.
+ *
  * usage: deno task compile [--target TRIPLE]... [--out DIR] [--dry-run]
  */
 import { join } from "node:path";
@@ -37,9 +41,17 @@ export const PERMISSIONS = [
   "--no-prompt",
 ];
 
+/** The checksum file written beside the executables. */
+export const SUMS_FILE = "SHA256SUMS";
+
+/** The executable's file name for a target (`.exe` on Windows). */
+export function executableName(target: string): string {
+  return `hexpub-${target}${target.includes("windows") ? ".exe" : ""}`;
+}
+
 /** The `deno compile` arguments for one target. */
 export function compileArgs(target: string, outDir: string): string[] {
-  const name = `hexpub-${target}${target.includes("windows") ? ".exe" : ""}`;
+  const name = executableName(target);
   return [
     "compile",
     ...PERMISSIONS,
@@ -71,6 +83,34 @@ export function parseFlags(args: string[]): { targets: string[]; out: string; dr
   return { targets: targets.length ? targets : [...TARGETS], out, dryRun };
 }
 
+/** The SHA-256 of `bytes`, as lowercase hex. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** `sha256sum`'s text: `HEX  NAME` per file (two spaces: text mode), sorted by name. */
+export function formatSha256Sums(entries: { name: string; sha256: string }[]): string {
+  return [...entries].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+    .map((e) => `${e.sha256}  ${e.name}\n`).join("");
+}
+
+/**
+ * Hashes the executables of `targets` in `outDir` and writes `outDir/SHA256SUMS`.
+ *
+ * @returns The file's path.
+ */
+export async function writeSha256Sums(outDir: string, targets: string[]): Promise<string> {
+  const entries = [];
+  for (const target of targets) {
+    const name = executableName(target);
+    entries.push({ name, sha256: await sha256Hex(await Deno.readFile(join(outDir, name))) });
+  }
+  const file = join(outDir, SUMS_FILE);
+  await Deno.writeTextFile(file, formatSha256Sums(entries));
+  return file;
+}
+
 async function main(): Promise<number> {
   let flags;
   try {
@@ -85,6 +125,7 @@ async function main(): Promise<number> {
     return 2;
   }
   let failed = 0;
+  const built: string[] = [];
   for (const target of flags.targets) {
     const args = compileArgs(target, flags.out);
     console.log(`deno ${args.join(" ")}${denort ? `  (DENORT_BIN=${denort})` : ""}`);
@@ -101,7 +142,12 @@ async function main(): Promise<number> {
         `error: compiling for ${target} failed; deno compile downloads the denort runtime ` +
           "unless DENORT_BIN names a local copy",
       );
-    }
+    } else built.push(target);
+  }
+  if (flags.dryRun) console.log(`then write ${join(flags.out, SUMS_FILE)}`);
+  else if (built.length > 0) {
+    const file = await writeSha256Sums(flags.out, built);
+    console.log(`wrote ${file} (${built.length} executable${built.length > 1 ? "s" : ""})`);
   }
   return failed ? 1 : 0;
 }

@@ -7,6 +7,7 @@ import { Command } from "@commander-js/extra-typings";
 import type { Deps } from "../ports.ts";
 import { auditCommand } from "./audit.ts";
 import { buildCommand } from "./build.ts";
+import { completionsCommand } from "./completions.ts";
 import { organizationCommand } from "./organization.ts";
 import { cutCommand } from "./cut.ts";
 import { fetchCommand } from "./fetch.ts";
@@ -70,6 +71,7 @@ Run \`hexpub COMMAND --help\` for a command's flags.`,
   }));
   root.addCommand(userCommand(deps));
   root.addCommand(organizationCommand(deps));
+  root.addCommand(completionsCommand(deps));
   const configure = (cmd: Command<unknown[], Record<string, unknown>>) => {
     cmd.exitOverride().configureOutput({
       writeOut: (s) => deps.out.print(s.replace(/\n$/, "")),
