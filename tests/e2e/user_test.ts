@@ -60,7 +60,7 @@ Deno.test("user auth runs the device flow; writes need TOTP; deauth revokes", as
 
     // A write with an OAuth token and no code, and no terminal: fails naming HEX_OTP.
     const noOtp = await runHexpub(["user", "key", "generate", "-k", "ci"], { cwd, home, env });
-    assert.equal(noOtp.code, 2, noOtp.stderr);
+    assert.equal(noOtp.code, 4, noOtp.stderr);
     assert.match(noOtp.stderr, /HEX_OTP/);
 
     const gen = await runHexpub([

@@ -80,9 +80,10 @@ Deno.test("user auth runs the device flow; writes need TOTP; deauth revokes", as
     assert.match(auth.stderr, /Enter code: /);
     assert.match(auth.stdout, /Authenticated as: carol/);
 
-    // A write with an OAuth token and no code, and no terminal: fails naming HEX_OTP.
+    // A write with an OAuth token and no code, and no terminal: authentication
+    // is needed (exit 4), and the error names HEX_OTP.
     const noOtp = await hexpub.run(["user", "key", "generate", "-k", "ci"], { env });
-    assert.equal(noOtp.code, 2, noOtp.stderr);
+    assert.equal(noOtp.code, 4, noOtp.stderr);
     assert.match(noOtp.stderr, /HEX_OTP/);
 
     const gen = await hexpub.run([
@@ -133,14 +134,14 @@ Deno.test("a TOTP code is asked at a terminal, again when refused", async () => 
   }, { deviceInterval: 0 });
 });
 
-Deno.test("a refused TOTP code fails without a terminal, naming --otp/HEX_OTP", async () => {
+Deno.test("a refused TOTP code fails without a terminal with the auth exit code 4, naming --otp/HEX_OTP", async () => {
   await withInProcessHex(async (fake, hexpub) => {
     fake.addUser({ username: "hana", twoFactor: true });
     fake.autoApprove({ user: "hana", afterPolls: 1 });
     const env = { HEXPUB_LOCAL_PASSWORD: "pw" };
     assert.equal((await hexpub.run(["user", "auth"], { env })).code, 0);
     const r = await hexpub.run(["user", "key", "generate", "--otp", "000000"], { env });
-    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.code, 4, r.stderr);
     assert.match(r.stderr, /TOTP code was refused[\s\S]*HEX_OTP/);
   }, { deviceInterval: 0 });
 });
