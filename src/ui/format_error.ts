@@ -8,6 +8,7 @@ import { CommanderError } from "commander";
 import { Ansis } from "ansis";
 import { HexpubError, type Problem, ValidationError, type Where } from "../errors.ts";
 import { displayProblem, displayWhere, relativizeText } from "./display_path.ts";
+import { stripTerminalEscapes } from "../registry/registry_text.ts";
 
 /** Exit codes, as documented in README. */
 export const EXIT = {
@@ -42,13 +43,12 @@ function paint(color: boolean, style: (s: string) => string, text: string): stri
 
 /**
  * Text from anywhere (a server's message, a registry's retirement note, a file
- * name) without control characters, so it cannot drive the terminal (line
- * breaks and tabs stay), and URLs without the credentials written into them.
+ * name, rebar3's coloured output) without escape sequences or other control
+ * characters, so it cannot drive the terminal (line breaks and tabs stay), and
+ * URLs without the credentials written into them.
  */
 function plain(text: string): string {
-  return text
-    // deno-lint-ignore no-control-regex
-    .replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, "")
+  return stripTerminalEscapes(text)
     // Credentials written into a URL (https://user:secret@host) are not shown.
     .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, "$1");
 }

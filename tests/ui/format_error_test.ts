@@ -45,18 +45,23 @@ Deno.test("formatError() maps a cancelled prompt to exit 130", async () => {
   assert.equal(EXIT.cancelled, 130);
 });
 
-Deno.test("control characters in messages and hints never reach the terminal", () => {
+Deno.test("escape sequences and control characters in messages and hints never reach the terminal", () => {
   const err = new HexpubError("server said \x1b[2Jcleared\x07", {
     hint: "see \x1b]8;;evil\x07 this\nnext",
   });
   const { text } = formatError(err, { color: false });
   // deno-lint-ignore no-control-regex
   assert.doesNotMatch(text, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
-  assert.match(text, /server said \[2Jcleared/);
+  // Whole sequences go (no "[2J" left behind), as in rebar3's coloured output.
+  assert.match(text, /server said cleared/);
   assert.match(text, /this\nnext/);
   const other = formatError(new Error("boom\x1b[31m"), { color: false }).text;
   // deno-lint-ignore no-control-regex
   assert.doesNotMatch(other, /\x1b/);
+  const rebar3 = formatError(
+    new HexpubError("edoc failed", { hint: "\x1b[0;31m===> Compiling docs\x1b[0m\nerror" }),
+  ).text;
+  assert.equal(rebar3, "error: edoc failed\n  hint: ===> Compiling docs\nerror");
 });
 
 Deno.test("credentials written into a URL are not shown in errors", () => {
