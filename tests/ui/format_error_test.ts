@@ -75,3 +75,44 @@ Deno.test("credentials written into a URL are not shown in errors", () => {
   assert.match(text, /https:\/\/repo\.example\.com\/x/);
   assert.match(text, /http:\/\/127\.0\.0\.1\/a@b/);
 });
+
+Deno.test("each OS error class gets a plain message naming the path, a hint and exit 1", () => {
+  const cases: [Error, RegExp][] = [
+    [
+      new Deno.errors.NotFound("No such file or directory (os error 2): readfile '/p/a'"),
+      /^error: cannot read "\/p\/a": it does not exist\n  hint: Check the path/,
+    ],
+    [
+      new Deno.errors.PermissionDenied("Permission denied (os error 13): writefile '/p/a'"),
+      /^error: cannot write "\/p\/a": permission denied\n  hint: Check the permissions/,
+    ],
+    [
+      new Deno.errors.NotADirectory("Not a directory (os error 20): mkdir '/p/f/d'"),
+      /^error: cannot create the directory "\/p\/f\/d": a part of the path is a file/,
+    ],
+    [
+      new Deno.errors.IsADirectory("Is a directory (os error 21): readfile '/p'"),
+      /^error: cannot read "\/p": it is a directory\n  hint: Name a file/,
+    ],
+    [
+      new Deno.errors.AlreadyExists("File exists (os error 17): symlink 'a' -> '/p/b'"),
+      /^error: cannot create the link "a" to "\/p\/b": it already exists/,
+    ],
+    [
+      Object.assign(new Error("No space left on device (os error 28): writefile '/p/a'"), {
+        code: "ENOSPC",
+      }),
+      /^error: cannot write "\/p\/a": no space left on the device\n  hint: Free some space/,
+    ],
+    [
+      new Deno.errors.AddrInUse("Address already in use (os error 98)"),
+      /^error: the address is already in use\n  hint: Another program listens on that port/,
+    ],
+  ];
+  for (const [err, pattern] of cases) {
+    const { text, code } = formatError(err);
+    assert.match(text, pattern);
+    assert.equal(code, 1);
+    assert.doesNotMatch(text, /report it|os error/);
+  }
+});
