@@ -37,6 +37,48 @@ Deno.test("user auth --key stores the key encrypted and whoami uses it; a wrong 
   });
 });
 
+Deno.test("user auth takes the key from stdin (--key-stdin), a hidden prompt at a terminal, or HEX_API_KEY", async () => {
+  await withInProcessHex(async (fake, hexpub) => {
+    fake.addUser({ username: "alice" });
+    const key = fake.addKey({ owner: "alice" });
+    const env = { HEXPUB_LOCAL_PASSWORD: PASSWORD };
+    const whoami = async () =>
+      JSON.parse((await hexpub.run(["user", "whoami", "--json"], { env })).stdout).username;
+
+    const piped = await hexpub.run(["user", "auth", "--key-stdin"], {
+      env,
+      stdin: ` ${key.secret}\r\n`,
+    });
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.equal(await whoami(), "alice");
+
+    // At a terminal, the key is asked without echo, not read from the typed stdin.
+    const asked = await hexpub.run(["user", "auth", "--key-stdin"], {
+      env,
+      isTerminal: true,
+      answers: [key.secret],
+    });
+    assert.equal(asked.code, 0, asked.stderr);
+    assert.deepEqual(asked.deps.asked, ["API key:"]);
+
+    // HEX_API_KEY is stored when no key is given (and it is sent to this repository).
+    await hexpub.run(["user", "deauth"], { env });
+    const fromEnv = await hexpub.run(["user", "auth"], {
+      env: { ...env, HEX_API_KEY: key.secret },
+    });
+    assert.equal(fromEnv.code, 0, fromEnv.stderr);
+    assert.match(fromEnv.stderr, /HEX_API_KEY/);
+    assert.equal(await whoami(), "alice");
+
+    const both = await hexpub.run(["user", "auth", "--key-stdin", "--key", key.secret], {
+      env,
+      stdin: key.secret,
+    });
+    assert.equal(both.code, 2, both.stderr);
+    for (const r of [piped, asked, fromEnv, both]) fake.assertNoSecretIn(r.stdout + r.stderr);
+  });
+});
+
 Deno.test("userAuth returns who logged in and how; the key is checked with GET /auth first", async () => {
   await withInProcessHex(async (fake, hexpub) => {
     fake.addUser({ username: "alice", email: "alice@example.com", publicEmail: true });
