@@ -8,7 +8,8 @@ import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { userAuth } from "../../src/tasks/user.ts";
 import { AuthError } from "../../src/errors.ts";
-import { withInProcessHex } from "../support/in_process.ts";
+import { fakeAt, inProcessHexpub, withInProcessHex } from "../support/in_process.ts";
+import { FakeHex } from "../fakes/fake_hex.ts";
 
 const PASSWORD = "correct horse battery";
 
@@ -305,4 +306,53 @@ Deno.test("reset_password local at a terminal: three tries for the current passw
     });
     assert.equal(fresh.code, 0, fresh.stderr);
   });
+});
+
+Deno.test("not authenticated to a repository a cloned project points elsewhere: HEX_API_KEY withheld is said, and each hint is a command that works", async () => {
+  const fake = new FakeHex();
+  const at = fakeAt(fake, "http://127.0.0.1:9");
+  fake.addUser({ username: "alice" });
+  const key = fake.addKey({ owner: "alice" });
+  for (const name of ["acme", "hexpm:acme"]) {
+    const hexpub = await inProcessHexpub({ fakes: [at], env: { HEXPUB_LOCAL_PASSWORD: "pw" } });
+    const cwd = await Deno.makeTempDir();
+    await Deno.writeTextFile(
+      join(cwd, "rebar.config"),
+      `{hex, [{repos, [#{name => <<"${name}">>, api_url => <<"${at.url}">>}]}]}.\n`,
+    );
+    // HEX_API_KEY set: it is not sent there, and the error says so.
+    const withheld = await hexpub.run(["user", "whoami", "-r", name], {
+      cwd,
+      env: { HEX_API_KEY: key.secret },
+    });
+    assert.equal(withheld.code, 4, withheld.stderr);
+    assert.match(
+      withheld.stderr,
+      new RegExp(`HEX_API_KEY is set but withheld from ${name} \\(${at.url}\\)`),
+    );
+    assert.doesNotMatch(withheld.stderr, /\(or set HEX_API_KEY\)/);
+    // Without it: no hint to point HEX_API_URL at the project's URL.
+    const none = await hexpub.run(["user", "whoami", "-r", name], { cwd });
+    assert.equal(none.code, 4, none.stderr);
+    assert.doesNotMatch(none.stderr, /HEX_API_URL=/);
+    // Both hints say what works: for a custom repository, `user auth -r NAME
+    // --key-stdin`; for hexpm:ORG (whose log-in is hex.pm's), api_key beside its api_url.
+    if (name === "acme") {
+      const command = /`hexpub user auth -r acme --key-stdin`/;
+      assert.match(withheld.stderr, command);
+      assert.match(none.stderr, command);
+      const auth = await hexpub.run(["user", "auth", "-r", name, "--key-stdin"], {
+        cwd,
+        stdin: key.secret,
+      });
+      assert.equal(auth.code, 0, auth.stderr);
+      const who = await hexpub.run(["user", "whoami", "-r", name], { cwd });
+      assert.equal(who.code, 0, who.stderr);
+      assert.match(who.stdout, /alice/);
+    } else {
+      const advice = /set api_key next to that api_url in its entry/;
+      assert.match(withheld.stderr, advice);
+      assert.match(none.stderr, advice);
+    }
+  }
 });
