@@ -259,5 +259,31 @@ export function denoDeps(): Ports {
           return await confirm({ message, default: defaultAnswer });
         }),
     },
+    readStdin: (maxBytes) => readStdin(maxBytes),
   };
+}
+
+/** Reads stdin to its end, stopping once more than `maxBytes` bytes came. */
+async function readStdin(maxBytes: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = Deno.stdin.readable.getReader();
+  try {
+    while (size <= maxBytes) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  const out = new Uint8Array(Math.min(size, maxBytes + 1));
+  let at = 0;
+  for (const c of chunks) {
+    const part = c.subarray(0, out.length - at);
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }

@@ -137,6 +137,7 @@ export type TarballReason =
   | "unsafe_path"
   | "unsafe_symlink"
   | "unsupported_file_type"
+  | "conflicting_entries"
   | "reserved_file"
   | "missing_index_html"
   | "empty"
@@ -144,7 +145,11 @@ export type TarballReason =
   | "invalid_metadata"
   | "invalid_tarball";
 
-/** A package or docs tarball that cannot be made as asked (exit 1). */
+/**
+ * A package or docs tarball that cannot be made as asked, or whose content is
+ * wrong (unsafe or colliding entries, bad metadata, over a size limit): bad
+ * input data, exit 1 as README's exit codes say, never "bad usage".
+ */
 export class TarballError extends HexpubError {
   /** A stable code tests assert on. */
   readonly reason: TarballReason;

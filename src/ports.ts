@@ -149,6 +149,12 @@ export interface Deps {
   /** Whether stdin and stdout are a terminal (a person can answer prompts). */
   isTerminal: boolean;
   prompt: Prompter;
+  /**
+   * Reads stdin to its end, for a secret passed there rather than on the
+   * command line (`user auth --key-stdin`). Stops after `maxBytes + 1` bytes,
+   * so the caller can tell that there was more.
+   */
+  readStdin(maxBytes: number): Promise<Uint8Array>;
 }
 
 /** The ports alone, as `src/deno_deps.ts` builds them: {@link Deps} before the settings are resolved. */

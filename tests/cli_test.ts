@@ -118,3 +118,65 @@ Deno.test("validation errors list every problem with its hint; hex.pm's rules ar
   );
   assert.ok(!(await Deno.stat(`${root}/_build`).catch(() => undefined)), "nothing written");
 });
+
+Deno.test("a closed stdout (EPIPE) ends quietly: the command finishes, exit 0, nothing on stderr", async () => {
+  const root = await makeProject(APP);
+  const deps = testDeps(root);
+  let printed = 0;
+  // stdout whose reader went away after the first line, as `hexpub build | head -1`.
+  deps.out.print = (line) => {
+    if (printed++ > 0) throw new Deno.errors.BrokenPipe("Broken pipe (os error 32)");
+    deps.stdout.push(line);
+  };
+  assert.equal(await runCli(["build", "-o", "out/tiny.tar"], deps), 0);
+  assert.deepEqual(deps.stdout, ["Building tiny 0.1.0"]);
+  assert.doesNotMatch(deps.stderr.join("\n"), /Broken pipe|report it|error/);
+  // The build was not cut short: the tarball is there.
+  assert.ok((await Deno.stat(`${root}/out/tiny.tar`)).isFile);
+  // Help goes through the same output.
+  const help = testDeps(root);
+  help.out.print = () => {
+    throw new Deno.errors.BrokenPipe("Broken pipe (os error 32)");
+  };
+  assert.equal(await runCli(["--help"], help), 0);
+  assert.deepEqual(help.stderr, []);
+});
+
+Deno.test("escape sequences in a local description and file name never reach the terminal", async () => {
+  const root = await makeProject({
+    ...APP,
+    "src/tiny.app.src": `{application, tiny, [{description, "Tiny\x1b]0;owned\x07\x1b[2J"}, ` +
+      `{vsn, "0.1.0"}, {licenses, ["MIT\x1b[31m"]}]}.\n`,
+    "src/evil\x1b[1m\x07.erl": "-module(evil).\n",
+  });
+  const deps = testDeps(root);
+  assert.equal(
+    await runCli(["build", "package", "-o", "out/tiny.tar"], deps),
+    0,
+    deps.stderr.join("\n"),
+  );
+  const all = deps.stdout.join("\n") + deps.stderr.join("\n");
+  // deno-lint-ignore no-control-regex
+  assert.doesNotMatch(all, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+  assert.match(all, /Description: Tiny$/m);
+  assert.match(all, /^\s+src\/evil\.erl$/m);
+});
+
+Deno.test("rebar3's coloured output in a hint comes without escape sequences", async () => {
+  const root = await makeProject({
+    ...APP,
+    "rebar.config": "{deps, []}.\n{hex, [{doc, edoc}]}.\n",
+  });
+  const bin = await Deno.makeTempDir();
+  await Deno.writeTextFile(
+    `${bin}/rebar3`,
+    "#!/bin/sh\nprintf '\\033[0;32m===> Running edoc\\033[0m\\n\\033[0;31m===> edoc: bad tag\\033[0m\\n'\nexit 1\n",
+  );
+  await Deno.chmod(`${bin}/rebar3`, 0o755);
+  const deps = testDeps(root, { env: { PATH: `${bin}:/usr/bin:/bin` } });
+  assert.equal(await runCli(["build", "docs"], deps), 1);
+  const err = deps.stderr.join("\n");
+  assert.match(err, /hint: ===> Running edoc\n===> edoc: bad tag/);
+  // deno-lint-ignore no-control-regex
+  assert.doesNotMatch(err, /\x1b|\[0;3\dm|\[0m/);
+});

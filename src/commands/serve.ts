@@ -13,7 +13,7 @@
  */
 import { Command } from "@commander-js/extra-typings";
 import { resolve } from "node:path";
-import { UsageError } from "../errors.ts";
+import { HexpubError, UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
 import { displayPath } from "../ui/display_path.ts";
 import { addServeOwner, generateKey, listServeOwners, serveRepository } from "../tasks/serve.ts";
@@ -32,6 +32,40 @@ function parsePort(value: string): number {
     throw new UsageError(`invalid port "${value}"`, { hint: "Use 0 to 65535 (0 = any free port)" });
   }
   return n;
+}
+
+/**
+ * Why the server could not listen, naming the address: a port in use, an
+ * address this machine does not have, a port it may not open. `undefined`
+ * for any other error (a path's errors name the path themselves).
+ */
+function listenError(e: unknown, host: string, port: number): HexpubError | undefined {
+  if (!(e instanceof Error)) return undefined;
+  const address = `${host}:${port}`;
+  const pick = "pass --port with another port, or --port 0 for any free one";
+  if (e.name === "AddrInUse") {
+    return new HexpubError(`${address} is already in use`, {
+      hint: `Another program (or another hexpub serve) listens there: stop it, or ${pick}`,
+      cause: e,
+    });
+  }
+  if (e.name === "AddrNotAvailable") {
+    return new HexpubError(
+      `cannot listen on ${address}: ${host} is not an address of this machine`,
+      {
+        hint: "Pass --host with one of this machine's addresses (127.0.0.1, or 0.0.0.0 for all)",
+        cause: e,
+      },
+    );
+  }
+  // A path's PermissionDenied says "…: op 'path'"; a socket's names no path.
+  if (e.name === "PermissionDenied" && !/'/.test(e.message)) {
+    return new HexpubError(`not allowed to listen on ${address}`, {
+      hint: `Ports below 1024 need privileges: ${pick}`,
+      cause: e,
+    });
+  }
+  return undefined;
 }
 
 /**
@@ -63,13 +97,15 @@ export function serveCommand(deps: Deps, options: ServeCommandOptions = {}) {
     .option("--name <name>", "the repository's name, when the directory is new")
     .action(async (dir, o) => {
       const port = parsePort(o.port);
+      const host = o.host.includes(":") ? `[${o.host}]` : o.host;
       const serving = await serveRepository(deps, {
         dir: await dirOf(dir),
         name: o.name,
         hostname: o.host,
         port,
+      }).catch((e) => {
+        throw listenError(e, host, port) ?? e;
       });
-      const host = o.host.includes(":") ? `[${o.host}]` : o.host;
       deps.out.print(`Serving repository ${serving.name} at http://${host}:${serving.port}`);
       deps.out.print(`  directory: ${displayPath(deps.cwd, serving.dir)}`);
       deps.out.print(`  public key: ${displayPath(deps.cwd, serving.publicKeyPath)}`);

@@ -25,10 +25,19 @@ export function userCommand(deps: Deps, run: typeof tasks = tasks) {
   const json = (v: unknown) => printJson(deps, v);
 
   user.command("auth")
-    .description("Log in: the OAuth device flow, or store an API key with --key")
+    .description("Log in: the OAuth device flow, or store an API key (--key-stdin, HEX_API_KEY)")
     .option("-r, --repo <repo>", "repository (default hexpm)")
     .option("-b, --browser", "open the verification URL in a browser", false)
-    .option("--key <key>", "store this API key (from the dashboard) instead of logging in")
+    .option(
+      "--key <key>",
+      "store this API key (from the dashboard) instead of logging in; other users can see it " +
+        "in the process list: prefer --key-stdin",
+    )
+    .option(
+      "--key-stdin",
+      "read the API key to store from stdin (asked without echo at a terminal)",
+      false,
+    )
     .option(
       "-s, --scope <scope>",
       "request only this scope (repeatable; default: api repositories)",
@@ -36,11 +45,18 @@ export function userCommand(deps: Deps, run: typeof tasks = tasks) {
       [] as string[],
     )
     .option("--json", "print the result as JSON", false)
+    .addHelpText(
+      "after",
+      "\nThe key can come from stdin: `printf '%s' \"$KEY\" | hexpub user auth --key-stdin`.\n" +
+        "With HEX_API_KEY set (and sent to this repository), `user auth` stores that key.\n" +
+        "Or store nothing: every command uses HEX_API_KEY when it is set.",
+    )
     .action(async (o) => {
       const r = await run.userAuth(deps, {
         repo: o.repo,
         browser: o.browser,
         key: o.key,
+        keyStdin: o.keyStdin,
         scopes: o.scope,
       });
       if (o.json) json(r);

@@ -12,6 +12,7 @@ import { decodeSigned, encodeSigned } from "./messages.ts";
 /** Why a registry file was refused. */
 export type RegistryErrorReason =
   | "bad_gzip"
+  | "too_big"
   | "bad_signed"
   | "bad_signature"
   | "missing_public_key"
@@ -253,7 +254,8 @@ export const MAX_UNPACKED_REGISTRY_FILE = 256 * 1024 * 1024;
  * @param publicKey The repository public key (PEM or imported); needed when `verify` is true.
  * @param options Whether to verify.
  * @returns The signed payload.
- * @throws {RegistryError} `bad_gzip`, `bad_signed`, `missing_public_key`, `bad_key` or
+ * @throws {RegistryError} `bad_gzip`, `too_big` (over {@link MAX_UNPACKED_REGISTRY_FILE}
+ *   unpacked), `bad_signed`, `missing_public_key`, `bad_key` or
  *   `bad_signature` (a tampered file or the wrong key).
  */
 export async function openSignedFile(
@@ -265,13 +267,19 @@ export async function openSignedFile(
   try {
     raw = gunzipBytes(file, { maxOutputLength: MAX_UNPACKED_REGISTRY_FILE });
   } catch (cause) {
-    throw new RegistryError(
-      "bad_gzip",
-      `Cannot read the registry file: not valid gzip, or over ${
-        MAX_UNPACKED_REGISTRY_FILE / 1024 / 1024
-      } MiB unpacked`,
-      { cause },
-    );
+    // gunzipBytes stops with a RangeError at the limit: a gzip bomb, not bad gzip.
+    if (cause instanceof RangeError) {
+      throw new RegistryError(
+        "too_big",
+        `Cannot read the registry file: it unpacks to more than ${
+          MAX_UNPACKED_REGISTRY_FILE / 1024 / 1024
+        } MiB, the limit for a registry file`,
+        { cause },
+      );
+    }
+    throw new RegistryError("bad_gzip", "Cannot read the registry file: it is not valid gzip", {
+      cause,
+    });
   }
   let signed;
   try {

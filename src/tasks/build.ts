@@ -19,6 +19,7 @@ import type { PackageFile } from "../tarball/package_file.ts";
 import { unpackDocs, unpackPackage } from "../tarball/unpack_package.ts";
 import { packable, packageFile, preparePackage } from "./prepare_package.ts";
 import { writeUnpacked } from "./write_unpacked.ts";
+import { stripTerminalEscapes } from "../registry/registry_text.ts";
 
 /** What to build. */
 export interface BuildInput {
@@ -214,7 +215,9 @@ async function findDocs(
     throw new ProjectError(
       `The ${provider} documentation provider failed (exit code ${res.code})`,
       {
-        hint: (res.stdout + res.stderr).trim().split("\n").slice(-5).join("\n") ||
+        // rebar3 colours some lines even with REBAR_COLOR=none.
+        hint: stripTerminalEscapes(res.stdout + res.stderr).trim().split("\n").slice(-5)
+          .join("\n") ||
           `Run \`rebar3 ${provider}\` to see why`,
       },
     );

@@ -34,7 +34,7 @@ import { send } from "../hex/send.ts";
 import { HEXPM_PUBLIC_KEY } from "../registry/hexpm_key.ts";
 import type { Package } from "../registry/messages.ts";
 import { readPackage } from "../registry/registry_files.ts";
-import { RegistryError } from "../registry/signing.ts";
+import { MAX_UNPACKED_REGISTRY_FILE, RegistryError } from "../registry/signing.ts";
 import { credentialsPath, localRepoDir } from "../config/config_paths.ts";
 import { privateKeyPath as privateKeyFile } from "../repository/repository_dir.ts";
 import { HEXPM, type RepoConfig } from "../config/repos.ts";
@@ -330,6 +330,9 @@ function fileLocation(source: RegistrySource, name: string): string {
 const WHAT_WAS_WRONG: Partial<Record<RegistryError["reason"], string>> = {
   bad_signature: "the signature does not match the repository's public key",
   bad_gzip: "it is not a gzip file",
+  too_big: `it unpacks to more than ${
+    MAX_UNPACKED_REGISTRY_FILE / 1024 / 1024
+  } MiB, the limit for a registry file`,
   bad_signed: "it is not a signed registry file",
   bad_payload: "its signed content cannot be read",
 };

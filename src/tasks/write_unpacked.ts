@@ -65,6 +65,13 @@ export async function writeUnpacked(deps: Deps, dir: string, tree: UnpackedTree)
     }
   }
   const safe = tree.files.filter((f) => isSafeArchivePath(f.path));
+  const collision = collidingEntry(safe);
+  if (collision) {
+    throw new TarballError("conflicting_entries", `conflicting entries in tarball: ${collision}`, {
+      hint: "Nothing was written. The package's entries cannot all be unpacked as one " +
+        "tree: tell its publisher (the tarball itself can still be fetched without --unpack)",
+    });
+  }
   const parent = dirname(dir);
   await deps.fs.mkdir(parent);
   const tmp = await deps.fs.makeTempDir({ dir: parent, prefix: `.${basename(dir)}-` });
@@ -96,4 +103,41 @@ export async function writeUnpacked(deps: Deps, dir: string, tree: UnpackedTree)
     await deps.fs.remove(tmp).catch(() => {});
     throw e;
   }
+}
+
+/**
+ * Two entries that cannot both be written: the same path twice (other than a
+ * directory listed again), or a file or link where another entry needs a
+ * directory. Such a tarball is wrong data, not a problem with `-o`.
+ *
+ * @returns A sentence naming the paths, or `undefined`.
+ */
+function collidingEntry(files: readonly UnpackedEntry[]): string | undefined {
+  const kinds = new Map<string, UnpackedEntry["kind"]>();
+  // Every directory some entry is inside, and that entry.
+  const parents = new Map<string, string>();
+  for (const f of files) {
+    const path = normalizeArchivePath(f.path);
+    const before = kinds.get(path);
+    if (before !== undefined) {
+      if (before === "dir" && f.kind === "dir") continue;
+      if (before === f.kind) return `"${path}" appears twice`;
+      return `"${path}" is a ${before === "dir" ? "directory" : before} and also a ${
+        f.kind === "dir" ? "directory" : f.kind
+      }`;
+    }
+    kinds.set(path, f.kind);
+    const segments = path.split("/");
+    for (let i = 1; i < segments.length; i++) {
+      const dir = segments.slice(0, i).join("/");
+      if (!parents.has(dir)) parents.set(dir, path);
+    }
+  }
+  for (const [path, kind] of kinds) {
+    const inside = parents.get(path);
+    if (kind !== "dir" && inside !== undefined) {
+      return `"${path}" is a ${kind} and also the directory of "${inside}"`;
+    }
+  }
+  return undefined;
 }

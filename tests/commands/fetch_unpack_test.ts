@@ -6,7 +6,7 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { buildRepository, initRepository } from "../../src/repository/repository_dir.ts";
-import { escapingPackage } from "../support/escaping_package.ts";
+import { dir, escapingPackage, file, packageOf } from "../support/escaping_package.ts";
 import { inProcessHexpub, refusingFetch } from "../support/in_process.ts";
 import { testDeps } from "../support/test_deps.ts";
 
@@ -36,4 +36,35 @@ Deno.test("hexpub fetch --unpack of such a package fails and writes nothing outs
   const left: string[] = [];
   for await (const e of Deno.readDir(cwd)) left.push(e.name);
   assert.deepEqual(left, []);
+});
+
+Deno.test("fetch --unpack of a package whose entries collide is a tarball problem (exit 1), not bad usage", async () => {
+  const user = await inProcessHexpub();
+  const repoDir = join(user.home, "local-repo");
+  const deps = testDeps(repoDir);
+  const repo = await initRepository(deps, repoDir, "local");
+  const app = file("src/evil.app.src", `{application, evil, [{vsn, "1.0.0"}]}.\n`);
+  const cases = [
+    [[app, file("a", "1"), file("a/b", "2")], /"a" is a file and also the directory of "a\/b"/],
+    [[app, dir("a"), file("a", "2")], /"a" is a directory and also a file/],
+    [[app, file("a", "1"), file("./a", "2")], /"a" appears twice/],
+  ] as const;
+  for (const [files, pattern] of cases) {
+    await Deno.writeFile(join(repoDir, "tarballs", "evil-1.0.0.tar"), await packageOf([...files]));
+    await buildRepository(deps, repo);
+    const cwd = await Deno.makeTempDir();
+    const r = await user.run(["fetch", "evil", "-r", "local", "-o", "out", "--unpack"], {
+      cwd,
+      env: { HEXPUB_LOCAL_REPO: repoDir },
+      fetch: refusingFetch().fetch,
+    });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, pattern);
+    // The hint is about the package, not about -o.
+    assert.match(r.stderr, /hint: .*package/);
+    assert.doesNotMatch(r.stderr, /-o|os error|report it if/);
+    const left: string[] = [];
+    for await (const e of Deno.readDir(cwd)) left.push(e.name);
+    assert.deepEqual(left, []);
+  }
 });

@@ -82,7 +82,7 @@ Deno.test("OAuth writes need TOTP: without a terminal publish names HEX_OTP; wit
     const env = { ...hexEnv(server), HEXPUB_LOCAL_PASSWORD: "pw" };
     assert.equal((await runHexpub(["user", "auth"], { cwd, home, env })).code, 0);
     const noOtp = await runHexpub(["publish", "package", "--yes"], { cwd, home, env });
-    assert.equal(noOtp.code, 2, noOtp.stderr);
+    assert.equal(noOtp.code, 4, noOtp.stderr);
     assert.match(noOtp.stderr, /HEX_OTP/);
     const ok = await runHexpub(["publish", "package", "--yes"], {
       cwd,

@@ -47,6 +47,30 @@ Deno.test("user auth --key stores the key encrypted (0600) and whoami uses it", 
   });
 });
 
+Deno.test("user auth --key-stdin reads the key from stdin, so it never shows in ps", async () => {
+  await withFakeHex(async (fake, server) => {
+    fake.addUser({ username: "alice" });
+    const key = fake.addKey({ owner: "alice", name: "laptop" });
+    const { home, cwd } = await setup();
+    const env = { ...hexEnv(server), HEXPUB_LOCAL_PASSWORD: PASSWORD };
+    const auth = await runHexpub(["user", "auth", "--key-stdin"], {
+      cwd,
+      home,
+      env,
+      stdin: `${key.secret}\n`,
+    });
+    assert.equal(auth.code, 0, auth.stderr);
+    assert.match(auth.stdout, /Authenticated as: alice/);
+    fake.assertNoSecretIn(auth.stdout + auth.stderr, "output");
+    const who = await runHexpub(["user", "whoami", "--json"], { cwd, home, env });
+    assert.equal(JSON.parse(who.stdout).username, "alice", who.stderr);
+    // Nothing on stdin: a usage error naming the flag, nothing stored.
+    const empty = await runHexpub(["user", "auth", "--key-stdin"], { cwd, env, stdin: "" });
+    assert.equal(empty.code, 2, empty.stderr);
+    assert.match(empty.stderr, /no API key on stdin[\s\S]*hint:/);
+  });
+});
+
 Deno.test("user auth runs the device flow; writes need TOTP; deauth revokes", async () => {
   await withFakeHex(async (fake, server) => {
     fake.addUser({ username: "carol", email: "carol@example.com", twoFactor: true });
@@ -60,7 +84,7 @@ Deno.test("user auth runs the device flow; writes need TOTP; deauth revokes", as
 
     // A write with an OAuth token and no code, and no terminal: fails naming HEX_OTP.
     const noOtp = await runHexpub(["user", "key", "generate", "-k", "ci"], { cwd, home, env });
-    assert.equal(noOtp.code, 2, noOtp.stderr);
+    assert.equal(noOtp.code, 4, noOtp.stderr);
     assert.match(noOtp.stderr, /HEX_OTP/);
 
     const gen = await runHexpub([

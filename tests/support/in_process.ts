@@ -87,6 +87,8 @@ export interface RunOptions {
   isTerminal?: boolean;
   /** Scripted prompt answers, in order. */
   answers?: string[];
+  /** What stdin holds (empty when absent). */
+  stdin?: string;
 }
 
 /** What one run gave back. */
@@ -132,6 +134,7 @@ export async function inProcessHexpub(options: MachineOptions = {}): Promise<InP
       env: { ...runEnv, ...run.env },
       isTerminal: run.isTerminal,
       answers: run.answers,
+      stdin: run.stdin,
     });
     const rest = run.fetch ?? options.fetch ?? d.fetch;
     d.fetch = (req) => {

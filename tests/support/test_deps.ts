@@ -38,6 +38,8 @@ export function testDeps(
     env?: Record<string, string>;
     answers?: string[];
     settings?: Settings;
+    /** What stdin holds (empty, as a closed stdin, when absent). */
+    stdin?: string;
   } = {},
 ): TestDeps {
   const env = { ...(options.env ?? {}) };
@@ -97,6 +99,8 @@ export function testDeps(
         return Promise.resolve(a);
       },
     },
+    readStdin: (maxBytes) =>
+      Promise.resolve(new TextEncoder().encode(options.stdin ?? "").subarray(0, maxBytes + 1)),
     stdout,
     stderr,
     asked,

@@ -12,7 +12,8 @@ import { HEXPM_API_URL, HEXPM_REPO_URL } from "../../src/config/settings.ts";
 import { credentialsPath } from "../../src/config/config_paths.ts";
 import { createKey, loadStore, saveStore, setRepoKey } from "../../src/config/credential_store.ts";
 import { HEXPM_PUBLIC_KEY } from "../../src/registry/hexpm_key.ts";
-import { RegistryError } from "../../src/registry/signing.ts";
+import { MAX_UNPACKED_REGISTRY_FILE, RegistryError } from "../../src/registry/signing.ts";
+import { gzipBomb } from "../support/gzip_bomb.ts";
 import { gunzipBytes } from "../../src/tarball/gzip.ts";
 import { buildRepository, initRepository } from "../../src/repository/repository_dir.ts";
 import {
@@ -287,6 +288,18 @@ Deno.test("a refused file signed for another repository names it and how to add 
       // deno-lint-ignore no-control-regex
       e instanceof RegistryError && !/\x1b/.test(e.message + e.hint) &&
       /signed for repository "te \[2Jam"/.test(e.message) && !/repo add/.test(e.hint ?? ""),
+  );
+});
+
+Deno.test("a registry file that is a gzip bomb is refused naming the size limit, not as 'not a gzip file'", async () => {
+  const { deps, fake, hexpm } = await setup();
+  fake.setRegistryFile("/packages/widget", gzipBomb(MAX_UNPACKED_REGISTRY_FILE / 1024 / 1024 + 1));
+  await assert.rejects(
+    readPackageEntry(deps, await registrySource(deps, hexpm), "widget"),
+    (e: unknown) =>
+      e instanceof RegistryError &&
+      /it unpacks to more than 256 MiB, the limit for a registry file/.test(e.message) &&
+      !/gzip/.test(e.message),
   );
 });
 

@@ -8,7 +8,8 @@ import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { userAuth } from "../../src/tasks/user.ts";
 import { AuthError } from "../../src/errors.ts";
-import { withInProcessHex } from "../support/in_process.ts";
+import { fakeAt, inProcessHexpub, withInProcessHex } from "../support/in_process.ts";
+import { FakeHex } from "../fakes/fake_hex.ts";
 
 const PASSWORD = "correct horse battery";
 
@@ -34,6 +35,48 @@ Deno.test("user auth --key stores the key encrypted and whoami uses it; a wrong 
     });
     assert.equal(wrong.code, 4, wrong.stderr);
     assert.match(wrong.stderr, /password/i);
+  });
+});
+
+Deno.test("user auth takes the key from stdin (--key-stdin), a hidden prompt at a terminal, or HEX_API_KEY", async () => {
+  await withInProcessHex(async (fake, hexpub) => {
+    fake.addUser({ username: "alice" });
+    const key = fake.addKey({ owner: "alice" });
+    const env = { HEXPUB_LOCAL_PASSWORD: PASSWORD };
+    const whoami = async () =>
+      JSON.parse((await hexpub.run(["user", "whoami", "--json"], { env })).stdout).username;
+
+    const piped = await hexpub.run(["user", "auth", "--key-stdin"], {
+      env,
+      stdin: ` ${key.secret}\r\n`,
+    });
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.equal(await whoami(), "alice");
+
+    // At a terminal, the key is asked without echo, not read from the typed stdin.
+    const asked = await hexpub.run(["user", "auth", "--key-stdin"], {
+      env,
+      isTerminal: true,
+      answers: [key.secret],
+    });
+    assert.equal(asked.code, 0, asked.stderr);
+    assert.deepEqual(asked.deps.asked, ["API key:"]);
+
+    // HEX_API_KEY is stored when no key is given (and it is sent to this repository).
+    await hexpub.run(["user", "deauth"], { env });
+    const fromEnv = await hexpub.run(["user", "auth"], {
+      env: { ...env, HEX_API_KEY: key.secret },
+    });
+    assert.equal(fromEnv.code, 0, fromEnv.stderr);
+    assert.match(fromEnv.stderr, /HEX_API_KEY/);
+    assert.equal(await whoami(), "alice");
+
+    const both = await hexpub.run(["user", "auth", "--key-stdin", "--key", key.secret], {
+      env,
+      stdin: key.secret,
+    });
+    assert.equal(both.code, 2, both.stderr);
+    for (const r of [piped, asked, fromEnv, both]) fake.assertNoSecretIn(r.stdout + r.stderr);
   });
 });
 
@@ -80,9 +123,10 @@ Deno.test("user auth runs the device flow; writes need TOTP; deauth revokes", as
     assert.match(auth.stderr, /Enter code: /);
     assert.match(auth.stdout, /Authenticated as: carol/);
 
-    // A write with an OAuth token and no code, and no terminal: fails naming HEX_OTP.
+    // A write with an OAuth token and no code, and no terminal: authentication
+    // is needed (exit 4), and the error names HEX_OTP.
     const noOtp = await hexpub.run(["user", "key", "generate", "-k", "ci"], { env });
-    assert.equal(noOtp.code, 2, noOtp.stderr);
+    assert.equal(noOtp.code, 4, noOtp.stderr);
     assert.match(noOtp.stderr, /HEX_OTP/);
 
     const gen = await hexpub.run([
@@ -133,14 +177,14 @@ Deno.test("a TOTP code is asked at a terminal, again when refused", async () => 
   }, { deviceInterval: 0 });
 });
 
-Deno.test("a refused TOTP code fails without a terminal, naming --otp/HEX_OTP", async () => {
+Deno.test("a refused TOTP code fails without a terminal with the auth exit code 4, naming --otp/HEX_OTP", async () => {
   await withInProcessHex(async (fake, hexpub) => {
     fake.addUser({ username: "hana", twoFactor: true });
     fake.autoApprove({ user: "hana", afterPolls: 1 });
     const env = { HEXPUB_LOCAL_PASSWORD: "pw" };
     assert.equal((await hexpub.run(["user", "auth"], { env })).code, 0);
     const r = await hexpub.run(["user", "key", "generate", "--otp", "000000"], { env });
-    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.code, 4, r.stderr);
     assert.match(r.stderr, /TOTP code was refused[\s\S]*HEX_OTP/);
   }, { deviceInterval: 0 });
 });
@@ -262,4 +306,53 @@ Deno.test("reset_password local at a terminal: three tries for the current passw
     });
     assert.equal(fresh.code, 0, fresh.stderr);
   });
+});
+
+Deno.test("not authenticated to a repository a cloned project points elsewhere: HEX_API_KEY withheld is said, and each hint is a command that works", async () => {
+  const fake = new FakeHex();
+  const at = fakeAt(fake, "http://127.0.0.1:9");
+  fake.addUser({ username: "alice" });
+  const key = fake.addKey({ owner: "alice" });
+  for (const name of ["acme", "hexpm:acme"]) {
+    const hexpub = await inProcessHexpub({ fakes: [at], env: { HEXPUB_LOCAL_PASSWORD: "pw" } });
+    const cwd = await Deno.makeTempDir();
+    await Deno.writeTextFile(
+      join(cwd, "rebar.config"),
+      `{hex, [{repos, [#{name => <<"${name}">>, api_url => <<"${at.url}">>}]}]}.\n`,
+    );
+    // HEX_API_KEY set: it is not sent there, and the error says so.
+    const withheld = await hexpub.run(["user", "whoami", "-r", name], {
+      cwd,
+      env: { HEX_API_KEY: key.secret },
+    });
+    assert.equal(withheld.code, 4, withheld.stderr);
+    assert.match(
+      withheld.stderr,
+      new RegExp(`HEX_API_KEY is set but withheld from ${name} \\(${at.url}\\)`),
+    );
+    assert.doesNotMatch(withheld.stderr, /\(or set HEX_API_KEY\)/);
+    // Without it: no hint to point HEX_API_URL at the project's URL.
+    const none = await hexpub.run(["user", "whoami", "-r", name], { cwd });
+    assert.equal(none.code, 4, none.stderr);
+    assert.doesNotMatch(none.stderr, /HEX_API_URL=/);
+    // Both hints say what works: for a custom repository, `user auth -r NAME
+    // --key-stdin`; for hexpm:ORG (whose log-in is hex.pm's), api_key beside its api_url.
+    if (name === "acme") {
+      const command = /`hexpub user auth -r acme --key-stdin`/;
+      assert.match(withheld.stderr, command);
+      assert.match(none.stderr, command);
+      const auth = await hexpub.run(["user", "auth", "-r", name, "--key-stdin"], {
+        cwd,
+        stdin: key.secret,
+      });
+      assert.equal(auth.code, 0, auth.stderr);
+      const who = await hexpub.run(["user", "whoami", "-r", name], { cwd });
+      assert.equal(who.code, 0, who.stderr);
+      assert.match(who.stdout, /alice/);
+    } else {
+      const advice = /set api_key next to that api_url in its entry/;
+      assert.match(withheld.stderr, advice);
+      assert.match(none.stderr, advice);
+    }
+  }
 });

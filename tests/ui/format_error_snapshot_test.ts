@@ -106,6 +106,28 @@ const CASES: { name: string; err: unknown; options?: { debug?: boolean; color?: 
       'Requires read access to "/etc/hexpub", run again with the --allow-read flag',
     ),
   },
+  {
+    name: "NotCapable",
+    err: new Deno.errors.NotCapable(
+      'Requires write access to "/etc/hexpub", run again with the --allow-write flag',
+    ),
+  },
+  {
+    name: "OS PermissionDenied",
+    err: new Deno.errors.PermissionDenied("Permission denied (os error 13): open '/srv/x.tar'"),
+  },
+  {
+    name: "OS NotFound",
+    err: new Deno.errors.NotFound("No such file or directory (os error 2): readfile '/a/b'"),
+  },
+  {
+    name: "OS rename",
+    err: Object.assign(
+      new Error("Invalid cross-device link (os error 18): rename '/a/b' -> '/c/d'"),
+      { code: "EXDEV" },
+    ),
+  },
+  { name: "OS AddrInUse", err: new Deno.errors.AddrInUse("Address already in use (os error 98)") },
   { name: "unexpected Error", err: new TypeError("cannot read properties of undefined") },
   {
     name: "unexpected Error debug",

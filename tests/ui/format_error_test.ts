@@ -45,18 +45,23 @@ Deno.test("formatError() maps a cancelled prompt to exit 130", async () => {
   assert.equal(EXIT.cancelled, 130);
 });
 
-Deno.test("control characters in messages and hints never reach the terminal", () => {
+Deno.test("escape sequences and control characters in messages and hints never reach the terminal", () => {
   const err = new HexpubError("server said \x1b[2Jcleared\x07", {
     hint: "see \x1b]8;;evil\x07 this\nnext",
   });
   const { text } = formatError(err, { color: false });
   // deno-lint-ignore no-control-regex
   assert.doesNotMatch(text, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
-  assert.match(text, /server said \[2Jcleared/);
+  // Whole sequences go (no "[2J" left behind), as in rebar3's coloured output.
+  assert.match(text, /server said cleared/);
   assert.match(text, /this\nnext/);
   const other = formatError(new Error("boom\x1b[31m"), { color: false }).text;
   // deno-lint-ignore no-control-regex
   assert.doesNotMatch(other, /\x1b/);
+  const rebar3 = formatError(
+    new HexpubError("edoc failed", { hint: "\x1b[0;31m===> Compiling docs\x1b[0m\nerror" }),
+  ).text;
+  assert.equal(rebar3, "error: edoc failed\n  hint: ===> Compiling docs\nerror");
 });
 
 Deno.test("credentials written into a URL are not shown in errors", () => {
@@ -69,4 +74,45 @@ Deno.test("credentials written into a URL are not shown in errors", () => {
   assert.match(text, /GET http:\/\/127\.0\.0\.1:18779\/packages\/foo failed/);
   assert.match(text, /https:\/\/repo\.example\.com\/x/);
   assert.match(text, /http:\/\/127\.0\.0\.1\/a@b/);
+});
+
+Deno.test("each OS error class gets a plain message naming the path, a hint and exit 1", () => {
+  const cases: [Error, RegExp][] = [
+    [
+      new Deno.errors.NotFound("No such file or directory (os error 2): readfile '/p/a'"),
+      /^error: cannot read "\/p\/a": it does not exist\n  hint: Check the path/,
+    ],
+    [
+      new Deno.errors.PermissionDenied("Permission denied (os error 13): writefile '/p/a'"),
+      /^error: cannot write "\/p\/a": permission denied\n  hint: Check the permissions/,
+    ],
+    [
+      new Deno.errors.NotADirectory("Not a directory (os error 20): mkdir '/p/f/d'"),
+      /^error: cannot create the directory "\/p\/f\/d": a part of the path is a file/,
+    ],
+    [
+      new Deno.errors.IsADirectory("Is a directory (os error 21): readfile '/p'"),
+      /^error: cannot read "\/p": it is a directory\n  hint: Name a file/,
+    ],
+    [
+      new Deno.errors.AlreadyExists("File exists (os error 17): symlink 'a' -> '/p/b'"),
+      /^error: cannot create the link "a" to "\/p\/b": it already exists/,
+    ],
+    [
+      Object.assign(new Error("No space left on device (os error 28): writefile '/p/a'"), {
+        code: "ENOSPC",
+      }),
+      /^error: cannot write "\/p\/a": no space left on the device\n  hint: Free some space/,
+    ],
+    [
+      new Deno.errors.AddrInUse("Address already in use (os error 98)"),
+      /^error: the address is already in use\n  hint: Another program listens on that port/,
+    ],
+  ];
+  for (const [err, pattern] of cases) {
+    const { text, code } = formatError(err);
+    assert.match(text, pattern);
+    assert.equal(code, 1);
+    assert.doesNotMatch(text, /report it|os error/);
+  }
 });

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { AuthError, UsageError } from "../../errors.ts";
+import { AuthError } from "../../errors.ts";
 import type { Deps } from "../../ports.ts";
 import type { Credential } from "../../hex/api_config.ts";
 import { HexApiError, TotpRequiredError } from "../../hex/api_errors.ts";
@@ -37,8 +37,8 @@ export interface Call<T> {
  * Makes an authenticated call: refreshes an OAuth token once on a 401, and on a
  * TOTP challenge asks for the code (or takes --otp/HEX_OTP), three tries.
  *
- * @throws {AuthError} No credential, or one without the scope the call needs.
- * @throws {UsageError} A TOTP code is needed (or was refused) and there is no terminal.
+ * @throws {AuthError} No credential, or one without the scope the call needs; a TOTP
+ *   code is needed (or was refused) and there is no terminal to ask for one (exit 4).
  * @throws {HexApiError} What the server answered otherwise.
  */
 export async function call<T>(deps: Deps, session: Session, c: Call<T>): Promise<T> {
@@ -85,10 +85,14 @@ function checkScope(resolved: ResolvedCredential, c: Call<unknown>): void {
   );
 }
 
-/** Asks for a TOTP code, or explains how to give one without a terminal. */
+/**
+ * Asks for a TOTP code, or explains how to give one without a terminal. A
+ * missing or refused code is an authentication failure (exit 4), as README's
+ * exit codes say, not bad usage.
+ */
 async function askOtp(deps: Deps, reason: "totp_required" | "invalid_totp"): Promise<string> {
   if (!deps.isTerminal) {
-    throw new UsageError(
+    throw new AuthError(
       reason === "invalid_totp"
         ? "the TOTP code was refused"
         : "this write needs a TOTP code (you are logged in with OAuth)",

@@ -43,16 +43,53 @@ interface Need {
   forceRefresh?: boolean;
 }
 
-/** "Not authenticated", with the way to log in to this repository. */
-function needAuth(session: Session): AuthError {
+/**
+ * "Not authenticated", with a way to log in to this repository that works.
+ *
+ * hex.pm (and its organizations at hex.pm's API) take `hexpub user auth` or
+ * HEX_API_KEY. Any other API (a custom repository, or a `hexpm:ORG` whose
+ * api_url a rebar.config points elsewhere) gets its own stored key: the hint
+ * never suggests sending the user's HEX_API_KEY to a URL a (possibly cloned)
+ * project chose. When HEX_API_KEY is set but withheld from that API, the
+ * message says so, and that naming the API in HEX_API_URL sends it there.
+ */
+function needAuth(deps: Deps, session: Session): AuthError {
   const { repo } = session;
-  const hexpm = isHexpmFamily(repo);
-  return new AuthError(`not authenticated to ${repo.name}`, {
-    hint: hexpm
-      ? "Run `hexpub user auth` (or set HEX_API_KEY)"
-      // HEX_API_KEY reaches another repository only with HEX_API_URL naming its API.
-      : `Run \`hexpub user auth -r ${repo.name} --key KEY\` (or set HEX_API_KEY and ` +
-        `HEX_API_URL=${repo.apiUrl}, or api_key in the repository's config)`,
+  // An API named at run time (HEX_API_URL, --api-url) is sent HEX_API_KEY.
+  const named = runTimeApiUrl(deps).includes(repo.apiUrl);
+  if (isHexpmFamily(repo) && (repo.apiUrl === HEXPM_API_URL || named)) {
+    return new AuthError(`not authenticated to ${repo.name}`, {
+      hint: "Run `hexpub user auth` (or set HEX_API_KEY)",
+    });
+  }
+  if (named) {
+    return new AuthError(`not authenticated to ${repo.name}`, {
+      hint: `Run \`hexpub user auth -r ${repo.name} --key-stdin\` with its API key on stdin ` +
+        "(or set HEX_API_KEY)",
+    });
+  }
+  // `user auth -r hexpm:ORG` logs in to the parent (hex.pm), so for an
+  // organization sent elsewhere only a key beside its api_url works.
+  const login = isHexpmFamily(repo)
+    ? `its api_url is not hex.pm's: set api_key next to that api_url in its entry, or remove ` +
+      "the api_url to use your hex.pm login"
+    : `store an API key of that server for it with ` +
+      `\`hexpub user auth -r ${repo.name} --key-stdin\` (reads the key from stdin), or set ` +
+      "api_key in its entry";
+  const envKey = deps.settings.source("apiKey");
+  if (envKey?.source === "env") {
+    return new AuthError(
+      `not authenticated to ${repo.name}: ${envKey.origin} is set but withheld from ` +
+        `${repo.name} (${repo.apiUrl}); hexpub sends it only to hex.pm's API, or to the API ` +
+        "HEX_API_URL names",
+      {
+        hint: `To log in to ${repo.name}, ${login}. Only if ${envKey.origin} is meant for ` +
+          `${repo.apiUrl}, allow it there by running with HEX_API_URL=${repo.apiUrl}`,
+      },
+    );
+  }
+  return new AuthError(`not authenticated to ${repo.name} (${repo.apiUrl})`, {
+    hint: `To log in, ${login}`,
   });
 }
 
@@ -71,7 +108,7 @@ export async function resolveCredential(
   if (repo.apiKey) return { credential: { kind: "key", secret: repo.apiKey }, source: "api key" };
   const found = await fromHexpubStore(deps, session, options) ??
     await fromRebar3(deps, session, options);
-  if (!found) throw needAuth(session);
+  if (!found) throw needAuth(deps, session);
   return found;
 }
 

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { AuthError } from "../../errors.ts";
+import { AuthError, UsageError } from "../../errors.ts";
 import type { Deps } from "../../ports.ts";
 import type { Credential } from "../../hex/api_config.ts";
 import { HexApiError } from "../../hex/api_errors.ts";
@@ -62,19 +62,74 @@ interface Login {
   scope?: string;
 }
 
+/** The longest API key read from stdin (hex.pm's are 32 characters). */
+const MAX_STDIN_KEY = 4096;
+
+/** What `user auth` is given. */
+export interface UserAuthInput {
+  repo?: string;
+  browser: boolean;
+  /** `--key KEY` (seen by other users in `ps`). */
+  key?: string;
+  /** `--key-stdin`: the key is read from stdin, or asked without echo at a terminal. */
+  keyStdin?: boolean;
+  scopes?: string[];
+}
+
 /**
- * `user auth`: stores an API key (checked first), or runs the OAuth device
- * flow, revoking the previous session.
+ * The API key to store, if any: `--key`, `--key-stdin`, else `HEX_API_KEY`
+ * when it is sent to this repository; `undefined` means the OAuth login.
+ */
+async function givenKey(
+  deps: Deps,
+  session: Session,
+  input: UserAuthInput,
+): Promise<string | undefined> {
+  if (input.keyStdin && input.key !== undefined) {
+    throw new UsageError("--key and --key-stdin cannot be used together", {
+      hint: "Pass the key one way: --key-stdin keeps it out of the process list",
+    });
+  }
+  if (input.key !== undefined) return input.key.trim();
+  if (input.keyStdin) {
+    if (deps.isTerminal) return (await deps.prompt.password("API key:")).trim();
+    const bytes = await deps.readStdin(MAX_STDIN_KEY);
+    if (bytes.length > MAX_STDIN_KEY) {
+      throw new UsageError(`stdin holds more than ${MAX_STDIN_KEY} bytes: not an API key`, {
+        hint: "Pipe only the key: `printf '%s' \"$KEY\" | hexpub user auth --key-stdin`",
+      });
+    }
+    const key = new TextDecoder().decode(bytes).trim();
+    if (key === "") {
+      throw new UsageError("--key-stdin: no API key on stdin", {
+        hint: "Pipe the key in: `printf '%s' \"$KEY\" | hexpub user auth --key-stdin`, " +
+          "or run it at a terminal to be asked for it",
+      });
+    }
+    return key;
+  }
+  // HEX_API_KEY, when it is the key this repository is sent (see selectRepo).
+  const env = deps.settings.source("apiKey");
+  if (env?.source === "env" && session.repo.apiKey === env.value) {
+    deps.out.info(`Storing the API key from ${env.origin}.`);
+    return env.value.trim();
+  }
+  return undefined;
+}
+
+/**
+ * `user auth`: stores an API key (checked first) given with `--key`,
+ * `--key-stdin` or `HEX_API_KEY`, or runs the OAuth device flow, revoking the
+ * previous session.
  *
  * @throws {AuthError} When the key is refused, or the login is denied or expires.
+ * @throws {UsageError} For both `--key` and `--key-stdin`, or nothing on stdin.
  */
-export async function userAuth(
-  deps: Deps,
-  input: { repo?: string; browser: boolean; key?: string; scopes?: string[] },
-): Promise<AuthResult> {
+export async function userAuth(deps: Deps, input: UserAuthInput): Promise<AuthResult> {
   // Refused before anything happens when malformed.
   const scope = input.scopes?.length ? parseScopes(input.scopes).join(" ") : DEFAULT_OAUTH_SCOPE;
   const session = await openSession(deps, { repo: input.repo, command: "user auth" });
+  const secret = await givenKey(deps, session, input);
   const name = session.accountEntry;
   const store = await loadStore(deps, session.storePath);
   // Ask for the local password before anything else, not after the browser step.
@@ -82,8 +137,8 @@ export async function userAuth(
   // The session this login replaces: revoked once the new credential is stored.
   const previous = getAccessToken(store, name);
 
-  const login = input.key !== undefined
-    ? await keyLogin(deps, session, input.key.trim())
+  const login = secret !== undefined
+    ? await keyLogin(deps, session, secret)
     : await deviceLogin(deps, session, { scope, browser: input.browser });
   const me = await whoamiWith(deps, session, login.credential);
   await updateStore(
