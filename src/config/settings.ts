@@ -21,6 +21,7 @@
 import { UsageError } from "../errors.ts";
 import { type Term, textOf } from "../erlang/term.ts";
 import { configValue, optionValue } from "../project/rebar_config.ts";
+import { DEFAULT_COMMAND_TIMEOUT } from "../project/read_limits.ts";
 
 /** An environment snapshot (`Deps.env`), taken once at start-up. */
 export type EnvSnapshot = Readonly<Record<string, string | undefined>>;
@@ -61,6 +62,8 @@ export interface Settings {
   yes: boolean;
   /** Seconds one HTTP request may take. */
   httpTimeout: number;
+  /** Seconds a project command may run (read where it runs: `project/read_limits.ts`). */
+  cmdTimeout: number;
   /** The OAuth client id for the device flow. */
   oauthClientId: string;
 }
@@ -172,6 +175,13 @@ export const SETTINGS: { readonly [K in SettingName]: TypedSettingSpec<Settings[
     env: ["HEX_HTTP_TIMEOUT"],
     description: "seconds one HTTP request may take",
     default: 60,
+    coerce: "number",
+  },
+  cmdTimeout: {
+    env: ["HEXPUB_CMD_TIMEOUT"],
+    description:
+      "seconds a project command may run ({cmd, …} versions, .script evaluation, git for {vsn, git})",
+    default: DEFAULT_COMMAND_TIMEOUT,
     coerce: "number",
   },
   oauthClientId: {

@@ -28,6 +28,7 @@ const DEFAULTS: Settings = {
   localPassword: undefined,
   yes: false,
   httpTimeout: 60,
+  cmdTimeout: 60,
   oauthClientId: REBAR3_OAUTH_CLIENT_ID,
 };
 
@@ -151,6 +152,11 @@ const cases: { name: string; inputs: SettingInputs; expect: Partial<Settings> }[
     name: "HEX_HTTP_TIMEOUT in seconds",
     inputs: { env: { HEX_HTTP_TIMEOUT: "2.5" } },
     expect: { httpTimeout: 2.5 },
+  },
+  {
+    name: "HEXPUB_CMD_TIMEOUT in seconds",
+    inputs: { env: { HEXPUB_CMD_TIMEOUT: "0.5" } },
+    expect: { cmdTimeout: 0.5 },
   },
   {
     name: "HEXPUB_CONFIG_DIR and REBAR_GLOBAL_CONFIG_DIR",
@@ -298,6 +304,7 @@ Deno.test("settingsHelp() has one line per setting, naming every variable and fl
       "HEXPUB_CONFIG_DIR",
       "HEXPUB_LOCAL_PASSWORD",
       "HEX_HTTP_TIMEOUT",
+      "HEXPUB_CMD_TIMEOUT",
       "HEXPUB_OAUTH_CLIENT_ID",
       "--yes",
       "--otp",
