@@ -26,7 +26,9 @@ async function names(store: RepositoryStore): Promise<string[]> {
 }
 
 async function listing(dir: string): Promise<string[]> {
-  return [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+  const out: string[] = [];
+  for await (const e of Deno.readDir(dir)) out.push(e.name);
+  return out.sort();
 }
 
 /** A repository with alpha 1.0.0 and beta 1.0.0 published through the store. */
