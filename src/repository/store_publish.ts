@@ -14,7 +14,7 @@ import { PACKAGE_NAME_FORMAT } from "../rules/package_name.ts";
 import { parseVersion } from "../rules/version.ts";
 import { unpackDocs, unpackPackage } from "../tarball/unpack_package.ts";
 import { access } from "./owner_rules.ts";
-import { describeRelease } from "./release_reader.ts";
+import { describeRelease, uploadErrors } from "./release_reader.ts";
 import { buildRepository } from "./repository_dir.ts";
 import { docsPath, releaseWrite, revertRelease, tarballPath } from "./repository_ops.ts";
 import { withUndo, writeOwners } from "./repository_state.ts";
@@ -70,6 +70,9 @@ export async function publish(core: StoreCore, input: PublishInput): Promise<Pub
   }
   const name = metaText(unpacked.metadata, "name");
   const version = metaText(unpacked.metadata, "version");
+  // What rebar3 could not install or hex.pm would refuse is never signed.
+  const errors = await uploadErrors(input.tarball, unpacked, core.repo.name);
+  if (errors) return { refused: "invalid", errors };
   if (!PACKAGE_NAME_FORMAT.test(name)) {
     return { refused: "invalid", errors: { name: "has invalid format" } };
   }
