@@ -31,7 +31,12 @@
 
 import { HexpubError } from "../errors.ts";
 import type { Fs } from "../ports.ts";
-import { type ProcessId, type ProcessProbe, systemProbe } from "./process_probe.ts";
+import {
+  type ProcessId,
+  type ProcessProbe,
+  type ProcessState,
+  systemProbe,
+} from "./process_probe.ts";
 
 /**
  * Proposed addition to the `Fs` port: create a file only when its name is free
@@ -71,6 +76,8 @@ export interface LockOptions {
 }
 
 const PREFIX = "hexpub-lock";
+/** How often (ms) the holder of a lock being waited for is judged again. */
+const REJUDGE_MS = 1_000;
 
 /** The token a lock holds: who owns it and since when. */
 interface Token {
@@ -204,6 +211,7 @@ export async function acquireLock(
   // When a lock's token cannot be read, its age is counted from when it was first seen.
   let firstSeen: { text: string; at: number } | undefined;
   let holder: { id: ProcessId; alive: boolean } | undefined;
+  let judged: { text: string; at: number; state: ProcessState } | undefined;
   for (;;) {
     if (signal?.aborted) throw aborted(signal);
     const token = newToken(now(), self);
@@ -220,7 +228,15 @@ export async function acquireLock(
     if (held !== undefined) {
       const parsed = parseToken(held);
       if (!parsed && firstSeen?.text !== held) firstSeen = { text: held, at: now() };
-      const state = parsed?.holder ? await probe.state(parsed.holder) : "unknown";
+      // A probe may run a program: a holder is judged again only once a second while waited for.
+      if (judged?.text !== held || now() - judged.at >= REJUDGE_MS) {
+        judged = {
+          text: held,
+          at: now(),
+          state: parsed?.holder ? await probe.state(parsed.holder) : "unknown",
+        };
+      }
+      const state = judged.state;
       if (parsed?.holder) holder = { id: parsed.holder, alive: state === "alive" };
       const created = parsed?.created ?? firstSeen!.at;
       if (state === "gone" || (state !== "alive" && now() - created > staleMs)) {

@@ -126,3 +126,96 @@ export function systemProbe(fs: ProbeFs): ProcessProbe {
     },
   };
 }
+
+/** Runs a program (the `Run` port's shape). */
+export type ProbeRun = (
+  cmd: string,
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+) => Promise<{ code: number; stdout: string; stderr: string }>;
+
+/**
+ * Reports on process `$1` (this process, the shell's parent, when empty), one
+ * fact a line, with shell builtins only where possible: `/proc` on Linux
+ * (Deno reads `/proc` only with --allow-all, a shell needs no permission),
+ * else `kill -0` and `ps -o lstart=`.
+ */
+const IDENTIFY = `p=\${1:-$PPID}
+echo "pid $p"
+if [ -r /proc/self/stat ]; then
+  if read -r s < "/proc/$p/stat" 2>/dev/null; then echo "stat $s"; else echo gone; fi
+  read -r b < /proc/sys/kernel/random/boot_id 2>/dev/null && echo "boot $b"
+  read -r h < /proc/sys/kernel/hostname 2>/dev/null && echo "host $h"
+else
+  if out=$(kill -0 "$p" 2>&1); then echo alive
+  else case "$out" in *"o such process"*) echo gone;; *) echo alive;; esac
+  fi
+  s=$(ps -o lstart= -p "$p" 2>/dev/null) && [ -n "$s" ] && echo "lstart $s"
+  h=$(uname -n 2>/dev/null) && echo "host $h"
+fi
+`;
+
+/**
+ * Process `pid` (this process when `undefined`) as {@link IDENTIFY} reports
+ * it, or `gone`; `undefined` when that cannot be told.
+ *
+ * Exported for tests, which identify a process they then kill.
+ */
+export async function identify(
+  run: ProbeRun,
+  pid: number | undefined,
+): Promise<ProcessId | "gone" | undefined> {
+  let out;
+  try {
+    out = await run("sh", ["-c", IDENTIFY, "sh", pid === undefined ? "" : String(pid)], {
+      cwd: "/",
+      env: { LC_ALL: "C" },
+    });
+  } catch {
+    return undefined; // no sh (Windows), or not permitted
+  }
+  if (out.code !== 0) return undefined;
+  const facts = new Map<string, string>();
+  for (const line of out.stdout.split("\n")) {
+    const space = line.indexOf(" ");
+    facts.set(space < 0 ? line : line.slice(0, space), space < 0 ? "" : line.slice(space + 1));
+  }
+  const found = Number(facts.get("pid"));
+  if (!Number.isInteger(found) || found <= 0) return undefined;
+  if (facts.has("gone")) return "gone";
+  const host = facts.get("host")?.trim() || undefined;
+  const stat = facts.get("stat");
+  const ticks = stat === undefined ? undefined : startTicksOf(stat);
+  const boot = facts.get("boot")?.trim();
+  const lstart = facts.get("lstart")?.trim().replace(/\s+/g, "_");
+  const start = boot && ticks ? `${boot}:${ticks}` : lstart ? `lstart:${lstart}` : undefined;
+  return { pid: found, host, start };
+}
+
+/**
+ * A probe that asks `sh` (see {@link IDENTIFY}): usable wherever hexpub may
+ * run `sh` (the compiled binary's `--allow-run` names it), and where Deno
+ * itself may neither read `/proc` nor signal. This process's identity is
+ * asked once.
+ */
+export function shellProbe(run: ProbeRun): ProcessProbe {
+  let self: Promise<ProcessId> | undefined;
+  return {
+    self: () =>
+      self ??= identify(run, undefined).then((id) =>
+        id === undefined || id === "gone" ? { pid: process.pid } : id
+      ),
+    async state(id) {
+      const now = await identify(run, id.pid);
+      if (now === undefined) return "unknown";
+      if (now === "gone") return "gone";
+      if (id.host !== undefined && now.host !== undefined && id.host !== now.host) {
+        return "unknown";
+      }
+      if (id.start === undefined || now.start === undefined) return "unverified";
+      const bootOf = (s: string) => s.slice(0, s.indexOf(":"));
+      if (bootOf(id.start) !== bootOf(now.start)) return "unknown"; // another boot, or kind of mark
+      return id.start === now.start ? "alive" : "gone";
+    },
+  };
+}

@@ -13,6 +13,7 @@ import type { Deps } from "../ports.ts";
 import { compareVersions, parseVersion } from "../rules/version.ts";
 import { generateRepoKeys, importPrivateKey, publicKeyPemOf } from "../registry/signing.ts";
 import { withFileLock } from "../io/file_lock.ts";
+import { type ProcessProbe, shellProbe } from "../io/process_probe.ts";
 import {
   encodeSignedNames,
   encodeSignedPackage,
@@ -90,6 +91,15 @@ export async function initRepository(deps: Deps, dir: string, name?: string): Pr
   return { dir, name: repoName, privateKeyPem, publicKeyPem };
 }
 
+const probes = new WeakMap<Deps["run"], ProcessProbe>();
+
+/** One probe per `run` port: this process's identity is asked once. */
+function repoProbe(deps: Deps): ProcessProbe {
+  let probe = probes.get(deps.run);
+  if (!probe) probes.set(deps.run, probe = shellProbe(deps.run));
+  return probe;
+}
+
 /**
  * Runs `fn` holding the repository's write lock (a file beside the registry),
  * shared by `serve`, `repo build` and `publish -r local`, so no two writers
@@ -109,6 +119,7 @@ export async function withRepoLock<T>(
   return await withFileLock(deps.fs, join(dir, ".write.lock"), fn, {
     staleMs: 600_000,
     timeoutMs: 600_000,
+    probe: repoProbe(deps),
     signal,
   });
 }

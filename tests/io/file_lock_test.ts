@@ -7,8 +7,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { acquireLock } from "../../src/io/file_lock.ts";
-import { type ProcessProbe, startTicksOf, systemProbe } from "../../src/io/process_probe.ts";
-import { denoFs } from "../../src/deno_deps.ts";
+import {
+  identify,
+  type ProcessProbe,
+  shellProbe,
+  startTicksOf,
+} from "../../src/io/process_probe.ts";
+import { denoFs, denoRun } from "../../src/deno_deps.ts";
 
 const linux = Deno.build.os === "linux";
 
@@ -33,21 +38,13 @@ function fakeClock(start = 1_700_000_000_000) {
   };
 }
 
-/** The start mark of a live pid, as the system probe writes it (Linux), or `-`. */
-async function startMark(pid: number): Promise<string> {
-  if (!linux) return "-";
-  const boot = (await Deno.readTextFile("/proc/sys/kernel/random/boot_id")).trim();
-  return `${boot}:${startTicksOf(await Deno.readTextFile(`/proc/${pid}/stat`))}`;
-}
+/** The probe `serve` uses: `sh` reads /proc (Deno may not without --allow-all) or runs kill -0. */
+const probe = () => shellProbe(denoRun);
 
-async function hostName(): Promise<string> {
-  if (!linux) return "-";
-  return encodeURIComponent((await Deno.readTextFile("/proc/sys/kernel/hostname")).trim());
-}
-
-/** A lock token as a holder `pid` with start mark `start` writes it, taken at `created`. */
-async function token(pid: number, start: string, created: number): Promise<string> {
-  return `hexpub-lock ${crypto.randomUUID()} ${created} ${pid} ${await hostName()} ${start}`;
+/** A lock token as holder `id` writes it, taken at `created`. */
+function token(id: { pid: number; host?: string; start?: string }, created: number): string {
+  const f = (v?: string) => v === undefined ? "-" : encodeURIComponent(v);
+  return `hexpub-lock ${crypto.randomUUID()} ${created} ${id.pid} ${f(id.host)} ${f(id.start)}`;
 }
 
 Deno.test("startTicksOf() reads field 22 of /proc/PID/stat, even with spaces and ) in the name", () => {
@@ -62,14 +59,16 @@ Deno.test("a lock whose holder was killed is taken over at once, not after the s
     const lock = join(dir, ".write.lock");
     const child = new Deno.Command("sleep", { args: ["30"], stdout: "null", stderr: "null" })
       .spawn();
-    const start = await startMark(child.pid);
+    const id = await identify(denoRun, child.pid);
+    assert.ok(id && id !== "gone");
     child.kill("SIGKILL");
     await child.status;
     const clock = fakeClock();
     // Freshly taken (its age says nothing), by a process that no longer exists.
-    await Deno.writeTextFile(lock, await token(child.pid, start, clock.now()));
+    await Deno.writeTextFile(lock, token(id, clock.now()));
     const release = await acquireLock(fs, lock, {
       ...clock,
+      probe: probe(),
       staleMs: 600_000,
       timeoutMs: 1_000,
     });
@@ -87,10 +86,18 @@ Deno.test({
       const fs = denoFs(dir);
       const lock = join(dir, ".write.lock");
       const clock = fakeClock();
-      const [boot] = (await startMark(Deno.pid)).split(":");
+      const p = probe();
+      const self = await p.self();
+      assert.match(self.start ?? "", /^[0-9a-f-]+:\d+$/);
+      const [boot] = self.start!.split(":");
       // This process's pid, but a start mark this process does not have: the pid was reused.
-      await Deno.writeTextFile(lock, await token(Deno.pid, `${boot}:1`, clock.now()));
-      const release = await acquireLock(fs, lock, { ...clock, staleMs: 600_000, timeoutMs: 1_000 });
+      await Deno.writeTextFile(lock, token({ ...self, start: `${boot}:1` }, clock.now()));
+      const release = await acquireLock(fs, lock, {
+        ...clock,
+        probe: p,
+        staleMs: 600_000,
+        timeoutMs: 1_000,
+      });
       await release();
     });
   },
@@ -101,15 +108,12 @@ Deno.test("a live holder's lock is not broken by age; the wait ends naming the h
     const fs = denoFs(dir);
     const lock = join(dir, ".write.lock");
     const clock = fakeClock();
-    const probe = systemProbe(fs);
-    const self = await probe.self();
-    await Deno.writeTextFile(
-      lock,
-      await token(self.pid, self.start ?? "-", clock.now() - 3_600_000),
-    );
+    const p = probe();
+    const self = await p.self();
+    await Deno.writeTextFile(lock, token(self, clock.now() - 3_600_000));
     if (!self.start) return; // without a start mark the age rule applies (next test)
     await assert.rejects(
-      acquireLock(fs, lock, { ...clock, staleMs: 10_000, timeoutMs: 60_000 }),
+      acquireLock(fs, lock, { ...clock, probe: p, staleMs: 1_000, timeoutMs: 3_000 }),
       (e) => e instanceof Error && e.message.includes(lock) && e.message.includes(`${Deno.pid}`),
     );
     assert.ok(await fs.lstat(lock), "the live lock is still there");
@@ -125,7 +129,7 @@ Deno.test("where liveness cannot be told, a lock is broken after the stale age o
       self: () => Promise.resolve({ pid: 7 }),
       state: () => Promise.resolve("unknown"),
     };
-    await Deno.writeTextFile(lock, await token(999_999, "-", clock.now()));
+    await Deno.writeTextFile(lock, token({ pid: 999_999 }, clock.now()));
     await assert.rejects(
       acquireLock(fs, lock, { ...clock, probe: unknown, staleMs: 10_000, timeoutMs: 5_000 }),
     );
@@ -143,9 +147,9 @@ Deno.test("a waiter whose signal aborts stops waiting and takes nothing", async 
   await withTempDir(async (dir) => {
     const fs = denoFs(dir);
     const lock = join(dir, ".write.lock");
-    const release = await acquireLock(fs, lock);
+    const release = await acquireLock(fs, lock, { probe: probe() });
     const abort = new AbortController();
-    const waiting = acquireLock(fs, lock, { signal: abort.signal, retryMs: 1 });
+    const waiting = acquireLock(fs, lock, { probe: probe(), signal: abort.signal, retryMs: 1 });
     abort.abort();
     await assert.rejects(waiting, (e) => e instanceof Error && e.name === "AbortError");
     await release();
