@@ -14,6 +14,7 @@
  */
 import { dirname, join } from "node:path";
 import { denoDeps } from "../../src/deno_deps.ts";
+import { withSettings } from "../../src/commands/_shared.ts";
 import type { Deps, Fs } from "../../src/ports.ts";
 import { serveRepository } from "../../src/tasks/serve.ts";
 
@@ -60,7 +61,7 @@ const fs: Fs = {
     return base.fs.symlink(target, path);
   },
 };
-const deps: Deps = { ...base, fs };
+const deps: Deps = withSettings({ ...base, fs });
 const serving = await serveRepository(deps, { dir, hostname: "127.0.0.1", port: 0 });
 armed = true;
 Deno.stdout.writeSync(new TextEncoder().encode(`PORT ${serving.port}\n`));
