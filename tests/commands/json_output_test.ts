@@ -205,6 +205,9 @@ const CASES: Record<string, { ignore?: boolean; fn: () => Promise<void> }> = {
       // The same version with other bytes needs --replace (the same bytes again count as landed).
       await Deno.writeTextFile(join(cwd, "src/tiny.erl"), "-module(tiny).\n-export([]).\n");
       failed(await run(["publish", "package", "--yes", "--json"], { cwd }), "publish again", 1);
+      const reverted = await run(["publish", "--revert", "0.2.0", "--yes", "--json"], { cwd });
+      assert.ok((succeeded(reverted, "publish --revert") as { reverted?: unknown }).reverted);
+      failed(await run(["publish", "--revert", "0.2.0", "--yes", "--json"], { cwd }), "again");
     },
   },
   cut: {
@@ -232,8 +235,14 @@ const CASES: Record<string, { ignore?: boolean; fn: () => Promise<void> }> = {
         GIT_CONFIG_GLOBAL: "/dev/null",
         GIT_CONFIG_NOSYSTEM: "1",
       };
+      const dry = await run(["cut", "-i", "minor", "--dry-run", "--json"], { cwd, env: gitEnv });
+      assert.equal((succeeded(dry, "cut --dry-run") as { version: string }).version, "0.4.0");
       const ok = await run(["cut", "-i", "patch", "--yes", "--json"], { cwd, env: gitEnv });
-      succeeded(ok, "cut");
+      const cut = succeeded(ok, "cut") as { version: string; published: boolean; pushed: boolean };
+      assert.deepEqual([cut.version, cut.published, cut.pushed], ["0.3.1", true, true]);
+      // Nothing to cut on a dirty tree: the error document.
+      await Deno.writeTextFile(join(cwd, "src/tiny.erl"), "-module(tiny).\n%% dirty\n");
+      failed(await run(["cut", "-i", "patch", "--yes", "--json"], { cwd, env: gitEnv }), "dirty");
     },
   },
   lock: {
