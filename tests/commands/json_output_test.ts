@@ -450,6 +450,14 @@ const CASES: Record<string, { ignore?: boolean; fn: () => Promise<void> }> = {
       fake.addKey({ owner: "pat", name: "ci" });
       succeeded(await run(["user", "key", "rotate", "ci", "--json"]), "user key rotate");
       failed(await run(["user", "key", "rotate", "nope", "--json"]), "user key rotate nope", 1);
+      // The new key works but the old one cannot be revoked: the new secret is the document.
+      fake.addKey({ owner: "pat", name: "ops" });
+      fake.failNext(5, 500, { method: "DELETE", path: "/keys/ops" });
+      const partial = failedWithResult(
+        await run(["user", "key", "rotate", "ops", "--json"]),
+        "ops",
+      );
+      assert.match((partial as { key: { secret: string } }).key.secret, /^[0-9a-f]{32}$/);
     },
   },
   "organization list": {
