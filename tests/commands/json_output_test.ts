@@ -393,7 +393,7 @@ const CASES: Record<string, { ignore?: boolean; fn: () => Promise<void> }> = {
         "key",
         "hexpm:acme",
         "generate",
-        "-k",
+        "--key-name",
         "ci",
         "--json",
       ]);
