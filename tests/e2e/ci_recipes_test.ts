@@ -91,6 +91,12 @@ for (const flag of ["--key", "-k"]) {
       const sent = fake.requestsTo("GET", "/repo/repos/acme/packages/secret_sauce");
       assert.ok(sent.length > 0);
       assert.equal(sent.at(-1)!.headers.get("authorization"), orgKey);
+      // A stored key is not configuration: -r acme is not hexpm:acme, and the hint says so.
+      if (flag === "--key") {
+        const short = await runHexpub(["info", "-r", "acme", "secret_sauce"], { cwd, home, env });
+        assert.equal(short.code, 2, short.stderr);
+        assert.match(short.stderr, /pass -r hexpm:acme/);
+      }
       // Reading needs no password and prints no second notice.
       for (const r of [info, fetch]) assert.doesNotMatch(r.stderr, PLAIN_LINE);
       for (const r of [auth, list, info, fetch]) {
