@@ -1,4 +1,3 @@
-// deno-lint-ignore-file no-console -- a benchmark script: its output is the console
 /**
  * `hexpub build` on hostile projects stays small: peak RSS of each case, which
  * must end in a clear error (exit 1, naming the cap) in under 300 MB.

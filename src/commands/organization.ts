@@ -1,9 +1,13 @@
 /**
  * `hexpub organization …`: organization repositories and their keys.
  *
+ * Flags follow rebar3_hex's `rebar3_hex_organization.erl`: `-k` is `--key`
+ * (the key `auth` stores, the CI recipe), `--key-name` has no short form, and
+ * `-p` is `--permission`.
+ *
  * @module
  */
-import { Command } from "@commander-js/extra-typings";
+import { Command, Option } from "@commander-js/extra-typings";
 import { UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
 import { collect, printJson, printLines, report } from "./_shared.ts";
@@ -30,6 +34,20 @@ export function organizationName(arg: string): string {
   return m[1];
 }
 
+/**
+ * `-k` under `organization key`: rebar3_hex's `-k` is `--key` (the key `auth` stores),
+ * which `key` has no use for; hidden, and refused with a hint to `--key-name`.
+ */
+function keyShortcut(): Option {
+  return new Option("-k, --key <key>").hideHelp();
+}
+
+function misplacedKey(): UsageError {
+  return new UsageError("-k/--key is for `organization auth` (the key to store)", {
+    hint: "Name the key with --key-name NAME (as in rebar3_hex, -k means --key in organization)",
+  });
+}
+
 /** The `organization` command tree; `run` holds the tasks (tests pass recorders). */
 export function organizationCommand(deps: Deps, run: typeof tasks = tasks) {
   const org = new Command("organization").description(
@@ -40,8 +58,8 @@ export function organizationCommand(deps: Deps, run: typeof tasks = tasks) {
   org.command("auth")
     .description("Store a repository key for hexpm:ORG: the given --key, or a new one")
     .argument("<org>", "hexpm:ORG")
-    .option("--key <key>", "an existing organization key (checked with the server first)")
-    .option("-k, --key-name <name>", "name of the key to create (default: HOST-repository-ORG)")
+    .option("-k, --key <key>", "an existing organization key (checked with the server first)")
+    .option("--key-name <name>", "name of the key to create (default: HOST-repository-ORG)")
     .option("--otp <code>", "TOTP code, when logged in with OAuth (or HEX_OTP)")
     .option("--json", "print what was done as JSON", false)
     .action(async (name, o) => {
@@ -96,7 +114,8 @@ export function organizationCommand(deps: Deps, run: typeof tasks = tasks) {
     .argument("<org>", "hexpm:ORG")
     .argument("<action>", "generate, list or revoke")
     .argument("[name]", "key name, for revoke")
-    .option("-k, --key-name <name>", "the key's name")
+    .option("--key-name <name>", "the key's name")
+    .addOption(keyShortcut())
     .option(
       "-p, --permission <perm>",
       "repository:ORG (default), api:read, …; repeatable",
@@ -107,6 +126,7 @@ export function organizationCommand(deps: Deps, run: typeof tasks = tasks) {
     .option("--otp <code>", "TOTP code, when logged in with OAuth (or HEX_OTP)")
     .option("--json", "print the result as JSON", false)
     .action(async (orgArg, action, name, o) => {
+      if (o.key !== undefined) throw misplacedKey();
       const orgName = organizationName(orgArg);
       if (action === "generate") {
         const k = await run.orgKeyGenerate(deps, {

@@ -35,6 +35,13 @@
  * }
  * ```
  *
+ * A store with no local password (no `kdf`) may instead hold its secrets in
+ * plain text, as `{ "plain": "…" }` where an encrypted secret has `{ "iv",
+ * "ct" }`: that is what a run with no terminal and no `HEXPUB_LOCAL_PASSWORD`
+ * writes (as gh and cargo keep tokens in a private file). A store is either
+ * encrypted or plain, never a mix: the first key made from a local password
+ * encrypts every plain secret (see {@link createKey} and the setters).
+ *
  * Writes are atomic (a temporary file renamed over the store) with mode 0600,
  * so a crash leaves the old or the new file, never a mix. {@link updateStore}
  * re-reads, changes and writes the store while holding a lock file beside it
@@ -80,25 +87,33 @@ export interface KdfParams {
   iterations: number;
 }
 
+/** A secret kept in plain text, in a store that has no local password. */
+export interface PlainSecret {
+  plain: string;
+}
+
+/** A secret as stored: encrypted, or (in a store without a local password) plain. */
+export type StoredSecret = Encrypted | PlainSecret;
+
 /** OAuth tokens as stored: the access token in clear (it is short-lived), the refresh token encrypted. */
 export interface OAuthEntry {
   accessToken: string;
   /** When the access token expires, in Unix seconds (as Hex's `expires_at`). */
   expiresAt: number;
-  refreshToken?: Encrypted;
+  refreshToken?: StoredSecret;
   scope: string;
   clientId: string;
 }
 
-/** An API key as stored: encrypted, with the key's name on the server in clear. */
-export type ApiKeyEntry = Encrypted & { name?: string };
+/** An API key as stored: encrypted (or plain), with the key's name on the server in clear. */
+export type ApiKeyEntry = StoredSecret & { name?: string };
 
 /** The credentials of one repository. */
 export interface RepoEntry {
   username?: string;
   oauth?: OAuthEntry;
   apiKey?: ApiKeyEntry;
-  repoKey?: Encrypted;
+  repoKey?: StoredSecret;
 }
 
 /** The whole store, as held in memory. */
@@ -115,10 +130,34 @@ export interface CredentialStore {
 }
 
 /** A key that opens one store: the AES key plus the parameters and verifier it belongs to. */
-export interface StoreKey {
+export interface EncryptionKey {
   readonly cryptoKey: CryptoKey;
   readonly kdf: KdfParams;
   readonly verifier: Encrypted;
+}
+
+/** The "key" of a store without a local password: secrets are written in plain text. */
+export interface PlainKey {
+  readonly plain: true;
+}
+
+/** What the getters and setters take: a store's encryption key, or {@link PLAIN_KEY}. */
+export type StoreKey = EncryptionKey | PlainKey;
+
+/**
+ * The key of a store kept without a local password: setters given it write secrets in
+ * plain text (mode 0600 like the rest of the file). Refused by a store that has a password.
+ */
+export const PLAIN_KEY: PlainKey = Object.freeze({ plain: true as const });
+
+/** Whether `key` is {@link PLAIN_KEY} (secrets written in plain text). */
+export function isPlainKey(key: StoreKey): key is PlainKey {
+  return "plain" in key;
+}
+
+/** Whether a stored secret is in plain text. */
+export function isPlainSecret(secret: StoredSecret): secret is PlainSecret {
+  return "plain" in secret;
 }
 
 /** Decrypted OAuth tokens. */
@@ -277,9 +316,14 @@ export function emptyStore(): CredentialStore {
   return { version: 1, repos: {} };
 }
 
-/** Whether the store has a local password (it has held a secret). */
+/** Whether the store has a local password (it has held an encrypted secret). */
 export function hasPassword(store: CredentialStore): boolean {
   return store.kdf !== undefined;
+}
+
+/** Whether the store holds secrets in plain text (it has no local password). */
+export function hasPlainSecrets(store: CredentialStore): boolean {
+  return secretsOf(store).some(({ secret }) => isPlainSecret(secret));
 }
 
 /**
@@ -293,7 +337,7 @@ export function hasPassword(store: CredentialStore): boolean {
 export async function createKey(
   password: string,
   options: { iterations?: number; salt?: Uint8Array } = {},
-): Promise<StoreKey> {
+): Promise<EncryptionKey> {
   const salt = options.salt ?? crypto.getRandomValues(new Uint8Array(SALT_BYTES));
   if (salt.length !== SALT_BYTES) throw new RangeError(`salt must be ${SALT_BYTES} bytes`);
   const iterations = options.iterations ?? DEFAULT_ITERATIONS;
@@ -303,11 +347,11 @@ export async function createKey(
   return { cryptoKey, kdf, verifier };
 }
 
-/** Every encrypted secret of a store, with where it is. */
+/** Every secret of a store (encrypted or plain), with where it is. */
 function secretsOf(
   store: CredentialStore,
-): { repo: string; field: SecretField; secret: Encrypted }[] {
-  const out: { repo: string; field: SecretField; secret: Encrypted }[] = [];
+): { repo: string; field: SecretField; secret: StoredSecret }[] {
+  const out: { repo: string; field: SecretField; secret: StoredSecret }[] = [];
   for (const [repo, entry] of Object.entries(store.repos)) {
     if (entry.apiKey) out.push({ repo, field: "apiKey", secret: entry.apiKey });
     if (entry.repoKey) out.push({ repo, field: "repoKey", secret: entry.repoKey });
@@ -318,14 +362,18 @@ function secretsOf(
   return out;
 }
 
-/** Decrypts one field, naming the file, repository and field when it fails. */
+/** Decrypts one field (a plain one is read as is), naming the file, repository and field when it fails. */
 async function openField(
   store: CredentialStore,
   key: StoreKey,
   repo: string,
   field: SecretField,
-  secret: Encrypted,
+  secret: StoredSecret,
 ): Promise<string> {
+  if (isPlainSecret(secret)) return secret.plain;
+  if (isPlainKey(key)) {
+    throw tampered(store.file, `the ${field} of repository "${repo}" is encrypted but no kdf is`);
+  }
   try {
     return await decryptSecret(key.cryptoKey, secretAad(repo, field), secret);
   } catch (e) {
@@ -343,7 +391,7 @@ async function openField(
  * @throws {TamperedStoreError} When the password is right but a secret was changed or moved.
  * @throws {AuthError} When the store has no password yet (nothing to unlock: use {@link createKey}).
  */
-export async function unlock(store: CredentialStore, password: string): Promise<StoreKey> {
+export async function unlock(store: CredentialStore, password: string): Promise<EncryptionKey> {
   if (!store.kdf || !store.verifier) {
     throw new AuthError(`${describe(store.file)} has no local password yet`, {
       hint: "Log in with `hexpub user auth` first",
@@ -364,16 +412,24 @@ export async function unlock(store: CredentialStore, password: string): Promise<
       cause: e,
     });
   }
-  const key: StoreKey = { cryptoKey, kdf: store.kdf, verifier: store.verifier };
+  const key: EncryptionKey = { cryptoKey, kdf: store.kdf, verifier: store.verifier };
   for (const { repo, field, secret } of secretsOf(store)) {
     await openField(store, key, repo, field, secret);
   }
   return key;
 }
 
-/** Throws unless `key` belongs to `store`; records its parameters in a store that has none. */
-function adopt(store: CredentialStore, key: StoreKey): CredentialStore {
-  if (!store.kdf || !store.verifier) return { ...store, kdf: key.kdf, verifier: key.verifier };
+/** Throws unless `key` belongs to `store` (an encryption key, or the plain key of a store with no password). */
+function checkKey(store: CredentialStore, key: StoreKey): void {
+  if (isPlainKey(key)) {
+    if (store.kdf) {
+      throw new AuthError(`${describe(store.file)} got a local password during this run`, {
+        hint: "Run the command again",
+      });
+    }
+    return;
+  }
+  if (!store.kdf || !store.verifier) return;
   const same = store.kdf.salt === key.kdf.salt && store.kdf.iterations === key.kdf.iterations &&
     store.verifier.iv === key.verifier.iv && store.verifier.ct === key.verifier.ct;
   if (!same) {
@@ -381,7 +437,45 @@ function adopt(store: CredentialStore, key: StoreKey): CredentialStore {
       hint: "Run the command again",
     });
   }
-  return store;
+}
+
+/**
+ * The store ready to take a secret sealed with `key`: checked against it, and for an
+ * encryption key and a store without a password, given the key's parameters with every
+ * plain secret encrypted (a store is never a mix).
+ */
+async function adopt(store: CredentialStore, key: StoreKey): Promise<CredentialStore> {
+  checkKey(store, key);
+  if (isPlainKey(key) || (store.kdf && store.verifier)) return store;
+  const repos: Record<string, RepoEntry> = {};
+  for (const [repo, entry] of Object.entries(store.repos)) repos[repo] = structuredClone(entry);
+  for (const { repo, field, secret } of secretsOf(store)) {
+    if (!isPlainSecret(secret)) continue;
+    putSecret(
+      repos[repo],
+      field,
+      await encryptSecret(key.cryptoKey, secretAad(repo, field), secret.plain),
+    );
+  }
+  return { ...store, kdf: key.kdf, verifier: key.verifier, repos };
+}
+
+/** Puts a sealed secret into an entry (changed in place), keeping an API key's name. */
+function putSecret(entry: RepoEntry, field: SecretField, sealed: StoredSecret): void {
+  if (field === "apiKey") entry.apiKey = { ...sealed, ...nameOf(entry.apiKey) };
+  else if (field === "repoKey") entry.repoKey = sealed;
+  else entry.oauth = { ...entry.oauth!, refreshToken: sealed };
+}
+
+/** Seals a secret with `key`: encrypted, or plain for {@link PLAIN_KEY}. */
+async function seal(
+  key: StoreKey,
+  repo: string,
+  field: SecretField,
+  secret: string,
+): Promise<StoredSecret> {
+  if (isPlainKey(key)) return { plain: secret };
+  return await encryptSecret(key.cryptoKey, secretAad(repo, field), secret);
 }
 
 function withRepo(
@@ -396,10 +490,10 @@ function withRepo(
 
 /**
  * Re-encrypts every secret under a new password (`hexpub user reset_password local`).
- * A store with no password yet just gets the new one.
+ * A store with no password yet gets the new one, its plain secrets encrypted.
  *
  * @param store The store.
- * @param oldPassword The current local password.
+ * @param oldPassword The current local password (ignored when the store has none).
  * @param newPassword The new one.
  * @param options `iterations` for the new key (tests only; default {@link DEFAULT_ITERATIONS}).
  * @returns The new store and its key.
@@ -411,23 +505,17 @@ export async function changePassword(
   oldPassword: string,
   newPassword: string,
   options: { iterations?: number } = {},
-): Promise<{ store: CredentialStore; key: StoreKey }> {
+): Promise<{ store: CredentialStore; key: EncryptionKey }> {
   const secrets: { repo: string; field: SecretField; plain: string }[] = [];
-  if (hasPassword(store)) {
-    const oldKey = await unlock(store, oldPassword);
-    for (const { repo, field, secret } of secretsOf(store)) {
-      secrets.push({ repo, field, plain: await openField(store, oldKey, repo, field, secret) });
-    }
+  const oldKey = hasPassword(store) ? await unlock(store, oldPassword) : PLAIN_KEY;
+  for (const { repo, field, secret } of secretsOf(store)) {
+    secrets.push({ repo, field, plain: await openField(store, oldKey, repo, field, secret) });
   }
   const key = await createKey(newPassword, { iterations: options.iterations });
   const repos: Record<string, RepoEntry> = {};
   for (const [repo, entry] of Object.entries(store.repos)) repos[repo] = structuredClone(entry);
   for (const { repo, field, plain } of secrets) {
-    const fresh = await encryptSecret(key.cryptoKey, secretAad(repo, field), plain);
-    const entry = repos[repo];
-    if (field === "apiKey") entry.apiKey = { ...fresh, ...nameOf(entry.apiKey) };
-    else if (field === "repoKey") entry.repoKey = fresh;
-    else entry.oauth = { ...entry.oauth!, refreshToken: fresh };
+    putSecret(repos[repo], field, await seal(key, repo, field, plain));
   }
   return { store: { ...store, kdf: key.kdf, verifier: key.verifier, repos }, key };
 }
@@ -485,7 +573,7 @@ export async function getOAuth(
 ): Promise<OAuthTokens | undefined> {
   const oauth = getRepo(store, repo)?.oauth;
   if (!oauth) return undefined;
-  adopt(store, key);
+  checkKey(store, key);
   const { accessToken, expiresAt, scope, clientId } = oauth;
   const tokens: OAuthTokens = { accessToken, expiresAt, scope, clientId };
   if (oauth.refreshToken) {
@@ -500,14 +588,14 @@ export async function getOAuth(
   return tokens;
 }
 
-/** Stores OAuth tokens for a repository, encrypting the refresh token. */
+/** Stores OAuth tokens for a repository, encrypting the refresh token (plain with {@link PLAIN_KEY}). */
 export async function setOAuth(
   store: CredentialStore,
   key: StoreKey,
   repo: string,
   tokens: OAuthTokens,
 ): Promise<CredentialStore> {
-  const next = adopt(store, key);
+  const next = await adopt(store, key);
   const oauth: OAuthEntry = {
     accessToken: tokens.accessToken,
     expiresAt: tokens.expiresAt,
@@ -515,11 +603,7 @@ export async function setOAuth(
     clientId: tokens.clientId,
   };
   if (tokens.refreshToken !== undefined) {
-    oauth.refreshToken = await encryptSecret(
-      key.cryptoKey,
-      secretAad(repo, "oauth.refreshToken"),
-      tokens.refreshToken,
-    );
+    oauth.refreshToken = await seal(key, repo, "oauth.refreshToken", tokens.refreshToken);
   }
   return withRepo(next, repo, (e) => ({ ...e, oauth }));
 }
@@ -549,12 +633,12 @@ export async function getApiKey(
 ): Promise<{ secret: string; name?: string } | undefined> {
   const apiKey = getRepo(store, repo)?.apiKey;
   if (!apiKey) return undefined;
-  adopt(store, key);
+  checkKey(store, key);
   const secret = await openField(store, key, repo, "apiKey", apiKey);
   return { secret, ...nameOf(apiKey) };
 }
 
-/** Stores a repository's API key, encrypted. */
+/** Stores a repository's API key, encrypted (plain with {@link PLAIN_KEY}). */
 export async function setApiKey(
   store: CredentialStore,
   key: StoreKey,
@@ -562,8 +646,8 @@ export async function setApiKey(
   secret: string,
   options: { name?: string } = {},
 ): Promise<CredentialStore> {
-  const next = adopt(store, key);
-  const sealed = await encryptSecret(key.cryptoKey, secretAad(repo, "apiKey"), secret);
+  const next = await adopt(store, key);
+  const sealed = await seal(key, repo, "apiKey", secret);
   const apiKey: ApiKeyEntry = options.name === undefined
     ? sealed
     : { ...sealed, name: options.name };
@@ -578,19 +662,19 @@ export async function getRepoKey(
 ): Promise<string | undefined> {
   const repoKey = getRepo(store, repo)?.repoKey;
   if (!repoKey) return undefined;
-  adopt(store, key);
+  checkKey(store, key);
   return await openField(store, key, repo, "repoKey", repoKey);
 }
 
-/** Stores a repository's repository key, encrypted. */
+/** Stores a repository's repository key, encrypted (plain with {@link PLAIN_KEY}). */
 export async function setRepoKey(
   store: CredentialStore,
   key: StoreKey,
   repo: string,
   secret: string,
 ): Promise<CredentialStore> {
-  const next = adopt(store, key);
-  const repoKey = await encryptSecret(key.cryptoKey, secretAad(repo, "repoKey"), secret);
+  const next = await adopt(store, key);
+  const repoKey = await seal(key, repo, "repoKey", secret);
   return withRepo(next, repo, (e) => ({ ...e, repoKey }));
 }
 
@@ -642,16 +726,21 @@ function validate(json: unknown, file: string): CredentialStore {
     if (min !== undefined && bytes.length < min) throw bad(`${what} is too short`);
     return v;
   };
-  const sealed = (v: unknown, what: string): Encrypted => {
+  const text = (v: unknown, what: string): string => {
+    if (typeof v !== "string") throw bad(`${what} is not a string`);
+    return v;
+  };
+  let plainSecrets = 0;
+  const sealed = (v: unknown, what: string): StoredSecret => {
     if (!isRecord(v)) throw bad(`${what} is not an object`);
+    if (v.plain !== undefined || v.iv === undefined) {
+      plainSecrets++;
+      return { plain: text(v.plain, `${what}.plain`) };
+    }
     return {
       iv: base64(v.iv, `${what}.iv`, IV_BYTES),
       ct: base64(v.ct, `${what}.ct`, undefined, TAG_BYTES),
     };
-  };
-  const text = (v: unknown, what: string): string => {
-    if (typeof v !== "string") throw bad(`${what} is not a string`);
-    return v;
   };
 
   if (!isRecord(json)) throw bad("it is not a JSON object");
@@ -679,7 +768,9 @@ function validate(json: unknown, file: string): CredentialStore {
       throw bad(`kdf.iterations is not from 1 to ${MAX_ITERATIONS}`);
     }
     store.kdf = { name: KDF_NAME, salt: base64(kdf.salt, "kdf.salt", SALT_BYTES), iterations };
-    store.verifier = sealed(json.verifier, "verifier");
+    const verifier = sealed(json.verifier, "verifier");
+    if (isPlainSecret(verifier)) throw bad("verifier is not encrypted");
+    store.verifier = verifier;
   }
   if (!isRecord(json.repos)) throw bad("repos is not an object");
   const repos: Record<string, RepoEntry> = {};
@@ -719,7 +810,10 @@ function validate(json: unknown, file: string): CredentialStore {
     }
     repos[name] = entry;
   }
-  if (secrets > 0 && !store.kdf) throw bad("it holds secrets but no kdf");
+  if (secrets > plainSecrets && !store.kdf) throw bad("it holds encrypted secrets but no kdf");
+  if (plainSecrets > 0 && store.kdf) {
+    throw bad("it holds plain-text secrets beside a local password");
+  }
   store.repos = repos;
   return store;
 }

@@ -1,6 +1,7 @@
 /**
  * The `organization` use cases: repository keys for `hexpm:ORG`, stored
- * encrypted, and the organization's API keys.
+ * encrypted (in plain text, saying so, when there is no terminal and no
+ * HEXPUB_LOCAL_PASSWORD), and the organization's API keys.
  *
  * @module
  */
@@ -19,7 +20,7 @@ import {
   setRepoKey,
   updateStore,
 } from "../config/credential_store.ts";
-import { call, openSession, storeEntry, storeKey, unlockStore } from "./session.ts";
+import { announcePlain, call, openSession, storeEntry, storeKey, unlockStore } from "./session.ts";
 import { type AuditEntry, buildOrgAuditRequest, parseAuditResponse } from "../hex/audit.ts";
 import { formatPermission } from "../hex/permissions.ts";
 import { createKey, keyPermissions, listKeys, revokeAllKeys, revokeKey } from "./user.ts";
@@ -75,6 +76,7 @@ export async function orgAuth(
     session.storePath,
     (s) => setRepoKey(s, skey, session.entry, secret),
   );
+  announcePlain(deps, skey, session.storePath);
   return { org: input.org, keyName };
 }
 

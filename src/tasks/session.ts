@@ -28,6 +28,11 @@ export {
   storeEntry,
 } from "./session/select_repo.ts";
 export { resolveCredential, type ResolvedCredential } from "./session/credentials.ts";
-export { storeKey, unlockStore, unlockWithPassword } from "./session/local_password.ts";
+export {
+  announcePlain,
+  storeKey,
+  unlockStore,
+  unlockWithPassword,
+} from "./session/local_password.ts";
 export { type Call, call } from "./session/call.ts";
 export { redact } from "./session/redact.ts";

@@ -679,7 +679,7 @@ const CASES: Record<string, { ignore?: boolean; fn: () => Promise<void> }> = {
         "key",
         "hexpm:acme",
         "generate",
-        "-k",
+        "--key-name",
         "ci",
         "--json",
       ]);

@@ -9,6 +9,7 @@ import {
   DEFAULT_ITERATIONS,
   deriveKey,
   emptyStore,
+  type Encrypted,
   encryptSecret,
   getAccessToken,
   getApiKey,
@@ -16,7 +17,9 @@ import {
   getRepoKey,
   getUsername,
   hasPassword,
+  hasPlainSecrets,
   loadStore,
+  PLAIN_KEY,
   removeCredential,
   removeRepo,
   repoNames,
@@ -316,7 +319,7 @@ Deno.test("a store that is not valid JSON or not a store is refused, never a cra
       ['{"version": 1, "repos": {"hexpm": {"apiKey": {"iv": "!!", "ct": "AAAA"}}}}', /not base64/],
       [
         '{"version": 1, "repos": {"hexpm": {"apiKey": {"iv": "AAAAAAAAAAAAAAAA", "ct": "AAAAAAAAAAAAAAAAAAAAAA=="}}}}',
-        /holds secrets but no kdf/,
+        /holds encrypted secrets but no kdf/,
       ],
       [
         '{"version": 1, "kdf": {"name": "PBKDF2-SHA256", "salt": "AAAAAAAAAAAAAAAAAAAAAA==", "iterations": 1e12}, "verifier": {"iv": "AAAAAAAAAAAAAAAA", "ct": "AAAAAAAAAAAAAAAAAAAAAA=="}, "repos": {}}',
@@ -361,10 +364,13 @@ Deno.test("changePassword() re-encrypts every secret under the new password", as
     iterations: ITERATIONS,
   });
   assert.notEqual(changed.kdf!.salt, store.kdf!.salt);
-  assert.notEqual(changed.repos.hexpm.apiKey!.iv, store.repos.hexpm.apiKey!.iv);
   assert.notEqual(
-    changed.repos.hexpm.oauth!.refreshToken!.ct,
-    store.repos.hexpm.oauth!.refreshToken!.ct,
+    (changed.repos.hexpm.apiKey as Encrypted).iv,
+    (store.repos.hexpm.apiKey as Encrypted).iv,
+  );
+  assert.notEqual(
+    (changed.repos.hexpm.oauth!.refreshToken as Encrypted).ct,
+    (store.repos.hexpm.oauth!.refreshToken as Encrypted).ct,
   );
   await assert.rejects(unlock(changed, PASSWORD), WrongPasswordError);
   const reopened = await unlock(changed, "new password");
@@ -453,5 +459,102 @@ Deno.test("updateStore() reads, changes and writes under the lock, and removes t
     assert.deepEqual([...Deno.readDirSync(join(dir, "sub"))].map((e) => e.name), [
       "credentials.json",
     ]);
+  });
+});
+
+/** A store holding every kind of credential in plain text (no local password). */
+async function plainStore() {
+  let store = setUsername(emptyStore(), "hexpm", "alice");
+  store = await setOAuth(store, PLAIN_KEY, "hexpm", {
+    accessToken: "access-token-clear",
+    expiresAt: 1_900_000_000,
+    refreshToken: SECRETS.refresh,
+    scope: "api:write",
+    clientId: "client-123",
+  });
+  store = await setApiKey(store, PLAIN_KEY, "hexpm", SECRETS.apiKey, { name: "laptop-api" });
+  return await setRepoKey(store, PLAIN_KEY, "hexpm:acme", SECRETS.repoKey);
+}
+
+Deno.test("PLAIN_KEY keeps secrets in plain text in a store with no password, and reads them back", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "credentials.json");
+    const io = testDeps(dir);
+    await saveStore(io, path, await plainStore());
+    assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
+    const json = await readJson(path);
+    assert.equal(json.kdf, undefined);
+    const repos = json.repos as Record<string, Record<string, unknown>>;
+    assert.deepEqual(repos["hexpm:acme"].repoKey, { plain: SECRETS.repoKey });
+    assert.deepEqual(repos.hexpm.apiKey, { plain: SECRETS.apiKey, name: "laptop-api" });
+
+    const loaded = await loadStore(io, path);
+    assert.equal(hasPassword(loaded), false);
+    assert.equal(hasPlainSecrets(loaded), true);
+    assert.equal(await getRepoKey(loaded, PLAIN_KEY, "hexpm:acme"), SECRETS.repoKey);
+    assert.deepEqual(await getApiKey(loaded, PLAIN_KEY, "hexpm"), {
+      secret: SECRETS.apiKey,
+      name: "laptop-api",
+    });
+    assert.equal((await getOAuth(loaded, PLAIN_KEY, "hexpm"))?.refreshToken, SECRETS.refresh);
+  });
+});
+
+Deno.test("the first encryption key encrypts every plain secret: a store is never a mix", async () => {
+  const plain = await plainStore();
+  const key = await createKey(PASSWORD, { iterations: ITERATIONS });
+  const store = await setApiKey(plain, key, "hexpm:beta", SECRETS.orgApiKey);
+  assert.equal(hasPlainSecrets(store), false);
+  assert.ok(hasPassword(store));
+  for (const secret of Object.values(SECRETS)) {
+    assert.doesNotMatch(JSON.stringify(store), new RegExp(secret));
+  }
+  const reopened = await unlock(store, PASSWORD);
+  assert.equal(await getRepoKey(store, reopened, "hexpm:acme"), SECRETS.repoKey);
+  assert.equal((await getApiKey(store, reopened, "hexpm"))?.name, "laptop-api");
+  assert.equal((await getOAuth(store, reopened, "hexpm"))?.refreshToken, SECRETS.refresh);
+  assert.equal((await getApiKey(store, reopened, "hexpm:beta"))?.secret, SECRETS.orgApiKey);
+  // And a store with a password refuses the plain key.
+  await assert.rejects(setRepoKey(store, PLAIN_KEY, "hexpm:acme", "x"), AuthError);
+  await assert.rejects(getRepoKey(store, PLAIN_KEY, "hexpm:acme"), AuthError);
+});
+
+Deno.test("changePassword() encrypts a plain store", async () => {
+  const { store, key } = await changePassword(await plainStore(), "", "new", {
+    iterations: ITERATIONS,
+  });
+  assert.equal(hasPlainSecrets(store), false);
+  assert.equal(await getRepoKey(store, key, "hexpm:acme"), SECRETS.repoKey);
+  assert.equal(
+    (await getApiKey(store, await unlock(store, "new"), "hexpm"))?.secret,
+    SECRETS.apiKey,
+  );
+});
+
+Deno.test("a file mixing plain and encrypted secrets, or encrypted ones without kdf, is refused", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "credentials.json");
+    const io = testDeps(dir);
+    const { store } = await fullStore();
+    await saveStore(io, path, store);
+    const mixed = await readJson(path);
+    (mixed.repos as Record<string, Record<string, unknown>>)["hexpm:acme"].repoKey = {
+      plain: "inserted",
+    };
+    await writeJson(path, mixed);
+    await assert.rejects(loadStore(io, path), TamperedStoreError);
+
+    const noKdf = await readJson(path);
+    delete noKdf.kdf;
+    delete noKdf.verifier;
+    (noKdf.repos as Record<string, Record<string, unknown>>)["hexpm:acme"].repoKey = {
+      plain: "k",
+    };
+    await writeJson(path, noKdf);
+    await assert.rejects(loadStore(io, path), /encrypted secrets but no kdf/);
+
+    const badPlain = { version: 1, repos: { hexpm: { repoKey: { plain: 42 } } } };
+    await writeJson(path, badPlain);
+    await assert.rejects(loadStore(io, path), /repoKey\.plain is not a string/);
   });
 });

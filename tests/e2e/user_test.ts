@@ -1,7 +1,7 @@
 /**
  * Smoke tests of the account commands: the real CLI (`main.ts` in a
  * subprocess) against the fake Hex server on 127.0.0.1 — a key log-in, the
- * device flow with TOTP, no hang without a terminal, and concurrent runs
+ * device flow with TOTP, plain-text storage without a terminal, and concurrent runs
  * sharing one store. The use cases themselves are tested in process
  * (tests/tasks/user_test.ts, user_keys_test.ts, session_test.ts,
  * organization_test.ts).
@@ -120,20 +120,57 @@ Deno.test("user auth runs the device flow; writes need TOTP; deauth revokes", as
   }, { deviceInterval: 0 });
 });
 
-Deno.test("no terminal and no local password: user auth fails fast naming HEXPUB_LOCAL_PASSWORD", async () => {
+Deno.test("no terminal and no local password: user auth stores in plain text (0600), saying so once; a password later encrypts it", async () => {
   await withFakeHex(async (fake, server) => {
+    fake.addUser({ username: "dora", twoFactor: true, orgs: { acme: "admin" } });
+    fake.addOrg({ name: "acme", members: { dora: "admin" } });
+    fake.autoApprove({ user: "dora", afterPolls: 1 });
+    const orgKey = fake.addKey({
+      owner: { organization: "acme" },
+      permissions: [{ domain: "repository", resource: "acme" }],
+    });
     const { home, cwd } = await setup();
-    const r = await runHexpub(["user", "auth"], {
+    const auth = await runHexpub(["user", "auth"], {
       cwd,
       home,
       env: hexEnv(server),
       timeoutMs: 20000,
     });
-    assert.equal(r.timedOut, false);
-    assert.equal(r.code, 2);
-    assert.match(r.stderr, /HEXPUB_LOCAL_PASSWORD/);
-    assert.equal(fake.requests.length, 0);
-  });
+    assert.equal(auth.timedOut, false);
+    assert.equal(auth.code, 0, auth.stderr);
+    const plainLine =
+      /^warning: credentials saved in plain text in .*credentials\.json.*HEXPUB_LOCAL_PASSWORD/gm;
+    assert.equal(auth.stderr.match(plainLine)?.length, 1, auth.stderr);
+    const file = join(configDirOf(home), "credentials.json");
+    assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600);
+    const stored = JSON.parse(await Deno.readTextFile(file));
+    assert.equal(stored.kdf, undefined);
+    const [entry] = Object.values(stored.repos) as { oauth: { refreshToken: { plain: string } } }[];
+    const refreshToken = entry.oauth.refreshToken.plain;
+    assert.match(refreshToken, /\S{16,}/);
+    const who = await runHexpub(["user", "whoami"], { cwd, home, env: hexEnv(server) });
+    assert.equal(who.code, 0, who.stderr);
+    assert.doesNotMatch(who.stderr, plainLine);
+
+    // With HEXPUB_LOCAL_PASSWORD the next secret stored encrypts the store, the
+    // plain OAuth refresh token too.
+    const env = { ...hexEnv(server), HEXPUB_LOCAL_PASSWORD: PASSWORD };
+    const org = await runHexpub(["organization", "auth", "hexpm:acme", "--key", orgKey.secret], {
+      cwd,
+      home,
+      env,
+    });
+    assert.equal(org.code, 0, org.stderr);
+    assert.doesNotMatch(org.stderr, plainLine);
+    const text = await Deno.readTextFile(file);
+    assert.ok(JSON.parse(text).kdf);
+    assert.doesNotMatch(text, /"plain"/);
+    assert.equal(text.includes(refreshToken), false, "the refresh token is encrypted now");
+    assert.equal(text.includes(orgKey.secret), false);
+    const again = await runHexpub(["user", "whoami"], { cwd, home, env });
+    assert.equal(again.code, 0, again.stderr);
+    for (const r of [auth, who, org]) fake.assertNoSecretIn(r.stdout + r.stderr, "output");
+  }, { deviceInterval: 0 });
 });
 
 Deno.test("concurrent runs that all need a refresh all succeed", async () => {

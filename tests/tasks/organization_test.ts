@@ -30,7 +30,7 @@ Deno.test("organization auth --key, list, key generate/list/revoke, deauth", asy
 
     const uenv = { ...env, HEX_API_KEY: userKey.secret };
     const gen = await hexpub.run(
-      ["organization", "key", "hexpm:acme", "generate", "-k", "deploy"],
+      ["organization", "key", "hexpm:acme", "generate", "--key-name", "deploy"],
       {
         env: uenv,
       },
@@ -104,13 +104,22 @@ Deno.test("organization key generate warns about more than fetch; organization a
       "key",
       "hexpm:acme",
       "generate",
-      "-k",
+      "--key-name",
       "wide",
       "-p",
       "api",
     ], { env });
     assert.equal(org.code, 0, org.stderr);
     assert.match(org.stderr, /can do more than fetch acme's packages: api/);
+    // -k is --key in organization (rebar3_hex): under `key` it is refused, pointing to --key-name.
+    const short = await hexpub.run(
+      ["organization", "key", "hexpm:acme", "generate", "-k", "wide2"],
+      { env },
+    );
+    assert.equal(short.code, 2, short.stderr);
+    assert.match(short.stderr, /-k\/--key is for `organization auth`/);
+    assert.match(short.stderr, /--key-name NAME/);
+    assert.equal(fake.keys.some((k) => k.name === "wide2"), false);
     const orgAudit = await hexpub.run(["organization", "audit", "hexpm:acme", "--json"], { env });
     assert.equal(orgAudit.code, 0, orgAudit.stderr);
     assert.ok(

@@ -285,6 +285,35 @@ Deno.test("reset_password local re-encrypts the store; the old password stops wo
   });
 });
 
+Deno.test("without a terminal or password the key is kept in plain text; reset_password local encrypts it", async () => {
+  await withInProcessHex(async (fake, hexpub) => {
+    fake.addUser({ username: "gina" });
+    const key = fake.addKey({ owner: "gina" });
+    const auth = await hexpub.run(["user", "auth", "--key", key.secret]);
+    assert.equal(auth.code, 0, auth.stderr);
+    assert.match(
+      auth.stderr,
+      /^warning: credentials saved in plain text in .*HEXPUB_LOCAL_PASSWORD/m,
+    );
+    assert.equal((await hexpub.run(["user", "whoami"])).code, 0);
+    const noNew = await hexpub.run(["user", "reset_password", "local"]);
+    assert.equal(noNew.code, 2);
+    assert.match(noNew.stderr, /HEXPUB_NEW_LOCAL_PASSWORD/);
+    const reset = await hexpub.run(["user", "reset_password", "local"], {
+      env: { HEXPUB_NEW_LOCAL_PASSWORD: "new-pass" },
+    });
+    assert.equal(reset.code, 0, reset.stderr);
+    const locked = await hexpub.run(["user", "whoami"]);
+    assert.equal(locked.code, 2, "the store now needs its password");
+    assert.match(locked.stderr, /HEXPUB_LOCAL_PASSWORD/);
+    const fresh = await hexpub.run(["user", "whoami"], {
+      env: { HEXPUB_LOCAL_PASSWORD: "new-pass" },
+    });
+    assert.equal(fresh.code, 0, fresh.stderr);
+    for (const r of [auth, reset, fresh]) fake.assertNoSecretIn(r.stdout + r.stderr);
+  });
+});
+
 Deno.test("reset_password local at a terminal: three tries for the current password, then the new one twice", async () => {
   await withInProcessHex(async (fake, hexpub) => {
     fake.addUser({ username: "gina" });

@@ -41,7 +41,7 @@ import {
   type StoreKey,
   updateStore,
 } from "../../config/credential_store.ts";
-import { openSession, redact, type Session, storeKey } from "../session.ts";
+import { announcePlain, openSession, redact, type Session, storeKey } from "../session.ts";
 
 /** Who a login is for. */
 export interface AuthResult {
@@ -146,6 +146,7 @@ export async function userAuth(deps: Deps, input: UserAuthInput): Promise<AuthRe
     session.storePath,
     async (s) => setUsername(await login.store(removeRepo(s, name), key, name), name, me.username),
   );
+  announcePlain(deps, key, session.storePath);
   await revokeSession(deps, session, previous);
   return {
     repo: session.repo.name,
