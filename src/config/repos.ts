@@ -655,6 +655,27 @@ export function selectRepo(
     repo = found;
   }
 
+  return withRunSettings(repo, options);
+}
+
+/**
+ * `repo` with the run's settings applied, as {@link selectRepo} applies them to
+ * the repository `-r` names: `HEX_API_KEY` (only to hex.pm's API, or when the
+ * API URL is given at run time), `HEX_API_URL`/`HEX_API`/`--api-url` and
+ * `HEXPUB_OAUTH_CLIENT_ID`. Commands that read several repositories (`lock`,
+ * `outdated`, `audit`) apply it to each, so they see each repository as
+ * `info -r NAME` does, and find the keys stored for it.
+ *
+ * @param repo A repository from {@link resolveRepos}.
+ * @param options The run's settings (or `env`/`flags`), and whether a
+ *   repository without an API URL is refused (default true).
+ * @returns A new object; `repo` is not changed.
+ * @throws {UsageError} When the repository has no API URL and `requireApi`.
+ */
+export function withRunSettings(
+  repo: RepoConfig,
+  options: SelectRepoOptions = {},
+): RepoConfig {
   // The local directory repository takes no API URL or key from the environment:
   // HEX_API_URL must not turn `publish -r local` into an upload.
   if (repo.apiUrl === LOCAL_API) return repo;

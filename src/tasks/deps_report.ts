@@ -25,9 +25,9 @@ import { formatRebarVersion, parseRebarVersion } from "../project/rebar_semver.t
 import { parseLock } from "../project/requirements.ts";
 import { type Term, textOf } from "../erlang/term.ts";
 import type { Package, Release } from "../registry/messages.ts";
-import { type RepoConfig, resolveRepos } from "../config/repos.ts";
+import type { RepoConfig } from "../config/repos.ts";
 import { type ReadOptions, readPackageEntry, registrySource } from "./registry.ts";
-import { knownRepos, rebarConfigs } from "./session.ts";
+import { rebar3Repos } from "./lock.ts";
 
 /** One Hex package locked in `rebar.lock`. */
 export interface LockedDep {
@@ -125,18 +125,6 @@ export async function readLockedDeps(
     locked.push(dep);
   }
   return { path, locked, sourceDeps };
-}
-
-/** The repositories rebar3 would try, in its order, with hexpub's settings for them merged in. */
-export async function rebar3Repos(deps: Deps): Promise<RepoConfig[]> {
-  const { project, global } = await rebarConfigs(deps);
-  const names = resolveRepos({
-    projectConfig: project?.terms,
-    globalConfig: global?.terms,
-    settings: deps.settings,
-  }).map((r) => r.name);
-  const all = await knownRepos(deps);
-  return names.map((n) => all.find((r) => r.name === n)).filter((r) => r !== undefined);
 }
 
 /** Upper-case hex of a checksum. */

@@ -30,7 +30,7 @@ import { printLockFile } from "../project/lock_file.ts";
 import { depsOverrides, lockOptions, type PkgDep, projectLockDeps } from "../project/lock_deps.ts";
 import { type LockedPackage, resolveLocks } from "../project/lock_resolve.ts";
 import type { Package } from "../registry/messages.ts";
-import { type RepoConfig, resolveRepos } from "../config/repos.ts";
+import { type RepoConfig, resolveRepos, withRunSettings } from "../config/repos.ts";
 import { readPackageEntry, registrySource } from "./registry.ts";
 import { knownRepos, rebarConfigs } from "./session.ts";
 
@@ -52,8 +52,16 @@ export interface LockResult {
 
 const LOCK_FILE = "rebar.lock";
 
-/** The repositories rebar3 would try, in its order, with hexpub's settings for them merged in. */
-async function rebar3Repos(deps: Deps): Promise<RepoConfig[]> {
+/**
+ * The repositories rebar3 would try, in its order: the names both rebar.config
+ * files give (and hexpm), each with hexpub's settings for it merged in and the
+ * run's settings applied as `info -r NAME` applies them (`HEX_API_URL`, …), so
+ * a key `hexpub organization auth` stored for an organization is found the
+ * same way. `outdated` and `audit` read the same list.
+ *
+ * @throws {UsageError} For config files that cannot be read.
+ */
+export async function rebar3Repos(deps: Deps): Promise<RepoConfig[]> {
   const { project, global } = await rebarConfigs(deps);
   const names = resolveRepos({
     projectConfig: project?.terms,
@@ -61,7 +69,10 @@ async function rebar3Repos(deps: Deps): Promise<RepoConfig[]> {
     settings: deps.settings,
   }).map((r) => r.name);
   const all = await knownRepos(deps);
-  return names.map((n) => all.find((r) => r.name === n)!).filter((r) => r !== undefined);
+  return names.flatMap((n) => {
+    const repo = all.find((r) => r.name === n);
+    return repo ? [withRunSettings(repo, { settings: deps.settings, requireApi: false })] : [];
+  });
 }
 
 /** Reads a package's registry entry, naming the repository when that fails. */

@@ -9,6 +9,7 @@ import {
   selectRepo,
   type SelectRepoOptions,
   splitRepoName,
+  withRunSettings,
 } from "../../src/config/repos.ts";
 import { REBAR3_OAUTH_CLIENT_ID } from "../../src/config/settings.ts";
 
@@ -876,4 +877,26 @@ Deno.test("splitRepoName() splits at the first colon, as rebar3 does", () => {
   assert.deepEqual(splitRepoName("hexpm:acme"), { parent: "hexpm", organization: "acme" });
   assert.deepEqual(splitRepoName("a:b:c"), { parent: "a", organization: "b:c" });
   assert.equal(splitRepoName("hexpm"), undefined);
+});
+
+Deno.test("withRunSettings() applies the run's settings as selectRepo does, to every repository of a list", () => {
+  const repos = resolveRepos({
+    projectConfig: rebar(
+      `{hex, [{repos, [#{name => <<"acme">>, api_url => <<"https://acme.example/api">>},
+                                        #{name => <<"hexpm:acme">>}]}]}.`,
+    ),
+  });
+  const env = { HEX_API_URL: "http://127.0.0.1:4000/api", HEX_API_KEY: "k" };
+  // "acme" and "hexpm:acme" both configured: -r acme is ambiguous, each repository is not.
+  assert.throws(() => selectRepo(repos, "acme", { env }), UsageError);
+  for (const repo of repos) {
+    const applied = withRunSettings(repo, { env, requireApi: false });
+    assert.deepEqual(applied, selectRepo([repo], repo.name, { env }));
+    assert.equal(applied.apiUrl, env.HEX_API_URL);
+    assert.equal(applied.apiKey, "k");
+  }
+  // Without HEX_API_URL, HEX_API_KEY stays with hex.pm's API.
+  const [acme, org] = repos.map((r) => withRunSettings(r, { env: { HEX_API_KEY: "k" } }));
+  assert.equal(acme.apiKey, undefined);
+  assert.equal(org.apiKey, "k");
 });

@@ -12,6 +12,9 @@ import { unpackPackage } from "../../src/tarball/unpack_package.ts";
 import { startLockRepo } from "../support/lock_repo.ts";
 import { makeProject } from "../support/project.ts";
 import { testDeps } from "../support/test_deps.ts";
+import { FakeHex } from "../fakes/fake_hex.ts";
+import { fakeAt, inProcessHexpub } from "../support/in_process.ts";
+import { trustHexpmKey } from "../support/registry.ts";
 
 const APP_SRC =
   `{application, tiny, [{description, "Tiny"}, {vsn, "0.1.0"}, {licenses, ["MIT"]}]}.\n`;
@@ -149,6 +152,50 @@ Deno.test("hexpub lock without a reachable registry names the repository and exi
     assert.match(err, /to resolve dependency jsx/);
     assert.match(err, /hint: .*rebar3 lock/);
     assert.ok(!(await Deno.lstat(join(root, "rebar.lock")).catch(() => undefined)));
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("hexpub lock, outdated and audit read an organization with the key organization auth stored under HEX_API_URL, as info does", async () => {
+  const fake = new FakeHex();
+  fake.addUser({ username: "frank", orgs: { acme: "admin" } });
+  fake.addOrg({ name: "acme" });
+  fake.addRelease({ name: "secret", version: "1.2.0", repository: "acme" });
+  const orgKey = fake.addKey({
+    owner: { organization: "acme" },
+    permissions: [{ domain: "repository", resource: "acme" }],
+  });
+  const server = fakeAt(fake);
+  // hex.pm's stand-in named at run time: its API (HEX_API_URL) and repository (HEX_CDN).
+  const hexpub = await inProcessHexpub({
+    fakes: [server],
+    env: { HEX_API_URL: server.url, HEX_CDN: server.repoUrl, HEXPUB_LOCAL_PASSWORD: "pw" },
+  });
+  await trustHexpmKey(hexpub.home, (await fake.registryKeys()).publicKeyPem);
+  const auth = await hexpub.run(["organization", "auth", "hexpm:acme", "--key", orgKey.secret]);
+  assert.equal(auth.code, 0, auth.stderr);
+  const root = await makeProject({
+    "rebar.config": `{hex, [{repos, [#{name => <<"hexpm:acme">>}]}]}.\n` +
+      `{deps, [{secret, "~> 1.0"}]}.\n`,
+    "src/tiny.app.src": APP_SRC,
+  });
+  try {
+    const info = await hexpub.run(["info", "secret", "-r", "hexpm:acme"], { cwd: root });
+    assert.equal(info.code, 0, info.stderr);
+    const locked = await hexpub.run(["lock"], { cwd: root });
+    assert.equal(locked.code, 0, locked.stderr);
+    const text = await Deno.readTextFile(join(root, "rebar.lock"));
+    // rebar3 records no repository in the lock: the version found in hexpm:acme.
+    assert.match(text, /\{<<"secret">>,\{pkg,<<"secret">>,<<"1\.2\.0">>\},0\}/);
+    for (const args of [["outdated"], ["audit"]]) {
+      const r = await hexpub.run(args, { cwd: root });
+      assert.equal(r.code, 0, `${args}: ${r.stderr}`);
+    }
+    // Every read of the organization carried its key; nothing was read without it.
+    const reads = fake.requests.filter((r) => r.path.startsWith("/repo/repos/acme/"));
+    assert.ok(reads.length >= 4);
+    for (const r of reads) assert.equal(r.headers.get("authorization"), orgKey.secret, r.path);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

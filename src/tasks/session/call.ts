@@ -42,7 +42,12 @@ export interface Call<T> {
  * @throws {HexApiError} What the server answered otherwise.
  */
 export async function call<T>(deps: Deps, session: Session, c: Call<T>): Promise<T> {
-  let resolved = c.anonymous ? undefined : await resolveCredential(deps, session, c);
+  // The credential is chosen for the URL the call goes to (the repository's
+  // API or the account's), so it never reaches another API.
+  const url = c.anonymous ? undefined : c.build(undefined, session.otp).url;
+  let resolved = c.anonymous
+    ? undefined
+    : await resolveCredential(deps, session, { write: c.write, url });
   if (resolved) checkScope(resolved, c);
   let otp = session.otp;
   let refreshed = false;
@@ -65,7 +70,11 @@ export async function call<T>(deps: Deps, session: Session, c: Call<T>): Promise
         e instanceof HexApiError && e.status === 401 && resolved?.oauthRepo && !refreshed
       ) {
         refreshed = true;
-        resolved = await resolveCredential(deps, session, { write: c.write, forceRefresh: true });
+        resolved = await resolveCredential(deps, session, {
+          write: c.write,
+          forceRefresh: true,
+          url,
+        });
         continue;
       }
       throw e;

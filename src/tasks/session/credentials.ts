@@ -8,7 +8,13 @@
  *    hex.pm and its organizations at hex.pm's API only.
  *
  * Organization repos fall back to their parent's (the user's) credentials, as
- * rebar3 does.
+ * rebar3 does, but only for calls to the parent's API: every credential
+ * belongs to one API URL (a configured or `HEX_API_KEY` key and the
+ * repository's store entry to the repository's, the account's entry to the
+ * account's) and is sent only to requests under it. So a project whose
+ * rebar.config points `hexpm:ORG` at another `api_url` never receives the
+ * hex.pm login (rebar3_hex and hex_core scope credentials per repository the
+ * same way).
  *
  * @module
  */
@@ -41,6 +47,17 @@ interface Need {
   write: boolean;
   /** Refresh a stored OAuth token even when it is not about to expire (after a 401). */
   forceRefresh?: boolean;
+  /**
+   * The URL the call goes to (default: the repository's API): only a
+   * credential belonging to an API URL it is under is sent.
+   */
+  url?: string;
+}
+
+/** Whether `url` is `apiUrl` or a path under it. */
+export function underApi(apiUrl: string, url: string): boolean {
+  const base = apiUrl.replace(/\/+$/, "");
+  return url === base || url.startsWith(`${base}/`) || url.startsWith(`${base}?`);
 }
 
 /**
@@ -71,8 +88,8 @@ function needAuth(deps: Deps, session: Session): AuthError {
   // `user auth -r hexpm:ORG` logs in to the parent (hex.pm), so for an
   // organization sent elsewhere only a key beside its api_url works.
   const login = isHexpmFamily(repo)
-    ? `its api_url is not hex.pm's: set api_key next to that api_url in its entry, or remove ` +
-      "the api_url to use your hex.pm login"
+    ? `set api_key next to that api_url in its entry, or remove the api_url to use your ` +
+      "hex.pm login"
     : `store an API key of that server for it with ` +
       `\`hexpub user auth -r ${repo.name} --key-stdin\` (reads the key from stdin), or set ` +
       "api_key in its entry";
@@ -88,7 +105,11 @@ function needAuth(deps: Deps, session: Session): AuthError {
       },
     );
   }
-  return new AuthError(`not authenticated to ${repo.name} (${repo.apiUrl})`, {
+  // A hex.pm organization whose api_url a config file points elsewhere.
+  const elsewhere = isHexpmFamily(repo)
+    ? `: its api_url is not hex.pm's, and hexpub sends your hex.pm login only to ${HEXPM_API_URL}`
+    : "";
+  return new AuthError(`not authenticated to ${repo.name} (${repo.apiUrl})${elsewhere}`, {
     hint: `To log in, ${login}`,
   });
 }
@@ -105,7 +126,11 @@ export async function resolveCredential(
   options: Need,
 ): Promise<ResolvedCredential> {
   const { repo } = session;
-  if (repo.apiKey) return { credential: { kind: "key", secret: repo.apiKey }, source: "api key" };
+  const url = options.url ?? session.target.apiUrl;
+  // A configured api_key (or HEX_API_KEY) is the repository's: its API only.
+  if (repo.apiKey && underApi(session.target.apiUrl, url)) {
+    return { credential: { kind: "key", secret: repo.apiKey }, source: "api key" };
+  }
   const found = await fromHexpubStore(deps, session, options) ??
     await fromRebar3(deps, session, options);
   if (!found) throw needAuth(deps, session);
@@ -118,9 +143,16 @@ async function fromHexpubStore(
   session: Session,
   options: Need,
 ): Promise<ResolvedCredential | undefined> {
-  const entries = [...new Set([session.entry, session.accountEntry])];
+  const url = options.url ?? session.target.apiUrl;
+  // Each entry with the API URL it was created for (its name says which).
+  const entries = new Map<string, string>();
+  if (underApi(session.target.apiUrl, url)) entries.set(session.entry, session.target.apiUrl);
+  if (underApi(session.accountTarget.apiUrl, url)) {
+    entries.set(session.accountEntry, session.accountTarget.apiUrl);
+  }
+  if (entries.size === 0) return undefined;
   const store = await loadStore(deps, session.storePath);
-  for (const name of entries) {
+  for (const [name, apiUrl] of entries) {
     const entry = store.repos[name];
     if (!entry) continue;
     if (entry.apiKey) {
@@ -128,7 +160,8 @@ async function fromHexpubStore(
       if (key) return { credential: { kind: "key", secret: key.secret }, source: "stored api key" };
     }
     const access = getAccessToken(store, name);
-    if (access) {
+    // Tokens are refreshed at the account's API: only its own tokens go there.
+    if (access && apiUrl === session.accountTarget.apiUrl) {
       const fresh = access.expiresAt - deps.now() / 1000 > REFRESH_MARGIN_S;
       const token = fresh && !options.forceRefresh
         ? access.accessToken
@@ -172,7 +205,8 @@ async function fromRebar3(
   ];
   const atHexpm = trusted.includes(session.target.apiUrl) &&
     trusted.includes(session.accountTarget.apiUrl);
-  if (!hexpmFamily || !atHexpm) return undefined;
+  const url = options.url ?? session.target.apiUrl;
+  if (!hexpmFamily || !atHexpm || !trusted.some((api) => underApi(api, url))) return undefined;
   const names = [repo.name, ...(repo.parent ? [repo.parent] : [])];
   const legacyPath = rebar3HexConfigPath(deps.env, deps.host.platform);
   const legacy = legacyPath ? await readRebar3HexConfig(deps.fs, legacyPath) : undefined;
