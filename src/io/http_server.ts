@@ -97,7 +97,7 @@ const BODY_BUFFER = 64 * 1024;
 /** Answers whose body is at most this long get a `content-length` (else chunked). */
 const BUFFER_ANSWER = 64 * 1024;
 /** Pause after a failed accept (EMFILE and friends), before trying again. */
-const ACCEPT_RETRY_MS = 50;
+const ACCEPT_RETRY_MS = 5;
 
 const enc = new TextEncoder();
 const latin1 = new TextDecoder("latin1");
