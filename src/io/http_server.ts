@@ -611,16 +611,16 @@ export function serveHttp(
       const first: Uint8Array[] = [];
       let firstSize = 0;
       let ended = !reader;
-      if (declared === undefined) {
-        while (reader && firstSize <= BUFFER_ANSWER) {
-          const { done, value } = await reader.read();
-          if (done) {
-            ended = true;
-            break;
-          }
-          first.push(value);
-          firstSize += value.length;
+      // With a declared length, only the first piece: it goes out with the head, in one write.
+      while (reader && firstSize <= BUFFER_ANSWER) {
+        const { done, value } = await reader.read();
+        if (done) {
+          ended = true;
+          break;
         }
+        first.push(value);
+        firstSize += value.length;
+        if (declared !== undefined) break;
       }
       const length = declared ?? (ended ? firstSize : undefined);
       const chunked = length === undefined && head.minor === 1;
