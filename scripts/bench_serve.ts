@@ -782,10 +782,10 @@ export function judgeServe(
   bombs?: BombFigures,
 ): ServeBenchResult["pass"] {
   const pass: ServeBenchResult["pass"] = { all: true };
-  if (bombs) {
-    pass.bombs = bombs.peakRssMiB !== undefined &&
-      bombs.peakRssMiB < SERVE_TARGETS.maxBombRssMiB &&
-      bombs.statuses.every((st) => st === 201);
+  // No peak RSS (no /proc) is no verdict, unless an answer was wrong.
+  const answered = bombs?.statuses.every((st) => st === 201);
+  if (bombs && (bombs.peakRssMiB !== undefined || !answered)) {
+    pass.bombs = !!answered && bombs.peakRssMiB! < SERVE_TARGETS.maxBombRssMiB;
     pass.all &&= pass.bombs;
   }
   if (serve) {
