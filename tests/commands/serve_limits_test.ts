@@ -8,6 +8,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { serveCommand } from "../../src/commands/serve.ts";
+import { UsageError } from "../../src/errors.ts";
+import { testDeps } from "../support/test_deps.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const enc = new TextEncoder();
@@ -138,4 +141,74 @@ Deno.test({
       await Deno.remove(work, { recursive: true });
     }
   },
+});
+
+Deno.test("serve's limit flags: bad values and a cap over the file limit are usage errors", async () => {
+  const work = await Deno.makeTempDir({ prefix: "hexpub-serve-flags-" });
+  try {
+    const deps = testDeps(work);
+    const serve = (args: string[]) =>
+      serveCommand(deps).exitOverride().parseAsync(["r", "--port", "0", ...args], {
+        from: "user",
+      });
+    for (
+      const args of [["--idle-timeout", "0"], ["--header-timeout", "x"], ["--max-connections", "0"]]
+    ) {
+      await assert.rejects(serve(args), (e: unknown) => e instanceof UsageError, args.join(" "));
+    }
+    if (limit !== undefined) {
+      await assert.rejects(
+        serve(["--max-connections", String(limit)]),
+        (e: unknown) =>
+          e instanceof UsageError && /does not fit under the open-file limit/.test(e.message) &&
+          /ulimit -n/.test(e.hint ?? ""),
+      );
+    }
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+});
+
+Deno.test("serve prints the limits in force", async () => {
+  const work = await Deno.makeTempDir({ prefix: "hexpub-serve-flags-" });
+  try {
+    const deps = testDeps(work);
+    let close = () => Promise.resolve();
+    let started!: () => void;
+    const listening = new Promise<void>((r) => started = r);
+    const running = serveCommand({
+      ...deps,
+      listen: async (h, o) => {
+        const l = await deps.listen(h, o);
+        close = l.close;
+        started();
+        return l;
+      },
+    }).parseAsync(
+      [
+        "r",
+        "--port",
+        "0",
+        "--max-connections",
+        "50",
+        "--idle-timeout",
+        "1.5",
+        "--body-timeout",
+        "60",
+      ],
+      { from: "user" },
+    );
+    await listening;
+    await close();
+    await running;
+    assert.ok(
+      deps.stderr.some((l) =>
+        /^Limits: 50 connections( \(open-file limit \d+\))?; timeouts: idle 1\.5 s, header 20 s, body 60 s\.$/
+          .test(l)
+      ),
+      deps.stderr.join("\n"),
+    );
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
 });
