@@ -96,6 +96,9 @@ const SMALL_BUFFER = 4 * 1024;
 const BODY_BUFFER = 64 * 1024;
 /** Answers whose body is at most this long get a `content-length` (else chunked). */
 const BUFFER_ANSWER = 64 * 1024;
+/** How often timeouts are checked: a quarter of the shortest, within 10 ms to 1 s. */
+const SWEEP_MS = (l: ServeLimits) =>
+  Math.min(1000, Math.max(10, Math.min(l.idleTimeout, l.headerTimeout, l.bodyTimeout) / 4));
 /** Pause after a failed accept (EMFILE and friends), before trying again. */
 const ACCEPT_RETRY_MS = 5;
 
@@ -143,6 +146,13 @@ class Connection {
   phase: Phase = "idle";
   /** Requests started on it. */
   requests = 0;
+  /**
+   * When the read or write under way must have made progress (Infinity when
+   * none is): past it, the server's sweep closes the connection.
+   */
+  deadline = Infinity;
+  /** Whether the sweep closed it. */
+  timedOut = false;
   /** When the connection entered its phase (the eviction order). */
   since = 0;
   closed = false;
@@ -151,7 +161,7 @@ class Connection {
   #end = 0;
   #pending: Promise<number | null> | undefined;
   #eof = false;
-  readonly #onGone: (() => void)[] = [];
+  #onGone: (() => void) | undefined;
 
   constructor(readonly conn: StreamConn, now: number) {
     this.since = now;
@@ -182,14 +192,20 @@ class Connection {
     this.#buf = next;
   }
 
-  /** Runs `f` once when the connection closes or the peer ends it. */
-  onGone(f: () => void): void {
-    if (this.closed || this.#eof) f();
-    else this.#onGone.push(f);
+  /**
+   * Runs `f` once if the connection closes or the peer ends it before
+   * {@link onGone} is called again (`undefined` clears it): one request's
+   * abort at a time, so keep-alive connections collect nothing.
+   */
+  onGone(f: (() => void) | undefined): void {
+    if (f && (this.closed || this.#eof)) f();
+    else this.#onGone = f;
   }
 
   #gone(): void {
-    for (const f of this.#onGone.splice(0)) f();
+    const f = this.#onGone;
+    this.#onGone = undefined;
+    f?.();
   }
 
   /** Starts a read unless one is under way (bounded by the buffer's room). */
@@ -234,24 +250,15 @@ class Connection {
     if (this.#eof) return false;
     const wait = Math.min(ms, deadline - now);
     if (wait <= 0) throw new ConnectionGone("timed out");
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    this.deadline = now + wait;
     try {
-      const n = await Promise.race([
-        this.#startRead(),
-        new Promise<"timeout">((resolve) => {
-          timer = setTimeout(() => resolve("timeout"), wait);
-        }),
-      ]);
-      if (n === "timeout") {
-        this.close();
-        throw new ConnectionGone("timed out");
-      }
-      return n !== null;
+      return (await this.#startRead()) !== null;
     } catch (err) {
-      if (err instanceof ConnectionGone) throw err;
-      throw new ConnectionGone(err instanceof Error ? err.message : String(err));
+      throw new ConnectionGone(
+        this.timedOut ? "timed out" : err instanceof Error ? err.message : String(err),
+      );
     } finally {
-      clearTimeout(timer);
+      this.deadline = Infinity;
     }
   }
 
@@ -266,28 +273,18 @@ class Connection {
 
   /** Writes all of `data`, each write making progress within `ms`. */
   async write(data: Uint8Array, ms: number): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       while (data.length > 0) {
-        const n = await Promise.race([
-          this.conn.write(data),
-          new Promise<"timeout">((resolve) => {
-            timer = setTimeout(() => resolve("timeout"), ms);
-          }),
-        ]);
-        clearTimeout(timer);
-        if (n === "timeout") {
-          this.close();
-          throw new ConnectionGone("write timed out");
-        }
-        data = data.subarray(n);
+        this.deadline = Date.now() + ms;
+        data = data.subarray(await this.conn.write(data));
       }
     } catch (err) {
       this.close();
-      if (err instanceof ConnectionGone) throw err;
-      throw new ConnectionGone(err instanceof Error ? err.message : String(err));
+      throw new ConnectionGone(
+        this.timedOut ? "write timed out" : err instanceof Error ? err.message : String(err),
+      );
     } finally {
-      clearTimeout(timer);
+      this.deadline = Infinity;
     }
   }
 
@@ -512,6 +509,20 @@ class BodyReader {
   }
 }
 
+let dateSecond = 0;
+let dateText = "";
+
+/** The `date` header's value, made once a second. */
+function httpDate(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(now).toUTCString();
+  }
+  return dateText;
+}
+
 function statusLine(minor: number, status: number): string {
   return `HTTP/1.${minor} ${status} ${REASONS[status] ?? "Status"}\r\n`;
 }
@@ -596,7 +607,7 @@ export function serveHttp(
       }
       lines.push(`${k}: ${v}\r\n`);
     }
-    if (!res.headers.has("date")) lines.push(`date: ${new Date().toUTCString()}\r\n`);
+    if (!res.headers.has("date")) lines.push(`date: ${httpDate()}\r\n`);
     const body = res.body;
     if (bodyless) {
       await body?.cancel().catch(() => {});
@@ -719,10 +730,7 @@ export function serveHttp(
           : undefined;
         const body = new BodyReader(c, head, limits, continueLine);
         const aborter = new AbortController();
-        let answered = false;
-        c.onGone(() => {
-          if (!answered) aborter.abort(new Error("the client closed the connection"));
-        });
+        c.onGone(() => aborter.abort(new Error("the client closed the connection")));
         let bodyError: unknown;
         const stream = head.body === 0 ? null : new ReadableStream<Uint8Array>({
           async pull(controller) {
@@ -779,7 +787,7 @@ export function serveHttp(
           keepAlive = false;
         }
         keepAlive = await answer(c, head, res, keepAlive);
-        answered = true;
+        c.onGone(undefined);
         if (!keepAlive) {
           if (!body.done) {
             // Lingering close: stop writing, let the client read the answer, then close.
@@ -834,10 +842,21 @@ export function serveHttp(
     }
   };
 
+  // One timer for every connection's timeouts, instead of one per read and write.
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const c of open) {
+      if (c.deadline < now) {
+        c.timedOut = true;
+        release(c);
+      }
+    }
+  }, SWEEP_MS(limits));
+
   const serving = new Set<Promise<void>>();
   const finished = acceptLoop().then(async () => {
     while (serving.size) await Promise.all([...serving]);
-  });
+  }).finally(() => clearInterval(sweep));
   return {
     finished,
     get connections() {
