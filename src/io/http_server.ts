@@ -249,7 +249,11 @@ class Connection {
   async fill(ms: number, deadline = Infinity, now = Date.now()): Promise<boolean> {
     if (this.#eof) return false;
     const wait = Math.min(ms, deadline - now);
-    if (wait <= 0) throw new ConnectionGone("timed out");
+    if (wait <= 0) {
+      this.timedOut = true;
+      this.close();
+      throw new ConnectionGone("timed out");
+    }
     this.deadline = now + wait;
     try {
       return (await this.#startRead()) !== null;
