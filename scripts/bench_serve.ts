@@ -10,7 +10,7 @@
  * deno run --allow-read --allow-write --allow-run --allow-env --allow-net=127.0.0.1 \
  *   scripts/bench_serve.ts [--packages N] [--max-versions N] [--rebuild-packages N]
  *   [--connections N] [--seconds S] [--warmup S] [--runs N] [--seed N]
- *   [--no-python] [--no-serve] [--no-rebuild] [--json] [--check]
+ *   [--bombs N] [--no-python] [--no-serve] [--no-rebuild] [--json] [--check]
  * ```
  *
  * 1. Generates a repository: `hexpub repo init`, then `--packages` packages
@@ -38,8 +38,14 @@
  *    starts from a repository without registry files, so all of it is
  *    rebuilt. The baseline, for scale only, is `sha256sum` over the same
  *    tarballs.
- * 5. Prints the rates, the ratio hexpub/python with the target (at least 2x),
- *    and the rebuild time with its target (under 5 s). Exit 0, or 1 when
+ * 5. Decompression bombs (`--bombs N`, default 8; 0 skips): a fresh
+ *    `hexpub serve` gets N concurrent authenticated publishes of about 130
+ *    KiB that each inflate to 120 MiB (just under the 128 MiB limit, so each
+ *    is inflated in full), and the peak RSS of the serve process (VmHWM in
+ *    /proc/PID/status, Linux only) is read once all are answered. Target:
+ *    under 500 MiB.
+ * 6. Prints the rates, the ratio hexpub/python with the target (at least 2x),
+ *    the rebuild time with its target (under 5 s) and the bombs' peak RSS. Exit 0, or 1 when
  *    `--check` is given and a target is missed, or when anything fails; 2 on
  *    bad flags.
  *
@@ -59,6 +65,7 @@ import { bin, list, type Term, tuple } from "../src/erlang/term.ts";
 import { readNames, readVersions } from "../src/registry/registry_files.ts";
 import { createPackageTarball } from "../src/tarball/create_package.ts";
 import { createRng, generateText, type Rng } from "./bench_build.ts";
+import { bombTarball } from "../tests/support/gzip_bomb.ts";
 import type { LoadResult, ManifestEntry } from "./bench_load.ts";
 
 // ---------------------------------------------------------------------------
@@ -88,6 +95,8 @@ export interface ServeBenchOptions {
   serve: boolean;
   /** Measure `hexpub repo build`. */
   rebuild: boolean;
+  /** Concurrent decompression bombs sent to a fresh `hexpub serve` (0: none). */
+  bombs: number;
   json: boolean;
   check: boolean;
 }
@@ -105,16 +114,17 @@ export const SERVE_DEFAULTS: Readonly<ServeBenchOptions> = Object.freeze({
   python: true,
   serve: true,
   rebuild: true,
+  bombs: 8,
   json: false,
   check: false,
 });
 
 /** The targets of the issue. */
-export const SERVE_TARGETS = Object.freeze({ minRatio: 2, maxRebuildMs: 5000 });
+export const SERVE_TARGETS = Object.freeze({ minRatio: 2, maxRebuildMs: 5000, maxBombRssMiB: 500 });
 
 const USAGE = `usage: bench_serve.ts [--packages N] [--max-versions N] [--rebuild-packages N]
                       [--connections N] [--seconds S] [--warmup S] [--runs N] [--seed N]
-                      [--no-python] [--no-serve] [--no-rebuild] [--json] [--check]`;
+                      [--bombs N] [--no-python] [--no-serve] [--no-rebuild] [--json] [--check]`;
 
 const num = (
   name: string,
@@ -144,6 +154,7 @@ export function parseServeBenchArgs(args: string[]): ServeBenchOptions {
         warmup: { type: "string" },
         runs: { type: "string" },
         seed: { type: "string" },
+        bombs: { type: "string" },
         "no-python": { type: "boolean" },
         "no-serve": { type: "boolean" },
         "no-rebuild": { type: "boolean" },
@@ -171,11 +182,12 @@ export function parseServeBenchArgs(args: string[]): ServeBenchOptions {
     python: !values["no-python"],
     serve: !values["no-serve"],
     rebuild: !values["no-rebuild"],
+    bombs: num("bombs", values.bombs, d.bombs, { integer: true, zero: true }),
     json: values.json ?? false,
     check: values.check ?? false,
   };
-  if (!options.serve && !options.rebuild) {
-    throw new Error(`--no-serve and --no-rebuild leave nothing to measure\n${USAGE}`);
+  if (!options.serve && !options.rebuild && !options.bombs) {
+    throw new Error(`--no-serve, --no-rebuild and --bombs 0 leave nothing to measure\n${USAGE}`);
   }
   return options;
 }
@@ -492,7 +504,10 @@ function stopper(child: Deno.ChildProcess, extra: Promise<void>[] = []): () => P
     })();
 }
 
-async function startHexpubServe(dir: string, cwd: string): Promise<Server> {
+async function startHexpubServe(
+  dir: string,
+  cwd: string,
+): Promise<Server & { pid: number }> {
   const child = spawn(Deno.execPath(), {
     args: [
       "run",
@@ -522,7 +537,7 @@ async function startHexpubServe(dir: string, cwd: string): Promise<Server> {
   child.status.then(() => exited = true);
   while (performance.now() < deadline && !exited) {
     const found = parseServeLine(out.text());
-    if (found) return { label: "hexpub serve", url: found.url, stop };
+    if (found) return { label: "hexpub serve", url: found.url, stop, pid: child.pid };
     await new Promise((r) => setTimeout(r, 20));
   }
   await stop();
@@ -728,8 +743,33 @@ export interface ServeBenchResult {
   cores: number | undefined;
   serve?: ServeFigures;
   rebuild?: RebuildFigures;
-  targets: { minRatio: number; maxRebuildMs: number };
-  pass: { tarballs?: boolean; packages?: boolean; rebuild?: boolean; all: boolean };
+  bombs?: BombFigures;
+  targets: { minRatio: number; maxRebuildMs: number; maxBombRssMiB?: number };
+  pass: {
+    tarballs?: boolean;
+    packages?: boolean;
+    rebuild?: boolean;
+    bombs?: boolean;
+    all: boolean;
+  };
+}
+
+/** What the decompression bombs did to `hexpub serve`. */
+export interface BombFigures {
+  /** Bombs sent at once. */
+  count: number;
+  /** Size of one upload, bytes. */
+  uploadBytes: number;
+  /** What one inflates to, bytes. */
+  inflatedBytes: number;
+  /** The answers' statuses, in sending order. */
+  statuses: number[];
+  /** Resident set of the serve process before the bombs, MiB (VmRSS). */
+  idleRssMiB: number | undefined;
+  /** Its peak resident set once all were answered, MiB (VmHWM); undefined off Linux. */
+  peakRssMiB: number | undefined;
+  /** Wall time from the first upload to the last answer, ms. */
+  ms: number;
 }
 
 /**
@@ -739,8 +779,15 @@ export interface ServeBenchResult {
 export function judgeServe(
   serve: ServeFigures | undefined,
   rebuild: RebuildFigures | undefined,
+  bombs?: BombFigures,
 ): ServeBenchResult["pass"] {
   const pass: ServeBenchResult["pass"] = { all: true };
+  // No peak RSS (no /proc) is no verdict, unless an answer was wrong.
+  const answered = bombs?.statuses.every((st) => st === 201);
+  if (bombs && (bombs.peakRssMiB !== undefined || !answered)) {
+    pass.bombs = !!answered && bombs.peakRssMiB! < SERVE_TARGETS.maxBombRssMiB;
+    pass.all &&= pass.bombs;
+  }
   if (serve) {
     for (const kind of KINDS) {
       const s = serve.series[kind];
@@ -835,6 +882,22 @@ export function renderServeReport(r: ServeBenchResult): string[] {
       `  baseline            ${sec(b.baselineMs).padStart(9)}   ${b.baselineCommand}; hexpub ${
         (b.bestMs / b.baselineMs).toFixed(1)
       }x of it`,
+    );
+  }
+  const z = r.bombs;
+  if (z) {
+    lines.push(
+      "",
+      `decompression bombs: ${z.count} concurrent authenticated publishes of ${
+        kib(z.uploadBytes)
+      }, each inflating to ${mib(z.inflatedBytes)}; answers ${z.statuses.join(" ")} in ${
+        sec(z.ms)
+      }`,
+      `  hexpub serve peak RSS ${
+        z.peakRssMiB === undefined ? "unknown (no /proc)" : `${z.peakRssMiB.toFixed(0)} MiB`
+      } (idle ${z.idleRssMiB?.toFixed(0) ?? "?"} MiB)   target < ${
+        r.targets.maxBombRssMiB ?? SERVE_TARGETS.maxBombRssMiB
+      } MiB: ${verdict(r.pass.bombs)}`,
     );
   }
   lines.push("", `result: ${verdict(r.pass.all)}`);
@@ -1057,6 +1120,69 @@ async function benchRebuild(
 }
 
 /**
+ * A field of /proc/PID/status in MiB (`VmHWM`, `VmRSS`), or undefined off
+ * Linux. Read with `cat`: Deno lets only --allow-all read another process's
+ * /proc entries.
+ */
+async function procStatusMiB(pid: number, field: string): Promise<number | undefined> {
+  try {
+    const out = await output("cat", { args: [`/proc/${pid}/status`] });
+    const text = decoder.decode(out.stdout);
+    const m = text.match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Sends `count` concurrent decompression bombs to a fresh `hexpub serve`
+ * and reads its peak RSS.
+ */
+async function benchBombs(
+  count: number,
+  tmp: string,
+  log: (line: string) => void,
+): Promise<BombFigures> {
+  const dir = join(tmp, "bombs");
+  const { stdout } = await hexpub(["serve", "key", "generate", dir, "--key-name", "bench"], tmp);
+  const key = stdout.trim().split("\n").at(-1)!;
+  const inflated = 120 * 1024 * 1024;
+  const uploads = Array.from(
+    { length: count },
+    (_, i) => bombTarball(inflated, { name: `bomb${i + 1}` }),
+  );
+  const server = await startHexpubServe(dir, tmp);
+  try {
+    const idleRssMiB = await procStatusMiB(server.pid, "VmRSS");
+    log(`sending ${count} bombs of ${kib(uploads[0].length)} to ${server.url}`);
+    const start = performance.now();
+    const statuses = await Promise.all(uploads.map(async (body) => {
+      const res = await fetch(`${server.url}/api/publish`, {
+        method: "POST",
+        headers: { authorization: key, "content-type": "application/octet-stream" },
+        body: body as Uint8Array<ArrayBuffer>,
+      });
+      await res.body?.cancel();
+      return res.status;
+    }));
+    const ms = performance.now() - start;
+    const peakRssMiB = await procStatusMiB(server.pid, "VmHWM");
+    return {
+      count,
+      uploadBytes: uploads[0].length,
+      inflatedBytes: inflated,
+      statuses,
+      idleRssMiB,
+      peakRssMiB,
+      ms,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+/**
  * Runs the whole benchmark.
  *
  * @param options The parsed flags.
@@ -1079,14 +1205,16 @@ export async function runServeBench(
   try {
     const serve = options.serve ? await benchServe(options, tmp, cleanup, log) : undefined;
     const rebuild = options.rebuild ? await benchRebuild(options, tmp, log) : undefined;
+    const bombs = options.bombs ? await benchBombs(options.bombs, tmp, log) : undefined;
     return {
       deno: `deno ${Deno.version.deno}`,
       runs: options.runs,
       cores: cores(),
       ...(serve ? { serve } : {}),
       ...(rebuild ? { rebuild } : {}),
+      ...(bombs ? { bombs } : {}),
       targets: { ...SERVE_TARGETS },
-      pass: judgeServe(serve, rebuild),
+      pass: judgeServe(serve, rebuild, bombs),
     };
   } finally {
     await cleanup.run();

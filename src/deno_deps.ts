@@ -5,9 +5,20 @@
  * @module
  */
 import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
-import { CancelledError } from "./errors.ts";
+import { CancelledError, UsageError } from "./errors.ts";
+import { DEFAULT_TIMEOUTS, serveHttp, type StreamConn } from "./io/http_server.ts";
 import { formatProblem } from "./ui/format_error.ts";
-import type { FileInfo, Fs, Output, Ports, RunOptions, RunResult } from "./ports.ts";
+import type {
+  FileInfo,
+  Fs,
+  Listener,
+  ListenOptions,
+  Output,
+  Ports,
+  RunOptions,
+  RunResult,
+  ServeLimits,
+} from "./ports.ts";
 
 function info(st: Deno.FileInfo): FileInfo {
   const kind = st.isSymlink ? "symlink" : st.isFile ? "file" : st.isDirectory ? "dir" : "other";
@@ -257,6 +268,103 @@ async function cancellable<T>(ask: () => Promise<T>): Promise<T> {
 }
 
 /** The host name, without needing --allow-sys when the environment tells it. */
+/**
+ * The process's soft open-file limit (RLIMIT_NOFILE, what `ulimit -n`
+ * prints): from /proc/self/limits on Linux, else from `sh -c "ulimit -n"`;
+ * `undefined` when neither tells (Windows) or it is unlimited.
+ */
+export function fileLimit(): number | undefined {
+  try {
+    const m = Deno.readTextFileSync("/proc/self/limits").match(/^Max open files\s+(\d+)/m);
+    if (m) return Number(m[1]);
+  } catch {
+    // not Linux
+  }
+  try {
+    const out = new Deno.Command("sh", { args: ["-c", "ulimit -n"], stderr: "null" }).outputSync();
+    const text = new TextDecoder().decode(out.stdout).trim();
+    if (/^\d+$/.test(text)) return Number(text);
+  } catch {
+    // no shell
+  }
+  return undefined;
+}
+
+/** File descriptors kept free of connections, for the files a server reads and writes. */
+export function reservedFiles(limit: number): number {
+  return Math.max(32, Math.floor(limit / 10));
+}
+
+/**
+ * The connection cap under file limit `limit`: the limit less what is kept
+ * for files ({@link reservedFiles}); 1,000 when the limit is unknown.
+ */
+export function defaultMaxConnections(limit: number | undefined): number {
+  return limit === undefined ? 1000 : Math.max(1, limit - reservedFiles(limit));
+}
+
+/**
+ * `Deps.listen`: an HTTP/1.1 server (`src/io/http_server.ts`) on a TCP
+ * listener, with the limits of `options` over the defaults.
+ *
+ * @throws {UsageError} When `maxConnections` leaves too few files for the server's own use.
+ */
+export function denoListen(
+  handler: (request: Request) => Promise<Response>,
+  options: ListenOptions,
+): Promise<Listener> {
+  const limit = fileLimit();
+  const cap = options.limits?.maxConnections;
+  if (cap !== undefined && limit !== undefined && cap > limit - reservedFiles(limit)) {
+    throw new UsageError(
+      `--max-connections ${cap} does not fit under the open-file limit (ulimit -n ${limit})`,
+      {
+        hint: `Use at most ${limit - reservedFiles(limit)} (${
+          reservedFiles(limit)
+        } files are kept for the repository), or raise \`ulimit -n\``,
+      },
+    );
+  }
+  const limits: ServeLimits = {
+    maxConnections: defaultMaxConnections(limit),
+    ...DEFAULT_TIMEOUTS,
+    ...Object.fromEntries(
+      Object.entries(options.limits ?? {}).filter(([, v]) => v !== undefined),
+    ),
+  };
+  const tcp = Deno.listen({ hostname: options.hostname, port: options.port });
+  const port = (tcp.addr as Deno.NetAddr).port;
+  const host = options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname;
+  const server = serveHttp(
+    {
+      accept: async (): Promise<StreamConn> => {
+        const conn = await tcp.accept();
+        try {
+          conn.setNoDelay(true);
+        } catch {
+          // closed already
+        }
+        return conn;
+      },
+      close: () => tcp.close(),
+    },
+    handler,
+    {
+      limits,
+      defaultHost: `${host}:${port}`,
+      isListenerClosed: (e) =>
+        e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted,
+    },
+  );
+  return Promise.resolve({
+    port,
+    limits,
+    fileLimit: limit,
+    finished: server.finished,
+    close: () => server.close(),
+  });
+}
+
 function hostname(env: Readonly<Record<string, string>>): string {
   if (env.HOSTNAME) return env.HOSTNAME;
   try {
@@ -283,17 +391,7 @@ export function denoDeps(): Ports {
     fetch: (request) => fetch(request),
     now: () => Date.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    listen: (handler, options) => {
-      const server = Deno.serve(
-        { hostname: options.hostname, port: options.port, onListen: () => {} },
-        handler,
-      );
-      return Promise.resolve({
-        port: server.addr.port,
-        finished: server.finished,
-        close: () => server.shutdown(),
-      });
-    },
+    listen: denoListen,
     openUrl: async (url) => {
       const [cmd, args] = Deno.build.os === "darwin" ? ["open", [url]] : Deno.build.os === "windows"
         // Not `cmd /c start`: cmd would interpret & | ^ in the URL.

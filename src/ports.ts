@@ -120,10 +120,37 @@ export interface Host {
   denoVersion: string;
 }
 
+/**
+ * What `hexpub serve` allows a client (`src/io/http_server.ts` enforces it);
+ * every time is in milliseconds.
+ */
+export interface ServeLimits {
+  /** Most connections open at once (kept below the process's file limit). */
+  maxConnections: number;
+  /** Longest wait for a request to start, between requests, and for any read or write. */
+  idleTimeout: number;
+  /** Longest a request head (request line and headers) may take from its first byte. */
+  headerTimeout: number;
+  /** Longest a request body may take once the handler starts reading it. */
+  bodyTimeout: number;
+}
+
+/** Options of {@link Deps.listen}. */
+export interface ListenOptions {
+  hostname: string;
+  port: number;
+  /** Overrides of the default limits (the connection cap's default comes from the file limit). */
+  limits?: Partial<ServeLimits>;
+}
+
 /** A running HTTP server. */
 export interface Listener {
   /** The port it listens on (useful with port 0). */
   port: number;
+  /** The limits in force. */
+  limits: ServeLimits;
+  /** The process's open-file limit (`ulimit -n`), when known. */
+  fileLimit?: number;
   /** Settles when the server stops. */
   finished: Promise<void>;
   close(): Promise<void>;
@@ -150,10 +177,15 @@ export interface Deps {
   /** Milliseconds since the epoch. */
   now(): number;
   sleep(ms: number): Promise<void>;
-  /** Serves HTTP with `handler` until `close()` (or the process ends). */
+  /**
+   * Serves HTTP with `handler` until `close()` (or the process ends), with
+   * connection and time limits (see {@link ServeLimits}).
+   *
+   * @throws {UsageError} When `limits.maxConnections` does not fit under the file limit.
+   */
   listen(
     handler: (request: Request) => Promise<Response>,
-    options: { hostname: string; port: number },
+    options: ListenOptions,
   ): Promise<Listener>;
   /** Opens a URL in the user's browser; false when that is not possible. */
   openUrl(url: string): Promise<boolean>;

@@ -6,8 +6,9 @@
  * an owner to a package that has none).
  *
  * The work is done by `tasks/serve.ts`, which starts the server through
- * `deps.listen` (the one place that calls `Deno.serve`, in
- * `src/deno_deps.ts`); tests pass their own.
+ * `deps.listen` (`src/deno_deps.ts`: the HTTP/1.1 server of
+ * `src/io/http_server.ts` on a TCP listener), with the connection cap and
+ * timeouts of the flags; tests pass their own.
  *
  * @module
  */
@@ -33,6 +34,27 @@ function parsePort(value: string): number {
   }
   return n;
 }
+
+/** A whole number of at least 1, for `flag`. */
+function parseCount(flag: string, value: string): number {
+  if (!/^\d{1,9}$/.test(value) || Number(value) < 1) {
+    throw new UsageError(`invalid ${flag} "${value}"`, { hint: "Use a whole number from 1" });
+  }
+  return Number(value);
+}
+
+/** Seconds (a decimal number above 0) for `flag`, in milliseconds. */
+function parseSeconds(flag: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !(n > 0) || n > 86_400) {
+    throw new UsageError(`invalid ${flag} "${value}"`, {
+      hint: "Give seconds above 0, at most 86400 (e.g. 30 or 0.5)",
+    });
+  }
+  return Math.round(n * 1000);
+}
+
+const seconds = (ms: number) => `${ms / 1000} s`;
 
 /**
  * Why the server could not listen, naming the address: a port in use, an
@@ -95,20 +117,56 @@ export function serveCommand(deps: Deps, options: ServeCommandOptions = {}) {
     .option("--port <port>", "the port to listen on (0 = any free port)", "4000")
     .option("--host <host>", "the address to listen on", "127.0.0.1")
     .option("--name <name>", "the repository's name, when the directory is new")
+    .option(
+      "--max-connections <n>",
+      "most connections open at once (default: the open-file limit less 10%)",
+    )
+    .option(
+      "--idle-timeout <seconds>",
+      "close a connection idle this long: before and between requests, or in a stalled read or write",
+      "30",
+    )
+    .option(
+      "--header-timeout <seconds>",
+      "longest a request's line and headers may take to arrive",
+      "20",
+    )
+    .option(
+      "--body-timeout <seconds>",
+      "longest a request body may take to arrive (uploads up to 16 MiB)",
+      "300",
+    )
     .action(async (dir, o) => {
       const port = parsePort(o.port);
       const host = o.host.includes(":") ? `[${o.host}]` : o.host;
+      const limits = {
+        maxConnections: o.maxConnections === undefined
+          ? undefined
+          : parseCount("--max-connections", o.maxConnections),
+        idleTimeout: parseSeconds("--idle-timeout", o.idleTimeout),
+        headerTimeout: parseSeconds("--header-timeout", o.headerTimeout),
+        bodyTimeout: parseSeconds("--body-timeout", o.bodyTimeout),
+      };
       const serving = await serveRepository(deps, {
         dir: await dirOf(dir),
         name: o.name,
         hostname: o.host,
         port,
+        limits,
       }).catch((e) => {
         throw listenError(e, host, port) ?? e;
       });
       deps.out.print(`Serving repository ${serving.name} at http://${host}:${serving.port}`);
       deps.out.print(`  directory: ${displayPath(deps.cwd, serving.dir)}`);
       deps.out.print(`  public key: ${displayPath(deps.cwd, serving.publicKeyPath)}`);
+      const l = serving.limits;
+      deps.out.info(
+        `Limits: ${l.maxConnections} connections${
+          serving.fileLimit === undefined ? "" : ` (open-file limit ${serving.fileLimit})`
+        }; timeouts: idle ${seconds(l.idleTimeout)}, header ${seconds(l.headerTimeout)}, body ${
+          seconds(l.bodyTimeout)
+        }.`,
+      );
       deps.out.info("Make an API key for publishing with `hexpub serve key generate`.");
       deps.out.info("Press Ctrl-C to stop.");
       await serving.finished;

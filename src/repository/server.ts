@@ -15,8 +15,14 @@
  * empty, `.`/`..`, or holds anything but `[A-Za-z0-9_.+@-]`; a NUL is a 400.
  * An unexpected failure is a 500, reported with `deps.out.warn`.
  *
+ * Uploads (publish, docs) are handled one at a time ({@link UNPACKING}): an
+ * upload is held whole and unpacked in memory (up to 16 MiB that may inflate
+ * to 128 MiB), so eight concurrent decompression bombs cost one bomb's
+ * memory, not eight. The others wait unread, their clients held back by TCP.
+ *
  * @module
  */
+import { Semaphore } from "../io/semaphore.ts";
 import type { Deps } from "../ports.ts";
 import { PACKAGE_NAME_FORMAT } from "../rules/package_name.ts";
 import { parseVersion } from "../rules/version.ts";
@@ -41,6 +47,9 @@ export interface HandlerOptions {
   baseUrl?: string;
 }
 
+/** How many uploads a handler reads and unpacks at once. */
+const UNPACKING = 1;
+
 /**
  * Routes `/api/…` (also under `/api/repos/REPO/`):
  * `POST /publish?replace=`, `GET /packages?search=`, `GET /packages/NAME`,
@@ -50,7 +59,7 @@ export interface HandlerOptions {
  * `GET /packages/NAME/owners[/USER]`, `PUT|DELETE /packages/NAME/owners/USER`,
  * `GET /users/me`, `GET /users/NAME`, `GET /auth` (checks a key).
  */
-async function api(call: Call, parts: string[]): Promise<Response> {
+async function api(call: Call, parts: string[], uploads: Semaphore): Promise<Response> {
   const method = call.req.method;
   if (parts[0] === "repos") {
     if (parts[1] !== call.store.name) return notFound();
@@ -58,7 +67,9 @@ async function api(call: Call, parts: string[]): Promise<Response> {
   }
   const [a, name, c, version, e] = parts;
   const n = parts.length;
-  if (a === "publish" && n === 1) return method === "POST" ? await publish(call) : notAllowed();
+  if (a === "publish" && n === 1) {
+    return method === "POST" ? await uploads.with(() => publish(call)) : notAllowed();
+  }
   if (a === "users" && n === 2 && method === "GET") return await users(call, name);
   if (a === "auth" && n === 1 && method === "GET") return await auth(call);
   if (a !== "packages") return notFound();
@@ -84,9 +95,10 @@ async function api(call: Call, parts: string[]): Promise<Response> {
   const user = await authorize(call);
   if (!user) return badKey();
   if (n === 4 && method === "DELETE") return await revert(call, user, name, version);
-  if (n === 5 && e === "docs" && (method === "POST" || method === "DELETE")) {
-    return await docs(call, user, name, version);
+  if (n === 5 && e === "docs" && method === "POST") {
+    return await uploads.with(() => docs(call, user, name, version));
   }
+  if (n === 5 && e === "docs" && method === "DELETE") return await docs(call, user, name, version);
   return notAllowed();
 }
 
@@ -100,6 +112,7 @@ export function storeHandler(
   store: RepositoryStore,
   options: HandlerOptions = {},
 ): (req: Request) => Promise<Response> {
+  const uploads = new Semaphore(UNPACKING);
   return async (req: Request): Promise<Response> => {
     try {
       const url = new URL(req.url);
@@ -108,7 +121,7 @@ export function storeHandler(
       const parts = segments(raw === "/" ? "" : raw.replace(/\/$/, ""));
       if (!parts) return notFound();
       const call: Call = { store, req, url, base: options.baseUrl ?? url.origin };
-      if (parts[0] === "api") return await api(call, parts.slice(1));
+      if (parts[0] === "api") return await api(call, parts.slice(1), uploads);
       return await staticFile(call, parts);
     } catch (e) {
       deps.out.warn(`serve: ${req.method} ${req.url}: ${e instanceof Error ? e.message : e}`);

@@ -13,13 +13,16 @@
  * calls (no flushes are made), so the streaming writer needs no re-blocking.
  *
  * Decompression stays on node:zlib: any valid gzip reads back the same.
+ * {@link gunzipCapped}, for archives from others (uploads, downloads), inflates
+ * chunk by chunk into one buffer and stops as soon as the output passes its
+ * limit, so a gzip bomb costs at most the limit, never the bomb's full size.
  *
  * @module
  */
 
 // @ts-types="@types/pako"
 import { Deflate, deflateRaw } from "pako";
-import { crc32, gunzipSync } from "node:zlib";
+import { crc32, createGunzip, gunzipSync } from "node:zlib";
 
 /**
  * The header hex_core writes: ID1 ID2 CM=8 FLG=0 MTIME=0 XFL=0 OS=0.
@@ -157,4 +160,63 @@ export function gunzipBytes(bytes: Uint8Array, options: GunzipOptions = {}): Uin
     ? gunzipSync(bytes)
     : gunzipSync(bytes, { maxOutputLength: Math.max(1, options.maxOutputLength) });
   return new Uint8Array(result.buffer, result.byteOffset, result.byteLength);
+}
+
+/** Output chunk size of {@link gunzipCapped}'s inflater. */
+const INFLATE_CHUNK = 256 * 1024;
+
+/**
+ * Decompresses gzip data (any valid gzip, several members too, checking
+ * CRC-32 and ISIZE) with a hard cap on the output, checked while inflating:
+ * inflation stops at the first chunk past `maxOutputLength`, so memory stays
+ * bounded by the cap (one buffer, sized from the ISIZE trailer when that is
+ * within the cap, grown otherwise), whatever the data claims.
+ *
+ * @param bytes The gzip data.
+ * @param maxOutputLength The most bytes it may inflate to.
+ * @returns The decompressed bytes.
+ * @throws {RangeError} As soon as the output passes `maxOutputLength`.
+ * @throws {Error} When the data is not valid gzip.
+ */
+export function gunzipCapped(bytes: Uint8Array, maxOutputLength: number): Promise<Uint8Array> {
+  // ISIZE (the last member's size mod 2^32) is a hint only: a wrong one costs a regrow.
+  const hint = bytes.length >= 18
+    ? new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true)
+    : 0;
+  let out = new Uint8Array(Math.min(Math.max(hint, 64 * 1024), maxOutputLength, 0x7fff_ffff));
+  let size = 0;
+  return new Promise((resolve, reject) => {
+    const inflater = createGunzip({ chunkSize: INFLATE_CHUNK });
+    let done = false;
+    const fail = (err: unknown) => {
+      if (done) return;
+      done = true;
+      inflater.destroy();
+      out = new Uint8Array(0);
+      reject(err);
+    };
+    inflater.on("data", (chunk: Uint8Array) => {
+      if (done) return;
+      if (size + chunk.length > maxOutputLength) {
+        fail(new RangeError(`gzip data inflates to more than ${maxOutputLength} bytes`));
+        return;
+      }
+      if (size + chunk.length > out.length) {
+        const grown = new Uint8Array(
+          Math.min(Math.max(out.length * 2, size + chunk.length), maxOutputLength),
+        );
+        grown.set(out.subarray(0, size));
+        out = grown;
+      }
+      out.set(chunk, size);
+      size += chunk.length;
+    });
+    inflater.on("error", fail);
+    inflater.on("end", () => {
+      if (done) return;
+      done = true;
+      resolve(out.subarray(0, size));
+    });
+    inflater.end(bytes);
+  });
 }

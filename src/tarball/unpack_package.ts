@@ -11,7 +11,7 @@ import { type ParsedTarEntryWithData, unpackTar } from "modern-tar";
 import { TarballError } from "../errors.ts";
 import type { Term } from "../erlang/term.ts";
 import { sha256Hex, sha256HexOfParts } from "./checksum.ts";
-import { gunzipBytes } from "./gzip.ts";
+import { gunzipCapped } from "./gzip.ts";
 import { formatMegabytes, type Limits, resolveLimits } from "./limits.ts";
 import { decodeMetadata, decodeMetadataBytes, encodeTerm } from "./metadata_config.ts";
 import {
@@ -83,9 +83,14 @@ async function readTar(bytes: Uint8Array, label: string): Promise<ParsedTarEntry
   }
 }
 
-function gunzip(bytes: Uint8Array, max: number, label: string, what: string): Uint8Array {
+async function gunzip(
+  bytes: Uint8Array,
+  max: number,
+  label: string,
+  what: string,
+): Promise<Uint8Array> {
   try {
-    return gunzipBytes(bytes, { maxOutputLength: max });
+    return await gunzipCapped(bytes, max);
   } catch (err) {
     if (err instanceof RangeError) {
       throw new TarballError(
@@ -241,8 +246,12 @@ export async function unpackPackage(
   const metadataConfig = decodeMetadataBytes(metadataBytes);
   const metadata = decodeMetadata(metadataConfig);
 
-  const inner = gunzip(contents, maxUncompressedSize, "inner tarball", "package");
-  const files = toFiles(await readTar(inner, "inner tarball"), maxUncompressedSize, "package");
+  // The inflated tar is not kept: once read, only the entries' copies stay.
+  const innerEntries = await readTar(
+    await gunzip(contents, maxUncompressedSize, "inner tarball", "package"),
+    "inner tarball",
+  );
+  const files = toFiles(innerEntries, maxUncompressedSize, "package");
 
   return { version: versionText, innerChecksum, outerChecksum, metadataConfig, metadata, files };
 }
@@ -263,7 +272,7 @@ export async function unpackDocs(
   const { maxSize, maxUncompressedSize } = resolveLimits(limits);
   if (tarball.length > maxSize) throw tooBig("docs tarball", maxSize);
   const checksum = await sha256Hex(tarball);
-  const tar = gunzip(tarball, maxUncompressedSize, "tarball", "docs tarball");
+  const tar = await gunzip(tarball, maxUncompressedSize, "tarball", "docs tarball");
   const files = toFiles(await readTar(tar, "tarball"), maxUncompressedSize, "docs tarball");
   return { checksum, files };
 }

@@ -10,7 +10,7 @@
 import { join } from "node:path";
 import { PACKAGE_NAME_FORMAT } from "../rules/package_name.ts";
 import { HexpubError, UsageError } from "../errors.ts";
-import type { Deps } from "../ports.ts";
+import type { Deps, ServeLimits } from "../ports.ts";
 import { REPO_CONFIG } from "../repository/repository_dir.ts";
 import type { OwnerLevel, StoredOwner } from "../repository/repository_state.ts";
 import { storeHandler } from "../repository/server.ts";
@@ -29,6 +29,10 @@ export interface Serving {
   publicKeyPath: string;
   /** The port it listens on. */
   port: number;
+  /** The connection and time limits in force. */
+  limits: ServeLimits;
+  /** The process's open-file limit, when known. */
+  fileLimit?: number;
   /** Settles when the server stops. */
   finished: Promise<void>;
   /** Stops the server. */
@@ -43,7 +47,13 @@ export interface Serving {
  */
 export async function serveRepository(
   deps: Deps,
-  input: { dir: string; name?: string; hostname: string; port: number },
+  input: {
+    dir: string;
+    name?: string;
+    hostname: string;
+    port: number;
+    limits?: Partial<ServeLimits>;
+  },
 ): Promise<Serving> {
   const store = await RepositoryStore.open(deps, input.dir, input.name);
   // A serve (or any writer) killed mid-write leaves a registry to repair before anything is served.
@@ -51,12 +61,15 @@ export async function serveRepository(
   const listener = await deps.listen(storeHandler(deps, store), {
     hostname: input.hostname,
     port: input.port,
+    limits: input.limits,
   });
   return {
     name: store.name,
     dir: store.dir,
     publicKeyPath: join(store.dir, "public_key"),
     port: listener.port,
+    limits: listener.limits,
+    fileLimit: listener.fileLimit,
     finished: listener.finished,
     close: () => listener.close(),
   };

@@ -48,6 +48,8 @@ Deno.test("parseServeBenchArgs: defaults, values and bad input", () => {
       "--runs",
       "1",
       "--seed=-3",
+      "--bombs",
+      "2",
       "--no-python",
       "--no-rebuild",
       "--json",
@@ -65,6 +67,7 @@ Deno.test("parseServeBenchArgs: defaults, values and bad input", () => {
       python: false,
       serve: true,
       rebuild: false,
+      bombs: 2,
       json: true,
       check: true,
     },
@@ -74,7 +77,10 @@ Deno.test("parseServeBenchArgs: defaults, values and bad input", () => {
   assert.throws(() => parseServeBenchArgs(["--seconds", "0"]), /--seconds/);
   assert.throws(() => parseServeBenchArgs(["--warmup", "x"]), /--warmup/);
   assert.throws(() => parseServeBenchArgs(["--seed", "1.5"]), /--seed/);
-  assert.throws(() => parseServeBenchArgs(["--no-serve", "--no-rebuild"]), /nothing to measure/);
+  assert.throws(
+    () => parseServeBenchArgs(["--no-serve", "--no-rebuild", "--bombs", "0"]),
+    /nothing to measure/,
+  );
   assert.throws(() => parseServeBenchArgs(["--bogus"]), /usage/);
 });
 
@@ -349,6 +355,8 @@ Deno.test("bench_serve.ts end to end at a tiny scale: figures, servers stopped, 
       "0",
       "--connections",
       "2",
+      "--bombs",
+      "1",
       "--json",
     ], { TMPDIR: root });
     assert.equal(res.code, 0, res.stderr);
@@ -371,6 +379,8 @@ Deno.test("bench_serve.ts end to end at a tiny scale: figures, servers stopped, 
     assert.equal(b.packages, 12);
     assert.equal(b.runsMs.length, 1);
     assert.ok(b.bestMs > b.startupMs && b.startupMs > 0 && b.baselineMs > 0);
+    assert.deepEqual(r.bombs!.statuses, [201]);
+    if (Deno.build.os === "linux") assert.ok(r.bombs!.peakRssMiB! > r.bombs!.idleRssMiB!);
     assert.equal(typeof r.pass.all, "boolean");
     assert.deepEqual([...Deno.readDirSync(root)], [], "the temporary directory is removed");
   } finally {
@@ -397,6 +407,8 @@ Deno.test("bench_serve.ts without python3 on PATH says so and measures hexpub al
       "--connections",
       "1",
       "--no-rebuild",
+      "--bombs",
+      "0",
     ], { TMPDIR: root, PATH: bin });
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stdout, /python3: python3 is not installed: the baseline is skipped/);

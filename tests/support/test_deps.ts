@@ -2,7 +2,7 @@
  * Real ports for tests (real files, real processes), with output captured and
  * prompts scripted: the only doubles are at the terminal edge.
  */
-import { denoFs, denoRun, denoWhich } from "../../src/deno_deps.ts";
+import { denoFs, denoListen, denoRun, denoWhich } from "../../src/deno_deps.ts";
 import type { Deps, Settings } from "../../src/ports.ts";
 import { settingsFrom } from "../../src/config/settings.ts";
 import { formatProblem } from "../../src/ui/format_error.ts";
@@ -73,17 +73,7 @@ export function testDeps(
     now: () => Date.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     openUrl: () => Promise.resolve(false),
-    listen: (handler, options) => {
-      const server = Deno.serve(
-        { hostname: options.hostname, port: options.port, onListen: () => {} },
-        handler,
-      );
-      return Promise.resolve({
-        port: server.addr.port,
-        finished: server.finished,
-        close: () => server.shutdown(),
-      });
-    },
+    listen: denoListen,
     host: { platform: Deno.build.os, hostname: "testhost", denoVersion: Deno.version.deno },
     prompt: {
       input: (message) => answer(message),

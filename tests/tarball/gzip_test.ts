@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { createGzipWriter, gunzipBytes, GZIP_HEADER, gzipBytes } from "../../src/tarball/gzip.ts";
+import { deflateRawSync } from "node:zlib";
+import {
+  createGzipWriter,
+  gunzipBytes,
+  gunzipCapped,
+  GZIP_HEADER,
+  gzipBytes,
+} from "../../src/tarball/gzip.ts";
 import { concat, nodeSha256, pseudoRandomBytes, run } from "./_helpers.ts";
 
 /** Bitwise CRC-32 (IEEE, reflected, polynomial 0xEDB88320), independent of node:zlib. */
@@ -156,4 +163,27 @@ Deno.test("gunzipBytes() rejects damaged data", () => {
   const bad = gz.slice();
   bad[bad.length - 8] ^= 0xff; // CRC
   assert.throws(() => gunzipBytes(bad));
+});
+
+const enc = new TextEncoder();
+
+Deno.test("gunzipCapped() inflates any gzip: several members, a lying ISIZE, exactly at the cap", async () => {
+  const a = enc.encode("hello "), b = enc.encode("world");
+  const two = new Uint8Array([...gzipBytes(a), ...gzipBytes(b)]);
+  assert.deepEqual(await gunzipCapped(two, 11), enc.encode("hello world"));
+  const big = new Uint8Array(300_000).fill(7);
+  const lying = gzipBytes(big);
+  new DataView(lying.buffer).setUint32(lying.length - 4, 10, true); // ISIZE says 10
+  await assert.rejects(gunzipCapped(lying, 1_000_000)); // the trailer check still fails
+  assert.deepEqual(await gunzipCapped(gzipBytes(big), 300_000), big);
+  await assert.rejects(gunzipCapped(gzipBytes(big), 299_999), RangeError);
+  await assert.rejects(gunzipCapped(enc.encode("not gzip at all, no"), 100), /header/);
+});
+
+Deno.test("gunzipCapped() stops inflating at the cap: data past it is never reached", async () => {
+  // 2 MiB of zeros, then garbage: inflating in full would fail on the garbage.
+  const deflated = deflateRawSync(new Uint8Array(2 * 1024 * 1024), { finishFlush: 2 });
+  const bomb = new Uint8Array([...GZIP_HEADER, ...deflated, ...new Uint8Array(64).fill(0xff)]);
+  await assert.rejects(gunzipCapped(bomb, 4 * 1024 * 1024), /invalid|corrupt|incorrect/i);
+  await assert.rejects(gunzipCapped(bomb, 1024 * 1024), RangeError);
 });
