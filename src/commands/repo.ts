@@ -13,6 +13,22 @@ import { localRepoDir } from "../config/config_paths.ts";
 import { renderTable } from "../ui/table.ts";
 import { printJson, printLines } from "./_shared.ts";
 
+/**
+ * What to run next after `repo add NAME`: each line a command that works as
+ * printed once KEY is filled in.
+ */
+export function repoAddHints(name: string, api: boolean): string[] {
+  const fetch = `Read from it with \`hexpub info -r ${name} PACKAGE\` and ` +
+    `\`hexpub fetch -r ${name} PACKAGE\``;
+  if (!api) return [fetch];
+  return [
+    `Log in with \`hexpub user auth -r ${name} --key KEY\` (a \`hexpub serve\` repository ` +
+    "makes KEY with `hexpub serve key generate DIR`)",
+    `Then publish with \`hexpub publish -r ${name}\``,
+    fetch,
+  ];
+}
+
 /** The `repo` command tree. */
 export function repoCommand(deps: Deps) {
   const repo = new Command("repo").description(
@@ -69,6 +85,9 @@ export function repoCommand(deps: Deps) {
       deps.out.print(`  repository: ${r.repoUrl}`);
       deps.out.print(`  api: ${r.apiUrl ?? "none (fetch only)"}`);
       deps.out.print(`  public key: ${r.fingerprint}`);
+      if (r.signedAs) {
+        deps.out.print(`  registry signed as: ${r.signedAs} (kept as mirror_of)`);
+      }
       if (r.dropped.length > 0) {
         deps.out.warn(
           `The repository's URL or key changed, so these settings were dropped: ${
@@ -81,11 +100,13 @@ export function repoCommand(deps: Deps) {
           "The key was trusted as fetched (--yes): check its fingerprint with the repository's owner",
         );
       }
-      if (r.apiUrl) {
+      if (r.unchecked) {
         deps.out.info(
-          `Publish with \`hexpub publish -r ${r.name}\` after \`hexpub user auth -r ${r.name} --key KEY\``,
+          `The registry's name was not checked (${r.unchecked}); if it is signed under a name ` +
+            `other than ${r.name}, run \`hexpub repo add\` again once it has packages`,
         );
       }
+      for (const line of repoAddHints(r.name, !!r.apiUrl)) deps.out.info(line);
     });
   repo.command("list")
     .description("List the repositories added with `repo add`")

@@ -9,6 +9,7 @@
 import { HexpubError, UsageError } from "../errors.ts";
 import { RegistryError } from "../registry/signing.ts";
 import { isHexpm } from "../config/repos.ts";
+import { HEXPM_API_URL } from "../config/settings.ts";
 import type { Deps } from "../ports.ts";
 import type { Credential } from "../hex/api_config.ts";
 import { HexApiError, HexNetworkError, safeUrl } from "../hex/api_errors.ts";
@@ -149,13 +150,20 @@ async function showUpload<T>(
   }
 }
 
-/** The hex.pm page of a release (hex.pm and its organizations only). */
-function releasePageUrl(session: Session, name: string, version: string): string | undefined {
-  if (isHexpm(session.repo)) return `https://hex.pm/packages/${name}/${version}`;
-  if (session.repo.parent === "hexpm") {
-    return `https://hex.pm/packages/${session.repo.organization}/${name}/${version}`;
+/**
+ * Where a release is, for when the server's answer did not say: its hex.pm page
+ * when the API is hex.pm's own, else the release in the repository's own API
+ * (a self-hosted Hex, `hexpub serve`, or hexpm with `HEX_API_URL` set elsewhere).
+ */
+function releasePageUrl(session: Session, name: string, version: string): string {
+  const api = safeUrl(session.target.apiUrl).replace(/\/+$/, "");
+  const org = session.target.repo;
+  if (api === HEXPM_API_URL) {
+    return `https://hex.pm/packages/${org ? `${org}/` : ""}${name}/${version}`;
   }
-  return undefined;
+  return `${api}${org ? `/repos/${encodeURIComponent(org)}` : ""}/packages/${
+    encodeURIComponent(name)
+  }/releases/${encodeURIComponent(version)}`;
 }
 
 /** The Hex HTTP API of the session's repository as a publish target. */
@@ -352,7 +360,7 @@ export function hexApiTarget(deps: Deps, session: Session): PublishTarget {
       return { listed: true, checksum };
     },
     async uploadDocs(r) {
-      await showUpload(
+      const res = await showUpload(
         deps,
         `the docs of ${r.name} ${r.version}`,
         r.docs.length,
@@ -373,6 +381,7 @@ export function hexApiTarget(deps: Deps, session: Session): PublishTarget {
             progress,
           }),
       );
+      return { url: res.location };
     },
     async revert(name, version, what) {
       // An EditWindowError (hex.pm's one hour / 24 hours rule) carries its own explanation.

@@ -38,7 +38,11 @@ Deno.test("plan: a Plan value with the app, its tarball and the target; the summ
     `  Tarball: ${(plan.apps[0].tarball.length / 1024).toFixed(1)} KiB, ` +
       `checksum ${plan.apps[0].checksum}`,
   ));
-  assert.deepEqual(renderPlan({ ...plan, input: { ...plan.input, target: "docs" } }), []);
+  assert.deepEqual(renderPlan({ ...plan, input: { ...plan.input, target: "docs" } }), [
+    `Publishing the docs of widget 0.1.0 to hexpm (docs tarball: ${
+      (plan.apps[0].docs!.length / 1024).toFixed(1)
+    } KiB)`,
+  ], "publish docs: the docs alone");
   assert.deepEqual(deps.stdout, [], "planning prints nothing");
   assert.deepEqual(sent, [], "planning sends nothing");
 });
@@ -123,6 +127,11 @@ Deno.test("a dropped connection: landed after the server stored it, 'has not lan
   const r = await publish(deps, base);
   assert.equal(r.published[0].verified, true);
   assert.match(deps.stderr.join("\n"), /landed/);
+  assert.equal(
+    r.published[0].url,
+    "http://fake.test/api/packages/widget/releases/0.4.0",
+    "with no answer to take it from, the link is the repository's own API, not hex.pm",
+  );
 
   const before = await publishEnv(await makeProject(widget("0.4.1")), {
     fake,
@@ -204,7 +213,17 @@ Deno.test("publish docs alone, then publish docs --revert keeps the package", as
   assert.equal(fake.requestsTo("POST", "/publish").length, 1, "the package is not sent again");
   assert.ok(fake.release("widget", "0.8.0")!.hasDocs);
   assert.equal(docs.published[0].docsOnly, true);
-  assert.deepEqual(renderPublish(docs), ["Published docs for widget 0.8.0"], "no package line");
+  assert.deepEqual(renderPublish(docs), [
+    "Published docs for widget 0.8.0",
+    "  http://fake.test/repo/docs/widget-0.8.0.tar.gz",
+  ], "no package line; the docs' URL as the repository gives it (Location)");
+  const dry = await publish(deps, { ...base, target: "docs", docDir: "doc", dryRun: true });
+  assert.deepEqual(renderPublish(dry), [
+    `Dry run: the docs of widget 0.8.0 (${
+      (dry.published[0].docsSize! / 1024).toFixed(1)
+    } KiB) would be published to hexpm`,
+  ], "the dry run of publish docs: no package line, no package checks");
+  assert.ok(!deps.stderr.some((l) => /already published/.test(l)));
   const rev = await publish(deps, { ...base, target: "docs", revert: "0.8.0" });
   assert.deepEqual(renderPublish(rev), ["Successfully deleted docs for widget 0.8.0"]);
   assert.ok(!fake.release("widget", "0.8.0")!.hasDocs);
