@@ -8,7 +8,7 @@ import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
 import { CancelledError } from "./errors.ts";
 import { formatProblem } from "./ui/format_error.ts";
 import { progressOutput } from "./ui/progress.ts";
-import type { FileInfo, Fs, Output, Ports, RunResult } from "./ports.ts";
+import type { FileInfo, Fs, Output, Ports, RunOptions, RunResult } from "./ports.ts";
 
 function info(st: Deno.FileInfo): FileInfo {
   const kind = st.isSymlink ? "symlink" : st.isFile ? "file" : st.isDirectory ? "dir" : "other";
@@ -99,28 +99,103 @@ export function denoFs(cwd: string): Fs {
   };
 }
 
-/** Runs a program and collects its output as text. */
+/**
+ * Reads a child's stream into `into`, keeping at most `max` bytes: true when it
+ * ended within them, false when more came (reading stops there).
+ */
+async function collect(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  into: Uint8Array[],
+  max: number,
+): Promise<boolean> {
+  let size = 0;
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) return true;
+    if (size + value.length > max) {
+      into.push(value.subarray(0, max - size));
+      return false;
+    }
+    into.push(value);
+    size += value.length;
+  }
+}
+
+function decodeChunks(chunks: Uint8Array[]): string {
+  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.length;
+  }
+  return new TextDecoder().decode(all);
+}
+
+/**
+ * Runs a program and collects its output as text. With `timeoutMs` or
+ * `maxOutputBytes`, a child that runs too long or prints too much is killed
+ * (SIGKILL) and the result says why; reading stops then, even when a
+ * grandchild still holds the pipes.
+ */
 export async function denoRun(
   cmd: string,
   args: string[],
-  options: { cwd: string; env?: Record<string, string> },
+  options: RunOptions,
 ): Promise<RunResult> {
+  let child: Deno.ChildProcess;
   try {
-    const out = await new Deno.Command(cmd, {
+    child = new Deno.Command(cmd, {
       args,
       cwd: options.cwd,
       env: options.env,
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-    }).output();
-    const dec = new TextDecoder();
-    return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+    }).spawn();
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
       return { code: 127, stdout: "", stderr: `${cmd}: command not found` };
     }
     throw e;
+  }
+  const max = options.maxOutputBytes ?? Infinity;
+  const out: Uint8Array[] = [];
+  const err: Uint8Array[] = [];
+  const readers = [child.stdout.getReader(), child.stderr.getReader()];
+  type Why = "timedOut" | "stdout" | "stderr";
+  let stop: (why: Why) => void = () => {};
+  const stopped = new Promise<Why>((resolve) => stop = resolve);
+  const timer = options.timeoutMs === undefined
+    ? undefined
+    : setTimeout(() => stop("timedOut"), options.timeoutMs);
+  const finished = Promise.all([
+    collect(readers[0], out, max).then((ok) => ok || stop("stdout")),
+    collect(readers[1], err, max).then((ok) => ok || stop("stderr")),
+    child.status,
+  ]).then(() => undefined);
+  try {
+    const why = await Promise.race([finished, stopped]);
+    if (why !== undefined) {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // It ended on its own meanwhile.
+      }
+      // A grandchild may still hold the pipes: stop reading rather than wait for it.
+      await Promise.allSettled(readers.map((r) => r.cancel()));
+    }
+    const status = await child.status;
+    await finished.catch(() => {});
+    const result: RunResult = {
+      code: status.code,
+      stdout: decodeChunks(out),
+      stderr: decodeChunks(err),
+    };
+    if (why === "timedOut") result.timedOut = true;
+    else if (why !== undefined) result.overflow = why;
+    return result;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

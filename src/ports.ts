@@ -64,14 +64,28 @@ export interface RunResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** Set when the child was killed for running past `RunOptions.timeoutMs`. */
+  timedOut?: boolean;
+  /**
+   * Set when the child was killed for writing more than `RunOptions.maxOutputBytes` on this
+   * stream; that stream's text is then cut at the cap.
+   */
+  overflow?: "stdout" | "stderr";
+}
+
+/** How a child process is run. */
+export interface RunOptions {
+  cwd: string;
+  /** Variables set for the child, on top of hexpub's environment. */
+  env?: Record<string, string>;
+  /** Kill the child after this many milliseconds (the result says `timedOut`). */
+  timeoutMs?: number;
+  /** Keep at most this many bytes of stdout and of stderr; past that the child is killed. */
+  maxOutputBytes?: number;
 }
 
 /** Runs a program (never through a shell unless the program is one). */
-export type Run = (
-  cmd: string,
-  args: string[],
-  options: { cwd: string; env?: Record<string, string> },
-) => Promise<RunResult>;
+export type Run = (cmd: string, args: string[], options: RunOptions) => Promise<RunResult>;
 
 /** Where a command writes for the user. */
 export interface Output {
@@ -205,6 +219,8 @@ export interface SettingValues {
   yes: boolean;
   /** Seconds one HTTP request may take. */
   httpTimeout: number;
+  /** Seconds a project command may run (read where it runs: `project/read_limits.ts`). */
+  cmdTimeout: number;
   /** The OAuth client id for the device flow. */
   oauthClientId: string;
 }

@@ -33,3 +33,12 @@ export function printJson(deps: Deps, value: unknown): void {
 export function printLines(deps: Deps, lines: string[]): void {
   for (const line of lines) deps.out.print(line);
 }
+
+/**
+ * Reports what a command did: `doc` as the one JSON document with `--json`,
+ * else the human `lines` on stdout (as rebar3_hex prints its confirmations).
+ */
+export function report(deps: Deps, json: boolean, doc: unknown, lines: string[]): void {
+  if (json) printJson(deps, doc);
+  else printLines(deps, lines);
+}

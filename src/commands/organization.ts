@@ -6,7 +6,7 @@
 import { Command } from "@commander-js/extra-typings";
 import { UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
-import { collect, printJson, printLines } from "./_shared.ts";
+import { collect, printJson, printLines, report } from "./_shared.ts";
 import * as tasks from "../tasks/organization.ts";
 import {
   renderAudit,
@@ -43,6 +43,7 @@ export function organizationCommand(deps: Deps, run: typeof tasks = tasks) {
     .option("--key <key>", "an existing organization key (checked with the server first)")
     .option("-k, --key-name <name>", "name of the key to create (default: HOST-repository-ORG)")
     .option("--otp <code>", "TOTP code, when logged in with OAuth (or HEX_OTP)")
+    .option("--json", "print what was done as JSON", false)
     .action(async (name, o) => {
       const r = await run.orgAuth(deps, {
         org: organizationName(name),
@@ -50,15 +51,21 @@ export function organizationCommand(deps: Deps, run: typeof tasks = tasks) {
         keyName: o.keyName,
         otp: o.otp,
       });
-      deps.out.print(`Successfully authenticated to hexpm:${r.org}`);
+      report(deps, o.json, { org: r.org, keyName: r.keyName ?? null }, [
+        `Successfully authenticated to hexpm:${r.org}`,
+      ]);
     });
 
   org.command("deauth")
     .description("Forget the stored key of hexpm:ORG")
     .argument("<org>", "hexpm:ORG")
-    .action(async (name) => {
-      const r = await run.orgDeauth(deps, { org: organizationName(name) });
-      deps.out.print(r ? `Successfully deauthorized hexpm:${r}` : "Not authenticated.");
+    .option("--json", "print what was done as JSON", false)
+    .action(async (name, o) => {
+      const org = organizationName(name);
+      const r = await run.orgDeauth(deps, { org });
+      report(deps, o.json, { org, forgot: r !== undefined }, [
+        r ? `Successfully deauthorized hexpm:${r}` : "Not authenticated.",
+      ]);
     });
 
   org.command("list")
@@ -117,14 +124,14 @@ export function organizationCommand(deps: Deps, run: typeof tasks = tasks) {
       } else if (action === "revoke") {
         if (o.all) {
           await run.orgKeyRevokeAll(deps, { org: orgName, otp: o.otp });
-          deps.out.print("All keys successfully revoked");
+          report(deps, o.json, { revoked: null, all: true }, ["All keys successfully revoked"]);
         } else {
           const revoked = await run.orgKeyRevoke(deps, {
             org: orgName,
             name: keyName(name, o.keyName),
             otp: o.otp,
           });
-          deps.out.print(`Key ${revoked} successfully revoked`);
+          report(deps, o.json, { revoked, all: false }, [`Key ${revoked} successfully revoked`]);
         }
       } else {
         throw new UsageError(`unknown organization key action "${action}"`, {

@@ -7,7 +7,7 @@ import { Command } from "@commander-js/extra-typings";
 import type { Deps } from "../ports.ts";
 import * as tasks from "../tasks/owner.ts";
 import { renderOwned, renderOwners } from "../ui/render_packages.ts";
-import { printJson, printLines } from "./_shared.ts";
+import { printJson, printLines, report } from "./_shared.ts";
 
 /** The `owner` command tree; `run` holds the tasks (tests pass recorders). */
 export function ownerCommand(deps: Deps, run: typeof tasks = tasks) {
@@ -20,6 +20,7 @@ export function ownerCommand(deps: Deps, run: typeof tasks = tasks) {
     .option("-l, --level <level>", "full or maintainer", "full")
     .option("-t, --transfer", "make USER the only owner (organizations: transfer)", false)
     .option("--otp <code>", "TOTP code, when logged in with OAuth (or HEX_OTP)")
+    .option("--json", "print what was done as JSON", false)
     .action(async (pkg, user, o) => {
       await run.ownerAdd(deps, {
         repo: o.repo,
@@ -29,11 +30,11 @@ export function ownerCommand(deps: Deps, run: typeof tasks = tasks) {
         transfer: o.transfer,
         otp: o.otp,
       });
-      deps.out.print(
+      report(deps, o.json, { package: pkg, user, level: o.level, transfer: o.transfer }, [
         o.transfer
           ? `Transferred ${pkg} to ${user}`
           : `Added ${user} as ${o.level} owner of package ${pkg}`,
-      );
+      ]);
     });
   owner.command("transfer")
     .description("Transfer a package to USER (removing the other owners)")
@@ -41,6 +42,7 @@ export function ownerCommand(deps: Deps, run: typeof tasks = tasks) {
     .argument("<user>")
     .option("-r, --repo <repo>", "repository (default hexpm)")
     .option("--otp <code>", "TOTP code, when logged in with OAuth (or HEX_OTP)")
+    .option("--json", "print what was done as JSON", false)
     .action(async (pkg, user, o) => {
       await run.ownerAdd(deps, {
         repo: o.repo,
@@ -50,7 +52,9 @@ export function ownerCommand(deps: Deps, run: typeof tasks = tasks) {
         transfer: true,
         otp: o.otp,
       });
-      deps.out.print(`Transferred ${pkg} to ${user}`);
+      report(deps, o.json, { package: pkg, user, level: "full", transfer: true }, [
+        `Transferred ${pkg} to ${user}`,
+      ]);
     });
   owner.command("remove")
     .description("Remove an owner")
@@ -58,9 +62,12 @@ export function ownerCommand(deps: Deps, run: typeof tasks = tasks) {
     .argument("<user>")
     .option("-r, --repo <repo>", "repository (default hexpm)")
     .option("--otp <code>", "TOTP code, when logged in with OAuth (or HEX_OTP)")
+    .option("--json", "print what was done as JSON", false)
     .action(async (pkg, user, o) => {
       await run.ownerRemove(deps, { repo: o.repo, pkg, user, otp: o.otp });
-      deps.out.print(`Removed ${user} from the owners of package ${pkg}`);
+      report(deps, o.json, { package: pkg, user, removed: true }, [
+        `Removed ${user} from the owners of package ${pkg}`,
+      ]);
     });
   owner.command("list")
     .description("List a package's owners, or (`owner list packages`) the packages you own")

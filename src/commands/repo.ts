@@ -11,7 +11,7 @@ import { displayPath } from "../ui/display_path.ts";
 import { addRepo, buildRepo, initRepo, listRepos, removeRepo } from "../tasks/repo.ts";
 import { localRepoDir } from "../config/config_paths.ts";
 import { renderTable } from "../ui/table.ts";
-import { printJson, printLines } from "./_shared.ts";
+import { printJson, printLines, report } from "./_shared.ts";
 
 /**
  * What to run next after `repo add NAME`: each line a command that works as
@@ -38,24 +38,30 @@ export function repoCommand(deps: Deps) {
     .description("Create a repository directory and its signing keys")
     .argument("<dir>")
     .option("--name <name>", "the repository's name (default: the directory's name)")
+    .option("--json", "print what was done as JSON", false)
     .action(async (dir, o) => {
       const r = await initRepo(deps, { dir: resolve(deps.cwd, dir), name: o.name });
-      deps.out.print(`Repository ${r.name} is ready in ${displayPath(deps.cwd, r.dir)}`);
-      deps.out.print(`  public key: ${displayPath(deps.cwd, r.publicKeyPath)}`);
-      deps.out.print(
-        `  private key (0600, keep it out of the served directory): ${
-          displayPath(deps.cwd, r.privateKeyPath)
-        }`,
-      );
+      const shown = {
+        ...r,
+        dir: displayPath(deps.cwd, r.dir),
+        publicKeyPath: displayPath(deps.cwd, r.publicKeyPath),
+        privateKeyPath: displayPath(deps.cwd, r.privateKeyPath),
+      };
+      report(deps, o.json, shown, [
+        `Repository ${r.name} is ready in ${shown.dir}`,
+        `  public key: ${shown.publicKeyPath}`,
+        `  private key (0600, keep it out of the served directory): ${shown.privateKeyPath}`,
+      ]);
     });
   repo.command("build")
     .description("Rebuild the signed registry (names, versions, packages/NAME) from tarballs/")
     .argument("<dir>")
-    .action(async (dir) => {
+    .option("--json", "print what was done as JSON", false)
+    .action(async (dir, o) => {
       const s = await buildRepo(deps, resolve(deps.cwd, dir));
-      deps.out.print(
+      report(deps, o.json, s, [
         `Built the registry of ${s.name}: ${s.packages} packages, ${s.releases} releases`,
-      );
+      ]);
     });
   repo.command("add")
     .description("Add a repository to publish to or fetch from (kept in hexpub's config.json)")
@@ -132,9 +138,10 @@ export function repoCommand(deps: Deps) {
   repo.command("remove")
     .description("Remove a repository added with `repo add`")
     .argument("<name>")
-    .action(async (name) => {
+    .option("--json", "print what was done as JSON", false)
+    .action(async (name, o) => {
       await removeRepo(deps, name);
-      deps.out.print(`Removed repository ${name}`);
+      report(deps, o.json, { name, removed: true }, [`Removed repository ${name}`]);
     });
   return repo;
 }

@@ -7,6 +7,7 @@ import { Command } from "@commander-js/extra-typings";
 import { UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
 import { retire } from "../tasks/retire.ts";
+import { report } from "./_shared.ts";
 
 /** Builds the `retire` command; `run` is the task (tests pass a recorder). */
 export function retireCommand(deps: Deps, run: typeof retire = retire) {
@@ -20,6 +21,7 @@ export function retireCommand(deps: Deps, run: typeof retire = retire) {
     .option("--all", "retire every release of the package (then: retire PKG --all REASON)", false)
     .option("-r, --repo <repo>", "repository (default hexpm)")
     .option("--otp <code>", "TOTP code, when logged in with OAuth (or HEX_OTP)")
+    .option("--json", "print what was done as JSON", false)
     .action(async (pkg, version, reason, o) => {
       if (o.all) {
         if (reason !== undefined) {
@@ -36,7 +38,18 @@ export function retireCommand(deps: Deps, run: typeof retire = retire) {
           all: true,
           otp: o.otp,
         });
-        deps.out.print(`Every release of ${pkg} has been retired`);
+        report(
+          deps,
+          o.json,
+          {
+            package: pkg,
+            version: null,
+            retired: true,
+            reason: version,
+            message: o.message ?? null,
+          },
+          [`Every release of ${pkg} has been retired`],
+        );
         return;
       }
       if (!version) {
@@ -54,8 +67,17 @@ export function retireCommand(deps: Deps, run: typeof retire = retire) {
         all: false,
         otp: o.otp,
       });
-      deps.out.print(
-        o.unretire ? `${pkg} ${version} has been unretired` : `${pkg} ${version} has been retired`,
+      report(
+        deps,
+        o.json,
+        o.unretire
+          ? { package: pkg, version, retired: false }
+          : { package: pkg, version, retired: true, reason, message: o.message ?? null },
+        [
+          o.unretire
+            ? `${pkg} ${version} has been unretired`
+            : `${pkg} ${version} has been retired`,
+        ],
       );
     });
 }

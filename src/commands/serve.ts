@@ -18,7 +18,7 @@ import type { Deps } from "../ports.ts";
 import { displayPath } from "../ui/display_path.ts";
 import { addServeOwner, generateKey, listServeOwners, serveRepository } from "../tasks/serve.ts";
 import { renderTable } from "../ui/table.ts";
-import { printJson, printLines } from "./_shared.ts";
+import { printJson, printLines, report } from "./_shared.ts";
 
 /** Options of {@link serveCommand}. */
 export interface ServeCommandOptions {
@@ -118,8 +118,17 @@ export function serveCommand(deps: Deps, options: ServeCommandOptions = {}) {
     .description("Make an API key for publishing to a served repository (printed once)")
     .argument("[dir]", "the repository directory")
     .option("--key-name <name>", "the key's name (shown as the publisher)", deps.host.hostname)
+    .option("--json", "print the key as JSON", false)
     .action(async (dir, o) => {
       const key = await generateKey(deps, { dir: await dirOf(dir), keyName: o.keyName });
+      if (o.json) {
+        return printJson(deps, {
+          repository: key.repository,
+          name: o.keyName,
+          secret: key.secret,
+          keysPath: displayPath(deps.cwd, key.keysPath),
+        });
+      }
       deps.out.info(
         `API key ${o.keyName} for ${key.repository} (hash stored in ${
           displayPath(deps.cwd, key.keysPath)
@@ -139,16 +148,22 @@ export function serveCommand(deps: Deps, options: ServeCommandOptions = {}) {
     .usage("[dir] <package> <user> [options]")
     .argument("<args...>", "[DIR] PACKAGE USER")
     .option("-l, --level <level>", "full or maintainer", "full")
+    .option("--json", "print what was done as JSON", false)
     .action(async (args, o) => {
       const [dir, [pkg, user]] = withDir(args, 2, "add [DIR] PKG USER");
       const path = await dirOf(dir);
       const change = await addServeOwner(deps, { dir: path, name: pkg, user, level: o.level });
-      deps.out.print(
-        change.outcome === "unchanged"
-          ? `${user} already is a ${o.level} owner of package ${pkg}`
-          : change.outcome === "changed"
-          ? `${user} is now a ${o.level} owner of package ${pkg}`
-          : `Added ${user} as ${o.level} owner of package ${pkg}`,
+      report(
+        deps,
+        o.json,
+        { package: pkg, user, level: o.level, outcome: change.outcome, owners: change.owners },
+        [
+          change.outcome === "unchanged"
+            ? `${user} already is a ${o.level} owner of package ${pkg}`
+            : change.outcome === "changed"
+            ? `${user} is now a ${o.level} owner of package ${pkg}`
+            : `Added ${user} as ${o.level} owner of package ${pkg}`,
+        ],
       );
       if (!change.owners.some((x) => x.level === "full")) {
         deps.out.warn(

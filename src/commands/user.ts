@@ -7,7 +7,7 @@ import { Command } from "@commander-js/extra-typings";
 import { UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
 import type { Key } from "../hex/key.ts";
-import { collect, printJson, printLines } from "./_shared.ts";
+import { collect, printJson, printLines, report } from "./_shared.ts";
 import * as tasks from "../tasks/user.ts";
 import {
   renderAudit,
@@ -69,9 +69,10 @@ export function userCommand(deps: Deps, run: typeof tasks = tasks) {
   user.command("deauth")
     .description("Log out: revoke the session on the server, then forget it locally")
     .option("-r, --repo <repo>", "repository (default hexpm)")
+    .option("--json", "print what was done as JSON", false)
     .action(async (o) => {
       const r = await run.userDeauth(deps, { repo: o.repo });
-      deps.out.print(r.forgot ? "Authentication removed." : "Not authenticated.");
+      report(deps, o.json, r, [r.forgot ? "Authentication removed." : "Not authenticated."]);
     });
 
   user.command("whoami")
@@ -89,22 +90,25 @@ export function userCommand(deps: Deps, run: typeof tasks = tasks) {
     .option("-r, --repo <repo>", "repository (default hexpm)")
     .option("--username <name>", "the username (else asked)")
     .option("--email <email>", "the email address (else asked)")
+    .option("--json", "print the account as JSON", false)
     .addHelpText("after", "\nThe account password is asked, or read from HEXPUB_ACCOUNT_PASSWORD.")
     .action(async (o) => {
-      deps.out.print(
+      const terms =
         "By registering an account on Hex.pm you accept all our policies and terms of service " +
-          "found at https://hex.pm/policies",
-      );
+        "found at https://hex.pm/policies";
+      // With --json on stderr, as every human line then.
+      if (o.json) deps.out.info(terms);
+      else deps.out.print(terms);
       const r = await run.userRegister(deps, {
         repo: o.repo,
         username: o.username,
         email: o.email,
       });
-      deps.out.print(
+      report(deps, o.json, r, [
         `You are required to confirm your email to access your account, a confirmation email ` +
-          `has been sent to ${r.email}`,
-      );
-      deps.out.print("Then run `hexpub user auth` to log in.");
+        `has been sent to ${r.email}`,
+        "Then run `hexpub user auth` to log in.",
+      ]);
     });
 
   const key = user.command("key").description("Manage your API keys");
@@ -203,10 +207,11 @@ export function userCommand(deps: Deps, run: typeof tasks = tasks) {
     .option("-k, --key-name <name>", "the key's name")
     .option("-a, --all", "revoke every key, the one in use included", false)
     .option("--otp <code>", "TOTP code, when logged in with OAuth (or HEX_OTP)")
+    .option("--json", "print what was done as JSON", false)
     .action(async (name, o) => {
       if (o.all) {
         await run.keyRevokeAll(deps, { repo: o.repo, otp: o.otp });
-        deps.out.print("All keys successfully revoked");
+        report(deps, o.json, { revoked: null, all: true }, ["All keys successfully revoked"]);
         return;
       }
       const revoked = await run.keyRevoke(deps, {
@@ -214,7 +219,7 @@ export function userCommand(deps: Deps, run: typeof tasks = tasks) {
         name: keyName(name, o.keyName),
         otp: o.otp,
       });
-      deps.out.print(`Key ${revoked} successfully revoked`);
+      report(deps, o.json, { revoked, all: false }, [`Key ${revoked} successfully revoked`]);
     });
 
   user.command("audit")

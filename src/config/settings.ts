@@ -34,6 +34,8 @@ import type {
   SettingValues,
 } from "../ports.ts";
 
+import { DEFAULT_COMMAND_TIMEOUT } from "../project/read_limits.ts";
+
 export type { SettingName, Settings, SettingSource, SettingValue, SettingValues };
 
 /** An environment snapshot (`Deps.env`), taken once at start-up. */
@@ -155,6 +157,13 @@ export const SETTINGS: { readonly [K in SettingName]: TypedSettingSpec<SettingVa
     env: ["HEX_HTTP_TIMEOUT"],
     description: "seconds one HTTP request may take",
     default: 30,
+    coerce: "number",
+  },
+  cmdTimeout: {
+    env: ["HEXPUB_CMD_TIMEOUT"],
+    description:
+      "seconds a project command may run ({cmd, …} versions, .script evaluation, git for {vsn, git})",
+    default: DEFAULT_COMMAND_TIMEOUT,
     coerce: "number",
   },
   oauthClientId: {

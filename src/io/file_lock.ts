@@ -10,9 +10,16 @@
  *   `symlink(2)` is atomic and refuses an existing name on every POSIX system,
  *   which the current `Fs` port already exposes.
  *
- * A holder that dies leaves its lock behind. A lock whose token is older than
- * `staleMs` is broken: renamed away (atomic, so one breaker wins) and then
- * removed. The lock is held for milliseconds, so the threshold is generous.
+ * The lock's token records its holder: pid, host and start mark (see
+ * `process_probe.ts`). A holder that dies (`kill -9`) leaves its lock behind:
+ * - a lock whose holder is gone (no such process, or its pid now names a
+ *   process that started later) is broken at once;
+ * - a lock whose holder still runs is never broken: waiting for it ends with
+ *   an error naming the holder after `timeoutMs`;
+ * - where liveness cannot be told (another host, no `/proc` and no signal 0,
+ *   a token written by an older hexpub), a lock whose token is older than
+ *   `staleMs` is broken.
+ * Breaking renames the lock away (atomic, so one breaker wins), then removes it.
  *
  * Where neither operation works (Windows without `createNew`, where creating a
  * symlink needs a privilege), the lock degrades to none: callers still write
@@ -24,6 +31,12 @@
 
 import { HexpubError } from "../errors.ts";
 import type { Fs } from "../ports.ts";
+import {
+  type ProcessId,
+  type ProcessProbe,
+  type ProcessState,
+  systemProbe,
+} from "./process_probe.ts";
 
 /**
  * Proposed addition to the `Fs` port: create a file only when its name is free
@@ -56,23 +69,55 @@ export interface LockOptions {
   timeoutMs?: number;
   /** Pause between attempts (ms), plus up to as much again at random. Default 15 ms. */
   retryMs?: number;
+  /** Who this process is and whether a holder still runs. Default: {@link systemProbe}. */
+  probe?: ProcessProbe;
+  /** Stops waiting (rejecting with the signal's reason, an `AbortError`) when aborted. */
+  signal?: AbortSignal;
 }
 
 const PREFIX = "hexpub-lock";
+/** How often (ms) the holder of a lock being waited for is judged again. */
+const REJUDGE_MS = 1_000;
 
 /** The token a lock holds: who owns it and since when. */
 interface Token {
   text: string;
   created: number;
+  /** The holder (absent from tokens of older hexpub versions). */
+  holder?: ProcessId;
 }
 
-function newToken(now: number): Token {
-  return { text: `${PREFIX} ${crypto.randomUUID()} ${now}`, created: now };
+const field = (v: string | undefined) => v === undefined ? "-" : encodeURIComponent(v);
+const unfield = (v: string) => v === "-" ? undefined : decodeURIComponent(v);
+
+/** `hexpub-lock UUID CREATED PID HOST START` (HOST and START `-` when unknown). */
+function newToken(now: number, self: ProcessId): Token {
+  return {
+    text: `${PREFIX} ${crypto.randomUUID()} ${now} ${self.pid} ${field(self.host)} ${
+      field(self.start)
+    }`,
+    created: now,
+    holder: self,
+  };
 }
 
 function parseToken(text: string): Token | undefined {
-  const m = /^hexpub-lock [0-9a-f-]+ (\d+)$/.exec(text.trim());
-  return m ? { text: text.trim(), created: Number(m[1]) } : undefined;
+  const m = /^hexpub-lock [0-9a-f-]+ (\d+)(?: (\d+) (\S+) (\S+))?$/.exec(text.trim());
+  if (!m) return undefined;
+  const token: Token = { text: text.trim(), created: Number(m[1]) };
+  if (m[2] !== undefined) {
+    try {
+      token.holder = { pid: Number(m[2]), host: unfield(m[3]), start: unfield(m[4]) };
+    } catch {
+      // A malformed escape: judged by age like a token without a holder.
+    }
+  }
+  return token;
+}
+
+/** The error of a wait that was abandoned through `signal`. */
+function aborted(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException("The wait for the lock was aborted", "AbortError");
 }
 
 /** What a lock holds now: its text, or `undefined` when there is no lock. */
@@ -159,11 +204,17 @@ export async function acquireLock(
   const staleMs = options.staleMs ?? 10_000;
   const timeoutMs = options.timeoutMs ?? 15_000;
   const retryMs = options.retryMs ?? 15;
+  const probe = options.probe ?? systemProbe(fs);
+  const self = await probe.self();
+  const { signal } = options;
   const start = now();
   // When a lock's token cannot be read, its age is counted from when it was first seen.
   let firstSeen: { text: string; at: number } | undefined;
+  let holder: { id: ProcessId; alive: boolean } | undefined;
+  let judged: { text: string; at: number; state: ProcessState } | undefined;
   for (;;) {
-    const token = newToken(now());
+    if (signal?.aborted) throw aborted(signal);
+    const token = newToken(now(), self);
     const attempt = await tryCreate(fs, lockPath, token.text);
     if (attempt === "unsupported") return () => Promise.resolve();
     if (attempt === "created") {
@@ -173,18 +224,34 @@ export async function acquireLock(
       };
     }
     const held = await readLock(fs, lockPath);
+    holder = undefined;
     if (held !== undefined) {
       const parsed = parseToken(held);
       if (!parsed && firstSeen?.text !== held) firstSeen = { text: held, at: now() };
+      // A probe may run a program: a holder is judged again only once a second while waited for.
+      if (judged?.text !== held || now() - judged.at >= REJUDGE_MS) {
+        judged = {
+          text: held,
+          at: now(),
+          state: parsed?.holder ? await probe.state(parsed.holder) : "unknown",
+        };
+      }
+      const state = judged.state;
+      if (parsed?.holder) holder = { id: parsed.holder, alive: state === "alive" };
       const created = parsed?.created ?? firstSeen!.at;
-      if (now() - created > staleMs) {
+      if (state === "gone" || (state !== "alive" && now() - created > staleMs)) {
         await breakLock(fs, lockPath, held);
         continue;
       }
     }
     if (now() - start > timeoutMs) {
-      throw new HexpubError(`another hexpub run holds the lock "${lockPath}"`, {
-        hint: `If no other hexpub is running, delete "${lockPath}" and try again`,
+      const who = holder
+        ? `process ${holder.id.pid}${holder.alive ? ", which is still running" : ""}`
+        : "another hexpub run";
+      throw new HexpubError(`the lock "${lockPath}" is held by ${who}`, {
+        hint: holder?.alive
+          ? `Wait for process ${holder.id.pid} to finish, or stop it`
+          : `If no other hexpub is running, delete "${lockPath}" and try again`,
       });
     }
     await sleep(retryMs + Math.floor(Math.random() * retryMs));

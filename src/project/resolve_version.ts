@@ -9,6 +9,7 @@ import { ProjectError } from "../errors.ts";
 import { type Term, textOf } from "../erlang/term.ts";
 import type { Deps } from "../ports.ts";
 import { type AppSrc, missingVsn, whereOf } from "./app_src.ts";
+import { readProjectFile, runProjectCommand } from "./read_limits.ts";
 
 /** A resolved version and how it was found. */
 export interface ResolvedVersion {
@@ -19,8 +20,12 @@ export interface ResolvedVersion {
   warnings: string[];
 }
 
+/** Runs git in `dir` under the project command limits (time, output). */
 async function git(deps: Deps, dir: string, args: string[]) {
-  return await deps.run("git", args, { cwd: dir });
+  return await runProjectCommand(deps, "git", args, {
+    cwd: dir,
+    what: `the command "git ${args.join(" ")}" (in ${dir})`,
+  });
 }
 
 /**
@@ -28,6 +33,8 @@ async function git(deps: Deps, dir: string, args: string[]) {
  * the newest reachable tag, with `+build.N.refSHORT` added when HEAD is not the
  * tagged commit (N is commits since that tag when HEAD is tagged, else the
  * total commit count, exactly as rebar3 counts).
+ *
+ * @throws {ProjectError} When git runs past the command time limit or prints past the output cap.
  */
 export async function gitVersion(
   deps: Deps,
@@ -75,7 +82,9 @@ export async function gitVersion(
 /**
  * Resolves the `vsn` of an app.
  *
- * @throws {ProjectError} When `vsn` is missing, of an unknown form, or its command or file fails.
+ * @throws {ProjectError} When `vsn` is missing, of an unknown form, or its command or file fails;
+ *   when the command runs past `HEXPUB_CMD_TIMEOUT` or prints more than 8 MiB; when the file is
+ *   larger than 1 MiB.
  */
 export async function resolveVersion(
   deps: Deps,
@@ -119,7 +128,11 @@ export async function resolveVersion(
   const cmd = tupleArg(vsn, "cmd");
   const cmdText = cmd && textOf(cmd);
   if (cmdText !== undefined) {
-    const r = await deps.run("sh", ["-c", cmdText], { cwd: dir });
+    const r = await runProjectCommand(deps, "sh", ["-c", cmdText], {
+      cwd: dir,
+      what: `the vsn command "${cmdText}"`,
+      where,
+    });
     if (r.code !== 0) {
       throw new ProjectError(`the vsn command "${cmdText}" failed with exit code ${r.code}`, {
         where,
@@ -135,8 +148,9 @@ export async function resolveVersion(
   if (path !== undefined) {
     let content: string;
     try {
-      content = await deps.fs.readTextFile(join(dir, path));
+      content = new TextDecoder().decode(await readProjectFile(deps, join(dir, path), { where }));
     } catch (e) {
+      if (e instanceof ProjectError) throw e;
       throw new ProjectError(`cannot read the vsn file "${path}": ${(e as Error).message}`, {
         where,
         hint: "The path is relative to the app directory",

@@ -15,10 +15,15 @@
 import { unpackTar } from "modern-tar";
 import { HexpubError } from "../errors.ts";
 import { type Term, textOf } from "../erlang/term.ts";
-import { parseVersion } from "../rules/version.ts";
+import type { PackageMeta } from "../project/package_metadata.ts";
+import { validatePackage } from "../project/validate_package.ts";
+import { PACKAGE_NAME_FORMAT } from "../rules/package_name.ts";
+import { parseRequirement } from "../rules/requirement.ts";
+import { parseVersion, releaseVersionProblem } from "../rules/version.ts";
 import type { Dependency, Release } from "../registry/messages.ts";
 import { sha256Hex } from "../tarball/checksum.ts";
 import { decodeMetadata } from "../tarball/metadata_config.ts";
+import type { UnpackedPackage } from "../tarball/unpack_package.ts";
 
 /** What the API answers take from a release tarball. */
 export interface ReleaseFacts {
@@ -175,4 +180,198 @@ export async function readRelease(
 ): Promise<{ name: string; release: Release }> {
   const { name, release } = await readStoredRelease(bytes, file);
   return { name, release };
+}
+
+/** The outer entries of a package tarball, each once (hex_core leaves this check to servers). */
+const OUTER = ["VERSION", "CHECKSUM", "metadata.config", "contents.tar.gz"];
+/** The longest file name most file systems hold, in bytes: `tarballs/NAME-VERSION.tar` must fit. */
+const MAX_FILE_NAME = 255;
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+const quote = (s: string) => JSON.stringify(s);
+
+/** hex.pm's per-field errors, nested by the dots of a field (`requirements.x`). */
+type FieldErrors = Record<string, unknown>;
+
+function put(errors: FieldErrors, field: string, message: string): void {
+  const [head, ...rest] = field.split(".");
+  const [at, key] = rest.length === 0 ? [errors, head] : [
+    (errors[head] = typeof errors[head] === "object" ? errors[head] : {}) as FieldErrors,
+    rest.join("."),
+  ];
+  at[key] = at[key] === undefined ? message : `${at[key]}; ${message}`;
+}
+
+/** What a requirement of the metadata says, as the build's `Requirement`. */
+function requirementsOf(reqs: Term | undefined): PackageMeta["requirements"] {
+  const out: PackageMeta["requirements"] = [];
+  if (reqs?.kind !== "list") return out;
+  for (const r of reqs.items) {
+    if (r.kind !== "tuple" || r.items.length !== 2 || r.items[1].kind !== "list") continue;
+    const fields = new Map<string, Term>();
+    for (const f of r.items[1].items) {
+      if (f.kind === "tuple" && f.items.length === 2) {
+        const k = textOf(f.items[0]);
+        if (k) fields.set(k, f.items[1]);
+      }
+    }
+    const text = (k: string) => {
+      const t = fields.get(k);
+      return t ? textOf(t) : undefined;
+    };
+    const optional = fields.get("optional");
+    out.push({
+      name: textOf(r.items[0]) ?? "",
+      app: text("app") ?? "",
+      requirement: text("requirement") ?? "",
+      optional: optional?.kind === "atom" && optional.value === "true",
+      ...(text("repository") !== undefined ? { repository: text("repository") } : {}),
+    });
+  }
+  return out;
+}
+
+/** The metadata of an uploaded tarball as `hexpub build` validates its own (`validatePackage`). */
+function packageMetaOf(metadata: [string, Term][]): PackageMeta {
+  const md = new Map(metadata);
+  const text = (key: string) => {
+    const t = md.get(key);
+    return t ? textOf(t) ?? "" : "";
+  };
+  const links: [string, string][] = [];
+  const l = md.get("links");
+  const items = l?.kind === "list" ? l.items : l?.kind === "map"
+    ? l.entries.map(([k, v]) => ({
+      kind: "tuple" as const,
+      items: [k, v],
+    }))
+    : [];
+  for (const item of items) {
+    if (item.kind !== "tuple" || item.items.length !== 2) continue;
+    const [k, v] = item.items.map(textOf);
+    if (k !== undefined && v !== undefined) links.push([k, v]);
+  }
+  return {
+    name: text("name"),
+    version: text("version"),
+    app: text("app"),
+    description: text("description"),
+    files: textList(md.get("files")),
+    licenses: textList(md.get("licenses")),
+    links,
+    buildTools: textList(md.get("build_tools")),
+    requirements: requirementsOf(md.get("requirements")),
+  };
+}
+
+/**
+ * Checks an uploaded package tarball, already unpacked and verified as
+ * hex_core unpacks it (`unpackPackage`), as a server must before signing it:
+ * - the outer tar holds the four entries, each once, and nothing else
+ *   (hex_core's `diff_keys` leaves unknown entries to the server);
+ * - no path appears twice in the contents (rebar3 would unpack one over the other);
+ * - `metadata.config` is UTF-8;
+ * - what `hexpub build` refuses in its own output (`validatePackage`, with
+ *   `repository`'s rules: hex.pm's own rules, such as reserved names, only
+ *   warn there and are not checked): the name's form and length, a SemVer
+ *   version without `+build`, requirements that parse and use no `!=`,
+ *   build tools and files;
+ * - what hex.pm refuses besides (hexpm `release.ex`, `requirement.ex`,
+ *   `ecto/version.ex`, `release_metadata.ex`): a pre-release over 64
+ *   characters, a dependency that is not a package name or has no app, a
+ *   dependency in a repository other than `hexpm` or this one, an empty app;
+ * - `NAME-VERSION.tar` fits in a file name.
+ *
+ * @param tarball The uploaded bytes.
+ * @param unpacked What `unpackPackage` made of them.
+ * @param repository The name of the repository it is published to.
+ * @returns hex.pm's per-field errors (`{tar: …}`, `{version: …}`,
+ *   `{requirements: {NAME: …}}`), or `undefined` when the tarball may be signed.
+ */
+export async function uploadErrors(
+  tarball: Uint8Array,
+  unpacked: UnpackedPackage,
+  repository: string,
+): Promise<FieldErrors | undefined> {
+  const errors: FieldErrors = {};
+  const outer = await unpackTar(tarball);
+  const names = outer.map((e) => e.header.name);
+  const extra = names.filter((n) => !OUTER.includes(n));
+  if (extra.length > 0) {
+    put(errors, "tar", `unexpected files in tarball: [${extra.map(quote).join(",")}]`);
+  }
+  const repeated = OUTER.filter((n) => names.filter((m) => m === n).length > 1);
+  if (repeated.length > 0) {
+    put(errors, "tar", `duplicate files in tarball: [${repeated.map(quote).join(",")}]`);
+  }
+  const seen = new Set<string>();
+  for (const f of unpacked.files) {
+    if (seen.has(f.path)) {
+      put(errors, "tar", `duplicate file in contents.tar.gz: ${f.path}`);
+      break;
+    }
+    seen.add(f.path);
+  }
+  const metadataBytes = outer.find((e) => e.header.name === "metadata.config")?.data;
+  try {
+    utf8.decode(metadataBytes);
+  } catch {
+    put(errors, "tar", "error reading package metadata: metadata.config is not valid UTF-8");
+  }
+  if (errors.tar !== undefined) return errors;
+
+  const meta = packageMetaOf(unpacked.metadata);
+  const problems = validatePackage(meta, {
+    repo: repository,
+    whereOf: () => ({ file: "metadata.config" }),
+    appSrcKeys: new Set(),
+    lock: [],
+  });
+  for (const p of problems) if (p.level === "error") put(errors, p.field, p.message);
+
+  const version = parseVersion(meta.version);
+  const versionProblem = version && releaseVersionProblem(version);
+  if (versionProblem) put(errors, "version", versionProblem);
+  if (!meta.app) put(errors, "meta.app", "can't be blank");
+  for (const r of meta.requirements) {
+    const field = `requirements.${r.name}`;
+    if (!PACKAGE_NAME_FORMAT.test(r.name)) {
+      put(errors, field, `dependency ${quote(r.name)} is not a package name`);
+    }
+    if (!r.app) put(errors, field, "app can't be blank");
+    try {
+      parseRequirement(r.requirement);
+    } catch {
+      put(errors, field, `invalid requirement: ${quote(r.requirement)}`);
+    }
+    if (r.repository !== undefined && r.repository !== "hexpm" && r.repository !== repository) {
+      put(
+        errors,
+        field,
+        `dependencies can only belong to repository "hexpm" or ${quote(repository)}, got: ${
+          quote(r.repository)
+        }`,
+      );
+    }
+  }
+  const elixir = unpacked.metadata.find(([k]) => k === "elixir")?.[1];
+  if (elixir) {
+    const text = textOf(elixir);
+    try {
+      parseRequirement(text ?? "");
+    } catch {
+      put(errors, "meta.elixir", `invalid requirement: ${quote(text ?? "")}`);
+    }
+  }
+  const fileName = `${meta.name}-${meta.version}.tar`;
+  if (new TextEncoder().encode(fileName).length > MAX_FILE_NAME) {
+    put(
+      errors,
+      "name",
+      `${
+        quote(meta.name)
+      } is too long: the file name NAME-VERSION.tar must fit in ${MAX_FILE_NAME} bytes`,
+    );
+  }
+  return Object.keys(errors).length > 0 ? errors : undefined;
 }

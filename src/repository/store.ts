@@ -231,6 +231,16 @@ export class RepositoryStore {
     return grantOwner(this.#core, input);
   }
 
+  /**
+   * Repairs what a writer that died left (`hexpub serve` on start): removes
+   * half-written temporary files and, when a write was under way or the
+   * registry does not list exactly the tarballs, rebuilds it (see
+   * `repairRepository`).
+   */
+  repair(): Promise<{ rebuilt: boolean; leftovers: number }> {
+    return this.#core.repair();
+  }
+
   /** Rebuilds the signed registry from `tarballs/` (`hexpub repo build`). */
   build(): Promise<BuildSummary> {
     return this.#core.write(() => buildRepository(this.#core.deps, this.repo));

@@ -13,7 +13,8 @@
 import type { Deps } from "../ports.ts";
 import { type Access, access } from "./owner_rules.ts";
 import { readStoredRelease, type ReleaseFacts } from "./release_reader.ts";
-import { type RepoDir, withRepoLock } from "./repository_dir.ts";
+import { join } from "node:path";
+import { repairRepository, type RepoDir, withRepoLock, WRITE_MARKER } from "./repository_dir.ts";
 import { tarballPath, versionsOf } from "./repository_ops.ts";
 import { type Owners, readOwners } from "./repository_state.ts";
 import { readServeKeys } from "./server_keys.ts";
@@ -53,12 +54,51 @@ export class StoreCore {
    * under the repository's file lock (shared with `repo build`, `publish -r
    * local`, another `serve`); afterwards the caches start over (see
    * `store_caches.ts`).
+   *
+   * A write first repairs what a writer that died left (see
+   * `repairRepository`), then marks itself under way ({@link WRITE_MARKER})
+   * until `task` has finished, so that a write killed half-way is repaired by
+   * the next one. A `task` that fails keeps the mark: the next write rebuilds.
+   *
+   * @param signal Abandons the write, before the lock is taken or while
+   *   waiting for it, when aborted (the client is gone): rejects with its reason.
    */
-  write<T>(task: () => Promise<T>): Promise<T> {
+  write<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.#serial(() => {
+      signal?.throwIfAborted();
+      return withRepoLock(this.deps, this.dir, async () => {
+        try {
+          signal?.throwIfAborted();
+          await repairRepository(this.deps, this.repo);
+          const marker = join(this.dir, WRITE_MARKER);
+          await this.deps.fs.writeFile(marker, new Uint8Array());
+          let result: T;
+          try {
+            result = await task();
+          } catch (e) {
+            // Abandoned for a client that is gone: the task wrote nothing, or put it back.
+            if (signal?.aborted && e === signal.reason) await this.deps.fs.remove(marker);
+            throw e;
+          }
+          await this.deps.fs.remove(marker);
+          return result;
+        } finally {
+          this.facts.clear();
+          this.tags.clear();
+        }
+      }, signal);
+    });
+  }
+
+  /**
+   * Repairs the repository as a write would before starting, and also when
+   * its registry does not list exactly the tarballs (`hexpub serve` on start).
+   */
+  repair(): Promise<{ rebuilt: boolean; leftovers: number }> {
     return this.#serial(() =>
       withRepoLock(this.deps, this.dir, async () => {
         try {
-          return await task();
+          return await repairRepository(this.deps, this.repo, { check: true });
         } finally {
           this.facts.clear();
           this.tags.clear();

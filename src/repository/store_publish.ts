@@ -14,7 +14,7 @@ import { PACKAGE_NAME_FORMAT } from "../rules/package_name.ts";
 import { parseVersion } from "../rules/version.ts";
 import { unpackDocs, unpackPackage } from "../tarball/unpack_package.ts";
 import { access } from "./owner_rules.ts";
-import { describeRelease } from "./release_reader.ts";
+import { describeRelease, uploadErrors } from "./release_reader.ts";
 import { buildRepository } from "./repository_dir.ts";
 import { docsPath, releaseWrite, revertRelease, tarballPath } from "./repository_ops.ts";
 import { withUndo, writeOwners } from "./repository_state.ts";
@@ -46,6 +46,13 @@ export interface PublishInput {
   replace: boolean;
   docs?: Uint8Array;
   as?: string;
+  /**
+   * Abandons the publish when aborted (the client is gone): checked before
+   * the lock is taken, once it is, and just before the tarball lands (the
+   * rename that makes the release visible). It then rejects with the
+   * signal's reason, and nothing it wrote stays.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -54,6 +61,7 @@ export interface PublishInput {
  * brand-new package becomes its full owner.
  */
 export async function publish(core: StoreCore, input: PublishInput): Promise<Published | Refusal> {
+  input.signal?.throwIfAborted();
   const unpacked = await checked("tar", unpackPackage, input.tarball);
   if (isRefusal(unpacked)) return unpacked;
   if (input.docs) {
@@ -62,6 +70,9 @@ export async function publish(core: StoreCore, input: PublishInput): Promise<Pub
   }
   const name = metaText(unpacked.metadata, "name");
   const version = metaText(unpacked.metadata, "version");
+  // What rebar3 could not install or hex.pm would refuse is never signed.
+  const errors = await uploadErrors(input.tarball, unpacked, core.repo.name);
+  if (errors) return { refused: "invalid", errors };
   if (!PACKAGE_NAME_FORMAT.test(name)) {
     return { refused: "invalid", errors: { name: "has invalid format" } };
   }
@@ -88,15 +99,18 @@ export async function publish(core: StoreCore, input: PublishInput): Promise<Pub
     const existed = await core.isFile(path);
     if (existed && !input.replace) return { refused: "exists" };
     return await releaseWrite(deps, repo, { name, version }, async () => {
-      await deps.fs.writeFileAtomic(path, input.tarball);
+      // The tarball last: until it lands, a writer killed here leaves no release (see
+      // `repairRepository` for what else it leaves).
+      if (claim) await claimPackage(core, name, as!);
       if (input.docs) {
         await deps.fs.writeFileAtomic(docsPath(core.dir, name, version), input.docs);
       }
-      if (claim) await claimPackage(core, name, as!);
+      input.signal?.throwIfAborted();
+      await deps.fs.writeFileAtomic(path, input.tarball);
       await buildRepository(deps, repo);
       return { outcome: existed ? "replaced" : "created", name, version, path, facts };
     });
-  });
+  }, input.signal);
 }
 
 /** Makes `user` the full owner of a new package (written by the caller's write). */

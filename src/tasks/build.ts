@@ -18,6 +18,7 @@ import { encodeMetadata, type JsonValue, metadataToJson } from "../tarball/metad
 import type { PackageFile } from "../tarball/package_file.ts";
 import { unpackDocs, unpackPackage } from "../tarball/unpack_package.ts";
 import { packable, packageFile, preparePackage } from "./prepare_package.ts";
+import { checkOutputFile } from "./output_file.ts";
 import { writeUnpacked } from "./write_unpacked.ts";
 import { stripTerminalEscapes } from "../registry/registry_text.ts";
 
@@ -150,7 +151,10 @@ async function writeOutput(
 ): Promise<void> {
   try {
     await deps.fs.mkdir(dirname(path));
-    if (!unpack) return await deps.fs.writeFileAtomic(path, tarball);
+    if (!unpack) {
+      await checkOutputFile(deps, path, "the tarball path");
+      return await deps.fs.writeFileAtomic(path, tarball);
+    }
     await writeUnpacked(deps, path, await unpacked());
   } catch (e) {
     if (e instanceof HexpubError) throw e;
@@ -164,15 +168,24 @@ async function writeOutput(
   }
 }
 
-/** Refuses an -o that names an existing directory for a tarball, before any work is done. */
-async function checkTarballOutput(deps: Deps, path: string | undefined, unpack: boolean) {
-  if (path === undefined || unpack) return;
+/**
+ * Refuses, before any work is done, an -o that names an existing directory
+ * for a tarball, or a symlink, FIFO or device (for the docs tarball beside it too).
+ */
+async function checkTarballOutput(
+  deps: Deps,
+  path: string | undefined,
+  input: Pick<BuildInput, "unpack" | "target">,
+) {
+  if (path === undefined || input.unpack) return;
   if ((await deps.fs.lstat(path))?.kind === "dir") {
     throw new UsageError(`-o "${path}" is a directory, not a tarball path`, {
       hint:
         "-o names the tarball to write (rebar3_hex treats it as a directory): pass DIR/NAME-VSN.tar",
     });
   }
+  await checkOutputFile(deps, path, "-o");
+  if (input.target === "all") await checkOutputFile(deps, docsPathFrom(path), "-o, for the docs");
 }
 
 async function findDocs(
@@ -299,7 +312,7 @@ export async function build(deps: Deps, input: BuildInput): Promise<BuildResult>
   const outDir = defaultDir(project, app);
   const ext = input.unpack ? "" : ".tar";
   const given = input.output === undefined ? undefined : resolve(deps.cwd, input.output);
-  await checkTarballOutput(deps, given, input.unpack);
+  await checkTarballOutput(deps, given, input);
   const result: BuildResult = { warnings };
 
   if (input.target !== "docs") {

@@ -35,6 +35,7 @@ import {
   requirePackageEntry,
   selectReadRepo,
 } from "./registry.ts";
+import { checkOutputFile } from "./output_file.ts";
 import { writeUnpacked } from "./write_unpacked.ts";
 
 /** What to fetch and where to. */
@@ -228,6 +229,7 @@ export async function fetchPackage(deps: Deps, input: FetchInput): Promise<Fetch
           hint: "Remove it, or pass -o with another directory",
         });
       }
+      await checkOutputFile(deps, path, "where -o puts the tarball");
       await deps.fs.mkdir(dir);
       await deps.fs.writeFileAtomic(path, tarball);
     }

@@ -46,6 +46,8 @@ export async function serveRepository(
   input: { dir: string; name?: string; hostname: string; port: number },
 ): Promise<Serving> {
   const store = await RepositoryStore.open(deps, input.dir, input.name);
+  // A serve (or any writer) killed mid-write leaves a registry to repair before anything is served.
+  await store.repair();
   const listener = await deps.listen(storeHandler(deps, store), {
     hostname: input.hostname,
     port: input.port,

@@ -75,6 +75,76 @@ export function formatProblem(
   return lines.join("\n");
 }
 
+/** What an error says, cleaned and shown relative to the working directory. */
+interface Described {
+  code: number;
+  message: string;
+  where?: Where;
+  problems?: Problem[];
+  hint?: string;
+  /** The stack of an unexpected error, with `debug`. */
+  stack?: string;
+}
+
+const UNEXPECTED_HINT =
+  "set HEXPUB_DEBUG=1 to see where it happened, and report it if it looks like a bug";
+
+/**
+ * The parts of any thrown value other than a `CommanderError` (commander
+ * prints its own message): message, where, findings, hint, exit code.
+ */
+function describe(err: unknown, options: { debug?: boolean; cwd?: string }): Described {
+  const cwd = options.cwd;
+  const shown = (text: string) => plain(cwd === undefined ? text : relativizeText(cwd, text));
+  const where = (w: Where): Where => {
+    const d = cwd === undefined ? w : displayWhere(cwd, w);
+    return { ...d, file: plain(d.file) };
+  };
+  if (err instanceof HexpubError) {
+    const d: Described = { code: err.exitCode, message: shown(err.message) };
+    if (err.where) d.where = where(err.where);
+    if (err instanceof ValidationError) {
+      d.problems = err.problems.map((p) => {
+        const q = cwd === undefined ? { ...p } : displayProblem(cwd, p);
+        q.message = plain(q.message);
+        if (q.hint !== undefined) q.hint = plain(q.hint);
+        if (q.where) q.where = { ...q.where, file: plain(q.where.file) };
+        return q;
+      });
+    }
+    if (err.hint) d.hint = shown(err.hint);
+    return d;
+  }
+  // Deno's permission flags (NotCapable; PermissionDenied before Deno 2).
+  if (
+    err instanceof Error &&
+    (err.name === "NotCapable" ||
+      (err.name === "PermissionDenied" && /^Requires /.test(err.message)))
+  ) {
+    return {
+      code: EXIT.failure,
+      message: shown(err.message),
+      hint: "hexpub needs read, write, run and env permissions: " +
+        "run it with the permissions in README, or use the compiled binary",
+    };
+  }
+  const os = osError(err);
+  if (os) return { code: EXIT.failure, message: shown(os.message), hint: shown(os.hint) };
+  const d: Described = {
+    code: EXIT.failure,
+    message: shown(err instanceof Error ? err.message : String(err)),
+  };
+  if (options.debug && err instanceof Error && err.stack) d.stack = err.stack;
+  else d.hint = UNEXPECTED_HINT;
+  return d;
+}
+
+/** The exit code of a `CommanderError` (help and version are not failures). */
+function commanderCode(err: CommanderError): number {
+  if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return EXIT.ok;
+  return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+}
+
 /**
  * Formats an error for stderr and picks the exit code.
  *
@@ -88,56 +158,58 @@ export function formatError(
   options: { debug?: boolean; color?: boolean; cwd?: string } = {},
 ): Formatted {
   const color = options.color ?? false;
-  const cwd = options.cwd;
-  const shown = (text: string) => plain(cwd === undefined ? text : relativizeText(cwd, text));
-  const where = (w: Where) => plain(at(cwd === undefined ? w : displayWhere(cwd, w)));
-  const label = paint(color, colors.red, "error");
+  // Commander has printed its message already (through the command's output).
+  if (err instanceof CommanderError) return { text: "", code: commanderCode(err) };
+  const d = describe(err, options);
+  const lines = [`${paint(color, colors.red, "error")}: ${d.message}`];
+  if (d.where) lines.push(`  --> ${at(d.where)}`);
+  for (const p of d.problems ?? []) lines.push(formatProblem(p, { indent: "  ", color }));
+  if (d.hint) lines.push(`  hint: ${d.hint}`);
+  if (d.stack) lines.push(d.stack);
+  return { text: lines.join("\n"), code: d.code };
+}
+
+/**
+ * An error as `--json` prints it on stdout (README, "JSON output"): the
+ * message, the hint, where it is (a file relative to the working directory,
+ * line, column), the findings of a refused package, and the exit code the
+ * process exits with.
+ */
+export interface ErrorDocument {
+  error: string;
+  hint?: string;
+  where?: Where;
+  problems?: Problem[];
+  exitCode: number;
+}
+
+/**
+ * The `--json` form of an error; `undefined` when it is no failure (`--help`,
+ * `--version`). Usage errors found by the parser keep commander's message
+ * (`unknown option '--x'`). The text is cleaned as on stderr (no escape
+ * sequences, no credentials in URLs, paths relative to `cwd`).
+ */
+export function errorDocument(
+  err: unknown,
+  options: { debug?: boolean; cwd?: string } = {},
+): ErrorDocument | undefined {
   if (err instanceof CommanderError) {
-    if (err.code === "commander.helpDisplayed" || err.code === "commander.version") {
-      return { text: "", code: EXIT.ok };
-    }
-    return { text: "", code: err.exitCode === 0 ? EXIT.ok : EXIT.usage };
+    const code = commanderCode(err);
+    if (code === EXIT.ok) return undefined;
+    // `(outputHelp)`: a command group run without its subcommand (its help went to stderr).
+    const message = err.code === "commander.help"
+      ? "a subcommand is needed"
+      : plain(err.message.replace(/^error: /, ""));
+    return { error: message, exitCode: code };
   }
-  if (err instanceof HexpubError) {
-    const lines = [`${label}: ${shown(err.message)}`];
-    if (err.where) lines.push(`  --> ${where(err.where)}`);
-    if (err instanceof ValidationError) {
-      for (const p of err.problems) lines.push(formatProblem(p, { indent: "  ", color, cwd }));
-    }
-    if (err.hint) lines.push(`  hint: ${shown(err.hint)}`);
-    return { text: lines.join("\n"), code: err.exitCode };
-  }
-  // Deno's permission flags (NotCapable; PermissionDenied before Deno 2).
-  if (
-    err instanceof Error &&
-    (err.name === "NotCapable" ||
-      (err.name === "PermissionDenied" && /^Requires /.test(err.message)))
-  ) {
-    return {
-      text:
-        `${label}: ${
-          shown(err.message)
-        }\n  hint: hexpub needs read, write, run and env permissions: ` +
-        "run it with the permissions in README, or use the compiled binary",
-      code: EXIT.failure,
-    };
-  }
-  const os = osError(err);
-  if (os) {
-    return {
-      text: `${label}: ${shown(os.message)}\n  hint: ${shown(os.hint)}`,
-      code: EXIT.failure,
-    };
-  }
-  const message = shown(err instanceof Error ? err.message : String(err));
-  const lines = [`${label}: ${message}`];
-  if (options.debug && err instanceof Error && err.stack) lines.push(err.stack);
-  else {
-    lines.push(
-      "  hint: set HEXPUB_DEBUG=1 to see where it happened, and report it if it looks like a bug",
-    );
-  }
-  return { text: lines.join("\n"), code: EXIT.failure };
+  const d = describe(err, options);
+  // Keys in the documented order: error, hint, where, problems, exitCode.
+  const doc = { error: d.message } as ErrorDocument;
+  if (d.hint) doc.hint = d.hint;
+  if (d.where) doc.where = d.where;
+  if (d.problems) doc.problems = d.problems;
+  doc.exitCode = d.code;
+  return doc;
 }
 
 /** What a failed operation did, by the name Deno gives it in its error message. */

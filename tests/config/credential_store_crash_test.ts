@@ -13,6 +13,7 @@ import {
   updateStore,
 } from "../../src/config/credential_store.ts";
 import { acquireLock, withFileLock } from "../../src/io/file_lock.ts";
+import type { ProcessProbe } from "../../src/io/process_probe.ts";
 import { denoFs } from "../../src/deno_deps.ts";
 import { testDeps } from "../support/test_deps.ts";
 import { churnStore, fsWithCreateNew } from "./_store_worker.ts";
@@ -148,7 +149,7 @@ Deno.test("withFileLock() serialises critical sections within one process too", 
   });
 });
 
-Deno.test("a stale lock left by a dead run is broken; a live one makes others wait, then time out", async () => {
+Deno.test("where liveness cannot be told, a lock older than staleMs is broken; a fresh one makes others wait, then time out", async () => {
   await withTempDir(async (dir) => {
     for (const fs of [denoFs(dir), fsWithCreateNew(dir)]) {
       const lock = join(dir, "credentials.json.lock");
@@ -158,15 +159,20 @@ Deno.test("a stale lock left by a dead run is broken; a live one makes others wa
         clock += ms;
         return Promise.resolve();
       };
+      // A system that cannot tell whether the holder runs (tests/io/file_lock_test.ts covers those that can).
+      const probe: ProcessProbe = {
+        self: () => Promise.resolve({ pid: 1 }),
+        state: () => Promise.resolve("unknown"),
+      };
       // A live lock (its token is fresh): acquiring waits, then times out naming the file.
-      const release = await acquireLock(fs, lock, { now, sleep });
+      const release = await acquireLock(fs, lock, { now, sleep, probe });
       await assert.rejects(
-        acquireLock(fs, lock, { now, sleep, staleMs: 60_000, timeoutMs: 1_000 }),
+        acquireLock(fs, lock, { now, sleep, probe, staleMs: 60_000, timeoutMs: 1_000 }),
         (e) => e instanceof Error && e.message.includes(lock),
       );
       // The same lock once older than staleMs counts as left by a dead run.
       clock += 11_000;
-      const release2 = await acquireLock(fs, lock, { now, sleep });
+      const release2 = await acquireLock(fs, lock, { now, sleep, probe });
       // The first holder's release must not remove the second holder's lock.
       await release();
       assert.ok(await fs.lstat(lock));
@@ -175,7 +181,7 @@ Deno.test("a stale lock left by a dead run is broken; a live one makes others wa
 
       // A lock whose content is not a token (written by hand) is stale after staleMs of waiting.
       await Deno.writeTextFile(lock, "garbage");
-      const release3 = await acquireLock(fs, lock, { now, sleep, timeoutMs: 60_000 });
+      const release3 = await acquireLock(fs, lock, { now, sleep, probe, timeoutMs: 60_000 });
       await release3();
       assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), []);
     }

@@ -30,6 +30,7 @@ const DEFAULTS: SettingValues = {
   localPassword: undefined,
   yes: false,
   httpTimeout: 30,
+  cmdTimeout: 60,
   oauthClientId: REBAR3_OAUTH_CLIENT_ID,
 };
 
@@ -153,6 +154,11 @@ const cases: { name: string; inputs: SettingInputs; expect: Partial<SettingValue
     name: "HEX_HTTP_TIMEOUT in seconds",
     inputs: { env: { HEX_HTTP_TIMEOUT: "2.5" } },
     expect: { httpTimeout: 2.5 },
+  },
+  {
+    name: "HEXPUB_CMD_TIMEOUT in seconds",
+    inputs: { env: { HEXPUB_CMD_TIMEOUT: "0.5" } },
+    expect: { cmdTimeout: 0.5 },
   },
   {
     name: "HEXPUB_CONFIG_DIR and REBAR_GLOBAL_CONFIG_DIR",
@@ -383,6 +389,7 @@ Deno.test("settingsHelp() has one line per setting, naming every variable and fl
       "HEXPUB_CONFIG_DIR",
       "HEXPUB_LOCAL_PASSWORD",
       "HEX_HTTP_TIMEOUT",
+      "HEXPUB_CMD_TIMEOUT",
       "HEXPUB_OAUTH_CLIENT_ID",
       "--yes",
       "--otp",

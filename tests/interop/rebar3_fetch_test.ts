@@ -1,6 +1,6 @@
 /**
  * Real rebar3 installs from `hexpub serve`: two packages published through the
- * API (b depends on a; see tests/support/lock_repo.ts), then `rebar3 compile`
+ * API (bb depends on aa; see tests/support/lock_repo.ts), then `rebar3 compile`
  * in a project that replaces the hexpm repository with ours on 127.0.0.1. HOME and REBAR_CACHE_DIR are temp
  * directories, so rebar3 sees no other configuration and no cached packages;
  * `repos, replace` drops hexpm, so the only server rebar3 talks to is ours.
@@ -16,26 +16,31 @@ import { interopTest, rebar3Env, runRebar3, writeRebarApp } from "./erlang.ts";
 interopTest("rebar3 compile fetches a package and its dependency from hexpub serve", async () => {
   const work = await Deno.makeTempDir({ prefix: "hexpub-rebar3-fetch-" });
   const repo = await startLockRepo(work, [
-    { name: "a", version: "1.0.0" },
-    { name: "b", version: "0.2.0", deps: [{ pkg: "a", requirement: "~> 1.0" }] },
+    { name: "aa", version: "1.0.0" },
+    { name: "bb", version: "0.2.0", deps: [{ pkg: "aa", requirement: "~> 1.0" }] },
   ]);
   const { seen } = repo;
   try {
     const project = join(work, "app");
-    await writeRebarApp(project, `{deps, [b]}.\n${repo.reposConfig}`, ["b"]);
+    await writeRebarApp(project, `{deps, [bb]}.\n${repo.reposConfig}`, ["bb"]);
     const env = await rebar3Env(work);
     const first = await runRebar3(project, ["compile"], env);
     assert.equal(first.code, 0, first.log + seen.join("\n"));
-    for (const app of ["a", "b"]) {
+    for (const app of ["aa", "bb"]) {
       const ebin = join(project, "_build", "default", "lib", app, "ebin");
       assert.ok((await Deno.stat(join(ebin, `${app}.beam`))).isFile, first.log);
       assert.ok((await Deno.stat(join(ebin, `${app}.app`))).isFile, first.log);
     }
     const lock = await Deno.readTextFile(join(project, "rebar.lock"));
-    assert.match(lock, /<<"a">>,\{pkg,<<"a">>,<<"1\.0\.0">>\}/);
-    assert.match(lock, /<<"b">>,\{pkg,<<"b">>,<<"0\.2\.0">>\}/);
+    assert.match(lock, /<<"aa">>,\{pkg,<<"aa">>,<<"1\.0\.0">>\}/);
+    assert.match(lock, /<<"bb">>,\{pkg,<<"bb">>,<<"0\.2\.0">>\}/);
     for (
-      const r of ["/packages/a", "/packages/b", "/tarballs/a-1.0.0.tar", "/tarballs/b-0.2.0.tar"]
+      const r of [
+        "/packages/aa",
+        "/packages/bb",
+        "/tarballs/aa-1.0.0.tar",
+        "/tarballs/bb-0.2.0.tar",
+      ]
     ) {
       assert.ok(seen.includes(`GET ${r} 200`), seen.join("\n"));
     }
@@ -47,8 +52,8 @@ interopTest("rebar3 compile fetches a package and its dependency from hexpub ser
     assert.equal(second.code, 0, second.log);
     // rebar3 sends If-None-Match with the cached tarballs' ETags and accepts 304.
     assert.deepEqual(seen.sort(), [
-      "GET /tarballs/a-1.0.0.tar 304",
-      "GET /tarballs/b-0.2.0.tar 304",
+      "GET /tarballs/aa-1.0.0.tar 304",
+      "GET /tarballs/bb-0.2.0.tar 304",
     ]);
   } finally {
     await repo.close();

@@ -44,8 +44,8 @@ function file(path: string, text: string): PackageFile {
   return { path, kind: "file", mode: 0o644, size: content.length, content };
 }
 
-/** A package tarball whose contents are a minimal rebar3 app. */
-async function tarball(r: SpecRelease): Promise<Uint8Array> {
+/** A package tarball whose contents are a minimal rebar3 app (also used by tests/interop/serve_crash_test.ts). */
+export async function tarball(r: SpecRelease): Promise<Uint8Array> {
   const app = r.app ?? r.name;
   const deps = r.deps ?? [];
   const apps = ["kernel", "stdlib", ...deps.map((d) => d.app ?? d.pkg)].join(", ");

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { CommanderError } from "commander";
 import { HexpubError, ProjectError, UsageError, ValidationError } from "../../src/errors.ts";
-import { EXIT, formatError, formatProblem } from "../../src/ui/format_error.ts";
+import { errorDocument, EXIT, formatError, formatProblem } from "../../src/ui/format_error.ts";
 
 Deno.test("formatError() maps error classes to documented exit codes", () => {
   assert.equal(formatError(new UsageError("x")).code, EXIT.usage);
@@ -80,11 +80,11 @@ Deno.test("each OS error class gets a plain message naming the path, a hint and 
   const cases: [Error, RegExp][] = [
     [
       new Deno.errors.NotFound("No such file or directory (os error 2): readfile '/p/a'"),
-      /^error: cannot read "\/p\/a": it does not exist\n  hint: Check the path/,
+      /^error: cannot read "\/p\/a": it does not exist\n {2}hint: Check the path/,
     ],
     [
       new Deno.errors.PermissionDenied("Permission denied (os error 13): writefile '/p/a'"),
-      /^error: cannot write "\/p\/a": permission denied\n  hint: Check the permissions/,
+      /^error: cannot write "\/p\/a": permission denied\n {2}hint: Check the permissions/,
     ],
     [
       new Deno.errors.NotADirectory("Not a directory (os error 20): mkdir '/p/f/d'"),
@@ -92,7 +92,7 @@ Deno.test("each OS error class gets a plain message naming the path, a hint and 
     ],
     [
       new Deno.errors.IsADirectory("Is a directory (os error 21): readfile '/p'"),
-      /^error: cannot read "\/p": it is a directory\n  hint: Name a file/,
+      /^error: cannot read "\/p": it is a directory\n {2}hint: Name a file/,
     ],
     [
       new Deno.errors.AlreadyExists("File exists (os error 17): symlink 'a' -> '/p/b'"),
@@ -102,11 +102,11 @@ Deno.test("each OS error class gets a plain message naming the path, a hint and 
       Object.assign(new Error("No space left on device (os error 28): writefile '/p/a'"), {
         code: "ENOSPC",
       }),
-      /^error: cannot write "\/p\/a": no space left on the device\n  hint: Free some space/,
+      /^error: cannot write "\/p\/a": no space left on the device\n {2}hint: Free some space/,
     ],
     [
       new Deno.errors.AddrInUse("Address already in use (os error 98)"),
-      /^error: the address is already in use\n  hint: Another program listens on that port/,
+      /^error: the address is already in use\n {2}hint: Another program listens on that port/,
     ],
   ];
   for (const [err, pattern] of cases) {
@@ -115,4 +115,45 @@ Deno.test("each OS error class gets a plain message naming the path, a hint and 
     assert.equal(code, 1);
     assert.doesNotMatch(text, /report it|os error/);
   }
+});
+
+Deno.test("errorDocument() is the --json form: error, hint, where, problems, exitCode", () => {
+  const cwd = "/home/u/proj";
+  const v = new ValidationError("not valid", [
+    {
+      level: "error",
+      field: "version",
+      message: "bad \x1b[31mvsn",
+      where: { file: `${cwd}/src/a.app.src`, line: 1 },
+    },
+  ], { hint: "fix /home/u/proj/src/a.app.src", where: { file: `${cwd}/rebar.config`, line: 2 } });
+  const doc = errorDocument(v, { cwd });
+  assert.deepEqual(doc, {
+    error: "not valid",
+    hint: "fix src/a.app.src",
+    where: { file: "rebar.config", line: 2 },
+    problems: [{
+      level: "error",
+      field: "version",
+      message: "bad vsn",
+      where: { file: "src/a.app.src", line: 1 },
+    }],
+    exitCode: 1,
+  });
+  // The keys in the documented order.
+  assert.deepEqual(Object.keys(doc!), ["error", "hint", "where", "problems", "exitCode"]);
+  assert.deepEqual(errorDocument(new UsageError("which?")), { error: "which?", exitCode: 2 });
+  const boom = errorDocument(new Error("boom http://u:SECRET@h/x"))!;
+  assert.equal(boom.error, "boom http://h/x");
+  assert.match(boom.hint!, /HEXPUB_DEBUG=1/);
+  assert.equal(boom.exitCode, 1);
+});
+
+Deno.test("errorDocument() of the parser's errors keeps commander's message; none for --help", () => {
+  const unknown = new CommanderError(1, "commander.unknownOption", "error: unknown option '--x'");
+  assert.deepEqual(errorDocument(unknown), { error: "unknown option '--x'", exitCode: 2 });
+  const group = new CommanderError(1, "commander.help", "(outputHelp)");
+  assert.deepEqual(errorDocument(group), { error: "a subcommand is needed", exitCode: 2 });
+  assert.equal(errorDocument(new CommanderError(0, "commander.helpDisplayed", "")), undefined);
+  assert.equal(errorDocument(new CommanderError(0, "commander.version", "1.0.0")), undefined);
 });

@@ -33,7 +33,27 @@ async function packageWriter(call: Call): Promise<string | Response> {
   return (await authorize(call)) ?? badKey();
 }
 
-/** `POST /publish?replace=BOOL`: 201 for a new release, 200 for a replaced one. */
+/**
+ * How long a publish may wait (for the writes before it and the write lock)
+ * before its tarball lands, counted from when its body was read: 20 s,
+ * shorter than a Hex client's default time limit (30 s for hexpub, 60 s for
+ * mix), so that the client gets the answer rather than the server applying
+ * an upload the client gave up on.
+ *
+ * Exported for tests, which shorten it.
+ */
+export const publishTiming = { deadlineMs: 20_000 };
+
+/**
+ * `POST /publish?replace=BOOL`: 201 for a new release, 200 for a replaced one.
+ *
+ * A publish is abandoned, nothing of it written, when before its tarball
+ * lands (see `store_publish.ts`):
+ * - its client disconnects (`Request.signal` aborts: Deno.serve without the
+ *   legacy abort, see deno.json's `unstable`; Deno notices a disconnect
+ *   while the handler runs only for small bodies, hence also)
+ * - it waited longer than `publishTiming.deadlineMs`: 503 with `retry-after`.
+ */
 export async function publish(call: Call): Promise<Response> {
   // Unlike hex.pm, check the key before reading a body, and cap its size.
   const user = await authorize(call);
@@ -41,7 +61,21 @@ export async function publish(call: Call): Promise<Response> {
   const body = await readBody(call.req);
   if (!body) return tooLarge();
   const replace = call.url.searchParams.get("replace") === "true";
-  const done = await call.store.publish({ tarball: body, replace, as: user });
+  const gone = call.req.signal;
+  const late = AbortSignal.timeout(publishTiming.deadlineMs);
+  const signal = AbortSignal.any([gone, late]);
+  let done;
+  try {
+    done = await call.store.publish({ tarball: body, replace, as: user, signal });
+  } catch (e) {
+    if (!signal.aborted || e !== signal.reason) throw e;
+    // Nobody reads the answer to a request whose client is gone: nginx's 499.
+    if (gone.aborted) return new Response(null, { status: 499 });
+    const message = `the repository is busy: the publish waited over ${
+      publishTiming.deadlineMs / 1000
+    } s for other writes and was not applied; try again`;
+    return json(503, { status: 503, message }, { "retry-after": "5" });
+  }
   if (isRefusal(done)) return refusal(done, user);
   const rel = releaseJson(
     call.base,
