@@ -13,6 +13,29 @@ import { localRepoDir } from "../config/config_paths.ts";
 import { renderTable } from "../ui/table.ts";
 import { printJson, printLines, report } from "./_shared.ts";
 
+/** A word as a POSIX shell reads it back: as it is when plain, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * What `hexpub serve DIR` suggests at start: making a key for that directory,
+ * and adding the served repository (under any name) where it is used. Each
+ * line's command works as printed once NAME (and KEY) are filled in.
+ *
+ * @param dir The directory as the user sees it.
+ * @param url The URL it is served at.
+ */
+export function serveHints(dir: string, url: string): string[] {
+  const d = shellWord(dir);
+  return [
+    `Make an API key for publishing with \`hexpub serve key generate ${d}\``,
+    `Use it from hexpub with \`hexpub repo add NAME ${url} --public-key ${
+      shellWord(`${dir.replace(/\/+$/, "")}/public_key`)
+    }\` (any NAME will do)`,
+  ];
+}
+
 /**
  * What to run next after `repo add NAME`: each line a command that works as
  * printed once KEY is filled in.
@@ -22,8 +45,8 @@ export function repoAddHints(name: string, api: boolean): string[] {
     `\`hexpub fetch -r ${name} PACKAGE\``;
   if (!api) return [fetch];
   return [
-    `Log in with \`hexpub user auth -r ${name} --key KEY\` (a \`hexpub serve\` repository ` +
-    "makes KEY with `hexpub serve key generate DIR`)",
+    `Log in with \`hexpub user auth -r ${name} --key KEY\` (for a repository served ` +
+    "by hexpub, make KEY with `hexpub serve key generate DIR`)",
     `Then publish with \`hexpub publish -r ${name}\``,
     fetch,
   ];

@@ -19,6 +19,7 @@ import { displayPath } from "../ui/display_path.ts";
 import { addServeOwner, generateKey, listServeOwners, serveRepository } from "../tasks/serve.ts";
 import { renderTable } from "../ui/table.ts";
 import { printJson, printLines, report } from "./_shared.ts";
+import { serveHints } from "./repo.ts";
 
 /** Options of {@link serveCommand}. */
 export interface ServeCommandOptions {
@@ -109,7 +110,8 @@ export function serveCommand(deps: Deps, options: ServeCommandOptions = {}) {
       deps.out.print(`Serving repository ${serving.name} at http://${host}:${serving.port}`);
       deps.out.print(`  directory: ${displayPath(deps.cwd, serving.dir)}`);
       deps.out.print(`  public key: ${displayPath(deps.cwd, serving.publicKeyPath)}`);
-      deps.out.info("Make an API key for publishing with `hexpub serve key generate`.");
+      const shown = displayPath(deps.cwd, serving.dir);
+      for (const line of serveHints(shown, `http://${host}:${serving.port}`)) deps.out.info(line);
       deps.out.info("Press Ctrl-C to stop.");
       await serving.finished;
     });

@@ -19,14 +19,13 @@ function suggested(lines: string[]): string[][] {
 Deno.test("repo add names a served repository anything; its printed commands work as printed", async () => {
   await withServedRepo(async (repo) => {
     const user = await inProcessHexpub({ env: { HEXPUB_LOCAL_PASSWORD: "pw" } });
-    const added = await user.run([
-      "repo",
-      "add",
-      "mine",
-      repo.url,
-      "--public-key",
-      join(repo.dir, "public_key"),
-    ]);
+    // What `hexpub serve` printed at start, run from where it ran.
+    const [serveKeygen, serveAdd] = suggested(repo.output.stderr);
+    assert.deepEqual(serveKeygen.slice(0, 3), ["serve", "key", "generate"]);
+    assert.deepEqual(serveAdd.slice(0, 2), ["repo", "add"]);
+    const added = await user.run(serveAdd.map((a) => a === "NAME" ? "mine" : a), {
+      cwd: repo.work,
+    });
     assert.equal(added.code, 0, added.stderr);
     assert.match(added.stdout, /registry signed as: team \(kept as mirror_of\)/);
     const config = JSON.parse(await Deno.readTextFile(join(user.configDir, "config.json")));
@@ -44,6 +43,18 @@ Deno.test("repo add names a served repository anything; its printed commands wor
       args.map((a) => values[a] ?? a);
     const [auth, keygen, publish, info, fetch] = commands;
 
+    const fromServe = await user.run(serveKeygen, { cwd: repo.work });
+    assert.equal(fromServe.code, 0, fromServe.stderr);
+    assert.match(
+      fromServe.stderr,
+      /for team /,
+      "serve's hint makes a key for the served repository",
+    );
+    const stale = await user.run(fill(auth, { KEY: "0".repeat(32) }));
+    assert.equal(stale.code, 4);
+    assert.match(stale.stderr, /hexpub serve key generate DIR/);
+    assert.doesNotMatch(stale.stderr, /hex\.pm/, "a refused key is not sent to hex.pm's dashboard");
+    // The same key name again: it replaces the one serve's hint made.
     const key = await user.run(fill(keygen, { DIR: repo.dir }));
     assert.equal(key.code, 0, key.stderr);
     const secret = key.stdoutLines.at(-1)!;
