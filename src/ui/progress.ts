@@ -68,7 +68,7 @@ export interface ProgressView {
   total: number;
   /** Milliseconds since the transfer started. */
   elapsedMs: number;
-  /** The terminal's width; the line is kept shorter than it. */
+  /** The terminal's width (0: unknown, taken as 80); the line is kept shorter than it. */
   columns: number;
 }
 
@@ -93,7 +93,8 @@ export function renderProgress(view: ProgressView): string {
     ? ""
     : `  ${rate === undefined ? "?" : formatDuration((total - done) / rate * 1000)} left`;
   const stats = `${percent}  ${formatPair(done, total)}  ${rateText}${left}`;
-  const room = Math.max(1, view.columns - 1);
+  // A width of 0 means unknown (a pseudo-terminal that reports no size): assume 80.
+  const room = Math.max(1, (view.columns > 0 ? view.columns : 80) - 1);
   // label + " [" + bar + "] " + stats
   const fixed = stats.length + 4;
   let label = view.label;
@@ -132,7 +133,8 @@ export interface ProgressIo {
 /**
  * `out` with {@link Output.progress} drawing the bar on stderr through `io`:
  * the first event of a transfer is drawn at once, later ones at most every
- * {@link REDRAW_INTERVAL_MS}, and the finishing event clears the line. Any other
+ * {@link REDRAW_INTERVAL_MS} (and the one that reaches the total at once), and
+ * the finishing event clears the line. Any other
  * line written while a bar shows clears it first and draws it again after, so
  * the bar stays the last line.
  *
@@ -180,7 +182,8 @@ export function progressOutput(out: Output, io: ProgressIo): Output {
         return draw();
       }
       shown.event = event;
-      if (io.now() - shown.drawn >= REDRAW_INTERVAL_MS) draw();
+      // The last bytes are drawn at once: the bar shows 100% while the server answers.
+      if (event.done >= event.total || io.now() - shown.drawn >= REDRAW_INTERVAL_MS) draw();
     },
   };
 }

@@ -63,6 +63,11 @@ Deno.test("renderProgress stays shorter than the terminal: the bar narrows, then
     if (columns >= 40) assert.match(line, /33%/, `${columns}: the figures stay`);
   }
   assert.match(renderProgress({ ...view, columns: 200 }), /10\.20\.30-rc\.1 \[={10}>/);
+  assert.equal(
+    renderProgress({ ...view, columns: 0 }),
+    renderProgress({ ...view, columns: 80 }),
+    "an unknown width (0) is taken as 80",
+  );
   assert.match(renderProgress({ ...view, columns: 80 }), /^Uploading the docs.*… \[=+>/);
   assert.doesNotMatch(renderProgress({ ...view, columns: 40 }), /\[/);
   // deno-lint-ignore no-control-regex -- no escape sequence, no colour: NO_COLOR has nothing to strip
@@ -100,6 +105,10 @@ Deno.test("progressOutput redraws with \\r at most every 100 ms and clears the l
   }
   // 400 ms of events every 10 ms: 4 redraws besides the first
   assert.equal(raw.length, 1 + Math.floor(400 / REDRAW_INTERVAL_MS));
+  tick(10);
+  out.progress!({ label, done: 4 * MIB, total: 4 * MIB });
+  assert.equal(raw.length, 6, "reaching the total is drawn at once");
+  assert.match(raw.at(-1)!, /100%/);
   out.progress!({ label, done: 4 * MIB, total: 4 * MIB, finished: true });
   assert.equal(raw.at(-1), "\r\x1b[K", "the finishing event clears the bar");
   const count = raw.length;
