@@ -62,6 +62,20 @@ const shown = (p: string) =>
     p.replaceAll(work, "$DEMO").replaceAll(ROOT, ""),
   );
 
+/**
+ * An argument as it would be typed in a POSIX shell: as it is when plain, in
+ * double quotes when it holds one of the demo's variables (`$DEMO`,
+ * `$HEX_KEY`, still expanded), else in single quotes (`'~> 0.3'`).
+ */
+function shellArg(word: string): string {
+  if (word !== "" && /^[A-Za-z0-9_@%+=:,./$-]+$/.test(word)) return word;
+  if (/\$(DEMO|HEX_KEY)\b/.test(word)) return `"${word.replace(/["\\`]/g, "\\$&")}"`;
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** A command's arguments as shown: placeholders for secrets and paths, then quoted. */
+const shownArgs = (args: string[]) => args.map((a) => shellArg(shown(a))).join(" ");
+
 /** Prints a child's stdout and stderr line by line as they arrive; returns both texts. */
 async function echo(child: Deno.ChildProcess, quiet = false): Promise<[string, string]> {
   const pump = async (stream: ReadableStream<Uint8Array>) => {
@@ -98,7 +112,7 @@ async function hexpub(
 ): Promise<string> {
   const cwd = options.cwd ?? ROOT;
   console.log(
-    `\n${bold("$")} ${dim(`(cd ${shown(cwd) || "."})`)} hexpub ${args.map(shown).join(" ")}`,
+    `\n${bold("$")} ${dim(`(cd ${shown(cwd) || "."})`)} hexpub ${shownArgs(args)}`,
   );
   const child = new Deno.Command(Deno.execPath(), {
     args: hexpubArgs(args),
@@ -117,7 +131,7 @@ async function hexpub(
 /** Starts `hexpub serve` and waits for its "Serving … at URL" line. */
 async function startServe(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const args = ["serve", dir, "--port", "0", "--name", "demo"];
-  console.log(`\n${bold("$")} hexpub ${args.map(shown).join(" ")} &`);
+  console.log(`\n${bold("$")} hexpub ${shownArgs(args)} &`);
   const child = new Deno.Command(Deno.execPath(), {
     args: hexpubArgs(args),
     cwd: ROOT,
@@ -159,7 +173,7 @@ async function startServe(dir: string): Promise<{ url: string; stop: () => Promi
 }
 
 async function run(cmd: string, args: string[], cwd: string): Promise<string> {
-  console.log(`\n${bold("$")} ${dim(`(cd ${shown(cwd)})`)} ${cmd} ${args.map(shown).join(" ")}`);
+  console.log(`\n${bold("$")} ${dim(`(cd ${shown(cwd)})`)} ${cmd} ${shownArgs(args)}`);
   const child = new Deno.Command(cmd, {
     args,
     cwd,

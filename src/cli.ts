@@ -41,6 +41,7 @@ export async function runCli(argv: string[], ports: Ports): Promise<number> {
     warn: (line) => deps.out.warn(line),
     info: (line) => deps.out.info(line),
     problem: (p) => deps.out.problem(p),
+    ...(deps.out.progress && { progress: (e) => deps.out.progress!(e) }),
   };
   const out = terminalOutput(relativeOutput(counted, deps.cwd));
   try {

@@ -8,6 +8,7 @@ import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
 import { CancelledError, UsageError } from "./errors.ts";
 import { DEFAULT_TIMEOUTS, serveHttp, type StreamConn } from "./io/http_server.ts";
 import { formatProblem } from "./ui/format_error.ts";
+import { progressOutput } from "./ui/progress.ts";
 import type {
   FileInfo,
   Fs,
@@ -242,6 +243,27 @@ export function denoOutput(color: boolean): Output {
   };
 }
 
+/**
+ * `out` with a progress bar on stderr (`src/ui/progress.ts`) when stderr is a
+ * terminal that can redraw a line (not `TERM=dumb`); else `out` as it is, and
+ * tasks print plain start and end lines.
+ */
+function stderrProgress(out: Output, env: Readonly<Record<string, string>>): Output {
+  if (!Deno.stderr.isTerminal() || env.TERM === "dumb") return out;
+  const enc = new TextEncoder();
+  return progressOutput(out, {
+    write: (text) => Deno.stderr.writeSync(enc.encode(text)),
+    now: () => performance.now(),
+    columns: () => {
+      try {
+        return Deno.consoleSize().columns;
+      } catch {
+        return 80;
+      }
+    },
+  });
+}
+
 /** Asks on stderr (stdout stays clean for --json) and reads one line from stdin. */
 async function readLine(message: string): Promise<string> {
   Deno.stderr.writeSync(new TextEncoder().encode(message));
@@ -385,7 +407,7 @@ export function denoDeps(): Ports {
     fs: denoFs(cwd),
     run: denoRun,
     which: (cmd) => denoWhich(cmd, env),
-    out: denoOutput(color),
+    out: stderrProgress(denoOutput(color), env),
     color,
     isTerminal: Deno.stdin.isTerminal() && Deno.stdout.isTerminal(),
     fetch: (request) => fetch(request),

@@ -97,6 +97,24 @@ export interface Output {
   problem(problem: Problem): void;
   /** A progress or info line that is not part of the result (stderr). */
   info(line: string): void;
+  /**
+   * How far a transfer has got, drawn as a bar redrawn in place on stderr.
+   * Present only when stderr is a terminal that can show one; without it, a
+   * task prints plain start and end lines through {@link Output.info}.
+   */
+  progress?(event: ProgressEvent): void;
+}
+
+/** One step of a transfer, for {@link Output.progress}. */
+export interface ProgressEvent {
+  /** What is being transferred (`foo-1.0.0.tar`). */
+  label: string;
+  /** Bytes sent so far. */
+  done: number;
+  /** Bytes in all. */
+  total: number;
+  /** The last event of this transfer (it finished or failed): the bar is cleared. */
+  finished?: boolean;
 }
 
 /** Asks the user; only called when `Deps.isTerminal` is true. */

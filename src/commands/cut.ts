@@ -30,6 +30,13 @@ export function cutCommand(deps: Deps, run: typeof cut = cut) {
       "treat validation warnings as errors (checked before anything changes)",
       false,
     )
+    .option("--doc-dir <dir>", "pre-built docs to publish with the release (as publish --doc-dir)")
+    .option("--otp <code>", "TOTP code for the publish, when logged in with OAuth (or HEX_OTP)")
+    .option(
+      "--replace",
+      "replace an existing release of that version (as publish --replace)",
+      false,
+    )
     .option("--json", "print the result as JSON", false)
     .addHelpText(
       "after",
@@ -45,10 +52,12 @@ export function cutCommand(deps: Deps, run: typeof cut = cut) {
           app: opts.app,
           repo: opts.repo,
           yes: true,
-          replace: false,
+          replace: opts.replace ?? false,
           dryRun: opts.dryRun,
           version: opts.version,
           strict: opts.strict,
+          docDir: opts.docDir,
+          otp: opts.otp,
         }, { json: o.json });
         if (!o.json) printLines(d, renderPublish(r));
       };
@@ -64,6 +73,9 @@ export function cutCommand(deps: Deps, run: typeof cut = cut) {
           remote: o.remote,
           repo: o.repo,
           strict: o.strict,
+          docDir: o.docDir,
+          otp: o.otp,
+          replace: o.replace,
         },
         doPublish,
         (d, opts) => checkPublishable(d, opts),

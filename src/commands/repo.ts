@@ -13,6 +13,45 @@ import { localRepoDir } from "../config/config_paths.ts";
 import { renderTable } from "../ui/table.ts";
 import { printJson, printLines, report } from "./_shared.ts";
 
+/** A word as a POSIX shell reads it back: as it is when plain, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * What `hexpub serve DIR` suggests at start: making a key for that directory,
+ * and adding the served repository (under any name) where it is used. Each
+ * line's command works as printed once NAME (and KEY) are filled in.
+ *
+ * @param dir The directory as the user sees it.
+ * @param url The URL it is served at.
+ */
+export function serveHints(dir: string, url: string): string[] {
+  const d = shellWord(dir);
+  return [
+    `Make an API key for publishing with \`hexpub serve key generate ${d}\``,
+    `Use it from hexpub with \`hexpub repo add NAME ${url} --public-key ${
+      shellWord(`${dir.replace(/\/+$/, "")}/public_key`)
+    }\` (any NAME will do)`,
+  ];
+}
+
+/**
+ * What to run next after `repo add NAME`: each line a command that works as
+ * printed once KEY is filled in.
+ */
+export function repoAddHints(name: string, api: boolean): string[] {
+  const fetch = `Read from it with \`hexpub info -r ${name} PACKAGE\` and ` +
+    `\`hexpub fetch -r ${name} PACKAGE\``;
+  if (!api) return [fetch];
+  return [
+    `Log in with \`hexpub user auth -r ${name} --key KEY\` (for a repository served ` +
+    "by hexpub, make KEY with `hexpub serve key generate DIR`)",
+    `Then publish with \`hexpub publish -r ${name}\``,
+    fetch,
+  ];
+}
+
 /** The `repo` command tree. */
 export function repoCommand(deps: Deps) {
   const repo = new Command("repo").description(
@@ -75,6 +114,9 @@ export function repoCommand(deps: Deps) {
       deps.out.print(`  repository: ${r.repoUrl}`);
       deps.out.print(`  api: ${r.apiUrl ?? "none (fetch only)"}`);
       deps.out.print(`  public key: ${r.fingerprint}`);
+      if (r.signedAs) {
+        deps.out.print(`  registry signed as: ${r.signedAs} (kept as mirror_of)`);
+      }
       if (r.dropped.length > 0) {
         deps.out.warn(
           `The repository's URL or key changed, so these settings were dropped: ${
@@ -87,11 +129,13 @@ export function repoCommand(deps: Deps) {
           "The key was trusted as fetched (--yes): check its fingerprint with the repository's owner",
         );
       }
-      if (r.apiUrl) {
+      if (r.unchecked) {
         deps.out.info(
-          `Publish with \`hexpub publish -r ${r.name}\` after \`hexpub user auth -r ${r.name} --key KEY\``,
+          `The registry's name was not checked (${r.unchecked}); if it is signed under a name ` +
+            `other than ${r.name}, run \`hexpub repo add\` again once it has packages`,
         );
       }
+      for (const line of repoAddHints(r.name, !!r.apiUrl)) deps.out.info(line);
     });
   repo.command("list")
     .description("List the repositories added with `repo add`")

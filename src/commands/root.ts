@@ -11,6 +11,7 @@ import { completionsCommand } from "./completions.ts";
 import { organizationCommand } from "./organization.ts";
 import { cutCommand } from "./cut.ts";
 import { fetchCommand } from "./fetch.ts";
+import { addNestedHelp } from "./help.ts";
 import { infoCommand } from "./info.ts";
 import { lockCommand } from "./lock.ts";
 import { outdatedCommand } from "./outdated.ts";
@@ -72,6 +73,7 @@ Run \`hexpub COMMAND --help\` for a command's flags.`,
   root.addCommand(userCommand(deps));
   root.addCommand(organizationCommand(deps));
   root.addCommand(completionsCommand(deps));
+  addNestedHelp(root);
   const configure = (cmd: Command<unknown[], Record<string, unknown>>) => {
     cmd.exitOverride().configureOutput({
       writeOut: (s) => deps.out.print(s.replace(/\n$/, "")),

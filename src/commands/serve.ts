@@ -20,6 +20,7 @@ import { displayPath } from "../ui/display_path.ts";
 import { addServeOwner, generateKey, listServeOwners, serveRepository } from "../tasks/serve.ts";
 import { renderTable } from "../ui/table.ts";
 import { printJson, printLines, report } from "./_shared.ts";
+import { serveHints } from "./repo.ts";
 
 /** Options of {@link serveCommand}. */
 export interface ServeCommandOptions {
@@ -167,7 +168,8 @@ export function serveCommand(deps: Deps, options: ServeCommandOptions = {}) {
           seconds(l.bodyTimeout)
         }.`,
       );
-      deps.out.info("Make an API key for publishing with `hexpub serve key generate`.");
+      const shown = displayPath(deps.cwd, serving.dir);
+      for (const line of serveHints(shown, `http://${host}:${serving.port}`)) deps.out.info(line);
       deps.out.info("Press Ctrl-C to stop.");
       await serving.finished;
     });

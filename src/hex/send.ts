@@ -13,8 +13,8 @@
  *   or longer when the server says so: `retry-after` (seconds or an HTTP date) on
  *   a 429 or 503, else, on a 429, until `x-ratelimit-reset` (unix seconds). A
  *   `retry-after` shorter than the reset is honoured;
- * - every wait longer than 1 s is announced on one line through `io.out.info`:
- *   the request, why, how long, and which header asked for it;
+ * - every retry is announced on one line through `io.out.info` before its wait:
+ *   the request, why, how long, which header asked for it, which attempt comes;
  * - the waits for one request add up to at most {@link MAX_TOTAL_WAIT_MS} (60 s):
  *   when the next one would pass it, `send` waits no more and throws the
  *   server's answer as a {@link HexApiError} (exit 1) saying how long the server
@@ -25,6 +25,10 @@
  * body can be sent again; a `Uint8Array` or string body keeps its `Content-Length`
  * through the clone. A request that gets a single attempt is sent as is. Either
  * way, `send` owns the request: don't send it again yourself.
+ *
+ * Progress: with {@link SendOptions.progress}, the body is read once and each
+ * attempt sends it as a counting body (`upload_body.ts`), which keeps its
+ * `Content-Length` and reports the bytes `fetch` has taken.
  *
  * The time limit covers the whole exchange: it bounds the wait for the response
  * headers, then every pause while the parser reads the body (each chunk resets
@@ -37,6 +41,7 @@
 
 import type { Output } from "../ports.ts";
 import { HexApiError, HexNetworkError, initOf, parseErrorResponse, safeUrl } from "./api_errors.ts";
+import { countingBody } from "./upload_body.ts";
 
 /** The I/O {@link send} uses. */
 export interface SendIo {
@@ -46,7 +51,7 @@ export interface SendIo {
   sleep(ms: number): Promise<void>;
   /** Milliseconds since the epoch. */
   now(): number;
-  /** Where a wait longer than 1 s is announced (stderr); `Deps` passes its own. */
+  /** Where each retry is announced (stderr); `Deps` passes its own. */
   out?: Pick<Output, "info">;
 }
 
@@ -58,6 +63,11 @@ export interface SendOptions {
   timeoutMs?: number;
   /** Re-sends allowed after the first attempt (idempotent requests only); default {@link DEFAULT_RETRIES}. */
   retries?: number;
+  /**
+   * Called as the body goes out: bytes taken by `fetch` so far, and the body's
+   * size (starting again from 0 on a re-send).
+   */
+  progress?: (sent: number, total: number) => void;
 }
 
 /** The default time limit per attempt (30 s). */
@@ -75,8 +85,6 @@ const MAX_BACKOFF_MS = 30_000;
 const MIN_BODY_RATE = 10;
 /** The most `send` waits, in all, for one request (backoff and server-asked waits together). */
 const MAX_TOTAL_WAIT_MS = 60_000;
-/** Waits up to this long go unannounced. */
-const QUIET_WAIT_MS = 1_000;
 
 /**
  * The backoff before the next attempt, after `attempt` attempts failed.
@@ -180,12 +188,17 @@ interface Attempt {
   abort?: AbortController;
 }
 
-/** Sends one attempt with a time limit on the response headers. */
+/**
+ * Sends one attempt with a time limit on the response headers.
+ *
+ * @param req The caller's request (its signal is watched).
+ * @param body The request this attempt sends (a clone, a rebuilt one, or `req`).
+ */
 async function attemptOnce(
   io: SendIo,
   req: Request,
   timeoutMs: number,
-  reuse: boolean,
+  body: () => Request,
 ): Promise<Attempt> {
   if (req.signal.aborted) return { error: req.signal.reason, timedOut: false };
   const timer = new AbortController();
@@ -198,7 +211,7 @@ async function attemptOnce(
     signal.addEventListener("abort", stop, { once: true });
   });
   try {
-    const attempt = new Request(reuse ? req.clone() : req, { signal });
+    const attempt = new Request(body(), { signal });
     const outcome = await Promise.race([io.fetch(attempt), aborted]);
     if (outcome === "aborted") {
       return { error: signal.reason, timedOut: timer.signal.aborted && !req.signal.aborted };
@@ -325,16 +338,28 @@ export async function send(io: SendIo, req: Request, options: SendOptions): Prom
     : "; the server may have received the request, so check before sending it again";
   let waited = 0;
   let attempt = 1;
-  /** One line for a wait longer than 1 s: the request, why, how long, what comes next. */
-  const announce = (why: string, wait: number) => {
-    if (wait <= QUIET_WAIT_MS) return;
+  /** One line for each retry: the request, why, how long, what comes next. */
+  const announce = (why: string) => {
     io.out?.info(
       `${method} ${url}: ${why}, then trying again (attempt ${attempt + 1} of ${attempts})`,
     );
   };
+  const progress = options.progress;
+  const bytes = progress && req.body ? new Uint8Array(await req.arrayBuffer()) : undefined;
+  /** The request one attempt sends. */
+  const next = (last: boolean) => () => {
+    if (!bytes) return last ? req : req.clone();
+    progress!(0, bytes.length);
+    return new Request(req.url, {
+      method: req.method,
+      headers: req.headers,
+      redirect: req.redirect,
+      body: countingBody(bytes, (sent) => progress!(sent, bytes.length)),
+    });
+  };
   for (;; attempt++) {
     const last = attempt >= attempts;
-    const outcome = await attemptOnce(io, req, timeoutMs, !last);
+    const outcome = await attemptOnce(io, req, timeoutMs, next(last));
     if (outcome.res) {
       const res = guardBody(outcome.res, {
         req,
@@ -351,7 +376,7 @@ export async function send(io: SendIo, req: Request, options: SendOptions): Prom
       if (waited + wait > MAX_TOTAL_WAIT_MS) throw await tooLong(res, req, asked, wait, now);
       await res.body?.cancel().catch(() => {});
       const because = asked && asked.ms >= wait ? ` as its ${asked.header} header asks` : "";
-      announce(`${statusWhy(res.status)}; waiting ${formatSeconds(wait)}${because}`, wait);
+      announce(`${statusWhy(res.status)}; waiting ${formatSeconds(wait)}${because}`);
       await io.sleep(wait);
       waited += wait;
       continue;
@@ -386,7 +411,7 @@ export async function send(io: SendIo, req: Request, options: SendOptions): Prom
       );
     }
     const wait = backoffMs(attempt);
-    announce(`${causeText(outcome.error, req)}; waiting ${formatSeconds(wait)}`, wait);
+    announce(`${causeText(outcome.error, req)}; waiting ${formatSeconds(wait)}`);
     await io.sleep(wait);
     waited += wait;
   }

@@ -49,6 +49,10 @@ export interface Published {
   url?: string;
   docs?: "published" | "skipped" | "failed";
   docsReason?: string;
+  /** Where the repository says the docs are, when it says (its own URL). */
+  docsUrl?: string;
+  /** The docs tarball's size, for `publish docs`. */
+  docsSize?: number;
   /** Differences from the latest published version (dry run). */
   diff?: ReleaseDiff;
   /** Dry-run checks that could not run (offline). */
@@ -87,7 +91,9 @@ export async function carryOut(deps: Deps, plan: Plan): Promise<PublishResult> {
   const outs: Published[] = [];
   // Everything is checked for every app before anything is uploaded.
   for (const app of plan.apps) {
-    const checks = await checkApp(deps, plan, app);
+    // `publish docs` sends no package: the package's checks do not apply.
+    const docsOnly = input.target === "docs";
+    const checks = docsOnly ? {} : await checkApp(deps, plan, app);
     const out: Published = {
       name: app.prepared.meta.name,
       version: app.prepared.meta.version,
@@ -95,6 +101,7 @@ export async function carryOut(deps: Deps, plan: Plan): Promise<PublishResult> {
       checksum: app.checksum,
       size: app.tarball.length,
       dryRun: input.dryRun,
+      ...(docsOnly ? { docsOnly, docsSize: app.docs?.length } : {}),
     };
     if (input.dryRun) {
       Object.assign(out, checks, { docs: app.docs ? "skipped" : undefined });
@@ -108,8 +115,7 @@ export async function carryOut(deps: Deps, plan: Plan): Promise<PublishResult> {
   await confirm(deps, { ...input, yes: input.yes || input.app === "all" }, plan.warnings);
   for (const [i, app] of plan.apps.entries()) {
     let stored = false;
-    if (input.target === "docs") outs[i].docsOnly = true;
-    else {
+    if (input.target !== "docs") {
       const up = await uploadApp(deps, plan, app);
       Object.assign(outs[i], { replaced: up.replaced, verified: up.verified, url: up.url });
       stored = up.docsStored;

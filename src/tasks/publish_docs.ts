@@ -12,6 +12,8 @@ import type { AppPlan, Plan } from "./publish_plan.ts";
 export interface AppDocs {
   docs?: "published" | "skipped" | "failed";
   docsReason?: string;
+  /** Where the repository says the docs are (its own URL), when it says. */
+  docsUrl?: string;
 }
 
 /**
@@ -32,7 +34,7 @@ export async function publishAppDocs(
   if (stored) return { docs: "published" };
   const { name, version } = app.prepared.meta;
   try {
-    await target.uploadDocs({
+    const sent = await target.uploadDocs({
       name,
       version,
       tarball: app.tarball,
@@ -40,7 +42,7 @@ export async function publishAppDocs(
       replace: input.replace,
       docs: app.docs,
     });
-    return { docs: "published" };
+    return { docs: "published", ...(sent?.url ? { docsUrl: sent.url } : {}) };
   } catch (e) {
     if (input.target === "docs") throw e;
     const reason = e instanceof Error ? e.message : String(e);

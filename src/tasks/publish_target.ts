@@ -87,8 +87,11 @@ export interface PublishTarget {
    * @throws {HexpubError} When it cannot be read.
    */
   readRegistry?(name: string, version: string): Promise<RegistryListing>;
-  /** Uploads the docs of a release (the package tarball goes along where the target needs it). */
-  uploadDocs(release: ReleaseUpload & { docs: Uint8Array }): Promise<void>;
+  /**
+   * Uploads the docs of a release (the package tarball goes along where the
+   * target needs it); returns where the repository says they are, when it says.
+   */
+  uploadDocs(release: ReleaseUpload & { docs: Uint8Array }): Promise<{ url?: string } | void>;
   /** Deletes a release, or only its docs. */
   revert(name: string, version: string, what: "package" | "docs"): Promise<void>;
 }

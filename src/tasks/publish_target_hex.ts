@@ -9,9 +9,10 @@
 import { HexpubError, UsageError } from "../errors.ts";
 import { RegistryError } from "../registry/signing.ts";
 import { isHexpm } from "../config/repos.ts";
+import { HEXPM_API_URL } from "../config/settings.ts";
 import type { Deps } from "../ports.ts";
 import type { Credential } from "../hex/api_config.ts";
-import { HexApiError, HexNetworkError } from "../hex/api_errors.ts";
+import { HexApiError, HexNetworkError, safeUrl } from "../hex/api_errors.ts";
 import { buildGetPackageRequest, parseGetPackageResponse } from "../hex/package.ts";
 import {
   buildGetReleaseRequest,
@@ -97,13 +98,72 @@ function uploadTimeout(session: Session, size: number): number {
   return Math.max(session.timeoutMs ?? 30_000, 30_000) + Math.ceil(size / 50);
 }
 
-/** The hex.pm page of a release (hex.pm and its organizations only). */
-function releasePageUrl(session: Session, name: string, version: string): string | undefined {
-  if (isHexpm(session.repo)) return `https://hex.pm/packages/${name}/${version}`;
-  if (session.repo.parent === "hexpm") {
-    return `https://hex.pm/packages/${session.repo.organization}/${name}/${version}`;
+/** Uploads of this size or more show a progress bar where stderr is a terminal. */
+export const PROGRESS_BAR_MIN_BYTES = 1024 * 1024;
+
+/** A size for the start line: KiB below 1 MiB, MiB from there. */
+function sizeText(n: number): string {
+  return n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/**
+ * How an upload is shown: on a terminal, from {@link PROGRESS_BAR_MIN_BYTES}, a
+ * bar (`Output.progress`) fed by the request's `progress`; otherwise one line
+ * at the start (what, how big, where). Either way one line at the end, once it
+ * has landed.
+ */
+function uploadDisplay(deps: Deps, what: string, size: number, url: string) {
+  const bar = size >= PROGRESS_BAR_MIN_BYTES ? deps.out.progress?.bind(deps.out) : undefined;
+  const label = `Uploading ${what}`;
+  if (!bar) deps.out.info(`Uploading ${what} (${sizeText(size)}) to ${url}`);
+  const started = deps.now();
+  return {
+    progress: bar && ((sent: number, total: number) => bar({ label, done: sent, total })),
+    /** Clears the bar; after a success, says how long it took. */
+    end(ok: boolean) {
+      bar?.({ label, done: size, total: size, finished: true });
+      if (!ok) return;
+      const seconds = ((deps.now() - started) / 1000).toFixed(1);
+      deps.out.info(
+        bar ? `Uploaded ${what} (${sizeText(size)}) in ${seconds} s` : `Uploaded in ${seconds} s`,
+      );
+    },
+  };
+}
+
+/** Runs an upload under {@link uploadDisplay}. */
+async function showUpload<T>(
+  deps: Deps,
+  what: string,
+  size: number,
+  url: string,
+  upload: (progress: ((sent: number, total: number) => void) | undefined) => Promise<T>,
+): Promise<T> {
+  const display = uploadDisplay(deps, what, size, url);
+  let ok = false;
+  try {
+    const result = await upload(display.progress);
+    ok = true;
+    return result;
+  } finally {
+    display.end(ok);
   }
-  return undefined;
+}
+
+/**
+ * Where a release is, for when the server's answer did not say: its hex.pm page
+ * when the API is hex.pm's own, else the release in the repository's own API
+ * (a self-hosted Hex, `hexpub serve`, or hexpm with `HEX_API_URL` set elsewhere).
+ */
+function releasePageUrl(session: Session, name: string, version: string): string {
+  const api = safeUrl(session.target.apiUrl).replace(/\/+$/, "");
+  const org = session.target.repo;
+  if (api === HEXPM_API_URL) {
+    return `https://hex.pm/packages/${org ? `${org}/` : ""}${name}/${version}`;
+  }
+  return `${api}${org ? `/repos/${encodeURIComponent(org)}` : ""}/packages/${
+    encodeURIComponent(name)
+  }/releases/${encodeURIComponent(version)}`;
 }
 
 /** The Hex HTTP API of the session's repository as a publish target. */
@@ -134,23 +194,24 @@ export function hexApiTarget(deps: Deps, session: Session): PublishTarget {
 
   async function uploadPackage(r: ReleaseUpload): Promise<Uploaded> {
     const { name, version, tarball, checksum, replace } = r;
-    // fetch with a byte body sends Content-Length but reports no progress
-    // (Deno's fetch reports no upload progress), so the display is the size before and the time after.
-    deps.out.info(
-      `Uploading ${name}-${version}.tar (${(tarball.length / 1024).toFixed(1)} KiB)...`,
-    );
-    const started = deps.now();
     try {
-      const res = await call(deps, session, {
-        write: true,
-        idempotent: false,
-        build: (credential, otp) =>
-          buildPublishRequest(session.target, tarball, { replace, userAgent, credential, otp }),
-        parse: parsePublishResponse,
-        need: writeNeed(name),
-        timeoutMs: uploadTimeout(session, tarball.length),
-      });
-      deps.out.info(`Uploaded in ${((deps.now() - started) / 1000).toFixed(1)} s`);
+      const res = await showUpload(
+        deps,
+        `${name}-${version}.tar`,
+        tarball.length,
+        safeUrl(session.target.apiUrl),
+        (progress) =>
+          call(deps, session, {
+            write: true,
+            idempotent: false,
+            build: (credential, otp) =>
+              buildPublishRequest(session.target, tarball, { replace, userAgent, credential, otp }),
+            parse: parsePublishResponse,
+            need: writeNeed(name),
+            timeoutMs: uploadTimeout(session, tarball.length),
+            progress,
+          }),
+      );
       return {
         replaced: !res.created,
         url: res.release.htmlUrl ?? res.release.url ?? releasePageUrl(session, name, version),
@@ -299,19 +360,28 @@ export function hexApiTarget(deps: Deps, session: Session): PublishTarget {
       return { listed: true, checksum };
     },
     async uploadDocs(r) {
-      await call(deps, session, {
-        write: true,
-        idempotent: false,
-        build: (credential, otp) =>
-          buildPublishDocsRequest(session.target, r.name, r.version, r.docs, {
-            userAgent,
-            credential,
-            otp,
+      const res = await showUpload(
+        deps,
+        `the docs of ${r.name} ${r.version}`,
+        r.docs.length,
+        safeUrl(session.target.apiUrl),
+        (progress) =>
+          call(deps, session, {
+            write: true,
+            idempotent: false,
+            build: (credential, otp) =>
+              buildPublishDocsRequest(session.target, r.name, r.version, r.docs, {
+                userAgent,
+                credential,
+                otp,
+              }),
+            parse: parsePublishDocsResponse,
+            need: writeNeed(r.name),
+            timeoutMs: uploadTimeout(session, r.docs.length),
+            progress,
           }),
-        parse: parsePublishDocsResponse,
-        need: writeNeed(r.name),
-        timeoutMs: uploadTimeout(session, r.docs.length),
-      });
+      );
+      return { url: res.location };
     },
     async revert(name, version, what) {
       // An EditWindowError (hex.pm's one hour / 24 hours rule) carries its own explanation.

@@ -12,6 +12,12 @@
  * only when its fingerprint is confirmed: by `--fetch-public-key FINGERPRINT`
  * (as `mix hex.repo add` takes it), at the prompt, or by `--yes`.
  *
+ * Any name will do: `repo add` reads the repository's signed `names` file with
+ * that key and, when the registry is signed under another name (a `hexpub
+ * serve` directory called `store` added as `team`), records that name as the
+ * entry's `mirror_of`, the name registry files are checked against (as rebar3's
+ * `mirror_of` does). A key that does not verify the registry is refused there.
+ *
  * @module
  */
 import { join, resolve } from "node:path";
@@ -24,7 +30,11 @@ import { buildPublicKeyRequest, parsePublicKeyResponse } from "../hex/public_key
 import { send } from "../hex/send.ts";
 import type { Deps } from "../ports.ts";
 import { publicKeyFingerprint } from "../registry/fingerprint.ts";
-import { RegistryError } from "../registry/signing.ts";
+import { openSignedFile, RegistryError } from "../registry/signing.ts";
+import { decodeNames } from "../registry/messages.ts";
+import { cleanRegistryText } from "../registry/registry_text.ts";
+import { HexApiError, HexNetworkError } from "../hex/api_errors.ts";
+import { buildRegistryRequest, parseRegistryResponse } from "../hex/registry_request.ts";
 import { privateKeyPath } from "../repository/repository_dir.ts";
 import { RepositoryStore } from "../repository/store.ts";
 import { LOCAL_REPO, runUserAgent } from "./session.ts";
@@ -106,6 +116,13 @@ export interface AddedRepo {
   replaced: boolean;
   /** Settings of the replaced entry dropped because its URL or key changed. */
   dropped: string[];
+  /**
+   * The name the registry is signed under, when it differs from `name` (kept as
+   * `mirror_of`); `undefined` when it is the same or could not be read.
+   */
+  signedAs?: string;
+  /** Why the registry's name could not be read (no `names` file yet, offline). */
+  unchecked?: string;
 }
 
 /** One configured repository, as `repo list` shows it. */
@@ -243,6 +260,10 @@ export async function addRepo(deps: Deps, input: AddRepoInput): Promise<AddedRep
       keySource = "fetched-confirmed";
     }
   }
+  const signed = await signedName(deps, repoUrl, pem, fingerprint);
+  const signedAs = signed.name !== undefined && signed.name !== input.name
+    ? signed.name
+    : undefined;
   const dir = configDir(deps.env, deps.host.platform);
   const dropped: string[] = [];
   const replaced = await updateHexpubRepos(deps.fs, dir, (repos) => {
@@ -264,17 +285,77 @@ export async function addRepo(deps: Deps, input: AddRepoInput): Promise<AddedRep
       }
     }
     delete entry.api_url;
+    if (signed.name !== undefined) delete entry.mirror_of;
     Object.assign(entry, {
       name: input.name,
       repo_url: repoUrl,
       ...(apiUrl ? { api_url: apiUrl } : {}),
       repo_public_key: pem,
+      ...(signedAs ? { mirror_of: signedAs } : {}),
     });
     if (at >= 0) repos[at] = entry as typeof repos[number];
     else repos.push(entry as typeof repos[number]);
     return at >= 0;
   });
-  return { name: input.name, repoUrl, apiUrl, fingerprint, keySource, replaced, dropped };
+  return {
+    name: input.name,
+    repoUrl,
+    apiUrl,
+    fingerprint,
+    keySource,
+    replaced,
+    dropped,
+    ...(signedAs ? { signedAs } : {}),
+    ...(signed.unchecked ? { unchecked: signed.unchecked } : {}),
+  };
+}
+
+/**
+ * The repository name the registry at `repoUrl` is signed under, read from its
+ * `names` file and checked with `pem`; `unchecked` says why there is none (no
+ * `names` file yet, the repository is not reachable or needs a key).
+ *
+ * @throws {HexpubError} When the file is there but `pem` does not verify it.
+ */
+async function signedName(
+  deps: Deps,
+  repoUrl: string,
+  pem: string,
+  fingerprint: string,
+): Promise<{ name?: string; unchecked?: string }> {
+  const req = buildRegistryRequest(repoUrl, undefined, { kind: "names" }, {
+    userAgent: runUserAgent(deps),
+  });
+  let file: Uint8Array;
+  try {
+    const res = await parseRegistryResponse(
+      await send(deps, req, { idempotent: true, retries: 1 }),
+      req,
+    );
+    if (!res.found) return { unchecked: `${repoUrl}/names does not exist yet` };
+    file = res.file;
+  } catch (e) {
+    if (!(e instanceof HexApiError || e instanceof HexNetworkError)) throw e;
+    return { unchecked: `${repoUrl}/names could not be read: ${e.message}` };
+  }
+  try {
+    const names = decodeNames(await openSignedFile(file, pem, { verify: true }));
+    if (!names.repository) return {};
+    if (cleanRegistryText(names.repository) !== names.repository) {
+      return { unchecked: `${repoUrl}/names is signed under a name hexpub cannot store` };
+    }
+    return { name: names.repository };
+  } catch (e) {
+    if (!(e instanceof RegistryError || e instanceof SyntaxError)) throw e;
+    throw new HexpubError(
+      `the registry at ${repoUrl}/names is not signed with the key ${fingerprint}: ${e.message}`,
+      {
+        hint: "Check that the key belongs to this repository (a `hexpub serve` repository " +
+          "has it in DIR/public_key), and that the URL is the repository's",
+        cause: e,
+      },
+    );
+  }
 }
 
 /**

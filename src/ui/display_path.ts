@@ -81,5 +81,6 @@ export function relativeOutput(out: Output, cwd: string): Output {
     warn: (line) => out.warn(relativizeText(cwd, line)),
     info: (line) => out.info(relativizeText(cwd, line)),
     problem: (p) => out.problem(displayProblem(cwd, p)),
+    ...(out.progress && { progress: out.progress.bind(out) }),
   };
 }

@@ -27,7 +27,7 @@ function renderSummary(
     "  Links:",
     ...m.links.map(([k, v]) => `    ${k}: ${v}`),
     `  Build tools: ${m.buildTools.join(", ")}`,
-    `  Tarball: ${(tarball.size / 1024).toFixed(1)} KiB, checksum ${tarball.checksum}`,
+    `  Tarball: ${kib(tarball.size)}, checksum ${tarball.checksum}`,
   ];
   if (repo === "hexpm") lines.push("Be aware, you are publishing to the public Hexpm repository.");
   if (repo === "hexpm" || repo.startsWith("hexpm:")) {
@@ -36,9 +36,20 @@ function renderSummary(
   return lines;
 }
 
-/** The summary of every package of a plan (none for `publish docs`). */
+/** A size in KiB, as the summary shows it. */
+const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+
+/**
+ * The summary of every package of a plan; for `publish docs`, one line per
+ * app naming its docs only.
+ */
 export function renderPlan(plan: Plan): string[] {
-  if (plan.input.target === "docs") return [];
+  if (plan.input.target === "docs") {
+    return plan.apps.map((a) =>
+      `Publishing the docs of ${a.prepared.meta.name} ${a.prepared.meta.version} to ${plan.target.repo.name}` +
+      (a.docs ? ` (docs tarball: ${kib(a.docs.length)})` : "")
+    );
+  }
   return plan.apps.flatMap((a) =>
     renderSummary(a.prepared, plan.target.repo.name, {
       size: a.tarball.length,
@@ -63,6 +74,16 @@ export function renderPublish(result: PublishResult): string[] {
     return out;
   }
   for (const p of result.published) {
+    if (p.docsOnly) {
+      if (p.dryRun) {
+        out.push(
+          `Dry run: the docs of ${p.name} ${p.version}${
+            p.docsSize !== undefined ? ` (${kib(p.docsSize)})` : ""
+          } would be published to ${p.repo}`,
+        );
+      } else if (p.docs === "published") out.push(...docsLines(p));
+      continue;
+    }
     if (p.dryRun) {
       out.push(
         `Dry run: ${p.name} ${p.version} would be published to ${p.repo} (checksum ${p.checksum})`,
@@ -78,14 +99,15 @@ export function renderPublish(result: PublishResult): string[] {
       for (const s of p.skippedChecks ?? []) out.push(`  not checked (offline?): ${s}`);
       continue;
     }
-    if (p.docsOnly) {
-      if (p.docs === "published") out.push(`Published docs for ${p.name} ${p.version}`);
-      continue;
-    }
     out.push(`Published ${p.name} ${p.version}${p.replaced ? " (replaced)" : ""}`);
     if (p.url) out.push(`  ${p.url}`);
     out.push(`  Checksum: ${p.checksum}${p.verified ? " (verified on the server)" : ""}`);
-    if (p.docs === "published") out.push(`Published docs for ${p.name} ${p.version}`);
+    if (p.docs === "published") out.push(...docsLines(p));
   }
   return out;
+}
+
+/** "Published docs for …", with where the repository says they are. */
+function docsLines(p: PublishResult["published"][number]): string[] {
+  return [`Published docs for ${p.name} ${p.version}`, ...(p.docsUrl ? [`  ${p.docsUrl}`] : [])];
 }

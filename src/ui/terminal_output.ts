@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Output } from "../ports.ts";
+import type { Output, ProgressEvent } from "../ports.ts";
 import { stripTerminalEscapes } from "../registry/registry_text.ts";
 
 /**
@@ -51,5 +51,9 @@ export function terminalOutput(out: Output): Output {
     warn: (line) => toStderr(() => out.warn(stripTerminalEscapes(line))),
     info: (line) => toStderr(() => out.info(stripTerminalEscapes(line))),
     problem: (p) => toStderr(() => out.problem(p)),
+    ...(out.progress && {
+      progress: (e: ProgressEvent) =>
+        toStderr(() => out.progress!({ ...e, label: stripTerminalEscapes(e.label) })),
+    }),
   };
 }

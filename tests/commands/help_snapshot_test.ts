@@ -14,11 +14,16 @@ import { testDeps } from "../support/test_deps.ts";
 // deno-lint-ignore no-explicit-any
 type AnyCommand = Command<any, any, any>;
 
-/** Every command path under `cmd` (the root's own is `[]`), depth first. */
+/**
+ * Every command path under `cmd` (the root's own is `[]`), depth first; the
+ * `help` command of each group is left out (tested below, once).
+ */
 function commandPaths(cmd: AnyCommand, prefix: string[] = []): string[][] {
   return [
     prefix,
-    ...cmd.commands.flatMap((sub) => commandPaths(sub as AnyCommand, [...prefix, sub.name()])),
+    ...cmd.commands.filter((sub) => sub.name() !== "help").flatMap((sub) =>
+      commandPaths(sub as AnyCommand, [...prefix, sub.name()])
+    ),
   ];
 }
 
@@ -27,7 +32,10 @@ function commandPaths(cmd: AnyCommand, prefix: string[] = []): string[][] {
  * mapping), with the help width pinned to commander's default of 80 columns: run
  * from a terminal, commander would otherwise wrap at its width.
  */
-async function helpOf(path: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function helpOf(
+  path: string[],
+  flag: string[] = ["--help"],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const deps = testDeps(Deno.cwd());
   const root = rootCommand(deps) as unknown as AnyCommand;
   const pin = (cmd: AnyCommand) => {
@@ -37,7 +45,7 @@ async function helpOf(path: string[]): Promise<{ code: number; stdout: string; s
   pin(root);
   let code = 0;
   try {
-    await root.parseAsync([...path, "--help"], { from: "user" });
+    await root.parseAsync([...path, ...flag], { from: "user" });
   } catch (err) {
     code = formatError(err).code;
   }
@@ -81,5 +89,17 @@ for (const path of paths) {
 }
 
 Deno.test("every help snapshot belongs to a command", async () => {
-  await assertNoStaleSnapshots("help", paths.map(nameOf));
+  await assertNoStaleSnapshots("help", [...paths.map(nameOf), "hexpub help user key"]);
+});
+
+Deno.test("hexpub help user key shows the nested group's help, as `user key --help` does", async () => {
+  const nested = await helpOf(["help", "user", "key"], []);
+  assert.equal(nested.code, 0, nested.stderr);
+  assert.equal(nested.stdout, (await helpOf(["user", "key"])).stdout);
+  await assertSnapshot("help", "hexpub help user key", nested.stdout);
+  const deeper = await helpOf(["user", "help", "key", "generate"], []);
+  assert.equal(deeper.stdout, (await helpOf(["user", "key", "generate"])).stdout);
+  assert.equal((await helpOf(["help"], [])).stdout, (await helpOf([])).stdout);
+  const unknown = await helpOf(["help", "user", "nope"], []);
+  assert.equal(unknown.code, 2);
 });

@@ -43,7 +43,10 @@ function commandPaths(cmd: AnyCommand, prefix: string[] = []): { path: string; j
     : [];
   return [
     ...own,
-    ...cmd.commands.flatMap((sub) => commandPaths(sub as AnyCommand, [...prefix, sub.name()])),
+    // Each group's `help [command...]` prints help text, as `--help` does.
+    ...cmd.commands.filter((sub) => sub.name() !== "help").flatMap((sub) =>
+      commandPaths(sub as AnyCommand, [...prefix, sub.name()])
+    ),
   ];
 }
 

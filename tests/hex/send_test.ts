@@ -144,10 +144,12 @@ Deno.test("send() uses the backoff when x-ratelimit-reset has passed", async () 
   ]);
   await send(past.io, get(), { idempotent: true });
   assert.deepEqual(past.sleeps, [1000]);
-  assert.deepEqual(past.lines, [], "a wait of 1 s is not announced");
+  assert.deepEqual(past.lines, [
+    "GET https://hex.pm/api/users/me: 429 rate limited; waiting 1 s, then trying again (attempt 2 of 4)",
+  ], "a short wait is announced too");
 });
 
-Deno.test("send() announces every wait over 1 s on one line: why, how long, which header", async () => {
+Deno.test("send() announces every retry on one line: why, how long, which header", async () => {
   const reset = fakeIo([
     status(429, { "x-ratelimit-reset": String(START / 1000 + 42) }),
     status(200),
@@ -161,13 +163,19 @@ Deno.test("send() announces every wait over 1 s on one line: why, how long, whic
   await send(backoff.io, get("/packages"), { idempotent: true });
   assert.deepEqual(backoff.sleeps, [1000, 2000]);
   assert.deepEqual(backoff.lines, [
+    "GET https://hex.pm/api/packages: 502 server error; waiting 1 s, then trying again " +
+    "(attempt 2 of 4)",
     "GET https://hex.pm/api/packages: 502 server error; waiting 2 s, then trying again " +
     "(attempt 3 of 4)",
   ]);
   const network = fakeIo([new TypeError("connection refused"), new TypeError("x"), status(200)]);
   await send(network.io, get("/packages"), { idempotent: true });
-  assert.equal(network.lines.length, 1);
-  assert.match(network.lines[0], /GET https:\/\/hex\.pm\/api\/packages: x; waiting 2 s/);
+  assert.equal(network.lines.length, 2, "a retry after a failure is announced, however short");
+  assert.match(
+    network.lines[0],
+    /GET https:\/\/hex\.pm\/api\/packages: connection refused; waiting 1 s, then trying again \(attempt 2 of 4\)/,
+  );
+  assert.match(network.lines[1], /GET https:\/\/hex\.pm\/api\/packages: x; waiting 2 s/);
 });
 
 Deno.test("send() honours a retry-after shorter than x-ratelimit-reset", async () => {

@@ -51,6 +51,8 @@ Deno.test("the demo publishes both examples and installs hello_hex back with hex
   assert.equal(code, 0, text);
   assertCommon(text);
   assert.match(text, /Fetched hello_hex 0\.3\.1 from repository demo/);
+  // Printed as it would be typed: the requirement quoted for the shell.
+  assert.match(text, /\$ .*hexpub fetch hello_hex '~> 0\.3' -r demo -o \$DEMO\/fetched --unpack\n/);
   assert.match(text, /matches the signed registry/);
 });
 

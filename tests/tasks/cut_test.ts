@@ -567,3 +567,32 @@ Deno.test("cut: to hexpm, a licence hex.pm refuses stops it before any change; -
   );
   assert.deepEqual(await snapshot(repo), before);
 });
+
+Deno.test("cut: --doc-dir, --otp and --replace reach the publish; the finishing command keeps all but the code", async () => {
+  const repo = await setup();
+  const d = deps(repo.dir);
+  const pub = recorder();
+  await cut(
+    d,
+    input({ docDir: "my docs", otp: "123456", replace: true, repo: "team" }),
+    pub.publish,
+  );
+  assert.equal(pub.calls.length, 1);
+  assert.equal(pub.calls[0].docDir, "my docs");
+  assert.equal(pub.calls[0].otp, "123456");
+  assert.equal(pub.calls[0].replace, true);
+  assert.equal(pub.calls[0].repo, "team");
+
+  const again = await setup();
+  const d2 = deps(again.dir);
+  const live = recorder(new LiveReleaseError("unknown", "the upload of demo 1.2.4 failed"));
+  await assert.rejects(
+    cut(d2, input({ docDir: "my docs", otp: "123456", replace: true }), live.publish),
+  );
+  const said = d2.stderr.join("\n");
+  assert.match(
+    said,
+    /To finish: `hexpub publish --app demo --doc-dir 'my docs' --replace` \(safe to run again/,
+  );
+  assert.doesNotMatch(said, /123456/, "a TOTP code is not repeated");
+});

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { DeclinedError, type HexpubError, UsageError } from "../../src/errors.ts";
 import { carryOut, planPublish, publish, type PublishInput } from "../../src/tasks/publish.ts";
 import { renderPlan, renderPublish } from "../../src/ui/render_publish.ts";
+import type { ProgressEvent } from "../../src/ports.ts";
 import { makeProject } from "../support/project.ts";
 import { fakeWithKey, publishEnv, widget } from "./_publish_env.ts";
 
@@ -37,7 +38,11 @@ Deno.test("plan: a Plan value with the app, its tarball and the target; the summ
     `  Tarball: ${(plan.apps[0].tarball.length / 1024).toFixed(1)} KiB, ` +
       `checksum ${plan.apps[0].checksum}`,
   ));
-  assert.deepEqual(renderPlan({ ...plan, input: { ...plan.input, target: "docs" } }), []);
+  assert.deepEqual(renderPlan({ ...plan, input: { ...plan.input, target: "docs" } }), [
+    `Publishing the docs of widget 0.1.0 to hexpm (docs tarball: ${
+      (plan.apps[0].docs!.length / 1024).toFixed(1)
+    } KiB)`,
+  ], "publish docs: the docs alone");
   assert.deepEqual(deps.stdout, [], "planning prints nothing");
   assert.deepEqual(sent, [], "planning sends nothing");
 });
@@ -122,6 +127,11 @@ Deno.test("a dropped connection: landed after the server stored it, 'has not lan
   const r = await publish(deps, base);
   assert.equal(r.published[0].verified, true);
   assert.match(deps.stderr.join("\n"), /landed/);
+  assert.equal(
+    r.published[0].url,
+    "http://fake.test/api/packages/widget/releases/0.4.0",
+    "with no answer to take it from, the link is the repository's own API, not hex.pm",
+  );
 
   const before = await publishEnv(await makeProject(widget("0.4.1")), {
     fake,
@@ -203,7 +213,17 @@ Deno.test("publish docs alone, then publish docs --revert keeps the package", as
   assert.equal(fake.requestsTo("POST", "/publish").length, 1, "the package is not sent again");
   assert.ok(fake.release("widget", "0.8.0")!.hasDocs);
   assert.equal(docs.published[0].docsOnly, true);
-  assert.deepEqual(renderPublish(docs), ["Published docs for widget 0.8.0"], "no package line");
+  assert.deepEqual(renderPublish(docs), [
+    "Published docs for widget 0.8.0",
+    "  http://fake.test/repo/docs/widget-0.8.0.tar.gz",
+  ], "no package line; the docs' URL as the repository gives it (Location)");
+  const dry = await publish(deps, { ...base, target: "docs", docDir: "doc", dryRun: true });
+  assert.deepEqual(renderPublish(dry), [
+    `Dry run: the docs of widget 0.8.0 (${
+      (dry.published[0].docsSize! / 1024).toFixed(1)
+    } KiB) would be published to hexpm`,
+  ], "the dry run of publish docs: no package line, no package checks");
+  assert.ok(!deps.stderr.some((l) => /already published/.test(l)));
   const rev = await publish(deps, { ...base, target: "docs", revert: "0.8.0" });
   assert.deepEqual(renderPublish(rev), ["Successfully deleted docs for widget 0.8.0"]);
   assert.ok(!fake.release("widget", "0.8.0")!.hasDocs);
@@ -257,4 +277,63 @@ Deno.test("the local directory: publish with docs, read back, refuse a taken ver
   assert.match(gone.message, /widget 1\.0\.0 is not in the local repository/);
   assert.deepEqual(sent, [], "the directory needs no server");
   assert.deepEqual(deps.stdout, []);
+});
+
+/** A widget with 1.2 MiB of bytes gzip cannot shrink, so its tarball passes 1 MiB. */
+async function bigWidget(version: string): Promise<string> {
+  const cwd = await makeProject(widget(version));
+  await Deno.mkdir(join(cwd, "priv"), { recursive: true });
+  const noise = new Uint8Array(1.2 * 1024 * 1024);
+  for (let at = 0; at < noise.length; at += 65536) {
+    crypto.getRandomValues(noise.subarray(at, at + 65536));
+  }
+  await Deno.writeFile(join(cwd, "priv/noise.bin"), noise);
+  return cwd;
+}
+
+Deno.test("progress: a bar where Output.progress is there (1 MiB or more), else start and end lines", async () => {
+  const { fake, key } = fakeWithKey();
+  const cwd = await bigWidget("0.1.0");
+  const { deps } = await publishEnv(cwd, { fake, env: { HEX_API_KEY: key } });
+  const events: ProgressEvent[] = [];
+  deps.out = { ...deps.out, progress: (e) => events.push(e) };
+  const r = await publish(deps, { ...base, target: "all", docDir: "doc" });
+  const size = r.published[0].size;
+  assert.ok(size >= 1024 * 1024, `the tarball is ${size} bytes`);
+  const bar = events.filter((e) => e.label === "Uploading widget-0.1.0.tar");
+  assert.deepEqual(bar[0], { label: "Uploading widget-0.1.0.tar", done: 0, total: size });
+  assert.ok(bar.length >= 10, `${bar.length} events`);
+  assert.deepEqual(bar.at(-1), { ...bar[0], done: size, finished: true });
+  assert.ok(bar.some((e) => e.done > 0 && e.done < size), "steps between");
+  assert.ok(events.every((e) => e.label === "Uploading widget-0.1.0.tar"), "small docs: no bar");
+  const stderr = deps.stderr.join("\n");
+  assert.doesNotMatch(stderr, /Uploading widget-0\.1\.0\.tar \(/, "no start line under a bar");
+  assert.match(stderr, /^Uploaded widget-0\.1\.0\.tar \(1\.\d MiB\) in \d+\.\d s$/m);
+  assert.match(
+    stderr,
+    /^Uploading the docs of widget 0\.1\.0 \(\d+\.\d KiB\) to http:\/\/fake\.test\/api$/m,
+  );
+  assert.equal(fake.release("widget", "0.1.0")?.checksum, r.published[0].checksum);
+
+  const plain = await publishEnv(await bigWidget("0.2.0"), { fake, env: { HEX_API_KEY: key } });
+  await publish(plain.deps, base);
+  const lines = plain.deps.stderr.filter((l) => /^Upload/.test(l));
+  assert.equal(lines.length, 2, lines.join("\n"));
+  assert.match(
+    lines[0],
+    /^Uploading widget-0\.2\.0\.tar \(1\.\d MiB\) to http:\/\/fake\.test\/api$/,
+  );
+  assert.match(lines[1], /^Uploaded in \d+\.\d s$/);
+});
+
+Deno.test("progress: a failed upload clears the bar and prints no end line", async () => {
+  const { fake, key } = fakeWithKey();
+  const cwd = await bigWidget("0.1.0");
+  const { deps } = await publishEnv(cwd, { fake, env: { HEX_API_KEY: key } });
+  const events: ProgressEvent[] = [];
+  deps.out = { ...deps.out, progress: (e) => events.push(e) };
+  fake.failNext(1, 403, { method: "POST", path: "/publish" });
+  await failure(publish(deps, base));
+  assert.equal(events.at(-1)?.finished, true);
+  assert.doesNotMatch(deps.stderr.join("\n"), /Uploaded/);
 });

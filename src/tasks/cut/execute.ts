@@ -89,7 +89,7 @@ function keepLiveRelease(run: Run, failure: LiveReleaseError): void {
   const { deps, plan } = run;
   const { tag, remote, app, version } = plan.facts;
   const repo = plan.publishOpts.repo ?? "hexpm";
-  const flags = ` --app ${app.name}` + (plan.publishOpts.repo ? ` --repo ${repo}` : "");
+  const flags = publishFlags(plan);
   deps.out.warn(
     `${app.name} ${version} ${
       failure.live === "yes" ? "is on" : "may be on"
@@ -101,6 +101,23 @@ function keepLiveRelease(run: Run, failure: LiveReleaseError): void {
       ? `  Check it with \`hexpub info ${app.name} ${version}\` in a minute; if it must go, \`hexpub publish --revert ${version}${flags}\``
       : `  To finish: \`hexpub publish${flags}\` (safe to run again: it checks what landed)`,
   );
+}
+
+/** A word as a POSIX shell reads it back: as it is when plain, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The flags of the `hexpub publish` that finishes this cut: the app, and the
+ * repository, docs and `--replace` the cut was given (never the TOTP code: it
+ * will have expired).
+ */
+function publishFlags(plan: CutPlan): string {
+  const o = plan.publishOpts;
+  return ` --app ${plan.facts.app.name}` + (o.repo ? ` --repo ${shellWord(o.repo)}` : "") +
+    (o.docDir !== undefined ? ` --doc-dir ${shellWord(o.docDir)}` : "") +
+    (o.replace ? " --replace" : "");
 }
 
 /** Writes the new vsn. Undo: the original bytes back, and unstaged. */
@@ -269,8 +286,7 @@ async function rollback(run: Run, failure: unknown): Promise<void> {
   }
   if (result.commit && state.commitPushed) {
     const short = result.commit.slice(0, 7);
-    const repo = plan.publishOpts.repo;
-    const flags = ` --app ${app.name}` + (repo ? ` --repo ${repo}` : "");
+    const flags = publishFlags(plan);
     deps.out.warn(
       `  Kept the commit ${short} "${plan.message}": it ${
         state.pushChecked ? "is" : "may be"

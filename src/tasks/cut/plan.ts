@@ -23,6 +23,9 @@ export function planCut(facts: CutFacts, input: CutInput): CutPlan {
     dryRun: input.dryRun,
     ...(input.repo === undefined ? {} : { repo: input.repo }),
     ...(input.strict ? { strict: true } : {}),
+    ...(input.docDir === undefined ? {} : { docDir: input.docDir }),
+    ...(input.otp === undefined ? {} : { otp: input.otp }),
+    ...(input.replace ? { replace: true } : {}),
   };
   const steps: PlannedStep[] = [];
   if (facts.source === "literal") {

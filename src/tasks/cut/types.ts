@@ -30,6 +30,12 @@ export interface CutInput {
   repo?: string;
   /** `--strict`: every validation warning stops the cut before anything changes. */
   strict?: boolean;
+  /** `--doc-dir`: pre-built docs to publish with the release (as `publish --doc-dir`). */
+  docDir?: string;
+  /** `--otp`: the TOTP code for the publish (as `publish --otp`). */
+  otp?: string;
+  /** `--replace`: replace an existing release of that version (as `publish --replace`). */
+  replace?: boolean;
 }
 
 /** What cut asks publish to do. */
@@ -46,6 +52,12 @@ export interface CutPublishOptions {
   repo?: string;
   /** `--strict`: warnings stop the publish. */
   strict?: boolean;
+  /** `--doc-dir`, passed on to publish. */
+  docDir?: string;
+  /** `--otp`, passed on to publish (never printed). */
+  otp?: string;
+  /** `--replace`, passed on to publish. */
+  replace?: boolean;
 }
 
 /**

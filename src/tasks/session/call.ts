@@ -31,6 +31,8 @@ export interface Call<T> {
   timeoutMs?: number;
   /** The scope it needs (default: read or write by `write`), checked before sending. */
   need?: ScopeNeed;
+  /** Called as the body goes out (uploads): see `SendOptions.progress`. */
+  progress?: (sent: number, total: number) => void;
 }
 
 /**
@@ -56,6 +58,7 @@ export async function call<T>(deps: Deps, session: Session, c: Call<T>): Promise
     const res = await send(deps, req, {
       idempotent: c.idempotent,
       timeoutMs: c.timeoutMs ?? session.timeoutMs,
+      progress: c.progress,
     });
     try {
       return await c.parse(res, req);

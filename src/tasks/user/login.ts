@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { isHexpmFamily } from "../../config/repos.ts";
 import { AuthError, UsageError } from "../../errors.ts";
 import type { Deps } from "../../ports.ts";
 import type { Credential } from "../../hex/api_config.ts";
@@ -172,7 +173,10 @@ async function keyLogin(deps: Deps, session: Session, secret: string): Promise<L
     .catch((e) => {
       if (e instanceof HexApiError && (e.status === 401 || e.status === 403)) {
         throw new AuthError("the server refused that API key", {
-          hint: "Copy the key again from https://hex.pm/dashboard/keys (it needs api:read)",
+          hint: isHexpmFamily(session.repo)
+            ? "Copy the key again from https://hex.pm/dashboard/keys (it needs api:read)"
+            : `Check the key with the owner of ${session.repo.name} (it needs api:read); a ` +
+              "repository served by hexpub makes keys with `hexpub serve key generate DIR`",
           cause: e,
         });
       }
