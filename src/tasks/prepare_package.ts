@@ -88,6 +88,7 @@ function selectionRules(app: AppSrc, warn: (p: Problem) => void) {
     includePaths: either("include_paths", "include_files"),
     excludePaths: either("exclude_paths", "exclude_files"),
     excludePatterns: either("exclude_patterns", "exclude_regexps"),
+    warn,
   };
 }
 
