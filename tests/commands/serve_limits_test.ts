@@ -40,11 +40,16 @@ function ownFileLimit(): number | undefined {
 
 const limit = ownFileLimit();
 /**
- * The server's file limit and the idle connections opened (two and a half
- * times it): 1,024 and 2,500 where this process may hold that many sockets,
- * else 256 and 640, which fit under the common default soft limit of 1,024.
+ * The server's file limit and the idle connections opened (about two and a
+ * half times it): 2,048 and 5,000 (the issue's figure) where this process may
+ * hold that many sockets, else 1,024 and 2,500, else 256 and 640, which fit
+ * under the common default soft limit of 1,024.
  */
-const [FILE_LIMIT, IDLE] = limit !== undefined && limit > 2700 ? [1024, 2500] : [256, 640];
+const [FILE_LIMIT, IDLE] = limit !== undefined && limit > 5300
+  ? [2048, 5000]
+  : limit !== undefined && limit > 2700
+  ? [1024, 2500]
+  : [256, 640];
 const canRun = Deno.build.os !== "windows" && limit !== undefined && limit > IDLE + 200;
 
 async function startServe(dir: string, flags: string[]) {
