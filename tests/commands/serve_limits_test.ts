@@ -1,7 +1,7 @@
 /**
- * `hexpub serve` as a process under a hostile load on 127.0.0.1: 2,500 idle
- * connections and slowloris clients, with the open-file limit lowered to
- * 1,024 (`ulimit -n`), far under the connections opened. The server must not
+ * `hexpub serve` as a process under a hostile load on 127.0.0.1: up to 5,000
+ * idle connections and slowloris clients, with the open-file limit lowered
+ * (`ulimit -n`) far under the connections opened. The server must not
  * exit and must keep answering other clients. (Before its own HTTP server,
  * `Deno.serve` died with "Too many open files".)
  */
