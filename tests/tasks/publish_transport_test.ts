@@ -2,7 +2,7 @@
  * Publishing over real HTTP on 127.0.0.1 when the answer is damaged after the
  * server acted on the request: the 201's body cut off mid-way, or not JSON, or a
  * gateway's 504 instead.
- * Both must go through the same "did it land?" read-back as a dropped
+ * Each must go through the same "did it land?" read-back as a dropped
  * connection, and `cut` must keep its tag when the release is live.
  */
 import { strict as assert } from "node:assert";
