@@ -45,8 +45,8 @@ export function repoAddHints(name: string, api: boolean): string[] {
     `\`hexpub fetch -r ${name} PACKAGE\``;
   if (!api) return [fetch];
   return [
-    `Log in with \`hexpub user auth -r ${name} --key KEY\` (for a repository served ` +
-    "by hexpub, make KEY with `hexpub serve key generate DIR`)",
+    `Log in with \`hexpub user auth -r ${name} --key-stdin\` and its API key on stdin (for a ` +
+    "repository served by hexpub, make one with `hexpub serve key generate DIR`)",
     `Then publish with \`hexpub publish -r ${name}\``,
     fetch,
   ];
@@ -121,7 +121,7 @@ export function repoCommand(deps: Deps) {
         deps.out.warn(
           `The repository's URL or key changed, so these settings were dropped: ${
             r.dropped.join(", ")
-          } (log in again with \`hexpub user auth -r ${r.name} --key KEY\`)`,
+          } (log in again with \`hexpub user auth -r ${r.name} --key-stdin\`)`,
         );
       }
       if (r.keySource === "fetched-yes") {

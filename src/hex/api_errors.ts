@@ -284,8 +284,10 @@ function numberHeader(res: Response, name: string): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-function isoSeconds(unixSeconds: number): string {
-  return new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+/** The time as ISO 8601 to the second, or `undefined` past what a Date holds. */
+function isoSeconds(unixSeconds: number): string | undefined {
+  const date = new Date(unixSeconds * 1000);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 /** The hint for a failed status, from the status and the server's message. */
@@ -343,11 +345,14 @@ function hintFor(
   if (status === 429) {
     if (lower.includes("two-factor")) return "Wait a few minutes before trying another code";
     const reset = numberHeader(info.res, "x-ratelimit-reset");
-    if (reset !== undefined) {
-      return `Wait until ${isoSeconds(reset)}, when the rate limit resets, then retry`;
+    const resetAt = reset === undefined ? undefined : isoSeconds(reset);
+    if (resetAt !== undefined) {
+      return `Wait until ${resetAt}, when the rate limit resets, then retry`;
     }
     const after = numberHeader(info.res, "retry-after");
-    if (after !== undefined) return `Wait ${Math.ceil(after)} s, then retry`;
+    if (after !== undefined && after > 0 && after < 366 * 24 * 3600) {
+      return `Wait ${Math.ceil(after)} s, then retry`;
+    }
     return "Wait a minute, then retry";
   }
   if (status >= 500) return "The server failed: try again later";

@@ -155,16 +155,21 @@ async function tooLong(
 ): Promise<HexApiError> {
   const err = await parseErrorResponse(res, req);
   const source = asked && asked.ms >= wait ? ` (its ${asked.header} header)` : "";
-  const hint =
-    `The server asks to wait ${formatSeconds(Math.ceil(wait / 1000) * 1000)}${source}; ` +
-    `hexpub waits at most ${formatSeconds(MAX_TOTAL_WAIT_MS)} for one request: wait until ${
-      isoTime(now + wait)
-    }, then retry`;
+  // A wait past a year is the server's nonsense (or hostility): no date to show.
+  const until = wait <= YEAR_MS ? isoTime(now + wait) : undefined;
+  const asks = until ? formatSeconds(Math.ceil(wait / 1000) * 1000) : "over a year";
+  const hint = `The server asks to wait ${asks}${source}; ` +
+    `hexpub waits at most ${formatSeconds(MAX_TOTAL_WAIT_MS)} for one request: ${
+      until ? `wait until ${until}, then retry` : "retry much later, or ask its operators"
+    }`;
   return new HexApiError(err.message, initOf(err, hint));
 }
 
-function isoTime(ms: number): string {
-  return new Date(Math.ceil(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+const YEAR_MS = 366 * 24 * 3600 * 1000;
+
+function isoTime(ms: number): string | undefined {
+  const date = new Date(Math.ceil(ms / 1000) * 1000);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 /** The error message of a failed `fetch`, without query strings or user info in any URL in it. */

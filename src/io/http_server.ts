@@ -23,8 +23,9 @@
  * or the body is short, chunked otherwise (close-delimited for HTTP/1.0).
  * `Request.signal` aborts when the client goes away before its answer is
  * written in full. Pipelined requests are answered in order. A body the
- * handler leaves unread is drained (up to {@link DRAIN_LIMIT}) to keep the
- * connection, else the connection closes after the answer.
+ * handler leaves unread is drained (up to {@link DRAIN_LIMIT}, arriving within
+ * `DRAIN_MS`) to keep the connection, else the connection closes after the
+ * answer.
  *
  * The parsing follows RFC 9112: a request with both `Transfer-Encoding` and
  * `Content-Length`, several differing lengths, a transfer coding other than
@@ -90,6 +91,8 @@ export interface HttpServer {
 export const MAX_HEAD = 64 * 1024;
 /** Largest unread request body drained to keep a connection open. */
 export const DRAIN_LIMIT = 1024 * 1024;
+/** Longest wait for an unread body to arrive and be dropped, to keep its connection. */
+const DRAIN_MS = 2000;
 /** The read buffer of a connection waiting for a request (grown for bodies, shrunk back after). */
 const SMALL_BUFFER = 4 * 1024;
 /** The read buffer while a body streams in. */
@@ -496,19 +499,39 @@ class BodyReader {
     return piece;
   }
 
-  /** Reads and drops the rest, if it is at most `limit` bytes: whether the body is done. */
-  async drain(limit: number): Promise<boolean> {
+  /**
+   * Reads and drops the rest, if it is at most `limit` bytes and arrives
+   * within `ms`: whether the body is done. A body still coming after `ms` is
+   * given up on (the connection then closes after its answer), so a client
+   * dripping a body nobody reads cannot hold its connection until the body
+   * timeout.
+   */
+  async drain(limit: number, ms: number): Promise<boolean> {
     if (!this.#chunked && this.#left > limit) return false;
+    const until = Date.now() + ms;
     let total = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       while (!this.done) {
-        const piece = await this.next();
+        const wait = until - Date.now();
+        if (wait <= 0) return false;
+        const next = this.next();
+        // Left running when late: it ends with the connection, unobserved.
+        next.catch(() => {});
+        const piece = await Promise.race([
+          next,
+          new Promise<"late">((r) => timer = setTimeout(() => r("late"), wait)),
+        ]);
+        clearTimeout(timer);
+        if (piece === "late") return false;
         total += piece?.length ?? 0;
         if (total > limit) return false;
       }
       return true;
     } catch {
       return false;
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
@@ -787,7 +810,11 @@ export function serveHttp(
         }
         // A body left unread: drain a small one to keep the connection, else close after answering.
         let keepAlive = head.keepAlive && !closing;
-        if (!body.done && !(bodyError === undefined && await body.drain(DRAIN_LIMIT))) {
+        if (
+          !body.done &&
+          !(bodyError === undefined &&
+            await body.drain(DRAIN_LIMIT, Math.min(DRAIN_MS, limits.idleTimeout)))
+        ) {
           keepAlive = false;
         }
         keepAlive = await answer(c, head, res, keepAlive);

@@ -235,9 +235,11 @@ export function hexApiTarget(deps: Deps, session: Session): PublishTarget {
         throw e;
       }
       // Any failure after the request went out (the connection dropped, the answer was cut
-      // off, timed out, or is not a release) leaves the question open: ask the server.
+      // off, timed out, or is not a release, or a gateway in front gave up waiting for it:
+      // 502, 504) leaves the question open: ask the server.
       const lostAnswer = e instanceof HexNetworkError ||
-        (e instanceof HexApiError && e.status >= 200 && e.status < 300);
+        (e instanceof HexApiError &&
+          ((e.status >= 200 && e.status < 300) || e.status === 502 || e.status === 504));
       if (lostAnswer) {
         const there = await readBack(name, version).catch(() => "unknown");
         if (there === checksum) {

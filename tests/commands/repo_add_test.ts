@@ -21,6 +21,9 @@ Deno.test("repo add with the right fingerprint stores the key (0600) and repo li
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Added repository team/);
     assert.match(r.stdout, new RegExp(`api: ${url}/api`));
+    // The login it suggests keeps the key out of the process list (was `--key KEY`).
+    assert.match(r.stdout + r.stderr, /hexpub user auth -r team --key-stdin/);
+    assert.doesNotMatch(r.stdout + r.stderr, /--key KEY/);
     const config = await readConfig(user.configDir);
     assert.deepEqual(config.repos.map((x: { name: string }) => x.name), ["team"]);
     assert.equal(config.repos[0].repo_url, url);
@@ -48,6 +51,7 @@ Deno.test("repo add with the right fingerprint stores the key (0600) and repo li
     const moved = await hexpub(["repo", "add", "team", url, "--no-api", "--yes"]);
     assert.equal(moved.code, 0, moved.stderr);
     assert.match(moved.stderr, /settings were dropped: api_key/);
+    assert.match(moved.stderr, /user auth -r team --key-stdin/);
     const after = await readConfig(user.configDir);
     assert.equal(after.repos.length, 1);
     assert.equal(after.repos[0].api_key, undefined);

@@ -50,7 +50,8 @@ Deno.test("repo add names a served repository anything; its printed commands wor
       /for team /,
       "serve's hint makes a key for the served repository",
     );
-    const stale = await user.run(fill(auth, { KEY: "0".repeat(32) }));
+    assert.ok(auth.includes("--key-stdin"), "the key stays out of the process list");
+    const stale = await user.run(auth, { stdin: "0".repeat(32) });
     assert.equal(stale.code, 4);
     assert.match(stale.stderr, /hexpub serve key generate DIR/);
     assert.doesNotMatch(stale.stderr, /hex\.pm/, "a refused key is not sent to hex.pm's dashboard");
@@ -58,7 +59,7 @@ Deno.test("repo add names a served repository anything; its printed commands wor
     const key = await user.run(fill(keygen, { DIR: repo.dir }));
     assert.equal(key.code, 0, key.stderr);
     const secret = key.stdoutLines.at(-1)!;
-    const login = await user.run(fill(auth, { KEY: secret }));
+    const login = await user.run(auth, { stdin: secret });
     assert.equal(login.code, 0, login.stderr);
 
     const cwd = await makeProject({

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { HexApiError, HexNetworkError } from "../../src/hex/api_errors.ts";
+import { HexApiError, HexNetworkError, parseErrorResponse } from "../../src/hex/api_errors.ts";
 import { buildApiRequest } from "../../src/hex/request.ts";
 import { backoffMs, send, type SendIo, serverWaitMs } from "../../src/hex/send.ts";
 
@@ -362,4 +362,28 @@ Deno.test("send() names the repository URL settings when a registry or tarball r
   assert.ok(err instanceof HexNetworkError);
   assert.match(err.hint ?? "", /HEX_CDN or HEX_MIRROR \(or the repository's repo_url\)/);
   assert.doesNotMatch(err.hint ?? "", /HEX_API_URL/);
+});
+
+Deno.test("send() fails with the server's answer, not a crash, when its wait is absurd or negative", async () => {
+  // Before: retry-after 99999999999999999999 (or x-ratelimit-reset 1e300) threw
+  // "RangeError: Invalid time value" ("report it"), and retry-after -5 hinted "Wait -5 s".
+  for (
+    const headers of <Record<string, string>[]> [
+      { "retry-after": "99999999999999999999" },
+      { "x-ratelimit-reset": "1e300" },
+      { "x-ratelimit-reset": "1e300", "retry-after": "1e300" },
+    ]
+  ) {
+    const { io } = fakeIo([status(429, headers), status(200)]);
+    await assert.rejects(send(io, get("/packages"), { idempotent: true }), (e: unknown) => {
+      assert.ok(e instanceof HexApiError, `${JSON.stringify(headers)}: ${e}`);
+      assert.equal(e.status, 429);
+      assert.doesNotMatch(e.hint ?? "", /Invalid|NaN|Infinity/);
+      return true;
+    });
+  }
+  const negative = await parseErrorResponse(status(429, { "retry-after": "-5" }), get());
+  assert.doesNotMatch(negative.hint ?? "", /-5/);
+  const far = await parseErrorResponse(status(429, { "x-ratelimit-reset": "1e300" }), get());
+  assert.doesNotMatch(far.hint ?? "", /Invalid|NaN|Infinity/);
 });

@@ -285,3 +285,37 @@ Deno.test("Request.signal aborts when the client goes away before the answer", a
     assert.match(await seen, /closed the connection/);
   });
 });
+
+Deno.test("a body the handler left unread and the client drips is not waited for: answered, closed, the slot freed", async () => {
+  // Before: the server drained the unread body (up to 1 MiB) before answering,
+  // so anonymous POSTs dripping a byte at a time held every slot until the body
+  // timeout (300 s by default) and nobody else was answered.
+  const handler = (r: Request) =>
+    Promise.resolve(new Response(new URL(r.url).pathname === "/" ? "ok" : "no", { status: 401 }));
+  await withServer(
+    handler,
+    { maxConnections: 3, idleTimeout: 500, bodyTimeout: 60_000 },
+    async ({ port }) => {
+      const drips = await Promise.all([0, 1, 2].map(() => connect(port)));
+      let stop = false;
+      const dripping = Promise.all(drips.map(async (c) => {
+        await c.write(
+          enc.encode("POST /api/publish HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"),
+        );
+        while (!stop) {
+          try {
+            await c.write(enc.encode("a"));
+          } catch {
+            return; // closed by the server
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }));
+      const outs = await Promise.all(drips.map((c) => readAll(c, 5000)));
+      for (const out of outs) assert.match(out, /^HTTP\/1\.1 401 .*connection: close.*no$/s);
+      assert.equal(await get(port, "/"), "ok");
+      stop = true;
+      await dripping;
+    },
+  );
+});

@@ -1,7 +1,8 @@
 /**
  * Publishing over real HTTP on 127.0.0.1 when the answer is damaged after the
- * server acted on the request: the 201's body cut off mid-way, or not JSON.
- * Both must go through the same "did it land?" read-back as a dropped
+ * server acted on the request: the 201's body cut off mid-way, or not JSON, or a
+ * gateway's 504 instead.
+ * Each must go through the same "did it land?" read-back as a dropped
  * connection, and `cut` must keep its tag when the release is live.
  */
 import { strict as assert } from "node:assert";
@@ -28,7 +29,10 @@ const base: PublishInput = { target: "package", yes: true, replace: false, dryRu
  * A FakeHex behind the faulty server, the publish's answer damaged by `fault`,
  * and ports that reach it over real HTTP.
  */
-async function setup(version: string, fault: (body: number) => BodyFault | "not-json") {
+async function setup(
+  version: string,
+  fault: (body: number) => BodyFault | "not-json" | "gateway",
+) {
   const { fake, key } = fakeWithKey();
   const server = serveFaulty(
     async (req) => {
@@ -39,6 +43,13 @@ async function setup(version: string, fault: (body: number) => BodyFault | "not-
       ) {
         return new Response("<html>proxy error</html>", { status: 201, headers: res.headers });
       }
+      if (
+        req.method === "POST" && new URL(req.url).pathname === "/api/publish" &&
+        res.status === 201 && fault(0) === "gateway"
+      ) {
+        // A proxy in front gave up waiting for the server's answer (the server acted).
+        return new Response("<h1>504 Gateway Time-out</h1>", { status: 504 });
+      }
       return res;
     },
     (req, res) => {
@@ -46,7 +57,7 @@ async function setup(version: string, fault: (body: number) => BodyFault | "not-
       if (res.status !== 201) return undefined;
       const length = Number(res.headers.get("content-length") ?? "200");
       const how = fault(length);
-      return how === "not-json" ? undefined : how;
+      return how === "not-json" || how === "gateway" ? undefined : how;
     },
   );
   const cwd = await makeProject(widget(version));
@@ -126,6 +137,20 @@ Deno.test("cut: a publish whose 201 is cut off keeps the tag here and on origin"
     assert.match(await git(origin, "tag", "-l"), /v0\.6\.1/);
     assert.doesNotMatch(deps.stderr.join("\n"), /Rolling back/);
     assert.match(await Deno.readTextFile(join(cwd, "src/widget.app.src")), /"0\.6\.1"/);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("a 504 from a gateway after the server stored the release: publish says it landed", async () => {
+  // Before: "POST /api/publish failed: 504 Gateway timeout", exit 1 (and cut
+  // deleted its tag here and on origin) while the release was live.
+  const { fake, server, deps } = await setup("0.5.2", () => "gateway");
+  try {
+    const r = await publish(deps, base);
+    assert.equal(r.published[0].verified, true);
+    assert.match(deps.stderr.join("\n"), /landed/);
+    assert.ok(fake.release("widget", "0.5.2"));
   } finally {
     await server.close();
   }
