@@ -58,7 +58,15 @@ export function organizationCommand(deps: Deps, run: typeof tasks = tasks) {
   org.command("auth")
     .description("Store a repository key for hexpm:ORG: the given --key, or a new one")
     .argument("<org>", "hexpm:ORG")
-    .option("-k, --key <key>", "an existing organization key (checked with the server first)")
+    .option(
+      "-k, --key <key>",
+      "an existing organization key (checked with the server first); it shows in the process list: prefer --key-stdin",
+    )
+    .option(
+      "--key-stdin",
+      "read the existing key from stdin (asked without echo at a terminal)",
+      false,
+    )
     .option("--key-name <name>", "name of the key to create (default: HOST-repository-ORG)")
     .option("--otp <code>", "TOTP code, when logged in with OAuth (or HEX_OTP)")
     .option("--json", "print what was done as JSON", false)
@@ -66,6 +74,7 @@ export function organizationCommand(deps: Deps, run: typeof tasks = tasks) {
       const r = await run.orgAuth(deps, {
         org: organizationName(name),
         key: o.key,
+        keyStdin: o.keyStdin,
         keyName: o.keyName,
         otp: o.otp,
       });

@@ -21,6 +21,7 @@ import {
   updateStore,
 } from "../config/credential_store.ts";
 import { announcePlain, call, openSession, storeEntry, storeKey, unlockStore } from "./session.ts";
+import { keyFromStdin } from "./secret_stdin.ts";
 import { type AuditEntry, buildOrgAuditRequest, parseAuditResponse } from "../hex/audit.ts";
 import { formatPermission } from "../hex/permissions.ts";
 import { createKey, keyPermissions, listKeys, revokeAllKeys, revokeKey } from "./user.ts";
@@ -31,8 +32,11 @@ import { createKey, keyPermissions, listKeys, revokeAllKeys, revokeKey } from ".
  */
 export async function orgAuth(
   deps: Deps,
-  input: { org: string; key?: string; keyName?: string; otp?: string },
+  input: { org: string; key?: string; keyStdin?: boolean; keyName?: string; otp?: string },
 ): Promise<{ org: string; keyName?: string }> {
+  const given = input.keyStdin
+    ? await keyFromStdin(deps, `hexpub organization auth hexpm:${input.org}`, input.key)
+    : input.key;
   const session = await openSession(deps, {
     repo: `hexpm:${input.org}`,
     otp: input.otp,
@@ -42,8 +46,8 @@ export async function orgAuth(
   const skey = await storeKey(deps, store);
   let secret: string;
   let keyName: string | undefined;
-  if (input.key !== undefined) {
-    secret = input.key.trim();
+  if (given !== undefined) {
+    secret = given.trim();
     const req = buildTestAuthRequest(session.accountTarget, {
       domain: "repository",
       resource: input.org,

@@ -7,7 +7,7 @@
  * @module
  */
 import { isHexpmFamily } from "../../config/repos.ts";
-import { AuthError, UsageError } from "../../errors.ts";
+import { AuthError } from "../../errors.ts";
 import type { Deps } from "../../ports.ts";
 import type { Credential } from "../../hex/api_config.ts";
 import { HexApiError } from "../../hex/api_errors.ts";
@@ -43,6 +43,7 @@ import {
   updateStore,
 } from "../../config/credential_store.ts";
 import { announcePlain, openSession, redact, type Session, storeKey } from "../session.ts";
+import { keyFromStdin } from "../secret_stdin.ts";
 
 /** Who a login is for. */
 export interface AuthResult {
@@ -62,9 +63,6 @@ interface Login {
   method: AuthResult["method"];
   scope?: string;
 }
-
-/** The longest API key read from stdin (hex.pm's are 32 characters). */
-const MAX_STDIN_KEY = 4096;
 
 /** What `user auth` is given. */
 export interface UserAuthInput {
@@ -86,29 +84,8 @@ async function givenKey(
   session: Session,
   input: UserAuthInput,
 ): Promise<string | undefined> {
-  if (input.keyStdin && input.key !== undefined) {
-    throw new UsageError("--key and --key-stdin cannot be used together", {
-      hint: "Pass the key one way: --key-stdin keeps it out of the process list",
-    });
-  }
+  if (input.keyStdin) return await keyFromStdin(deps, "hexpub user auth", input.key);
   if (input.key !== undefined) return input.key.trim();
-  if (input.keyStdin) {
-    if (deps.isTerminal) return (await deps.prompt.password("API key:")).trim();
-    const bytes = await deps.readStdin(MAX_STDIN_KEY);
-    if (bytes.length > MAX_STDIN_KEY) {
-      throw new UsageError(`stdin holds more than ${MAX_STDIN_KEY} bytes: not an API key`, {
-        hint: "Pipe only the key: `printf '%s' \"$KEY\" | hexpub user auth --key-stdin`",
-      });
-    }
-    const key = new TextDecoder().decode(bytes).trim();
-    if (key === "") {
-      throw new UsageError("--key-stdin: no API key on stdin", {
-        hint: "Pipe the key in: `printf '%s' \"$KEY\" | hexpub user auth --key-stdin`, " +
-          "or run it at a terminal to be asked for it",
-      });
-    }
-    return key;
-  }
   // HEX_API_KEY, when it is the key this repository is sent (see selectRepo).
   const env = deps.settings.source("apiKey");
   if (env?.source === "env" && session.repo.apiKey === env.value) {
