@@ -187,7 +187,7 @@ export function userCommand(deps: Deps, run: typeof tasks = tasks) {
     .action(async (o) => {
       const keys = await run.keyList(deps, { repo: o.repo, stale: o.stale });
       if (o.json) json(keys);
-      else printLines(deps, renderKeys(keys));
+      else printLines(deps, renderKeys(keys, { stale: o.stale }));
     });
   key.command("fetch")
     .description("Show one API key")

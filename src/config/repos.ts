@@ -647,6 +647,7 @@ export function selectRepo(
       if (!splitRepoName(name) && HEXPM_ORG.test(name) && byName(HEXPM)) {
         hints.push(`for the organization "${name}" on hex.pm, pass -r ${HEXPM}:${name}`);
       }
+      if (!splitRepoName(name)) hints.push(`or add it with \`hexpub repo add ${name} URL\``);
       hints.push(`or ${CONFIGURE_HINT}`);
       throw new UsageError(`no configuration for repository "${name}"`, {
         hint: hints.join("; "),

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { HexpubError, type Problem, ValidationError } from "../errors.ts";
+import { type Problem, ValidationError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
 import { diffReleases, type ReleaseDiff } from "../tarball/release_diff.ts";
 import { auditFindings } from "./deps_audit.ts";
@@ -101,11 +101,20 @@ export async function checkApp(deps: Deps, plan: Plan, app: AppPlan): Promise<Ap
     }
   }
 
-  for (const p of problems) deps.out.problem(p);
-  if (problems.some((p) => p.level === "error")) {
-    throw new HexpubError(`${meta.name} ${meta.version} would be refused by ${session.repo.name}`, {
-      hint: "Fix the errors above, then run the dry run again",
-    });
+  // Warnings are shown now and kept in the result (`--json`'s `warnings`); errors
+  // travel in the error, so its document lists them too.
+  const errors = problems.filter((p) => p.level === "error");
+  for (const p of problems) {
+    if (p.level === "error") continue;
+    deps.out.problem(p);
+    plan.warnings.push(p);
+  }
+  if (errors.length > 0) {
+    throw new ValidationError(
+      `${meta.name} ${meta.version} would be refused by ${session.repo.name}`,
+      errors,
+      { hint: "Fix them, then run the dry run again" },
+    );
   }
   return { diff, skippedChecks: skipped };
 }

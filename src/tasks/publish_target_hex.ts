@@ -75,8 +75,11 @@ async function tryGet<T>(
 }
 
 /**
- * A read for the dry run: anonymous on hex.pm; elsewhere only with an API key
- * already at hand (a dry run asks for no credentials), else not checked.
+ * A read for the dry run: anonymous on hex.pm; elsewhere with an API key
+ * already at hand (a dry run asks for no credentials), else anonymous too
+ * (`hexpub serve` and many private servers answer reads without a key). An
+ * anonymous answer outside hex.pm proves only what it finds: `anonymous` says
+ * a 404 there may mean "cannot see it".
  */
 async function dryRead<T>(
   deps: Deps,
@@ -84,13 +87,11 @@ async function dryRead<T>(
   build: (credential: Credential | undefined) => Request,
   parse: (res: Response, req: Request) => Promise<T>,
 ) {
-  if (!publicReads(session) && !session.repo.apiKey) {
-    return { ok: false as const, error: new HexpubError("needs credentials") };
-  }
-  const credential = publicReads(session)
+  const credential = publicReads(session) || !session.repo.apiKey
     ? undefined
-    : { kind: "key" as const, secret: session.repo.apiKey! };
-  return await tryGet(deps, session, build(credential), parse);
+    : { kind: "key" as const, secret: session.repo.apiKey };
+  const anonymous = !publicReads(session) && credential === undefined;
+  return { ...(await tryGet(deps, session, build(credential), parse)), anonymous };
 }
 
 /** Time allowed for an upload (package or docs) to be answered: the request limit (at least 30 s), plus a second per 50 KB. */
@@ -312,7 +313,7 @@ export function hexApiTarget(deps: Deps, session: Session): PublishTarget {
         parseGetPackageResponse,
       );
       if (!pkg.ok) {
-        return is404(pkg.error)
+        return is404(pkg.error) && !pkg.anonymous
           ? undefined
           : { skipped: "the difference from the latest published version" };
       }

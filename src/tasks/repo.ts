@@ -79,9 +79,16 @@ export interface BuiltRepo {
  * `repo build`: rebuilds the signed registry (`names`, `versions`,
  * `packages/NAME`) of repository `dir` from its `tarballs/`, under its lock.
  *
+ * @throws {UsageError} When `dir` is not a directory (nothing is created).
  * @throws {HexpubError} When a tarball is not a Hex package or is misnamed.
  */
 export async function buildRepo(deps: Deps, dir: string): Promise<BuiltRepo> {
+  // A typo must not become a new repository with a fresh signing key.
+  if ((await deps.fs.lstat(dir))?.kind !== "dir") {
+    throw new UsageError(`${dir} is not a repository directory`, {
+      hint: `Check the path, or create a repository there with \`hexpub repo init ${dir}\``,
+    });
+  }
   const store = await RepositoryStore.open(deps, dir);
   const s = await store.build();
   return { name: store.name, packages: s.packages, releases: s.releases };

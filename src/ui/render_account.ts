@@ -65,9 +65,14 @@ export function renderCreatedKey(k: KeyView & { secret?: string }): string[] {
 
 const when = (iso: string | undefined | null) => (iso ? iso.replace(/\.\d+Z$/, "Z") : "");
 
-/** `key list`: name, what it can do, created, last used (when, from where, by what), expiry. */
-export function renderKeys(keys: KeyView[]): string[] {
-  if (keys.length === 0) return ["No keys"];
+/**
+ * `key list`: name, what it can do, created, last used (when, from where, by
+ * what), expiry. `stale` is `--stale`'s age, for what an empty list means.
+ */
+export function renderKeys(keys: KeyView[], options: { stale?: string } = {}): string[] {
+  if (keys.length === 0) {
+    return [options.stale ? `No key unused for ${options.stale}` : "No keys"];
+  }
   return renderTable(
     ["Name", "Can", "Created", "Last used", "Expires"],
     keys.map((k) => [

@@ -187,3 +187,35 @@ Deno.test("a copied-in package has no owners: writes are refused naming `hexpub 
     assert.doesNotMatch(r.stdout + r.stderr, new RegExp(alice));
   }, { keyName: "alice" });
 });
+
+Deno.test("publish --dry-run with no key at hand still reads a served repository anonymously: an already published version is an error", async () => {
+  await withServedRepo(async (repo) => {
+    const user = await inProcessHexpub();
+    const env = await repo.env(user.home);
+    const cwd = await makeProject(project("dup", "1.0.0"));
+    const first = await user.run(["publish", "package", "-r", "team", "--yes"], { cwd, env });
+    assert.equal(first.code, 0, first.stderr);
+    // The key is gone (as after `user deauth`, or on a machine that only checks).
+    const { api_key: _key, ...withoutKey } = repo.configEntry();
+    await Deno.writeTextFile(
+      join(env.HEXPUB_CONFIG_DIR, "config.json"),
+      JSON.stringify({ repos: [withoutKey] }),
+    );
+    const dry = await user.run(["publish", "package", "-r", "team", "--dry-run", "--json"], {
+      cwd,
+      env,
+    });
+    assert.equal(dry.code, 1, dry.stdout + dry.stderr);
+    // The error document carries the findings, not only stderr.
+    const doc = JSON.parse(dry.stdout);
+    assert.equal(doc.exitCode, 1);
+    assert.deepEqual(doc.problems.map((p: { message: string }) => p.message), [
+      "dup 1.0.0 is already published",
+    ]);
+    assert.doesNotMatch(dry.stderr, /offline\?/);
+    // On a terminal, the finding is shown once, under the error.
+    const text = await user.run(["publish", "package", "-r", "team", "--dry-run"], { cwd, env });
+    assert.equal(text.code, 1);
+    assert.equal(text.stderr.match(/is already published/g)?.length, 1, text.stderr);
+  });
+});

@@ -800,7 +800,7 @@ const selectErrors: {
     requested: "beta",
     message: /^no configuration for repository "beta"$/,
     hint:
-      /Known repositories: "corp", "fetch_only", "hexpm:acme", "hexpm".*-r hexpm:beta.*\{hex, \[\{repos/,
+      /Known repositories: "corp", "fetch_only", "hexpm:acme", "hexpm".*-r hexpm:beta.*`hexpub repo add beta URL`.*\{hex, \[\{repos/,
   },
   {
     name: "an unknown PARENT:ORG whose parent is unknown",

@@ -81,3 +81,13 @@ Deno.test("repo init refuses to rename an existing repository; a misnamed tarbal
     /wrong\.tar holds gadget 1\.0\.0[\s\S]*Rename it to gadget-1\.0\.0\.tar/,
   );
 });
+
+Deno.test("repo build of a directory that does not exist is refused (exit 2) and creates nothing", async () => {
+  const work = await Deno.makeTempDir();
+  const deps = testDeps(work);
+  assert.equal(await runCli(["repo", "build", "typo", "--json"], deps), 2);
+  const doc = JSON.parse(deps.stdout.join("\n"));
+  assert.match(doc.error, /typo/);
+  assert.match(doc.hint, /repo init/);
+  assert.deepEqual([...Deno.readDirSync(work)], [], "no directory, no key");
+});

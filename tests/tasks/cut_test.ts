@@ -305,6 +305,15 @@ Deno.test("cut: without --yes and without a terminal it is a usage error naming 
   assert.deepEqual(await snapshot(repo), before);
 });
 
+Deno.test("cut: with neither --yes nor -i and no terminal, one error names both", async () => {
+  const repo = await setup();
+  await assert.rejects(
+    cut(deps(repo.dir), input({ yes: false, increment: undefined }), recorder().publish),
+    (e: unknown) =>
+      e instanceof UsageError && /--yes/.test(e.hint ?? "") && /-i patch/.test(e.hint ?? ""),
+  );
+});
+
 Deno.test("cut: on a terminal it asks rebar3_hex's menu, then before pushing", async () => {
   const repo = await setup();
   const d = deps(repo.dir, { isTerminal: true, answers: ["minor", "y"] });

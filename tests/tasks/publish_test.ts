@@ -5,6 +5,7 @@
  * values and prints no summary: stdout stays empty here; the CLI renders.
  */
 import { strict as assert } from "node:assert";
+import { formatError } from "../../src/ui/format_error.ts";
 import { join } from "node:path";
 import { DeclinedError, type HexpubError, UsageError } from "../../src/errors.ts";
 import { carryOut, planPublish, publish, type PublishInput } from "../../src/tasks/publish.ts";
@@ -182,7 +183,8 @@ Deno.test("the dry run needs no credentials, shows the diff from the latest rele
   const same = await publishEnv(await makeProject(widget("0.1.0")), { fake });
   const e = await failure(publish(same.deps, { ...base, dryRun: true }));
   assert.match(e.message, /would be refused by hexpm/);
-  assert.match(same.deps.stderr.join("\n"), /already published[\s\S]*--replace/);
+  // The findings travel in the error (its document under --json lists them).
+  assert.match(formatError(e).text, /already published[\s\S]*--replace/);
 });
 
 Deno.test("the prompt: declining uploads nothing (DeclinedError); no terminal and no --yes is a usage error", async () => {
@@ -258,7 +260,7 @@ Deno.test("the local directory: publish with docs, read back, refuse a taken ver
 
   const dry = await failure(publish(deps, { ...base, repo: "local", dryRun: true }));
   assert.match(dry.message, /would be refused by local/);
-  assert.match(deps.stderr.join("\n"), /already in the local repository[\s\S]*--replace/);
+  assert.match(formatError(dry).text, /already in the local repository[\s\S]*--replace/);
   const taken = await failure(publish(deps, { ...base, repo: "local" }));
   assert.match(taken.message, /already in the local repository/);
 

@@ -7,6 +7,7 @@
  * it. Against the `local` repository and the in-process fake hex.pm.
  */
 import { strict as assert } from "node:assert";
+import { formatError } from "../../src/ui/format_error.ts";
 import { join } from "node:path";
 import { HexpubError, ValidationError } from "../../src/errors.ts";
 import { build } from "../../src/tasks/build.ts";
@@ -128,10 +129,7 @@ Deno.test("publish -r local: front alone is refused while store is missing; --ap
     (e: unknown) => e,
   );
   assert.ok(e instanceof HexpubError && /would be refused by local/.test(e.message), `got ${e}`);
-  assert.match(
-    dry.deps.stderr.join("\n"),
-    /error: .*sibling app "store"[\s\S]*--app store -r local/,
-  );
+  assert.match(formatError(e).text, /error: .*sibling app "store"[\s\S]*--app store -r local/);
 
   // --app all: dry run first (store is published earlier in the same run), then for real.
   const plan = await publish(deps, { ...base, app: "all", repo: "local", dryRun: true });

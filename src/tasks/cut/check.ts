@@ -119,8 +119,11 @@ export async function checkCut(deps: Deps, input: CutInput): Promise<CutFacts> {
   }
 
   if (!input.yes && !input.dryRun && !deps.isTerminal) {
+    // Name -i too when it is missing, so one retry is enough.
+    const increment = input.increment === undefined ? " and -i patch|minor|major|VERSION" : "";
     throw new UsageError("cut asks before pushing, and there is no terminal to ask on", {
-      hint: "Pass --yes to push and publish without asking, or --dry-run to see the plan",
+      hint:
+        `Pass --yes${increment} to push and publish without asking, or --dry-run to see the plan`,
     });
   }
 
