@@ -354,6 +354,7 @@ export function denoListen(
       defaultHost: `${host}:${port}`,
       isListenerClosed: (e) =>
         e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted,
+      onAnswered: options.onAnswered,
     },
   );
   return Promise.resolve({
