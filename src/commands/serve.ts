@@ -136,6 +136,7 @@ export function serveCommand(deps: Deps, options: ServeCommandOptions = {}) {
       "longest a request body may take to arrive (uploads up to 16 MiB)",
       "300",
     )
+    .option("-q, --quiet", "write no access log (errors are still written)", false)
     .action(async (dir, o) => {
       const port = parsePort(o.port);
       const host = o.host.includes(":") ? `[${o.host}]` : o.host;
@@ -153,12 +154,14 @@ export function serveCommand(deps: Deps, options: ServeCommandOptions = {}) {
         hostname: o.host,
         port,
         limits,
+        quiet: o.quiet,
       }).catch((e) => {
         throw listenError(e, host, port) ?? e;
       });
       deps.out.print(`Serving repository ${serving.name} at http://${host}:${serving.port}`);
       deps.out.print(`  directory: ${displayPath(deps.cwd, serving.dir)}`);
       deps.out.print(`  public key: ${displayPath(deps.cwd, serving.publicKeyPath)}`);
+      if (serving.fingerprint) deps.out.print(`  fingerprint: ${serving.fingerprint}`);
       const l = serving.limits;
       deps.out.info(
         `Limits: ${l.maxConnections} connections${
@@ -168,6 +171,7 @@ export function serveCommand(deps: Deps, options: ServeCommandOptions = {}) {
         }.`,
       );
       deps.out.info("Make an API key for publishing with `hexpub serve key generate`.");
+      if (!o.quiet) deps.out.info("Each request is logged on stderr (--quiet: none).");
       deps.out.info("Press Ctrl-C to stop.");
       await serving.finished;
     });
