@@ -5,6 +5,10 @@
  * [DIR] PKG …`, run on the server to manage owners directly (the way to give
  * an owner to a package that has none).
  *
+ * At start, `serve` prints its address, directory, public key and the key's
+ * fingerprint; then one access-log line per request on stderr
+ * (`repository/http/access_log.ts`), unless `--quiet`.
+ *
  * The work is done by `tasks/serve.ts`, which starts the server through
  * `deps.listen` (`src/deno_deps.ts`: the HTTP/1.1 server of
  * `src/io/http_server.ts` on a TCP listener), with the connection cap and
