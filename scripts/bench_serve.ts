@@ -20,7 +20,8 @@
  *    an Erlang module and a block of incompressible bytes, so the tarballs
  *    weigh 10–100 KiB (log-uniform); then `hexpub repo build`.
  * 2. Starts `hexpub serve DIR --port 0 --host 127.0.0.1` (the port is read
- *    from its "Serving repository … at http://127.0.0.1:PORT" line) and
+ *    from its "Serving repository … at http://127.0.0.1:PORT" line; its
+ *    access log, on by default, is read from stderr and dropped) and
  *    `python3 -m http.server PORT --bind 127.0.0.1 --directory DIR`.
  * 3. Loads each server in turn from a separate Deno process
  *    (`scripts/bench_load.ts`): `--connections` keep-alive connections

@@ -49,8 +49,11 @@ export function denoFs(cwd: string): Fs {
   return {
     readFile: (path) => Deno.readFile(p(path)),
     readTextFile: (path) => Deno.readTextFile(p(path)),
+    // Sync: an lstat is a few microseconds, while the async op's trip through
+    // the blocking thread pool costs 15-65 µs of CPU (scripts/bench_serve.ts:
+    // every file `hexpub serve` answers is lstat'ed twice).
     lstat: async (path) => {
-      const st = await orUndefined(Deno.lstat(p(path)));
+      const st = await orUndefined(Promise.try(() => Deno.lstatSync(p(path))));
       return st && info(st);
     },
     stat: async (path) => {
@@ -376,6 +379,7 @@ export function denoListen(
       defaultHost: `${host}:${port}`,
       isListenerClosed: (e) =>
         e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted,
+      onAnswered: options.onAnswered,
     },
   );
   return Promise.resolve({

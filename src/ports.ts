@@ -153,12 +153,34 @@ export interface ServeLimits {
   bodyTimeout: number;
 }
 
+/** One request `Deps.listen` answered or refused, for an access log. */
+export interface AccessEntry {
+  /** The request as the handler got it; absent for one the server refused unread. */
+  request?: Request;
+  /** The request line's method, when it could be read. */
+  method?: string;
+  /** `HTTP/1.0` or `HTTP/1.1`, when the request line could be read. */
+  protocol?: string;
+  /** The client's address, when known. */
+  remoteAddr?: string;
+  /** The answer's status (499: the client went away before its answer was written). */
+  status: number;
+  /** Bytes of the answer's body written. */
+  bytes: number;
+  /** When the request's head had arrived, in milliseconds since the epoch. */
+  time: number;
+  /** Milliseconds from then to the end of the answer. */
+  ms: number;
+}
+
 /** Options of {@link Deps.listen}. */
 export interface ListenOptions {
   hostname: string;
   port: number;
   /** Overrides of the default limits (the connection cap's default comes from the file limit). */
   limits?: Partial<ServeLimits>;
+  /** Told about each request once answered (see {@link AccessEntry}), e.g. to log it. */
+  onAnswered?: (entry: AccessEntry) => void;
 }
 
 /** A running HTTP server. */

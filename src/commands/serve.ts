@@ -5,6 +5,10 @@
  * [DIR] PKG …`, run on the server to manage owners directly (the way to give
  * an owner to a package that has none).
  *
+ * At start, `serve` prints its address, directory, public key and the key's
+ * fingerprint; then one access-log line per request on stderr
+ * (`repository/http/access_log.ts`), unless `--quiet`.
+ *
  * The work is done by `tasks/serve.ts`, which starts the server through
  * `deps.listen` (`src/deno_deps.ts`: the HTTP/1.1 server of
  * `src/io/http_server.ts` on a TCP listener), with the connection cap and
@@ -137,6 +141,7 @@ export function serveCommand(deps: Deps, options: ServeCommandOptions = {}) {
       "longest a request body may take to arrive (uploads up to 16 MiB)",
       "300",
     )
+    .option("-q, --quiet", "write no access log (errors are still written)", false)
     .action(async (dir, o) => {
       const port = parsePort(o.port);
       const host = o.host.includes(":") ? `[${o.host}]` : o.host;
@@ -154,12 +159,14 @@ export function serveCommand(deps: Deps, options: ServeCommandOptions = {}) {
         hostname: o.host,
         port,
         limits,
+        quiet: o.quiet,
       }).catch((e) => {
         throw listenError(e, host, port) ?? e;
       });
       deps.out.print(`Serving repository ${serving.name} at http://${host}:${serving.port}`);
       deps.out.print(`  directory: ${displayPath(deps.cwd, serving.dir)}`);
       deps.out.print(`  public key: ${displayPath(deps.cwd, serving.publicKeyPath)}`);
+      if (serving.fingerprint) deps.out.print(`  fingerprint: ${serving.fingerprint}`);
       const l = serving.limits;
       deps.out.info(
         `Limits: ${l.maxConnections} connections${
@@ -170,6 +177,7 @@ export function serveCommand(deps: Deps, options: ServeCommandOptions = {}) {
       );
       const shown = displayPath(deps.cwd, serving.dir);
       for (const line of serveHints(shown, `http://${host}:${serving.port}`)) deps.out.info(line);
+      if (!o.quiet) deps.out.info("Each request is logged on stderr (--quiet: none).");
       deps.out.info("Press Ctrl-C to stop.");
       await serving.finished;
     });

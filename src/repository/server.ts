@@ -45,6 +45,8 @@ import { badKey, error, notAllowed, notFound, segments } from "./http/respond.ts
 export interface HandlerOptions {
   /** The server's own base URL, for the `url` fields of API answers. */
   baseUrl?: string;
+  /** Told the name of the API key a request is authenticated with (for the access log). */
+  identified?: (request: Request, user: string) => void;
 }
 
 /** How many uploads a handler reads and unpacks at once. */
@@ -120,11 +122,20 @@ export function storeHandler(
       if (raw.includes("%00")) return error(400, "Bad request");
       const parts = segments(raw === "/" ? "" : raw.replace(/\/$/, ""));
       if (!parts) return notFound();
-      const call: Call = { store, req, url, base: options.baseUrl ?? url.origin };
+      const { identified } = options;
+      const call: Call = {
+        store,
+        req,
+        url,
+        base: options.baseUrl ?? url.origin,
+        identified: identified && ((user) => identified(req, user)),
+      };
       if (parts[0] === "api") return await api(call, parts.slice(1), uploads);
       return await staticFile(call, parts);
     } catch (e) {
-      deps.out.warn(`serve: ${req.method} ${req.url}: ${e instanceof Error ? e.message : e}`);
+      // The path only: a query could carry a secret.
+      const path = URL.parse(req.url)?.pathname ?? "-";
+      deps.out.warn(`serve: ${req.method} ${path}: ${e instanceof Error ? e.message : e}`);
       return error(500, "Internal server error");
     }
   };

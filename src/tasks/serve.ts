@@ -14,6 +14,8 @@ import type { Deps, ServeLimits } from "../ports.ts";
 import { REPO_CONFIG } from "../repository/repository_dir.ts";
 import type { OwnerLevel, StoredOwner } from "../repository/repository_state.ts";
 import { storeHandler } from "../repository/server.ts";
+import { accessLogLine } from "../repository/http/access_log.ts";
+import { publicKeyFingerprint } from "../registry/fingerprint.ts";
 import { generateServeKey, serveKeysPath } from "../repository/server_keys.ts";
 import { isRefusal, type OwnerChange, RepositoryStore } from "../repository/store.ts";
 
@@ -27,6 +29,11 @@ export interface Serving {
   dir: string;
   /** Its public key file (`DIR/public_key`). */
   publicKeyPath: string;
+  /**
+   * The public key's fingerprint (`SHA256:…`, as `repo add --fetch-public-key`
+   * takes it); undefined when `DIR/public_key` is missing or not an RSA key.
+   */
+  fingerprint?: string;
   /** The port it listens on. */
   port: number;
   /** The connection and time limits in force. */
@@ -41,7 +48,9 @@ export interface Serving {
 
 /**
  * Serves repository directory `dir` (created with its keys on first use,
- * named `name` then) on `hostname`:`port` through `deps.listen`.
+ * named `name` then) on `hostname`:`port` through `deps.listen`. Unless
+ * `quiet`, each request is logged with `deps.out.info` (stderr), one line in
+ * the format of `repository/http/access_log.ts`; errors are reported either way.
  *
  * @throws {UsageError} When the directory holds another repository's name.
  */
@@ -53,20 +62,37 @@ export async function serveRepository(
     hostname: string;
     port: number;
     limits?: Partial<ServeLimits>;
+    /** No access log. */
+    quiet?: boolean;
   },
 ): Promise<Serving> {
   const store = await RepositoryStore.open(deps, input.dir, input.name);
   // A serve (or any writer) killed mid-write leaves a registry to repair before anything is served.
   await store.repair();
-  const listener = await deps.listen(storeHandler(deps, store), {
+  const publicKeyPath = join(store.dir, "public_key");
+  // Undefined when the file is gone or no RSA key (then registry answers cannot be checked anyway).
+  const fingerprint = await deps.fs.readTextFile(publicKeyPath).then(publicKeyFingerprint)
+    .catch(() => undefined);
+  // The key name each authenticated request carried, until its line is written.
+  const users = new WeakMap<Request, string>();
+  const handler = storeHandler(
+    deps,
+    store,
+    input.quiet ? {} : { identified: (req, user) => users.set(req, user) },
+  );
+  const listener = await deps.listen(handler, {
     hostname: input.hostname,
     port: input.port,
     limits: input.limits,
+    onAnswered: input.quiet
+      ? undefined
+      : (entry) => deps.out.info(accessLogLine(entry, entry.request && users.get(entry.request))),
   });
   return {
     name: store.name,
     dir: store.dir,
-    publicKeyPath: join(store.dir, "public_key"),
+    publicKeyPath,
+    fingerprint,
     port: listener.port,
     limits: listener.limits,
     fileLimit: listener.fileLimit,

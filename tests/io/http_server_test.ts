@@ -7,8 +7,13 @@
  */
 import assert from "node:assert/strict";
 import { denoListen } from "../../src/deno_deps.ts";
-import { serveHttp, type StreamConn, type StreamListener } from "../../src/io/http_server.ts";
-import type { Listener, ServeLimits } from "../../src/ports.ts";
+import {
+  CLIENT_GONE,
+  serveHttp,
+  type StreamConn,
+  type StreamListener,
+} from "../../src/io/http_server.ts";
+import type { AccessEntry, Listener, ServeLimits } from "../../src/ports.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -284,6 +289,55 @@ Deno.test("Request.signal aborts when the client goes away before the answer", a
     c.close();
     assert.match(await seen, /closed the connection/);
   });
+});
+
+Deno.test("onAnswered: each request's status, body bytes, address and time; 499 for a client gone", async () => {
+  const entries: AccessEntry[] = [];
+  const BIG = 32 * 1024 * 1024;
+  const handler = (r: Request) =>
+    new URL(r.url).pathname === "/big"
+      ? Promise.resolve(
+        new Response(new Uint8Array(BIG), { headers: { "content-length": String(BIG) } }),
+      )
+      : echo(r);
+  const l = await denoListen(handler, {
+    hostname: "127.0.0.1",
+    port: 0,
+    onAnswered: (e) => entries.push(e),
+  });
+  try {
+    const before = Date.now();
+    assert.equal(await (await fetch(`http://127.0.0.1:${l.port}/a?q=1`)).text(), "GET /a 0");
+    const c = await connect(l.port);
+    await c.write(enc.encode("GARBAGE\r\n\r\n"));
+    await readAll(c);
+    // A client that reads a little of a large answer and goes away.
+    const gone = await connect(l.port);
+    await gone.write(enc.encode("GET /big HTTP/1.0\r\n\r\n"));
+    await gone.read(new Uint8Array(1024));
+    gone.close();
+    for (let i = 0; i < 500 && entries.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    const [a, garbage, big] = entries;
+    assert.equal(a.request?.url, `http://127.0.0.1:${l.port}/a?q=1`);
+    assert.deepEqual([a.method, a.protocol, a.remoteAddr, a.status, a.bytes], [
+      "GET",
+      "HTTP/1.1",
+      "127.0.0.1",
+      200,
+      8,
+    ]);
+    assert.ok(a.time >= before && a.time <= Date.now() && a.ms >= 0);
+    assert.deepEqual([garbage.request, garbage.method, garbage.status], [
+      undefined,
+      undefined,
+      400,
+    ]);
+    assert.ok(garbage.bytes > 0);
+    assert.deepEqual([big.method, big.protocol, big.status], ["GET", "HTTP/1.0", CLIENT_GONE]);
+    assert.ok(big.bytes < BIG, `${big.bytes} bytes`);
+  } finally {
+    await l.close();
+  }
 });
 
 Deno.test("a body the handler left unread and the client drips is not waited for: answered, closed, the slot freed", async () => {

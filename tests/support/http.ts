@@ -99,6 +99,8 @@ export interface ServedRepoOptions {
   name?: string;
   /** The API key's name, shown as the publisher (default `tester`). */
   keyName?: string;
+  /** More flags for `hexpub serve` (e.g. `--quiet`). */
+  serveFlags?: string[];
 }
 
 /**
@@ -138,7 +140,10 @@ export async function withServedRepo<T>(
       listening(l);
       return l;
     };
-    const running = runCli(["serve", dir, "--port", "0", "--name", name], serveDeps);
+    const running = runCli(
+      ["serve", dir, "--port", "0", "--name", name, ...(options.serveFlags ?? [])],
+      serveDeps,
+    );
     const started = await Promise.race([
       listener,
       running.then((c) => {

@@ -12,10 +12,14 @@ export interface Call {
   url: URL;
   /** The server's base URL, for the `url` fields of answers. */
   base: string;
+  /** Told the name of the API key the request is authenticated with (for the access log). */
+  identified?: (user: string) => void;
 }
 
 /** The user whose API key the request carries in `authorization`, or `undefined`. */
 export async function authorize(call: Call): Promise<string | undefined> {
   const header = call.req.headers.get("authorization") ?? "";
-  return await call.store.authenticate(header.trim());
+  const user = await call.store.authenticate(header.trim());
+  if (user !== undefined) call.identified?.(user);
+  return user;
 }

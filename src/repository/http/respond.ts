@@ -8,15 +8,23 @@
 import { readBodyUpTo } from "../../hex/read_capped.ts";
 import type { Refusal } from "../store_types.ts";
 
-/** A JSON answer (no body for a 204). */
+const enc = new TextEncoder();
+
+/** A JSON answer (no body for a 204), with its length (sent whole, not streamed). */
 export function json(
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): Response {
-  return new Response(status === 204 ? null : JSON.stringify(body), {
+  if (status === 204) return new Response(null, { status, headers });
+  const bytes = enc.encode(JSON.stringify(body));
+  return new Response(bytes, {
     status,
-    headers: status === 204 ? headers : { "content-type": "application/json", ...headers },
+    headers: {
+      "content-type": "application/json",
+      "content-length": String(bytes.length),
+      ...headers,
+    },
   });
 }
 
