@@ -29,6 +29,11 @@ export function userCommand(deps: Deps, run: typeof tasks = tasks) {
     .option("-r, --repo <repo>", "repository (default hexpm)")
     .option("-b, --browser", "open the verification URL in a browser", false)
     .option(
+      "--device",
+      "run the OAuth device flow even without a terminal (prints the URL and code, then waits)",
+      false,
+    )
+    .option(
       "--key <key>",
       "store this API key (from the dashboard) instead of logging in; other users can see it " +
         "in the process list: prefer --key-stdin",
@@ -55,6 +60,7 @@ export function userCommand(deps: Deps, run: typeof tasks = tasks) {
       const r = await run.userAuth(deps, {
         repo: o.repo,
         browser: o.browser,
+        device: o.device,
         key: o.key,
         keyStdin: o.keyStdin,
         scopes: o.scope,

@@ -397,7 +397,9 @@ const CASES: Record<string, { ignore?: boolean; fn: () => Promise<void> }> = {
       const pw = { HEX_API_KEY: "", HEXPUB_LOCAL_PASSWORD: "correct horse" };
       succeeded(await run(["user", "auth", "--key", key.secret, "--json"], { env: pw }), "auth");
       fake.autoApprove({ user: "pat", scopes: ["api:read"] });
-      const oauth = await run(["user", "auth", "-s", "api:read", "--json"], { env: pw });
+      const oauth = await run(["user", "auth", "--device", "-s", "api:read", "--json"], {
+        env: pw,
+      });
       succeeded(oauth, "user auth (device flow)");
       fake.assertNoSecretIn(oauth.stdout.join("\n") + oauth.stderr.join("\n"), "output");
       failed(

@@ -80,7 +80,7 @@ Deno.test("OAuth writes need TOTP: without a terminal publish names HEX_OTP; wit
     const home = await makeHome();
     const cwd = await makeProject(app("0.5.0"));
     const env = { ...hexEnv(server), HEXPUB_LOCAL_PASSWORD: "pw" };
-    assert.equal((await runHexpub(["user", "auth"], { cwd, home, env })).code, 0);
+    assert.equal((await runHexpub(["user", "auth", "--device"], { cwd, home, env })).code, 0);
     const noOtp = await runHexpub(["publish", "package", "--yes"], { cwd, home, env });
     assert.equal(noOtp.code, 4, noOtp.stderr);
     assert.match(noOtp.stderr, /HEX_OTP/);

@@ -77,7 +77,7 @@ Deno.test("user auth runs the device flow; writes need TOTP; deauth revokes", as
     fake.autoApprove({ user: "carol", afterPolls: 1 });
     const { home, cwd } = await setup();
     const env = { ...hexEnv(server), HEXPUB_LOCAL_PASSWORD: PASSWORD };
-    const auth = await runHexpub(["user", "auth"], { cwd, home, env });
+    const auth = await runHexpub(["user", "auth", "--device"], { cwd, home, env });
     assert.equal(auth.code, 0, auth.stderr);
     assert.match(auth.stderr, /Enter code: /);
     assert.match(auth.stdout, /Authenticated as: carol/);
@@ -130,7 +130,7 @@ Deno.test("no terminal and no local password: user auth stores in plain text (06
       permissions: [{ domain: "repository", resource: "acme" }],
     });
     const { home, cwd } = await setup();
-    const auth = await runHexpub(["user", "auth"], {
+    const auth = await runHexpub(["user", "auth", "--device"], {
       cwd,
       home,
       env: hexEnv(server),
@@ -179,7 +179,7 @@ Deno.test("concurrent runs that all need a refresh all succeed", async () => {
     fake.autoApprove({ user: "noa", afterPolls: 1 });
     const { home, cwd } = await setup();
     const env = { ...hexEnv(server), HEXPUB_LOCAL_PASSWORD: "pw" };
-    assert.equal((await runHexpub(["user", "auth"], { cwd, home, env })).code, 0);
+    assert.equal((await runHexpub(["user", "auth", "--device"], { cwd, home, env })).code, 0);
     const file = join(configDirOf(home), "credentials.json");
     const store = JSON.parse(await Deno.readTextFile(file));
     const [name] = Object.keys(store.repos);

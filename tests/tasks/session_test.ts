@@ -99,7 +99,7 @@ Deno.test("an access token about to expire is refreshed and the rotated refresh 
     fake.addUser({ username: "mia", twoFactor: true });
     fake.autoApprove({ user: "mia", afterPolls: 1 });
     const env = { HEXPUB_LOCAL_PASSWORD: "pw" };
-    assert.equal((await hexpub.run(["user", "auth"], { env })).code, 0);
+    assert.equal((await hexpub.run(["user", "auth", "--device"], { env })).code, 0);
     const file = join(hexpub.configDir, "credentials.json");
     const expireSoon = async () => {
       const store = JSON.parse(await Deno.readTextFile(file));

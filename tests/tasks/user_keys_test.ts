@@ -49,7 +49,7 @@ Deno.test("user auth --scope narrows the login; a write it cannot do is refused 
     fake.addUser({ username: "uma", twoFactor: true });
     fake.autoApprove({ user: "uma", afterPolls: 1 });
     const env = { HEXPUB_LOCAL_PASSWORD: "pw" };
-    const auth = await hexpub.run(["user", "auth", "--scope", "api:read"], { env });
+    const auth = await hexpub.run(["user", "auth", "--device", "--scope", "api:read"], { env });
     assert.equal(auth.code, 0, auth.stderr);
     assert.match(auth.stdout, /Granted scopes: api:read/);
     const asked = fake.requestsTo("POST", "/oauth/device_authorization")[0];
@@ -63,7 +63,7 @@ Deno.test("user auth --scope narrows the login; a write it cannot do is refused 
       /does not have the scope[\s\S]*api:write[\s\S]*hint: .*--scope api:write/,
     );
     assert.equal(fake.requestsTo("POST", "/keys").length, before, "no write request was sent");
-    const bad = await hexpub.run(["user", "auth", "--scope", "everything"], { env });
+    const bad = await hexpub.run(["user", "auth", "--device", "--scope", "everything"], { env });
     assert.equal(bad.code, 2);
   }, { deviceInterval: 0 });
 });

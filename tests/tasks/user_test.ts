@@ -64,7 +64,7 @@ Deno.test("user auth takes the key from stdin (--key-stdin), a hidden prompt at 
 
     // HEX_API_KEY is stored when no key is given (and it is sent to this repository).
     await hexpub.run(["user", "deauth"], { env });
-    const fromEnv = await hexpub.run(["user", "auth"], {
+    const fromEnv = await hexpub.run(["user", "auth", "--device"], {
       env: { ...env, HEX_API_KEY: key.secret },
     });
     assert.equal(fromEnv.code, 0, fromEnv.stderr);
@@ -118,7 +118,7 @@ Deno.test("user auth runs the device flow; writes need TOTP; deauth revokes", as
     fake.addUser({ username: "carol", email: "carol@example.com", twoFactor: true });
     fake.autoApprove({ user: "carol", afterPolls: 1 });
     const env = { HEXPUB_LOCAL_PASSWORD: PASSWORD };
-    const auth = await hexpub.run(["user", "auth"], { env });
+    const auth = await hexpub.run(["user", "auth", "--device"], { env });
     assert.equal(auth.code, 0, auth.stderr);
     assert.match(auth.stderr, /Enter code: /);
     assert.match(auth.stdout, /Authenticated as: carol/);
@@ -165,7 +165,7 @@ Deno.test("a TOTP code is asked at a terminal, again when refused", async () => 
     fake.addUser({ username: "carol", twoFactor: true });
     fake.autoApprove({ user: "carol", afterPolls: 1 });
     const env = { HEXPUB_LOCAL_PASSWORD: PASSWORD };
-    assert.equal((await hexpub.run(["user", "auth"], { env })).code, 0);
+    assert.equal((await hexpub.run(["user", "auth", "--device"], { env })).code, 0);
     const gen = await hexpub.run(["user", "key", "generate", "-k", "ci"], {
       env,
       isTerminal: true,
@@ -182,7 +182,7 @@ Deno.test("a refused TOTP code fails without a terminal with the auth exit code 
     fake.addUser({ username: "hana", twoFactor: true });
     fake.autoApprove({ user: "hana", afterPolls: 1 });
     const env = { HEXPUB_LOCAL_PASSWORD: "pw" };
-    assert.equal((await hexpub.run(["user", "auth"], { env })).code, 0);
+    assert.equal((await hexpub.run(["user", "auth", "--device"], { env })).code, 0);
     const r = await hexpub.run(["user", "key", "generate", "--otp", "000000"], { env });
     assert.equal(r.code, 4, r.stderr);
     assert.match(r.stderr, /TOTP code was refused[\s\S]*HEX_OTP/);
@@ -209,7 +209,7 @@ Deno.test("a denied or expired device login exits 4 and stores nothing", async (
       const env = { HEXPUB_LOCAL_PASSWORD: "pw" };
       const deps = hexpub.deps({ env });
       await assert.rejects(
-        userAuth(deps, { browser: false }),
+        userAuth(deps, { browser: false, device: true }),
         (e: unknown) =>
           e instanceof AuthError && (outcome === "deny" ? /denied/ : /expired/).test(e.message),
       );
@@ -226,12 +226,12 @@ Deno.test("a new login replaces the old credential; a failed one leaves the old 
     const env = { HEXPUB_LOCAL_PASSWORD: "pw" };
     assert.equal((await hexpub.run(["user", "auth", "--key", aliceKey.secret], { env })).code, 0);
     fake.autoApprove({ user: "carol", afterPolls: 1 });
-    assert.equal((await hexpub.run(["user", "auth"], { env })).code, 0);
+    assert.equal((await hexpub.run(["user", "auth", "--device"], { env })).code, 0);
     const who = await hexpub.run(["user", "whoami", "--json"], { env });
     assert.equal(JSON.parse(who.stdout).username, "carol", "the OAuth login replaced the key");
 
     fake.autoApprove({ user: "carol", afterPolls: 1, outcome: "deny" });
-    const denied = await hexpub.run(["user", "auth"], { env });
+    const denied = await hexpub.run(["user", "auth", "--device"], { env });
     assert.equal(denied.code, 4);
     const still = await hexpub.run(["user", "whoami", "--json"], { env });
     assert.equal(still.code, 0, still.stderr);
@@ -384,4 +384,18 @@ Deno.test("not authenticated to a repository a cloned project points elsewhere: 
       assert.match(none.stderr, advice);
     }
   }
+});
+
+Deno.test("user auth without a terminal and without a key fails at once naming --key-stdin and --device", async () => {
+  await withInProcessHex(async (fake, hexpub) => {
+    fake.addUser({ username: "dora", email: "dora@example.com" });
+    fake.autoApprove({ user: "dora", afterPolls: 1 });
+    const r = await hexpub.run(["user", "auth"], { env: { HEXPUB_LOCAL_PASSWORD: PASSWORD } });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /no terminal, and no API key given/);
+    assert.match(r.stderr, /--key-stdin/);
+    assert.match(r.stderr, /--device/);
+    assert.doesNotMatch(r.stderr, /Enter code/, "no device login was started");
+    assert.equal(fake.requestsTo("POST", /oauth\/device_authorization/).length, 0);
+  });
 });

@@ -7,7 +7,7 @@
  * @module
  */
 import { isHexpmFamily } from "../../config/repos.ts";
-import { AuthError } from "../../errors.ts";
+import { AuthError, UsageError } from "../../errors.ts";
 import type { Deps } from "../../ports.ts";
 import type { Credential } from "../../hex/api_config.ts";
 import { HexApiError } from "../../hex/api_errors.ts";
@@ -68,6 +68,8 @@ interface Login {
 export interface UserAuthInput {
   repo?: string;
   browser: boolean;
+  /** `--device`: run the OAuth device flow even without a terminal (print, then wait). */
+  device?: boolean;
   /** `--key KEY` (seen by other users in `ps`). */
   key?: string;
   /** `--key-stdin`: the key is read from stdin, or asked without echo at a terminal. */
@@ -108,6 +110,15 @@ export async function userAuth(deps: Deps, input: UserAuthInput): Promise<AuthRe
   const scope = input.scopes?.length ? parseScopes(input.scopes).join(" ") : DEFAULT_OAUTH_SCOPE;
   const session = await openSession(deps, { repo: input.repo, command: "user auth" });
   const secret = await givenKey(deps, session, input);
+  // The device flow waits for someone at a browser: without a terminal it
+  // runs only when asked for (gh's `auth login` wants --web or --with-token).
+  if (secret === undefined && !deps.isTerminal && !input.browser && !input.device) {
+    throw new UsageError("user auth: no terminal, and no API key given", {
+      hint: "In CI, pipe an API key: `printf '%s' \"$KEY\" | hexpub user auth --key-stdin` " +
+        "(or set HEX_API_KEY); to run the OAuth device flow anyway and wait for it, " +
+        "pass --device (or --browser)",
+    });
+  }
   const name = session.accountEntry;
   const store = await loadStore(deps, session.storePath);
   // Ask for the local password before anything else, not after the browser step.

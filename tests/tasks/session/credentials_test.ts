@@ -131,7 +131,7 @@ Deno.test("hexpm pointed at another api_url by a project gets neither the stored
     const keyed = await inProcessHexpub({ fakes: [at], env });
     assert.equal((await keyed.run(["user", "auth", "--key", userKey.secret])).code, 0);
     const oauth = await inProcessHexpub({ fakes: [at], env });
-    const device = await oauth.run(["user", "auth"]);
+    const device = await oauth.run(["user", "auth", "--device"]);
     assert.equal(device.code, 0, device.stderr + String(fake.errors));
     const tokens = fake.tokens.map((t) => t.accessToken);
     assert.ok(tokens.length > 0);
