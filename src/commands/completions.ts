@@ -2,7 +2,8 @@
  * `hexpub completions bash|zsh|fish`: prints a completion script for the
  * shell, generated from this command tree (commands, subcommands, flags and
  * the values some of them take). The scripts call the hidden
- * `hexpub completions --list-repos` for repository names when one is completed.
+ * `hexpub completions --list-repos all|removable|orgs` for repository names
+ * when one is completed.
  *
  * @module
  */
@@ -11,7 +12,7 @@ import { UsageError } from "../errors.ts";
 import type { Deps } from "../ports.ts";
 import { INCREMENTS } from "../project/bump_version.ts";
 import { RETIRE_REASONS } from "../rules/retirement.ts";
-import { completionRepos } from "../tasks/completions.ts";
+import { completionRepos, REPO_LISTS, type RepoList } from "../tasks/completions.ts";
 import { SEARCH_SORTS } from "../tasks/search.ts";
 import {
   type CompletionCommand,
@@ -29,6 +30,10 @@ type AnyCommand = Command<any, any, any>;
 
 const words = (list: readonly string[]): CompletionValue => ({ kind: "words", words: [...list] });
 const REPO: CompletionValue = { kind: "repo" };
+/** `repo remove` takes what `repo add` added: hexpm and local are built in. */
+const REMOVABLE_REPO: CompletionValue = { kind: "repo", list: "removable" };
+/** `organization …` takes `hexpm:ORG`. */
+const ORG: CompletionValue = { kind: "repo", list: "orgs" };
 const FILE: CompletionValue = { kind: "file" };
 const NONE: CompletionValue = { kind: "none" };
 
@@ -45,11 +50,11 @@ export const ARGUMENT_VALUES: Record<string, CompletionValue> = {
   "build|what": words(["package", "docs"]),
   "publish|what": words(["package", "docs"]),
   "retire|reason": words(RETIRE_REASONS),
-  "repo remove|name": REPO,
-  "organization auth|org": REPO,
-  "organization deauth|org": REPO,
-  "organization audit|org": REPO,
-  "organization key|org": REPO,
+  "repo remove|name": REMOVABLE_REPO,
+  "organization auth|org": ORG,
+  "organization deauth|org": ORG,
+  "organization audit|org": ORG,
+  "organization key|org": ORG,
   "organization key|action": words(["generate", "list", "revoke"]),
   "user reset_password|which": words(["local", "account"]),
   "completions|shell": words(SHELLS),
@@ -116,7 +121,10 @@ export function completionsCommand(deps: Deps) {
   return new Command("completions")
     .description("Print a shell completion script (bash, zsh or fish); see README for install")
     .addArgument(new Argument("[shell]", "the shell").choices(SHELLS))
-    .addOption(new Option(LIST_REPOS_FLAG, "print the repository names to complete").hideHelp())
+    .addOption(
+      new Option(`${LIST_REPOS_FLAG} [list]`, "print the repository names to complete (all)")
+        .choices(REPO_LISTS).hideHelp(),
+    )
     .addHelpText(
       "after",
       `
@@ -126,7 +134,10 @@ Install:
   fish  hexpub completions fish > ~/.config/fish/completions/hexpub.fish`,
     )
     .action(async (shell, o, cmd) => {
-      if (o.listRepos) return printLines(deps, await completionRepos(deps));
+      if (o.listRepos) {
+        const list = o.listRepos === true ? "all" : o.listRepos as RepoList;
+        return printLines(deps, await completionRepos(deps, list));
+      }
       if (!shell) {
         throw new UsageError("name the shell: hexpub completions bash|zsh|fish", {
           hint: "Run `hexpub completions --help` for the install line of each shell",

@@ -8,16 +8,18 @@
  * subcommands of a command, its flags, the kind of value a flag or a
  * positional argument takes) and one small walker that finds the command being
  * typed. Repository names are not baked in: the script asks
- * `hexpub completions --list-repos` when a `-r`/`--repo` value (or a
+ * `hexpub completions --list-repos KIND` when a `-r`/`--repo` value (or a
  * repository argument) is completed, so it always sees the current config.
  *
  * @module
  */
+import type { RepoList } from "../tasks/completions.ts";
 
 /** What a flag's value or a positional argument is completed with. */
 export type CompletionValue =
   | { kind: "none" }
-  | { kind: "repo" }
+  /** Repository names: `all` of them (the default), those `removable`, or the `orgs`. */
+  | { kind: "repo"; list?: RepoList }
   | { kind: "file" }
   | { kind: "words"; words: string[] };
 
@@ -51,7 +53,7 @@ export const SHELLS = ["bash", "zsh", "fish"] as const;
 /** One of {@link SHELLS}. */
 export type Shell = typeof SHELLS[number];
 
-/** The hidden flag the scripts call back for repository names, one per line. */
+/** The hidden flag the scripts call back for repository names (of a {@link RepoList}), one per line. */
 export const LIST_REPOS_FLAG = "--list-repos";
 
 /** A command with its path below the root (`""` for the root, `"user key"`). */
@@ -77,9 +79,11 @@ function safeWords(words: string[]): string[] {
   return words.filter((w) => SAFE_WORD.test(w));
 }
 
-/** A value kind as the scripts spell it: `repo`, `file`, `none` or `words A B`. */
+/** A value kind as the scripts spell it: `repo LIST`, `file`, `none` or `words A B`. */
 function valueWord(value: CompletionValue): string {
-  return value.kind === "words" ? ["words", ...safeWords(value.words)].join(" ") : value.kind;
+  if (value.kind === "words") return ["words", ...safeWords(value.words)].join(" ");
+  if (value.kind === "repo") return `repo ${value.list ?? "all"}`;
+  return value.kind;
 }
 
 /** Single-quoted for POSIX shells (bash, zsh). */
@@ -157,7 +161,7 @@ export function bashCompletion(root: CompletionCommand, version: string): string
     ...table("commands", all.map(({ path, command }) => [path, namesOf(command)])),
     ...table("options", all.map(({ path, command }) => [path, flagsOf(command)])),
     ``,
-    `# What flag $2 of command $1 takes: repo, file, none, 'words A B'; nothing for a flag.`,
+    `# What flag $2 of command $1 takes: 'repo LIST', file, none, 'words A B'; nothing for a flag.`,
     `${fn}_option_value() {`,
     `  case "$1|$2" in`,
     ...optionValueCases(all).map(([labels, value]) =>
@@ -175,11 +179,12 @@ export function bashCompletion(root: CompletionCommand, version: string): string
     `  esac`,
     `}`,
     ``,
-    `# The repositories hexpub knows (config.json, rebar.config, the credential store).`,
+    `# The repositories hexpub knows (config.json, the credential store) of list $1:`,
+    `# all, removable (added with repo add) or orgs (hexpm:ORG).`,
     `${fn}_repos() {`,
     `  local prog=\${COMP_WORDS[0]}`,
     `  [[ $prog == "~/"* ]] && prog=$HOME/\${prog#"~/"}`,
-    `  "$prog" completions ${LIST_REPOS_FLAG} 2>/dev/null`,
+    `  "$prog" completions ${LIST_REPOS_FLAG} "$1" 2>/dev/null`,
     `}`,
     ``,
     `# Completes value kind $1 for the word $2; bash replaces only what follows its last ':' or '='.`,
@@ -187,7 +192,7 @@ export function bashCompletion(root: CompletionCommand, version: string): string
     `  local cur=$2 keep="" c`,
     `  local -a found=()`,
     `  case $1 in`,
-    `    repo) found=($(compgen -W "$(${fn}_repos)" -- "$cur")) ;;`,
+    `    repo\\ *) found=($(compgen -W "$(${fn}_repos "\${1#repo }")" -- "$cur")) ;;`,
     `    words\\ *) found=($(compgen -W "\${1#words }" -- "$cur")) ;;`,
     `    file)`,
     `      type compopt >/dev/null 2>&1 && compopt -o filenames 2>/dev/null`,
@@ -322,10 +327,10 @@ export function zshCompletion(root: CompletionCommand, version: string): string 
     ``,
     `${fn}_values() {`,
     `  case $1 in`,
-    `    repo)`,
+    `    repo\\ *)`,
     `      local prog=\${words[1]}; local -a repos`,
     `      [[ $prog == '~/'* ]] && prog=$HOME/\${prog#'~/'}`,
-    `      repos=(\${(f)"$($prog completions ${LIST_REPOS_FLAG} 2>/dev/null)"})`,
+    `      repos=(\${(f)"$($prog completions ${LIST_REPOS_FLAG} "\${1#repo }" 2>/dev/null)"})`,
     `      compadd -a repos ;;`,
     `    file) _files ;;`,
     `    words\\ *) local -a w; w=(\${=1#words }); compadd -a w ;;`,
@@ -447,9 +452,10 @@ export function fishCompletion(root: CompletionCommand, version: string): string
     ``,
     `function ${fn}_values --argument-names kind cur prefix`,
     `    switch "$kind"`,
-    `        case repo`,
+    `        case 'repo *'`,
     `            set -l prog (commandline -opc)[1]`,
-    `            for r in ($prog completions ${LIST_REPOS_FLAG} 2>/dev/null)`,
+    `            set -l list (string replace 'repo ' '' -- "$kind")`,
+    `            for r in ($prog completions ${LIST_REPOS_FLAG} "$list" 2>/dev/null)`,
     `                echo "$prefix$r"`,
     `            end`,
     `        case file`,

@@ -18,9 +18,10 @@ import { testDeps } from "../support/test_deps.ts";
 const shq = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /**
- * A home whose config knows the repository `team` (config.json) and the
- * organization `hexpm:acme` (a credential store entry, as `organization auth`
- * leaves one), and a bin directory holding the `hexpub` wrapper.
+ * A home whose config knows the repository `team` (config.json), and whose
+ * credential store holds `hexpm` (as `user auth` leaves it), `team` and the
+ * organization `hexpm:acme` (as `organization auth` leaves it), and a bin
+ * directory holding the `hexpub` wrapper.
  */
 async function machine(): Promise<{ env: Record<string, string>; home: string }> {
   const home = await makeHome();
@@ -36,7 +37,11 @@ async function machine(): Promise<{ env: Record<string, string>; home: string }>
   await saveStore(
     deps,
     join(config, "credentials.json"),
-    setUsername(emptyStore(), "hexpm:acme", "alice"),
+    setUsername(
+      setUsername(setUsername(emptyStore(), "hexpm", "alice"), "team", "alice"),
+      "hexpm:acme",
+      "alice",
+    ),
   );
   const bin = join(home, "bin");
   await Deno.mkdir(bin);
@@ -115,6 +120,9 @@ Deno.test("bash: the script completes a command, a flag, a repository name and a
     ["repo after =", 3, ["hexpub", "publish", "--repo", "="]],
     ["org after :", 5, ["hexpub", "fetch", "-r", "hexpm", ":", "a"]],
     ["org argument", 3, ["hexpub", "organization", "auth", "hex"]],
+    ["org argument of deauth", 3, ["hexpub", "organization", "deauth", ""]],
+    ["org argument of key", 3, ["hexpub", "organization", "key", ""]],
+    ["repo remove", 3, ["hexpub", "repo", "remove", ""]],
     ["increment", 3, ["hexpub", "cut", "-i", "m"]],
     ["after a value", 4, ["hexpub", "build", "-r", "team", ""]],
     ["shell", 2, ["hexpub", "completions", "f"]],
@@ -142,7 +150,12 @@ Deno.test("bash: the script completes a command, a flag, a repository name and a
   assert.deepEqual(got["repo after ="], ["hexpm", "hexpm:acme", "local", "team"]);
   // bash replaces only what follows the ':', so the candidate is given from there.
   assert.deepEqual(got["org after :"], ["acme"]);
-  assert.deepEqual(got["org argument"], ["hexpm", "hexpm:acme"]);
+  // Only organizations: not hexpm, team or local.
+  assert.deepEqual(got["org argument"], ["hexpm:acme"]);
+  assert.deepEqual(got["org argument of deauth"], ["hexpm:acme"]);
+  assert.deepEqual(got["org argument of key"], ["hexpm:acme"]);
+  // hexpm and local are built in: only what `repo add` added can be removed.
+  assert.deepEqual(got["repo remove"], ["team"]);
   assert.deepEqual(got["increment"], ["minor", "major"]);
   assert.deepEqual(got["after a value"], ["package", "docs"]);
   assert.deepEqual(got["shell"], ["fish"]);
@@ -166,6 +179,8 @@ shellTest(
       ["flag", ["hexpub", "publish", "--"]],
       ["repo", ["hexpub", "publish", "-r", ""]],
       ["repo =", ["hexpub", "publish", "--repo="]],
+      ["repo remove", ["hexpub", "repo", "remove", ""]],
+      ["org", ["hexpub", "organization", "key", ""]],
     ];
     const script = [
       "compdef() { print -r -- compdef $@; }",
@@ -195,6 +210,8 @@ shellTest(
     );
     assert.deepEqual(got["repo"], ["hexpm", "hexpm:acme", "local", "team"]);
     assert.deepEqual(got["repo ="], ["hexpm", "hexpm:acme", "local", "team"]);
+    assert.deepEqual(got["repo remove"], ["team"]);
+    assert.deepEqual(got["org"], ["hexpm:acme"]);
   },
 );
 
@@ -208,7 +225,14 @@ shellTest(
     assert.equal(gen.code, 0, gen.stderr);
     const syntax = await shell("fish", ["--no-config", "-n", file], env, home);
     assert.equal(syntax.code, 0, syntax.stderr);
-    const cases = ["hexpub pu", "hexpub publish --d", "hexpub publish -r ", "hexpub info --repo=t"];
+    const cases = [
+      "hexpub pu",
+      "hexpub publish --d",
+      "hexpub publish -r ",
+      "hexpub info --repo=t",
+      "hexpub repo remove ",
+      "hexpub organization deauth ",
+    ];
     const script = [
       `source ${shq(file)}`,
       ...cases.map((line) => `echo ${shq(`== ${line}`)}; complete -C ${shq(line)}`),
@@ -225,6 +249,8 @@ shellTest(
     ]);
     assert.deepEqual(got["hexpub publish -r "], ["hexpm", "hexpm:acme", "local", "team"]);
     assert.deepEqual(got["hexpub info --repo=t"], ["--repo=team"]);
+    assert.deepEqual(got["hexpub repo remove "], ["team"]);
+    assert.deepEqual(got["hexpub organization deauth "], ["hexpm:acme"]);
   },
 );
 
@@ -246,6 +272,31 @@ Deno.test("completions --list-repos reads local files only and never fails on a 
     "local",
     "mirror",
   ]);
+  // What `repo remove` takes (config.json only) and what `organization …` takes (hexpm:ORG only).
+  await Deno.writeTextFile(
+    join(user.configDir, "config.json"),
+    JSON.stringify({ repos: [{ name: "team", repo_url: "http://127.0.0.1:9/repo" }] }),
+  );
+  await saveStore(
+    user.deps(),
+    join(user.configDir, "credentials.json"),
+    setUsername(
+      setUsername(
+        setUsername(emptyStore(), "hexpm", "bob"),
+        "hexpm:acme@http://127.0.0.1:9/api",
+        "bob",
+      ),
+      "mirror@http://127.0.0.1:9/api",
+      "bob",
+    ),
+  );
+  const list = async (...args: string[]) =>
+    (await user.run(["completions", "--list-repos", ...args])).stdoutLines;
+  assert.deepEqual(await list("all"), ["hexpm", "hexpm:acme", "local", "mirror", "team"]);
+  assert.deepEqual(await list("removable"), ["team"]);
+  assert.deepEqual(await list("orgs"), ["hexpm:acme"]);
+  const bad = await user.run(["completions", "--list-repos", "some"]);
+  assert.equal(bad.code, 2);
 });
 
 Deno.test("completions without a shell, or with an unknown one, is a usage error", async () => {

@@ -36,14 +36,14 @@ Deno.test("bashCompletion() carries the tree as case tables and registers the fu
   assert.match(s, /^# bash completion for tool 1\.2\.3/);
   assert.match(s, /^ {4}''\) echo 'get' ;;$/m);
   assert.match(s, /^ {4}'get'\) echo '-r --repo --mode' ;;$/m);
-  assert.match(s, /^ {4}'get\|-r'\|'get\|--repo'\) echo 'repo' ;;$/m);
+  assert.match(s, /^ {4}'get\|-r'\|'get\|--repo'\) echo 'repo all' ;;$/m);
   // Words a shell would read as code are left out.
   assert.match(s, /^ {4}'get\|--mode'\) echo 'words a c' ;;$/m);
   assert.match(s, /^ {4}'get\|0'\) echo 'file' ;;$/m);
   // The variadic argument: its own index, then every later one.
   assert.match(s, /^ {4}'get\|1'\) echo 'words x' ;;$/m);
   assert.match(s, /^ {4}'get\|'\*\) echo 'words x' ;;$/m);
-  assert.match(s, /"\$prog" completions --list-repos/);
+  assert.match(s, /"\$prog" completions --list-repos "\$1"/);
   assert.match(s, /^complete -o bashdefault -o default -F _tool tool$/m);
   assert.doesNotMatch(s, /bad name/);
   assert.equal(completionScript("bash", tree, "1.2.3"), s);
