@@ -36,9 +36,10 @@ export interface Published {
   name: string;
   version: string;
   repo: string;
-  /** Lower-case hex SHA-256 of the tarball sent. */
-  checksum: string;
-  size: number;
+  /** Lower-case hex SHA-256 of the package tarball sent; absent for `publish docs`. */
+  checksum?: string;
+  /** The package tarball's size in bytes; absent for `publish docs`. */
+  size?: number;
   dryRun: boolean;
   /** True for `publish docs`: only the docs went out, the package was not sent. */
   docsOnly?: boolean;
@@ -98,10 +99,11 @@ export async function carryOut(deps: Deps, plan: Plan): Promise<PublishResult> {
       name: app.prepared.meta.name,
       version: app.prepared.meta.version,
       repo: target.repo.name,
-      checksum: app.checksum,
-      size: app.tarball.length,
+      // `publish docs` sends no package: its checksum and size would describe nothing sent.
+      ...(docsOnly
+        ? { docsOnly, docsSize: app.docs?.length }
+        : { checksum: app.checksum, size: app.tarball.length }),
       dryRun: input.dryRun,
-      ...(docsOnly ? { docsOnly, docsSize: app.docs?.length } : {}),
     };
     if (input.dryRun) {
       Object.assign(out, checks, { docs: app.docs ? "skipped" : undefined });

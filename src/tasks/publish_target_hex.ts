@@ -30,6 +30,7 @@ import {
 import { buildRepoTarballRequest, parseRepoTarballResponse } from "../hex/repo_tarball.ts";
 import { send } from "../hex/send.ts";
 import { parseVersion } from "../rules/version.ts";
+import { formatBytes } from "./byte_size.ts";
 import { LiveReleaseError } from "./publish_outcome.ts";
 import { readPackageEntry, registrySource, repoCredential } from "./registry.ts";
 import { call, resolveCredential, type Session } from "./session.ts";
@@ -102,11 +103,6 @@ function uploadTimeout(session: Session, size: number): number {
 /** Uploads of this size or more show a progress bar where stderr is a terminal. */
 export const PROGRESS_BAR_MIN_BYTES = 1024 * 1024;
 
-/** A size for the start line: KiB below 1 MiB, MiB from there. */
-function sizeText(n: number): string {
-  return n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}
-
 /**
  * How an upload is shown: on a terminal, from {@link PROGRESS_BAR_MIN_BYTES}, a
  * bar (`Output.progress`) fed by the request's `progress`; otherwise one line
@@ -116,7 +112,7 @@ function sizeText(n: number): string {
 function uploadDisplay(deps: Deps, what: string, size: number, url: string) {
   const bar = size >= PROGRESS_BAR_MIN_BYTES ? deps.out.progress?.bind(deps.out) : undefined;
   const label = `Uploading ${what}`;
-  if (!bar) deps.out.info(`Uploading ${what} (${sizeText(size)}) to ${url}`);
+  if (!bar) deps.out.info(`Uploading ${what} (${formatBytes(size)}) to ${url}`);
   const started = deps.now();
   return {
     progress: bar && ((sent: number, total: number) => bar({ label, done: sent, total })),
@@ -126,7 +122,9 @@ function uploadDisplay(deps: Deps, what: string, size: number, url: string) {
       if (!ok) return;
       const seconds = ((deps.now() - started) / 1000).toFixed(1);
       deps.out.info(
-        bar ? `Uploaded ${what} (${sizeText(size)}) in ${seconds} s` : `Uploaded in ${seconds} s`,
+        bar
+          ? `Uploaded ${what} (${formatBytes(size)}) in ${seconds} s`
+          : `Uploaded in ${seconds} s`,
       );
     },
   };

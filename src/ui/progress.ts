@@ -12,6 +12,9 @@
  * @module
  */
 import type { Output, ProgressEvent } from "../ports.ts";
+import { formatBytes } from "../tasks/byte_size.ts";
+
+export { formatBytes };
 
 /** The shortest time between two redraws of the bar, in milliseconds (10 a second). */
 export const REDRAW_INTERVAL_MS = 100;
@@ -23,18 +26,6 @@ const CLEAR_LINE = "\r\x1b[K";
 const KIB = 1024;
 const MIB = 1024 * 1024;
 const GIB = 1024 * 1024 * 1024;
-
-/**
- * A byte count for people: `512 B`, `12.3 KiB`, `1.5 MiB`, `2.03 GiB`.
- *
- * @param n Bytes (non-negative).
- */
-export function formatBytes(n: number): string {
-  if (n < KIB) return `${n} B`;
-  if (n < MIB) return `${(n / KIB).toFixed(1)} KiB`;
-  if (n < GIB) return `${(n / MIB).toFixed(1)} MiB`;
-  return `${(n / GIB).toFixed(2)} GiB`;
-}
 
 /**
  * A duration for people, rounded up to whole seconds: `1 s`, `59 s`, `2 min 5 s`, `1 h 3 min`.

@@ -7,6 +7,7 @@
 import type { Plan, PublishResult } from "../tasks/publish.ts";
 import type { PreparedPackage } from "../tasks/prepare_package.ts";
 import { isEmptyDiff } from "../tarball/release_diff.ts";
+import { formatBytes } from "./progress.ts";
 import { renderDiff } from "./render_diff.ts";
 
 /** The rebar3_hex summary of one package, printed before publishing (and in a dry run). */
@@ -27,7 +28,7 @@ function renderSummary(
     "  Links:",
     ...m.links.map(([k, v]) => `    ${k}: ${v}`),
     `  Build tools: ${m.buildTools.join(", ")}`,
-    `  Tarball: ${kib(tarball.size)}, checksum ${tarball.checksum}`,
+    `  Tarball: ${formatBytes(tarball.size)}, checksum ${tarball.checksum}`,
   ];
   if (repo === "hexpm") lines.push("Be aware, you are publishing to the public Hexpm repository.");
   if (repo === "hexpm" || repo.startsWith("hexpm:")) {
@@ -35,9 +36,6 @@ function renderSummary(
   }
   return lines;
 }
-
-/** A size in KiB, as the summary shows it. */
-const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 
 /**
  * The summary of every package of a plan; for `publish docs`, one line per
@@ -47,7 +45,7 @@ export function renderPlan(plan: Plan): string[] {
   if (plan.input.target === "docs") {
     return plan.apps.map((a) =>
       `Publishing the docs of ${a.prepared.meta.name} ${a.prepared.meta.version} to ${plan.target.repo.name}` +
-      (a.docs ? ` (docs tarball: ${kib(a.docs.length)})` : "")
+      (a.docs ? ` (docs tarball: ${formatBytes(a.docs.length)})` : "")
     );
   }
   return plan.apps.flatMap((a) =>
@@ -78,7 +76,7 @@ export function renderPublish(result: PublishResult): string[] {
       if (p.dryRun) {
         out.push(
           `Dry run: the docs of ${p.name} ${p.version}${
-            p.docsSize !== undefined ? ` (${kib(p.docsSize)})` : ""
+            p.docsSize !== undefined ? ` (${formatBytes(p.docsSize)})` : ""
           } would be published to ${p.repo}`,
         );
       } else if (p.docs === "published") out.push(...docsLines(p));

@@ -204,6 +204,16 @@ const CASES: Record<string, { ignore?: boolean; fn: () => Promise<void> }> = {
       succeeded(dry, "publish --dry-run");
       const ok = await run(["publish", "package", "--yes", "--json"], { cwd });
       succeeded(ok, "publish");
+      await Deno.mkdir(join(cwd, "doc"));
+      await Deno.writeTextFile(join(cwd, "doc/index.html"), "<p>docs</p>\n");
+      const docs = await run(["publish", "docs", "--doc-dir", "doc", "--yes", "--json"], { cwd });
+      const [d] = (succeeded(docs, "publish docs") as { published: Record<string, unknown>[] })
+        .published;
+      assert.deepEqual(
+        Object.keys(d).sort(),
+        ["docs", "docsOnly", "docsSize", "docsUrl", "dryRun", "name", "repo", "version"],
+        "publish docs: docs fields only, no package checksum or size",
+      );
       failed(await run(["publish", "package", "--dry-run", "--json"], { cwd }), "dry run again", 1);
       // The same version with other bytes needs --replace (the same bytes again count as landed).
       await Deno.writeTextFile(join(cwd, "src/tiny.erl"), "-module(tiny).\n-export([]).\n");

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { DeclinedError, type HexpubError, UsageError } from "../../src/errors.ts";
 import { carryOut, planPublish, publish, type PublishInput } from "../../src/tasks/publish.ts";
 import { renderPlan, renderPublish } from "../../src/ui/render_publish.ts";
+import { formatBytes } from "../../src/ui/progress.ts";
 import type { ProgressEvent } from "../../src/ports.ts";
 import { makeProject } from "../support/project.ts";
 import { fakeWithKey, publishEnv, widget } from "./_publish_env.ts";
@@ -36,13 +37,13 @@ Deno.test("plan: a Plan value with the app, its tarball and the target; the summ
   const lines = renderPlan(plan);
   assert.equal(lines[0], "Publishing widget 0.1.0 to hexpm");
   assert.ok(lines.includes(
-    `  Tarball: ${(plan.apps[0].tarball.length / 1024).toFixed(1)} KiB, ` +
+    `  Tarball: ${formatBytes(plan.apps[0].tarball.length)}, ` +
       `checksum ${plan.apps[0].checksum}`,
   ));
   assert.deepEqual(renderPlan({ ...plan, input: { ...plan.input, target: "docs" } }), [
     `Publishing the docs of widget 0.1.0 to hexpm (docs tarball: ${
-      (plan.apps[0].docs!.length / 1024).toFixed(1)
-    } KiB)`,
+      formatBytes(plan.apps[0].docs!.length)
+    })`,
   ], "publish docs: the docs alone");
   assert.deepEqual(deps.stdout, [], "planning prints nothing");
   assert.deepEqual(sent, [], "planning sends nothing");
@@ -215,6 +216,11 @@ Deno.test("publish docs alone, then publish docs --revert keeps the package", as
   assert.equal(fake.requestsTo("POST", "/publish").length, 1, "the package is not sent again");
   assert.ok(fake.release("widget", "0.8.0")!.hasDocs);
   assert.equal(docs.published[0].docsOnly, true);
+  assert.deepEqual(
+    Object.keys(docs.published[0]).filter((k) => k === "checksum" || k === "size"),
+    [],
+    "publish docs: no package checksum or size (the package is not sent)",
+  );
   assert.deepEqual(renderPublish(docs), [
     "Published docs for widget 0.8.0",
     "  http://fake.test/repo/docs/widget-0.8.0.tar.gz",
@@ -222,8 +228,8 @@ Deno.test("publish docs alone, then publish docs --revert keeps the package", as
   const dry = await publish(deps, { ...base, target: "docs", docDir: "doc", dryRun: true });
   assert.deepEqual(renderPublish(dry), [
     `Dry run: the docs of widget 0.8.0 (${
-      (dry.published[0].docsSize! / 1024).toFixed(1)
-    } KiB) would be published to hexpm`,
+      formatBytes(dry.published[0].docsSize!)
+    }) would be published to hexpm`,
   ], "the dry run of publish docs: no package line, no package checks");
   assert.ok(!deps.stderr.some((l) => /already published/.test(l)));
   const rev = await publish(deps, { ...base, target: "docs", revert: "0.8.0" });
@@ -300,7 +306,7 @@ Deno.test("progress: a bar where Output.progress is there (1 MiB or more), else 
   const events: ProgressEvent[] = [];
   deps.out = { ...deps.out, progress: (e) => events.push(e) };
   const r = await publish(deps, { ...base, target: "all", docDir: "doc" });
-  const size = r.published[0].size;
+  const size = r.published[0].size!;
   assert.ok(size >= 1024 * 1024, `the tarball is ${size} bytes`);
   const bar = events.filter((e) => e.label === "Uploading widget-0.1.0.tar");
   assert.deepEqual(bar[0], { label: "Uploading widget-0.1.0.tar", done: 0, total: size });
@@ -313,7 +319,7 @@ Deno.test("progress: a bar where Output.progress is there (1 MiB or more), else 
   assert.match(stderr, /^Uploaded widget-0\.1\.0\.tar \(1\.\d MiB\) in \d+\.\d s$/m);
   assert.match(
     stderr,
-    /^Uploading the docs of widget 0\.1\.0 \(\d+\.\d KiB\) to http:\/\/fake\.test\/api$/m,
+    /^Uploading the docs of widget 0\.1\.0 \(\d+ B\) to http:\/\/fake\.test\/api$/m,
   );
   assert.equal(fake.release("widget", "0.1.0")?.checksum, r.published[0].checksum);
 
@@ -326,6 +332,12 @@ Deno.test("progress: a bar where Output.progress is there (1 MiB or more), else 
     /^Uploading widget-0\.2\.0\.tar \(1\.\d MiB\) to http:\/\/fake\.test\/api$/,
   );
   assert.match(lines[1], /^Uploaded in \d+\.\d s$/);
+  const shown = lines[0].match(/ \((.+)\) to /)![1];
+  const plan = await planPublish(plain.deps, { ...base, dryRun: true });
+  assert.ok(
+    renderPlan(plan).includes(`  Tarball: ${shown}, checksum ${plan.apps[0].checksum}`),
+    `the summary says the size as the upload line does (${shown})`,
+  );
 });
 
 Deno.test("progress: a failed upload clears the bar and prints no end line", async () => {
