@@ -136,6 +136,28 @@ const flagsOf = (c: CompletionCommand) => safeWords(c.options.flatMap((o) => o.f
 const namesOf = (c: CompletionCommand) => safeWords(c.commands.map((s) => s.name));
 
 /**
+ * Per command path, its subcommands and its flags with their descriptions,
+ * each entry written by `entry` (zsh's `name:desc`, fish's `name\tdesc`).
+ */
+function describedRows(
+  all: Node[],
+  entry: (name: string, desc: string) => string,
+): { commands: [string, string[]][]; options: [string, string[]][] } {
+  return {
+    commands: all.map(({ path, command }) => [
+      path,
+      command.commands.filter((s) => SAFE_WORD.test(s.name)).map((s) =>
+        entry(s.name, s.description)
+      ),
+    ]),
+    options: all.map(({ path, command }) => [
+      path,
+      command.options.flatMap((o) => safeWords(o.flags).map((f) => entry(f, o.description))),
+    ]),
+  };
+}
+
+/**
  * The bash script: defines `_NAME` and registers it for the program. Written
  * for bash 3.2 (macOS) and later (no associative arrays; `compopt` only where
  * bash has it), without the bash-completion package; a value typed after `:`
@@ -274,6 +296,7 @@ export function zshCompletion(root: CompletionCommand, version: string): string 
   const fn = `_${root.name.replace(/[^A-Za-z0-9_]/g, "_")}`;
   const described = (name: string, desc: string) =>
     shq(`${name.replaceAll(":", "\\:")}:${oneLine(desc)}`);
+  const rows = describedRows(all, described);
   const table = (name: string, rows: [string, string[]][]) => [
     `${fn}_${name}() {`,
     `  case $1 in`,
@@ -290,22 +313,8 @@ export function zshCompletion(root: CompletionCommand, version: string): string 
     `# Install: ${root.name} completions zsh > "\${fpath[1]}/_${root.name}"  (then start a new shell),`,
     `# or in ~/.zshrc after compinit:  source <(${root.name} completions zsh)`,
     ``,
-    ...table(
-      "commands",
-      all.map(({ path, command }) => [
-        path,
-        command.commands.filter((s) => SAFE_WORD.test(s.name)).map((s) =>
-          described(s.name, s.description)
-        ),
-      ]),
-    ),
-    ...table(
-      "options",
-      all.map(({ path, command }) => [
-        path,
-        command.options.flatMap((o) => safeWords(o.flags).map((f) => described(f, o.description))),
-      ]),
-    ),
+    ...table("commands", rows.commands),
+    ...table("options", rows.options),
     ``,
     `${fn}_option_value() {`,
     `  case "$1|$2" in`,
@@ -401,6 +410,7 @@ export function fishCompletion(root: CompletionCommand, version: string): string
   const all = nodes(root);
   const fn = `__${root.name.replace(/[^A-Za-z0-9_]/g, "_")}`;
   const tab = (name: string, desc: string) => fishq(`${name}\t${oneLine(desc)}`);
+  const rows = describedRows(all, tab);
   const table = (name: string, rows: [string, string[]][]) => [
     `function ${fn}_${name} --argument-names cmdpath`,
     `    switch "$cmdpath"`,
@@ -415,22 +425,8 @@ export function fishCompletion(root: CompletionCommand, version: string): string
     `# fish completion for ${root.name} ${version}, written by \`${root.name} completions fish\`.`,
     `# Install: ${root.name} completions fish > ~/.config/fish/completions/${root.name}.fish`,
     ``,
-    ...table(
-      "commands",
-      all.map(({ path, command }) => [
-        path,
-        command.commands.filter((s) => SAFE_WORD.test(s.name)).map((s) =>
-          tab(s.name, s.description)
-        ),
-      ]),
-    ),
-    ...table(
-      "options",
-      all.map(({ path, command }) => [
-        path,
-        command.options.flatMap((o) => safeWords(o.flags).map((f) => tab(f, o.description))),
-      ]),
-    ),
+    ...table("commands", rows.commands),
+    ...table("options", rows.options),
     ``,
     `function ${fn}_option_value --argument-names cmdpath opt`,
     `    switch "$cmdpath|$opt"`,
