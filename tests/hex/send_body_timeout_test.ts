@@ -5,15 +5,13 @@
  * hanging. Each test uses a fraction of a second as the limit.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { HexNetworkError } from "../../src/hex/api_errors.ts";
 import { buildGetReleaseRequest, parseGetReleaseResponse } from "../../src/hex/release.ts";
 import { send, type SendIo } from "../../src/hex/send.ts";
 import { fetchPackage } from "../../src/tasks/fetch.ts";
 import { type BodyFault, serveFaulty } from "../fakes/_faulty_http_server.ts";
 import { FakeHex } from "../fakes/fake_hex.ts";
-import { trustHexpmKey } from "../support/registry.ts";
-import { testDeps } from "../support/test_deps.ts";
+import { trustingDeps } from "../support/registry.ts";
 
 const UA = "hexpub/0.1.0 (deno/2.9.6; linux)";
 
@@ -93,17 +91,10 @@ Deno.test("fetch: a tarball download that stalls fails after HEX_HTTP_TIMEOUT", 
     (req) => req.url.includes("/tarballs/") ? { kind: "stall", bytes: 100 } : undefined,
   );
   try {
-    const home = await Deno.makeTempDir();
-    await trustHexpmKey(home, (await fake.registryKeys()).publicKeyPem);
-    const cwd = await Deno.makeTempDir();
-    const deps = testDeps(cwd, {
-      env: {
-        HOME: home,
-        REBAR_GLOBAL_CONFIG_DIR: home,
-        HEXPUB_CONFIG_DIR: join(home, "cfg"),
-        HEX_CDN: `${s.origin}/repo`,
-        HEX_HTTP_TIMEOUT: "0.3",
-      },
+    const { deps, cwd } = await trustingDeps(fake, {
+      cdn: `${s.origin}/repo`,
+      env: { HEX_HTTP_TIMEOUT: "0.3" },
+      routeToFake: false,
     });
     await assert.rejects(
       fetchPackage(deps, { name: "widget", spec: "1.0.0", unpack: false }),

@@ -8,6 +8,8 @@ import { encodeSignedPackage } from "../../src/registry/registry_files.ts";
 import type { Package } from "../../src/registry/messages.ts";
 import { gunzipBytes, gzipBytes } from "../../src/tarball/gzip.ts";
 import { decodeSigned, encodeSigned } from "../../src/registry/messages.ts";
+import type { FakeHex } from "../fakes/fake_hex.ts";
+import { type TestDeps, testDeps } from "./test_deps.ts";
 
 /** One `#{…}` repository entry of rebar.config, from plain fields. */
 function entry(fields: Record<string, string | boolean>): string {
@@ -46,6 +48,37 @@ export function replaceRepos(repo: { name: string; url: string; publicKeyPem: st
 /** Trusts `publicKeyPem` as hexpm's key (and so its organizations'). */
 export async function trustHexpmKey(home: string, publicKeyPem: string): Promise<void> {
   await writeGlobalRepos(home, [{ name: "hexpm", repo_public_key: publicKeyPem }]);
+}
+
+/**
+ * Test ports in `cwd` (a new temporary directory by default) for a home that
+ * trusts `fake`'s registry key as hexpm's, with HEX_CDN at `cdn` (the fake's
+ * `http://fake.test/repo` by default) and `env` added; `fetch` goes to the
+ * fake in process unless `routeToFake` is false (a real server at `cdn`).
+ */
+export async function trustingDeps(
+  fake: FakeHex,
+  options: {
+    cwd?: string;
+    cdn?: string;
+    env?: Record<string, string>;
+    routeToFake?: boolean;
+  } = {},
+): Promise<{ deps: TestDeps; home: string; cwd: string }> {
+  const home = await Deno.makeTempDir();
+  await trustHexpmKey(home, (await fake.registryKeys()).publicKeyPem);
+  const cwd = options.cwd ?? await Deno.makeTempDir();
+  const deps = testDeps(cwd, {
+    env: {
+      HOME: home,
+      REBAR_GLOBAL_CONFIG_DIR: home,
+      HEXPUB_CONFIG_DIR: join(home, "cfg"),
+      HEX_CDN: options.cdn ?? "http://fake.test/repo",
+      ...options.env,
+    },
+  });
+  if (options.routeToFake ?? true) deps.fetch = fake.handler;
+  return { deps, home, cwd };
 }
 
 /** The file with one byte of its signed payload flipped (signature and gzip intact). */

@@ -5,8 +5,7 @@ import { join } from "node:path";
 import { chooseRelease, fetchPackage, verifyTarball } from "../../src/tasks/fetch.ts";
 import { buildSeedTarball } from "../fakes/_hex_packages.ts";
 import { FakeHex } from "../fakes/fake_hex.ts";
-import { signedPackageFile, trustHexpmKey } from "../support/registry.ts";
-import { testDeps } from "../support/test_deps.ts";
+import { signedPackageFile, trustingDeps } from "../support/registry.ts";
 
 function release(version: string, retired = false): Release {
   return {
@@ -98,15 +97,8 @@ Deno.test("verifyTarball() compares the SHA-256 with the outer checksum, else th
 /** fetchPackage() in process against the fake hex.pm, whose key the home trusts. */
 async function fetchSetup() {
   const fake = new FakeHex();
-  const home = await Deno.makeTempDir();
-  await trustHexpmKey(home, (await fake.registryKeys()).publicKeyPem);
-  const cwd = await Deno.makeTempDir();
-  const deps = testDeps(cwd, {
+  const { deps, cwd } = await trustingDeps(fake, {
     env: {
-      HOME: home,
-      REBAR_GLOBAL_CONFIG_DIR: home,
-      HEXPUB_CONFIG_DIR: join(home, "cfg"),
-      HEX_CDN: "http://fake.test/repo",
       HEX_MIRROR_URL: "",
       HEX_MIRROR: "",
       HEX_UNSAFE_REGISTRY: "",
@@ -114,7 +106,6 @@ async function fetchSetup() {
       REBAR_NO_VERIFY_REPO_ORIGIN: "",
     },
   });
-  deps.fetch = fake.handler;
   return { fake, deps, cwd };
 }
 

@@ -10,7 +10,7 @@ import { fetchPackage } from "../../src/tasks/fetch.ts";
 import { UNPACK_MARKER } from "../../src/tasks/write_unpacked.ts";
 import { FakeHex } from "../fakes/fake_hex.ts";
 import { makeProject } from "../support/project.ts";
-import { trustHexpmKey } from "../support/registry.ts";
+import { trustingDeps } from "../support/registry.ts";
 import { testDeps } from "../support/test_deps.ts";
 
 const APP = {
@@ -67,18 +67,7 @@ Deno.test("build -o refuses an existing symlink or FIFO, leaving it and its targ
 Deno.test("fetch -o refuses a symlink or FIFO where the tarball goes", async () => {
   const fake = new FakeHex();
   fake.addRelease({ name: "widget", version: "1.0.0" });
-  const home = await Deno.makeTempDir();
-  await trustHexpmKey(home, (await fake.registryKeys()).publicKeyPem);
-  const cwd = await Deno.makeTempDir();
-  const deps = testDeps(cwd, {
-    env: {
-      HOME: home,
-      REBAR_GLOBAL_CONFIG_DIR: home,
-      HEXPUB_CONFIG_DIR: join(home, "cfg"),
-      HEX_CDN: "http://fake.test/repo",
-    },
-  });
-  deps.fetch = fake.handler;
+  const { deps, cwd } = await trustingDeps(fake);
   await Deno.writeTextFile(join(cwd, "target"), "keep me");
   await Deno.mkdir(join(cwd, "a"));
   await Deno.symlink(join(cwd, "target"), join(cwd, "a/widget-1.0.0.tar"));

@@ -6,9 +6,8 @@ import { verifyRelease } from "../../src/tasks/verify.ts";
 import { unpackPackage } from "../../src/tarball/unpack_package.ts";
 import { renderVerify } from "../../src/ui/render_verify.ts";
 import { FakeHex } from "../fakes/fake_hex.ts";
-import { signedPackageFile, trustHexpmKey } from "../support/registry.ts";
+import { signedPackageFile, trustingDeps } from "../support/registry.ts";
 import { makeProject } from "../support/project.ts";
-import { testDeps } from "../support/test_deps.ts";
 
 const APP_SRC = (vsn: string, description: string) =>
   `{application, widget, [{description, "${description}"}, {vsn, "${vsn}"},
@@ -28,17 +27,7 @@ async function project(description = "A widget") {
 /** The fake hex.pm, trusted by a fresh home, serving the release `cwd` builds. */
 async function setup(cwd: string) {
   const fake = new FakeHex();
-  const home = await Deno.makeTempDir();
-  await trustHexpmKey(home, (await fake.registryKeys()).publicKeyPem);
-  const deps = testDeps(cwd, {
-    env: {
-      HOME: home,
-      REBAR_GLOBAL_CONFIG_DIR: home,
-      HEXPUB_CONFIG_DIR: join(home, "cfg"),
-      HEX_CDN: "http://fake.test/repo",
-    },
-  });
-  deps.fetch = fake.handler;
+  const { deps } = await trustingDeps(fake, { cwd });
   return { fake, deps };
 }
 
